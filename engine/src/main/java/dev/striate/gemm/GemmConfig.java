@@ -1,0 +1,106 @@
+package dev.striate.gemm;
+
+import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.VectorSupport;
+
+/**
+ * The blocking of the GEMM: the micro-kernel's register tile (MR × NR) and the cache blocks
+ * MC (rows of A packed per block, sized for L2), KC (depth of a packed panel, sized so a B micro-panel
+ * stays in L1) and NC (columns of B packed per block, sized for L3) — BLIS's parameters.
+ *
+ * <p>{@link #defaults()} reads the system properties {@code striate.gemm.kernel},
+ * {@code striate.gemm.mc}, {@code striate.gemm.kc} and {@code striate.gemm.nc}, so a JMH run can sweep
+ * them without code changes. Without properties the defaults are those measured best on the
+ * development machine (AMD EPYC Zen 3, AVX2, 8 float lanes; see {@code bench/README.md}): a 6x2v
+ * tile (6 × 16 floats, 12 accumulators of the 16 vector registers), MC 144, KC 256, NC 4080.
+ *
+ * <p>MC is rounded down to a multiple of MR and NC to a multiple of NR (at least one tile each), so
+ * block boundaries always fall on tile boundaries.
+ *
+ * <p>Thread-safety: immutable.
+ */
+public final class GemmConfig {
+
+    static final String DEFAULT_KERNEL = "6x2v";
+    static final int DEFAULT_MC = 144;
+    static final int DEFAULT_KC = 256;
+    static final int DEFAULT_NC = 4080;
+
+    final MicroKernel kernel;
+    private final String kernelShape;
+    private final int mc;
+    private final int kc;
+    private final int nc;
+
+    private GemmConfig(String kernelShape, int mc, int kc, int nc) {
+        VectorSupport.require();
+        this.kernel = MicroKernel.forShape(kernelShape);
+        this.kernelShape = kernelShape;
+        if (mc < 1 || kc < 1 || nc < 1) {
+            throw new IllegalArgumentException("GEMM blocking must be positive: mc=" + mc + ", kc=" + kc + ", nc=" + nc);
+        }
+        this.mc = Math.max(kernel.mr, mc - mc % kernel.mr);
+        this.kc = kc;
+        this.nc = Math.max(kernel.nr, nc - nc % kernel.nr);
+    }
+
+    /**
+     * A configuration with the given micro-kernel ({@code "6x2v"}, {@code "4x3v"} or {@code "8x2v"}:
+     * MR rows × NV vectors of columns) and cache blocks.
+     *
+     * @throws IllegalArgumentException for an unknown kernel or a non-positive block size
+     */
+    public static GemmConfig of(String kernel, int mc, int kc, int nc) {
+        return new GemmConfig(kernel, mc, kc, nc);
+    }
+
+    /** The measured defaults, overridden by the {@code striate.gemm.*} system properties. */
+    public static GemmConfig defaults() {
+        return new GemmConfig(
+                System.getProperty("striate.gemm.kernel", DEFAULT_KERNEL),
+                intProperty("striate.gemm.mc", DEFAULT_MC),
+                intProperty("striate.gemm.kc", DEFAULT_KC),
+                intProperty("striate.gemm.nc", DEFAULT_NC));
+    }
+
+    private static int intProperty(String name, int fallback) {
+        String v = System.getProperty(name);
+        if (v == null || v.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'", e);
+        }
+    }
+
+    /** Rows of the register tile. */
+    public int mr() {
+        return kernel.mr;
+    }
+
+    /** Columns of the register tile (vectors × lanes). */
+    public int nr() {
+        return kernel.nr;
+    }
+
+    public int mc() {
+        return mc;
+    }
+
+    public int kc() {
+        return kc;
+    }
+
+    public int nc() {
+        return nc;
+    }
+
+    /** Like {@code kernel=6x2v (6x16) mc=144 kc=256 nc=4080 lanes=8}. */
+    @Override
+    public String toString() {
+        return "kernel=" + kernelShape + " (" + mr() + "x" + nr() + ") mc=" + mc + " kc=" + kc + " nc=" + nc
+                + " lanes=" + FloatSpecies.LANES;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.striate.gemm;
+
+/**
+ * Copies blocks of A and B into the micro-panel layout the micro-kernels stream through.
+ *
+ * <p>Panels are zero-padded to full MR / NR width, so the kernels never branch on edges: a partial
+ * tile multiplies zeros and only its valid part is written back.
+ *
+ * <p>Thread-safety: stateless; callers own the destination arrays.
+ */
+final class Packing {
+
+    private Packing() {
+    }
+
+    /**
+     * Packs {@code op(A)[i0, i0+mc) × [p0, p0+kc)} as ⌈mc/mr⌉ panels of {@code kc × mr} floats, panel
+     * {@code q} at {@code dst[q·mr·kc]}, element (row r, depth p) at {@code + p·mr + r}. A is row-major
+     * {@code m×k} ({@code N}) or {@code k×m} ({@code T}) with leading dimension lda. Allocates nothing.
+     */
+    static void packA(Transpose ta, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
+                      float[] dst, int mr) {
+        for (int ip = 0, d = 0; ip < mc; ip += mr, d += mr * kc) {
+            int rows = Math.min(mr, mc - ip);
+            if (ta == Transpose.N) {
+                for (int r = 0; r < rows; r++) {
+                    int src = aOff + (i0 + ip + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) {
+                        dst[d + p * mr + r] = a[src + p];
+                    }
+                }
+            } else {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(a, aOff + (p0 + p) * lda + i0 + ip, dst, d + p * mr, rows);
+                }
+            }
+            if (rows < mr) {
+                for (int p = 0; p < kc; p++) {
+                    for (int r = rows; r < mr; r++) {
+                        dst[d + p * mr + r] = 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs {@code op(B)[p0, p0+kc) × [j0, j0+nc)} as ⌈nc/nr⌉ panels of {@code kc × nr} floats, panel
+     * {@code q} at {@code dst[q·nr·kc]}, element (depth p, column v) at {@code + p·nr + v}. B is
+     * row-major {@code k×n} ({@code N}) or {@code n×k} ({@code T}) with leading dimension ldb.
+     * Allocates nothing.
+     */
+    static void packB(Transpose tb, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
+                      float[] dst, int nr) {
+        for (int jp = 0, d = 0; jp < nc; jp += nr, d += nr * kc) {
+            int cols = Math.min(nr, nc - jp);
+            if (tb == Transpose.N) {
+                for (int p = 0; p < kc; p++) {
+                    System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + jp, dst, d + p * nr, cols);
+                }
+            } else {
+                for (int v = 0; v < cols; v++) {
+                    int src = bOff + (j0 + jp + v) * ldb + p0;
+                    for (int p = 0; p < kc; p++) {
+                        dst[d + p * nr + v] = b[src + p];
+                    }
+                }
+            }
+            if (cols < nr) {
+                for (int p = 0; p < kc; p++) {
+                    for (int v = cols; v < nr; v++) {
+                        dst[d + p * nr + v] = 0f;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+package dev.striate.gemm;
+
+import dev.striate.runtime.ThreadPool;
+import dev.striate.simd.VectorSupport;
+import java.util.ArrayDeque;
+
+/**
+ * Single-precision general matrix multiply, row-major, with BLAS semantics:
+ * {@code C := alpha · op(A) · op(B) + beta · C}, where {@code op(A)} is {@code m×k}, {@code op(B)} is
+ * {@code k×n} and C is {@code m×n}.
+ *
+ * <p>The static {@link #sgemm} is the CBLAS-style entry point ({@code cblas_sgemm(CblasRowMajor, …)}
+ * with explicit array offsets) and runs on {@link ThreadPool#common()} with {@link GemmConfig#defaults()}.
+ * An instance binds another configuration or pool.
+ *
+ * <p>Implementation (BLIS's five loops): for each NC-wide block of columns, for each KC-deep slice of
+ * k, B's block is packed into NR-wide micro-panels; for each MC-high block of rows, A's block is packed
+ * into MR-high micro-panels; a register-blocked {@linkplain MicroKernel micro-kernel} then computes each
+ * MR×NR tile of C from one A and one B micro-panel. Packing buffers come from a pool of per-thread
+ * workspaces and are reused across calls: after warm-up a call allocates nothing.
+ *
+ * <p>Threads split C into a grid of row and column ranges on tile boundaries; K is never split, so
+ * every element of C is computed by the same sequence of float operations whatever the thread count,
+ * and results are bitwise identical for 1, 2 or any number of threads.
+ *
+ * <p>BLAS conventions: {@code beta == 0} overwrites C without reading it (NaN in C does not propagate);
+ * {@code alpha == 0} or {@code k == 0} leaves A and B unread and only scales C. C must not overlap A
+ * or B. Illegal arguments raise {@link IllegalArgumentException} naming the argument and its position,
+ * as BLAS's {@code xerbla}; nothing is written then.
+ *
+ * <p>Thread-safety: instances are safe for concurrent use by any number of threads.
+ */
+public final class Sgemm {
+
+    /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
+    private static final long PARALLEL_MIN_VOLUME = 1L << 18;
+
+    private final GemmConfig config;
+    private final ThreadPool pool;
+    private final ArrayDeque<Job> idleJobs = new ArrayDeque<>();
+    private final ArrayDeque<Workspace> idleWorkspaces = new ArrayDeque<>();
+
+    /**
+     * A GEMM with the given blocking, running on {@code pool}.
+     *
+     * @throws UnsupportedOperationException if the JVM lacks {@code --add-modules jdk.incubator.vector}
+     */
+    public Sgemm(GemmConfig config, ThreadPool pool) {
+        VectorSupport.require();
+        if (config == null || pool == null) {
+            throw new IllegalArgumentException("Sgemm needs a config and a thread pool");
+        }
+        this.config = config;
+        this.pool = pool;
+    }
+
+    /** The GEMM behind the static {@link #sgemm}: default blocking on the common pool. */
+    public static Sgemm shared() {
+        VectorSupport.require();
+        return Shared.INSTANCE;
+    }
+
+    private static final class Shared {
+        static final Sgemm INSTANCE = new Sgemm(GemmConfig.defaults(), ThreadPool.common());
+    }
+
+    /**
+     * {@code C := alpha · op(A) · op(B) + beta · C} on the engine's default thread pool. Arguments as
+     * {@code cblas_sgemm} in row-major order, with an offset into each array.
+     *
+     * @param ta   whether A is transposed: {@code N} means A is {@code m×k}, {@code T} means {@code k×m}
+     * @param tb   whether B is transposed: {@code N} means B is {@code k×n}, {@code T} means {@code n×k}
+     * @param m    rows of op(A) and C, {@code >= 0}
+     * @param n    columns of op(B) and C, {@code >= 0}
+     * @param k    columns of op(A) and rows of op(B), {@code >= 0}
+     * @param alpha scale of the product
+     * @param a    A's elements; unread when {@code alpha == 0} or the product is empty
+     * @param aOff index of A's first element
+     * @param lda  distance between A's rows, {@code >= max(1, k)} for {@code N}, {@code >= max(1, m)} for {@code T}
+     * @param b    B's elements
+     * @param bOff index of B's first element
+     * @param ldb  distance between B's rows, {@code >= max(1, n)} for {@code N}, {@code >= max(1, k)} for {@code T}
+     * @param beta scale of C's previous contents; 0 means C is write-only
+     * @param c    C's elements, updated in place
+     * @param cOff index of C's first element
+     * @param ldc  distance between C's rows, {@code >= max(1, n)}
+     * @throws IllegalArgumentException naming the first illegal argument (BLAS {@code xerbla} style)
+     * @throws UnsupportedOperationException if the JVM lacks {@code --add-modules jdk.incubator.vector}
+     */
+    public static void sgemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        shared().gemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** The same operation as {@link #sgemm} on this instance's configuration and pool. */
+    public void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc) {
+        GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (alpha == 0f || k == 0) {
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        int mr = config.mr();
+        int nr = config.nr();
+        int mPanels = ceilDiv(m, mr);
+        int nPanels = ceilDiv(n, nr);
+        int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.parallelism();
+        int rowParts = rowParts(threads, mPanels, nPanels);
+        int colParts = Math.min(threads / rowParts, nPanels);
+
+        Job job = borrowJob();
+        try {
+            job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, rowParts, colParts);
+            pool.parallelFor(rowParts * colParts, job);
+        } finally {
+            job.clear();
+            release(idleJobs, job);
+        }
+    }
+
+    /** The blocking this instance uses. */
+    public GemmConfig config() {
+        return config;
+    }
+
+    /**
+     * How many row ranges to cut C into for {@code threads} threads: the factorization
+     * {@code rows × cols = threads} with the smallest per-thread share of tiles, then the least
+     * packing (a thread packs all of A's rows in its range and all of B's columns in its range).
+     */
+    static int rowParts(int threads, int mPanels, int nPanels) {
+        int best = 1;
+        long bestTiles = Long.MAX_VALUE;
+        long bestPacking = Long.MAX_VALUE;
+        for (int rows = 1; rows <= threads; rows++) {
+            if (threads % rows != 0 || rows > mPanels) {
+                continue;
+            }
+            int cols = Math.min(threads / rows, nPanels);
+            long rowShare = ceilDiv(mPanels, rows);
+            long colShare = ceilDiv(nPanels, cols);
+            long tiles = rowShare * colShare;
+            long packing = rowShare + colShare;
+            if (tiles < bestTiles || (tiles == bestTiles && packing < bestPacking)) {
+                best = rows;
+                bestTiles = tiles;
+                bestPacking = packing;
+            }
+        }
+        return best;
+    }
+
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        if (beta == 1f) {
+            return;
+        }
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    c[row + j] *= beta;
+                }
+            }
+        }
+    }
+
+    /** BLIS's loops 1–5 over {@code C[i0,i1) × [j0,j1)}, on one thread with its own workspace. */
+    private void computeBlock(Job g, int i0, int i1, int j0, int j1, Workspace ws) {
+        MicroKernel kernel = config.kernel;
+        int mr = kernel.mr;
+        int nr = kernel.nr;
+        for (int jc = j0; jc < j1; jc += config.nc()) {
+            int nc = Math.min(config.nc(), j1 - jc);
+            for (int pc = 0; pc < g.k; pc += config.kc()) {
+                int kc = Math.min(config.kc(), g.k - pc);
+                float beta = pc == 0 ? g.beta : 1f;
+                float[] packedB = ws.packedB(kc * roundUp(nc, nr));
+                Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc, nc, packedB, nr);
+                for (int ic = i0; ic < i1; ic += config.mc()) {
+                    int mc = Math.min(config.mc(), i1 - ic);
+                    float[] packedA = ws.packedA(kc * roundUp(mc, mr));
+                    Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr);
+                    for (int jr = 0; jr < nc; jr += nr) {
+                        int cols = Math.min(nr, nc - jr);
+                        for (int ir = 0; ir < mc; ir += mr) {
+                            int rows = Math.min(mr, mc - ir);
+                            int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
+                            if (rows == mr && cols == nr && beta == 0f) {
+                                kernel.run(kc, packedA, ir * kc, packedB, jr * kc, g.alpha, g.c, cAt, g.ldc);
+                            } else {
+                                kernel.run(kc, packedA, ir * kc, packedB, jr * kc, g.alpha, ws.tile, 0, nr);
+                                MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private Job borrowJob() {
+        synchronized (idleJobs) {
+            Job j = idleJobs.pollFirst();
+            return j != null ? j : new Job();
+        }
+    }
+
+    private Workspace borrowWorkspace() {
+        synchronized (idleWorkspaces) {
+            Workspace w = idleWorkspaces.pollFirst();
+            return w != null ? w : new Workspace(config.kernel.mr * config.kernel.nr);
+        }
+    }
+
+    private static <T> void release(ArrayDeque<T> idle, T item) {
+        synchronized (idle) {
+            idle.addFirst(item);
+        }
+    }
+
+    static int ceilDiv(int x, int y) {
+        return (x + y - 1) / y;
+    }
+
+    private static int roundUp(int x, int multiple) {
+        return ceilDiv(x, multiple) * multiple;
+    }
+
+    /** One thread's packing buffers, grown on demand and then reused. */
+    private static final class Workspace {
+        final float[] tile;
+        private float[] packedA = new float[0];
+        private float[] packedB = new float[0];
+
+        Workspace(int tileSize) {
+            tile = new float[tileSize];
+        }
+
+        float[] packedA(int size) {
+            if (packedA.length < size) {
+                packedA = new float[size];
+            }
+            return packedA;
+        }
+
+        float[] packedB(int size) {
+            if (packedB.length < size) {
+                packedB = new float[size];
+            }
+            return packedB;
+        }
+    }
+
+    /** One call's arguments, reused across calls so dispatch allocates nothing. */
+    private final class Job implements ThreadPool.ParallelTask {
+        Transpose ta, tb;
+        int m, n, k, aOff, lda, bOff, ldb, cOff, ldc, rowParts, colParts;
+        float alpha, beta;
+        float[] a, b, c;
+
+        void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                 float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, int rowParts, int colParts) {
+            this.ta = ta;
+            this.tb = tb;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.a = a;
+            this.aOff = aOff;
+            this.lda = lda;
+            this.b = b;
+            this.bOff = bOff;
+            this.ldb = ldb;
+            this.beta = beta;
+            this.c = c;
+            this.cOff = cOff;
+            this.ldc = ldc;
+            this.rowParts = rowParts;
+            this.colParts = colParts;
+        }
+
+        /** Drops the references to the caller's arrays so a pooled job keeps nothing alive. */
+        void clear() {
+            a = b = c = null;
+        }
+
+        @Override
+        public void run(int task) {
+            int mr = config.mr();
+            int nr = config.nr();
+            int mPanels = ceilDiv(m, mr);
+            int nPanels = ceilDiv(n, nr);
+            int rowPart = task / colParts;
+            int colPart = task % colParts;
+            int i0 = split(mPanels, rowParts, rowPart) * mr;
+            int i1 = Math.min(m, split(mPanels, rowParts, rowPart + 1) * mr);
+            int j0 = split(nPanels, colParts, colPart) * nr;
+            int j1 = Math.min(n, split(nPanels, colParts, colPart + 1) * nr);
+            if (i0 >= i1 || j0 >= j1) {
+                return;
+            }
+            Workspace ws = borrowWorkspace();
+            try {
+                computeBlock(this, i0, i1, j0, j1, ws);
+            } finally {
+                release(idleWorkspaces, ws);
+            }
+        }
+
+        /** First panel of part {@code part} when {@code panels} are dealt evenly into {@code parts}. */
+        private static int split(int panels, int parts, int part) {
+            return (int) ((long) panels * part / parts);
+        }
+    }
+}
