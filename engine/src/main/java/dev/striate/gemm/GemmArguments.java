@@ -27,9 +27,9 @@ final class GemmArguments {
         int bRows = tb == Transpose.N ? k : n;
         int bCols = tb == Transpose.N ? n : k;
         leadingDimension(9, "lda", lda, aCols, ta == Transpose.N ? "k" : "m",
-                "A is " + (ta == Transpose.N ? "m×k" : "k×m (transposed)"));
+                ta == Transpose.N ? "A is m×k" : "A is k×m (transposed)");
         leadingDimension(12, "ldb", ldb, bCols, tb == Transpose.N ? "n" : "k",
-                "B is " + (tb == Transpose.N ? "k×n" : "n×k (transposed)"));
+                tb == Transpose.N ? "B is k×n" : "B is n×k (transposed)");
         leadingDimension(16, "ldc", ldc, n, "n", "C is m×n");
         boolean readsAB = m > 0 && n > 0 && k > 0 && alpha != 0f;
         if (readsAB) {

@@ -10,9 +10,11 @@ import dev.striate.simd.VectorSupport;
  *
  * <p>{@link #defaults()} reads the system properties {@code striate.gemm.kernel},
  * {@code striate.gemm.mc}, {@code striate.gemm.kc} and {@code striate.gemm.nc}, so a JMH run can sweep
- * them without code changes. Without properties the defaults are those measured best on the
- * development machine (AMD EPYC Zen 3, AVX2, 8 float lanes; see {@code bench/README.md}): a 6x2v
- * tile (6 × 16 floats, 12 accumulators of the 16 vector registers), MC 144, KC 256, NC 4080.
+ * them without code changes. Without properties the defaults follow the vector width: on AVX2
+ * (256-bit, 16 registers) the 3x3v tile (3 × 24 floats) measured best on the development machine
+ * (AMD EPYC Zen 3; see {@code bench/README.md}); on 512-bit machines (32 registers) the 6x2v tile
+ * (6 × 32), the shape BLIS uses for Skylake-X. Cache blocks: MC {@value #DEFAULT_MC}, KC
+ * {@value #DEFAULT_KC}, NC {@value #DEFAULT_NC}.
  *
  * <p>MC is rounded down to a multiple of MR and NC to a multiple of NR (at least one tile each), so
  * block boundaries always fall on tile boundaries.
@@ -21,9 +23,8 @@ import dev.striate.simd.VectorSupport;
  */
 public final class GemmConfig {
 
-    static final String DEFAULT_KERNEL = "6x2v";
     static final int DEFAULT_MC = 144;
-    static final int DEFAULT_KC = 256;
+    static final int DEFAULT_KC = 512;
     static final int DEFAULT_NC = 4080;
 
     final MicroKernel kernel;
@@ -45,7 +46,7 @@ public final class GemmConfig {
     }
 
     /**
-     * A configuration with the given micro-kernel ({@code "6x2v"}, {@code "4x3v"} or {@code "8x2v"}:
+     * A configuration with the given micro-kernel ({@code "3x3v"}, {@code "2x4v"} or {@code "6x2v"}:
      * MR rows × NV vectors of columns) and cache blocks.
      *
      * @throws IllegalArgumentException for an unknown kernel or a non-positive block size
@@ -57,10 +58,15 @@ public final class GemmConfig {
     /** The measured defaults, overridden by the {@code striate.gemm.*} system properties. */
     public static GemmConfig defaults() {
         return new GemmConfig(
-                System.getProperty("striate.gemm.kernel", DEFAULT_KERNEL),
+                System.getProperty("striate.gemm.kernel", defaultKernel()),
                 intProperty("striate.gemm.mc", DEFAULT_MC),
                 intProperty("striate.gemm.kc", DEFAULT_KC),
                 intProperty("striate.gemm.nc", DEFAULT_NC));
+    }
+
+    /** 6x2v needs 20 vector registers: only 512-bit machines (AVX-512 has 32) hold it without spilling. */
+    private static String defaultKernel() {
+        return FloatSpecies.PREFERRED.vectorBitSize() >= 512 ? "6x2v" : "3x3v";
     }
 
     private static int intProperty(String name, int fallback) {
@@ -97,7 +103,7 @@ public final class GemmConfig {
         return nc;
     }
 
-    /** Like {@code kernel=6x2v (6x16) mc=144 kc=256 nc=4080 lanes=8}. */
+    /** Like {@code kernel=3x3v (3x24) mc=144 kc=256 nc=4080 lanes=8}. */
     @Override
     public String toString() {
         return "kernel=" + kernelShape + " (" + mr() + "x" + nr() + ") mc=" + mc + " kc=" + kc + " nc=" + nc

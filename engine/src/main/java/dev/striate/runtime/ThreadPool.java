@@ -1,8 +1,8 @@
 package dev.striate.runtime;
 
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A fixed team of worker threads that runs one parallel loop at a time, the calling thread taking part.
@@ -29,7 +29,8 @@ public final class ThreadPool implements AutoCloseable {
     private static final int SPIN_LIMIT = 1 << 10;
 
     private final Thread[] workers;
-    private final ReentrantLock dispatch = new ReentrantLock();
+    /* Not a ReentrantLock: a task that starts a nested loop on its dispatching thread must run it inline. */
+    private final AtomicBoolean dispatching = new AtomicBoolean();
     private final AtomicInteger nextTask = new AtomicInteger();
     private final AtomicInteger runningWorkers = new AtomicInteger();
 
@@ -85,7 +86,7 @@ public final class ThreadPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("ThreadPool is closed");
         }
-        if (taskCount == 1 || workers.length == 0 || !dispatch.tryLock()) {
+        if (taskCount == 1 || workers.length == 0 || !dispatching.compareAndSet(false, true)) {
             for (int i = 0; i < taskCount; i++) {
                 task.run(i);
             }
@@ -123,7 +124,7 @@ public final class ThreadPool implements AutoCloseable {
                 throw new IllegalStateException("parallel task failed", f);
             }
         } finally {
-            dispatch.unlock();
+            dispatching.set(false);
         }
     }
 
@@ -166,14 +167,15 @@ public final class ThreadPool implements AutoCloseable {
     /** Stops the workers once the loop in flight, if any, has finished. Idempotent. */
     @Override
     public void close() {
-        dispatch.lock();
-        try {
-            closed = true;
-            for (Thread w : workers) {
-                LockSupport.unpark(w);
+        while (!dispatching.compareAndSet(false, true)) {
+            if (closed) {
+                return;
             }
-        } finally {
-            dispatch.unlock();
+            Thread.yield();
+        }
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
         }
     }
 

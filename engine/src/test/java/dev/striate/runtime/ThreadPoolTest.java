@@ -1,0 +1,101 @@
+package dev.striate.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class ThreadPoolTest {
+
+    @Test
+    void everyTaskRunsExactlyOnce() {
+        try (ThreadPool pool = new ThreadPool(3)) {
+            for (int round = 0; round < 200; round++) {
+                int n = 1 + round % 17;
+                AtomicIntegerArray runs = new AtomicIntegerArray(n);
+                pool.parallelFor(n, runs::incrementAndGet);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, runs.get(i), "task " + i + " of " + n + " in round " + round);
+                }
+            }
+        }
+    }
+
+    @Test
+    void usesTheWorkerThreads() throws InterruptedException {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            CountDownLatch both = new CountDownLatch(2);
+            // Each task waits for the other: completes only if two threads run them at once.
+            pool.parallelFor(2, task -> {
+                both.countDown();
+                try {
+                    if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("tasks did not run concurrently");
+                    }
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertEquals(0, both.getCount());
+        }
+    }
+
+    @Test
+    void firstFailureIsRethrownAfterAllTasksFinish() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            IllegalArgumentException boom = new IllegalArgumentException("boom");
+            AtomicIntegerArray runs = new AtomicIntegerArray(8);
+            IllegalArgumentException thrown = assertThrows(IllegalArgumentException.class, () ->
+                    pool.parallelFor(8, t -> {
+                        runs.incrementAndGet(t);
+                        if (t == 3) {
+                            throw boom;
+                        }
+                    }));
+            assertSame(boom, thrown);
+            for (int i = 0; i < 8; i++) {
+                assertEquals(1, runs.get(i));
+            }
+            // The pool is still usable.
+            AtomicIntegerArray again = new AtomicIntegerArray(4);
+            pool.parallelFor(4, again::incrementAndGet);
+            assertEquals(1, again.get(3));
+        }
+    }
+
+    @Test
+    void nestedAndConcurrentLoopsRunInlineInsteadOfDeadlocking() throws Exception {
+        try (ThreadPool pool = new ThreadPool(2); ExecutorService callers = Executors.newFixedThreadPool(4)) {
+            AtomicIntegerArray inner = new AtomicIntegerArray(4 * 8 * 5);
+            Future<?>[] futures = new Future<?>[4];
+            for (int c = 0; c < 4; c++) {
+                int caller = c;
+                futures[c] = callers.submit(() -> pool.parallelFor(8, outer ->
+                        pool.parallelFor(5, in -> inner.incrementAndGet((caller * 8 + outer) * 5 + in))));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            for (int i = 0; i < inner.length(); i++) {
+                assertEquals(1, inner.get(i), "inner task " + i);
+            }
+        }
+    }
+
+    @Test
+    void closedPoolRefusesWorkAndParallelismIsValidated() {
+        ThreadPool pool = new ThreadPool(2);
+        pool.close();
+        pool.close();
+        assertThrows(IllegalStateException.class, () -> pool.parallelFor(2, t -> { }));
+        assertThrows(IllegalArgumentException.class, () -> new ThreadPool(0));
+    }
+}

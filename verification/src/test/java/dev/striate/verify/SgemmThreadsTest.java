@@ -1,0 +1,48 @@
+package dev.striate.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.Sgemm;
+import dev.striate.gemm.Transpose;
+import dev.striate.runtime.ThreadPool;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * K is never split across threads, so C must be bitwise identical whatever the thread count — the
+ * property that makes training reproducible across machines.
+ */
+class SgemmThreadsTest {
+
+    @ParameterizedTest(name = "{0}{1} m{2}n{3}k{4}")
+    @CsvSource({
+            "N, N, 203, 517, 129", "N, T, 301, 97, 700", "T, N, 64, 3136, 64", "T, T, 157, 211, 1031",
+            "N, N, 1, 4000, 300", "N, N, 4000, 2, 300",
+    })
+    void sameBitsForOneTwoAndThreeThreads(Transpose ta, Transpose tb, int m, int n, int k) {
+        // Small blocks so several MC/KC/NC blocks, and therefore several hand-overs, happen per thread.
+        GemmConfig config = GemmConfig.of("3x3v", 48, 100, 240);
+        int[][] results = new int[3][];
+        for (int threads = 1; threads <= 3; threads++) {
+            try (ThreadPool pool = new ThreadPool(threads)) {
+                GemmProblem problem = new GemmProblem(ta, tb, m, n, k, 0.75f, 0.5f, false, 1, 3);
+                GemmProblem.Operands x = problem.operands(7);
+                new Sgemm(config, pool).gemm(ta, tb, m, n, k, 0.75f, x.a(), 3, problem.lda(), x.b(), 3, problem.ldb(),
+                        0.5f, x.c(), 3, problem.ldc());
+                problem.assertResult(x);
+                results[threads - 1] = bits(x.c());
+            }
+        }
+        assertArrayEquals(results[0], results[1], "2 threads differ from 1");
+        assertArrayEquals(results[0], results[2], "3 threads differ from 1");
+    }
+
+    private static int[] bits(float[] x) {
+        int[] bits = new int[x.length];
+        for (int i = 0; i < x.length; i++) {
+            bits[i] = Float.floatToRawIntBits(x[i]);
+        }
+        return bits;
+    }
+}
