@@ -1,0 +1,40 @@
+package dev.striate.bench;
+
+/**
+ * A GEMM problem named as the benchmarks' {@code @Param}: a square size ({@code "1024"}) or the GEMM a
+ * convolution layer lowers to, named after the layer in oneDNN's style.
+ */
+record GemmShape(String name, int m, int n, int k) {
+
+    /** Every name {@link #parse} accepts, as used by {@link GemmBenchmark}. */
+    static final String[] CONV_SHAPES = {
+            // AlexNet conv2: 256 filters of 48x5x5 (groups folded) over 27x27 outputs: M=256, K=2400, N=729.
+            "alexnet-conv2",
+            // ResNet 3x3 conv, 64->64 channels at 56x56: M=64, K=64*9=576, N=3136.
+            "resnet-3x3-64",
+            // ResNet bottleneck 1x1 conv, 256->64 channels at 56x56: M=64, K=256, N=3136.
+            "resnet-1x1-256-64",
+    };
+
+    static GemmShape parse(String name) {
+        return switch (name) {
+            case "alexnet-conv2" -> new GemmShape(name, 256, 729, 2400);
+            case "resnet-3x3-64" -> new GemmShape(name, 64, 3136, 576);
+            case "resnet-1x1-256-64" -> new GemmShape(name, 64, 3136, 256);
+            default -> {
+                int size;
+                try {
+                    size = Integer.parseInt(name);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("unknown GEMM shape '" + name + "'", e);
+                }
+                yield new GemmShape(name, size, size, size);
+            }
+        };
+    }
+
+    /** Floating-point operations of one multiply: 2·M·N·K. */
+    double flops() {
+        return 2.0 * m * n * k;
+    }
+}

@@ -1,0 +1,163 @@
+package dev.striate.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.BenchmarkResult;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the GEMM suite — {@link FmaPeakBenchmark}, {@link GemmBenchmark} (Striate and OpenBLAS) and
+ * {@link ScalarGemmBenchmark} — and prints a Markdown table: GFLOPS (2·M·N·K / time) of the median
+ * fork, the JMH error, the per-fork spread, % of the measured FMA peak and the ratio to OpenBLAS.
+ *
+ * <p>OpenBLAS runs twice, each time in forks started through a small launcher script that sets its
+ * environment: once with {@code OPENBLAS_CORETYPE} and {@code OPENBLAS_L2_SIZE} unset (OpenBLAS picks
+ * the kernel for this CPU: SKYLAKEX on AVX-512 machines, ZEN or HASWELL on AVX2 ones), once with
+ * {@code OPENBLAS_CORETYPE=Haswell} (its 256-bit kernel). Nothing here changes the environment of
+ * tests or CI.
+ *
+ * <p>Usage: {@code GemmSuite [--forks N] [--warmup N] [--iterations N] [--time SECONDS]
+ * [--shapes 1024,alexnet-conv2,...] [--threads 1,2] [--gc] [--out DIR]}; {@code --quick} is one fork
+ * of short iterations on a few shapes, a smoke test rather than a measurement.
+ */
+public final class GemmSuite {
+
+    private GemmSuite() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        Map<String, String> opt = parse(args);
+        boolean quick = opt.containsKey("quick");
+        int forks = Integer.parseInt(opt.getOrDefault("forks", quick ? "1" : "3"));
+        int warmup = Integer.parseInt(opt.getOrDefault("warmup", quick ? "1" : "3"));
+        int iterations = Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5"));
+        int seconds = Integer.parseInt(opt.getOrDefault("time", "1"));
+        String[] shapes = opt.getOrDefault("shapes", quick ? "256,resnet-1x1-256-64"
+                : "64,128,256,512,1024,2048,alexnet-conv2,resnet-3x3-64,resnet-1x1-256-64").split(",");
+        String[] threads = opt.getOrDefault("threads", "1,2").split(",");
+        boolean gc = opt.containsKey("gc");
+        Path out = Path.of(opt.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String[] scalarShapes = Arrays.stream(shapes).filter(s -> s.matches("\\d+") && Integer.parseInt(s) <= 512)
+                .toArray(String[]::new);
+
+        ChainedOptionsBuilder common = new OptionsBuilder()
+                .forks(forks).warmupIterations(warmup).measurementIterations(iterations)
+                .warmupTime(TimeValue.seconds(seconds)).measurementTime(TimeValue.seconds(seconds))
+                .param("shape", shapes).param("threads", threads)
+                .resultFormat(ResultFormatType.JSON).shouldFailOnError(true);
+        if (gc) {
+            common.addProfiler(GCProfiler.class);
+        }
+        // Each run gets its own builder over this base: a JMH child builder adds its includes to its parent's.
+        Options base = common.build();
+
+        List<RunResult> results = new ArrayList<>();
+        results.addAll(new Runner(new OptionsBuilder().parent(base)
+                .include(FmaPeakBenchmark.class.getName() + ".fma$")
+                .include(GemmBenchmark.class.getName() + ".striate$")
+                .result(out.resolve("gemm-striate.json").toString()).build()).run());
+        if (scalarShapes.length > 0) {
+            results.addAll(new Runner(new OptionsBuilder().parent(base)
+                    .include(ScalarGemmBenchmark.class.getName()).param("shape", scalarShapes)
+                    .result(out.resolve("gemm-scalar.json").toString()).build()).run());
+        }
+        Map<String, String> variants = new LinkedHashMap<>();
+        variants.put("openblas", "unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE");
+        variants.put("openblas-haswell", "export OPENBLAS_CORETYPE=Haswell");
+        Map<String, Collection<RunResult>> openblas = new LinkedHashMap<>();
+        for (Map.Entry<String, String> v : variants.entrySet()) {
+            Path launcher = launcher(out, v.getKey(), v.getValue(), java);
+            openblas.put(v.getKey(), new Runner(new OptionsBuilder().parent(base)
+                    .include(GemmBenchmark.class.getName() + ".openblas$").jvm(launcher.toString())
+                    .result(out.resolve("gemm-" + v.getKey() + ".json").toString()).build()).run());
+        }
+        String table = GemmTable.render(results, openblas, gc);
+        Files.writeString(out.resolve("gemm.md"), table);
+        System.out.println();
+        System.out.println(table);
+        System.out.println("Written: " + out.resolve("gemm.md") + " and the JMH JSON files beside it.");
+    }
+
+    /** A java launcher that sets OpenBLAS's environment for the forked JVM and reports the chosen kernel. */
+    private static Path launcher(Path dir, String name, String environment, String java) throws IOException {
+        Path script = dir.resolve(name + "-java.sh");
+        Files.writeString(script, "#!/bin/sh\n" + environment + "\nexport OPENBLAS_VERBOSE=2\nexec '" + java + "' \"$@\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return script;
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
+            }
+            String key = args[i].substring(2);
+            boolean flag = key.equals("quick") || key.equals("gc");
+            if (!flag && i + 1 >= args.length) {
+                throw new IllegalArgumentException("--" + key + " needs a value");
+            }
+            opt.put(key, flag ? "true" : args[++i]);
+        }
+        return opt;
+    }
+
+    /** GFLOPS numbers derived from one benchmark's JMH result (score in µs per multiply, or ops/s). */
+    record Measurement(double gflops, double error, double forkMin, double forkMax, double allocBytes) {
+
+        static Measurement of(RunResult run, double flopsPerOp, boolean throughput) {
+            Result<?> primary = run.getPrimaryResult();
+            List<Double> forkScores = new ArrayList<>();
+            for (BenchmarkResult fork : run.getBenchmarkResults()) {
+                forkScores.add(fork.getPrimaryResult().getScore());
+            }
+            forkScores.sort(null);
+            double median = median(forkScores);
+            double gflops = toGflops(median, flopsPerOp, throughput);
+            double relError = primary.getScoreError() / primary.getScore();
+            double a = toGflops(forkScores.get(0), flopsPerOp, throughput);
+            double b = toGflops(forkScores.get(forkScores.size() - 1), flopsPerOp, throughput);
+            Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            return new Measurement(gflops, Double.isNaN(relError) ? 0 : gflops * relError,
+                    Math.min(a, b), Math.max(a, b), alloc == null ? Double.NaN : alloc.getScore());
+        }
+
+        private static double toGflops(double score, double flopsPerOp, boolean throughput) {
+            return throughput ? score * flopsPerOp / 1e9 : flopsPerOp / (score * 1e-6) / 1e9;
+        }
+
+        private static double median(List<Double> sorted) {
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        String format() {
+            return String.format(Locale.ROOT, "%.1f ± %.1f", gflops, error);
+        }
+
+        String spread() {
+            return String.format(Locale.ROOT, "%.0f–%.0f", forkMin, forkMax);
+        }
+    }
+}
