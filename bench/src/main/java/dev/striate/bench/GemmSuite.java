@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code OPENBLAS_CORETYPE=Haswell} (its 256-bit kernel). Nothing here changes the environment of
  * tests or CI.
  *
- * <p>Usage: {@code GemmSuite [--forks N] [--warmup N] [--iterations N] [--time SECONDS]
+ * <p>Usage: {@code GemmSuite [--forks N] [--warmup N] [--iterations N] [--time MEASUREMENT_SECONDS]
  * [--shapes 1024,alexnet-conv2,...] [--threads 1,2] [--gc] [--out DIR]}; {@code --quick} is one fork
  * of short iterations on a few shapes, a smoke test rather than a measurement.
  */
@@ -47,9 +47,11 @@ public final class GemmSuite {
         Map<String, String> opt = parse(args);
         boolean quick = opt.containsKey("quick");
         int forks = Integer.parseInt(opt.getOrDefault("forks", quick ? "1" : "3"));
-        int warmup = Integer.parseInt(opt.getOrDefault("warmup", quick ? "1" : "3"));
-        int iterations = Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5"));
-        int seconds = Integer.parseInt(opt.getOrDefault("time", "1"));
+        int warmup = Integer.parseInt(opt.getOrDefault("warmup", quick ? "1" : "2"));
+        int iterations = Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "3"));
+        // Measurement iterations of 2 s: a 2048³ multiply takes ~0.2 s, and 1 s iterations on this
+        // shared machine showed ±20% errors.
+        int seconds = Integer.parseInt(opt.getOrDefault("time", quick ? "1" : "2"));
         String[] shapes = opt.getOrDefault("shapes", quick ? "256,resnet-1x1-256-64"
                 : "64,128,256,512,1024,2048,alexnet-conv2,resnet-3x3-64,resnet-1x1-256-64").split(",");
         String[] threads = opt.getOrDefault("threads", "1,2").split(",");
@@ -63,7 +65,7 @@ public final class GemmSuite {
 
         ChainedOptionsBuilder common = new OptionsBuilder()
                 .forks(forks).warmupIterations(warmup).measurementIterations(iterations)
-                .warmupTime(TimeValue.seconds(seconds)).measurementTime(TimeValue.seconds(seconds))
+                .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(seconds))
                 .param("shape", shapes).param("threads", threads)
                 .resultFormat(ResultFormatType.JSON).shouldFailOnError(true);
         if (gc) {

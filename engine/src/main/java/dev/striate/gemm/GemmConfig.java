@@ -57,6 +57,7 @@ public final class GemmConfig {
 
     /** The measured defaults, overridden by the {@code striate.gemm.*} system properties. */
     public static GemmConfig defaults() {
+        VectorSupport.require(); // before defaultKernel() touches the species
         return new GemmConfig(
                 System.getProperty("striate.gemm.kernel", defaultKernel()),
                 intProperty("striate.gemm.mc", DEFAULT_MC),

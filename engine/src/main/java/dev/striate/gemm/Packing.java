@@ -1,5 +1,9 @@
 package dev.striate.gemm;
 
+import dev.striate.simd.FloatSpecies;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Copies blocks of A and B into the micro-panel layout the micro-kernels stream through.
  *
@@ -9,6 +13,9 @@ package dev.striate.gemm;
  * <p>Thread-safety: stateless; callers own the destination arrays.
  */
 final class Packing {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
 
     private Packing() {
     }
@@ -23,10 +30,12 @@ final class Packing {
         for (int ip = 0, d = 0; ip < mc; ip += mr, d += mr * kc) {
             int rows = Math.min(mr, mc - ip);
             if (ta == Transpose.N) {
-                for (int r = 0; r < rows; r++) {
-                    int src = aOff + (i0 + ip + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * mr + r] = a[src + p];
+                // Depth-outer: each step reads one element of every row and writes mr contiguous floats.
+                int src = aOff + (i0 + ip) * lda + p0;
+                for (int p = 0; p < kc; p++) {
+                    int to = d + p * mr;
+                    for (int r = 0, from = src + p; r < rows; r++, from += lda) {
+                        dst[to + r] = a[from];
                     }
                 }
             } else {
@@ -46,15 +55,22 @@ final class Packing {
 
     /**
      * Packs {@code op(B)[p0, p0+kc) × [j0, j0+nc)} as ⌈nc/nr⌉ panels of {@code kc × nr} floats, panel
-     * {@code q} at {@code dst[q·nr·kc]}, element (depth p, column v) at {@code + p·nr + v}. B is
+     * {@code q} at {@code dst[dstOff + q·nr·kc]}, element (depth p, column v) at {@code + p·nr + v}. B is
      * row-major {@code k×n} ({@code N}) or {@code n×k} ({@code T}) with leading dimension ldb.
      * Allocates nothing.
      */
     static void packB(Transpose tb, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
-                      float[] dst, int nr) {
-        for (int jp = 0, d = 0; jp < nc; jp += nr, d += nr * kc) {
+                      float[] dst, int dstOff, int nr) {
+        for (int jp = 0, d = dstOff; jp < nc; jp += nr, d += nr * kc) {
             int cols = Math.min(nr, nc - jp);
-            if (tb == Transpose.N) {
+            if (tb == Transpose.N && cols == nr) {
+                // Whole vectors: a per-row System.arraycopy of nr floats costs more in call overhead than the copy.
+                for (int p = 0, src = bOff + p0 * ldb + j0 + jp; p < kc; p++, src += ldb) {
+                    for (int v = 0; v < nr; v += L) {
+                        FloatVector.fromArray(S, b, src + v).intoArray(dst, d + p * nr + v);
+                    }
+                }
+            } else if (tb == Transpose.N) {
                 for (int p = 0; p < kc; p++) {
                     System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + jp, dst, d + p * nr, cols);
                 }

@@ -82,6 +82,34 @@ class SgemmCompiledTest {
     }
 
     @Test
+    void multiThreadedCallsAllocateNothingOnAnyThread() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            Sgemm gemm = new Sgemm(GemmConfig.defaults(), pool);
+            GemmProblem p = new GemmProblem(Transpose.N, Transpose.N, 97, 130, 70, 1f, 0.5f, false, 1, 2);
+            GemmProblem.Operands x = p.operands(3);
+            for (int i = 0; i < WARM_UP_CALLS; i++) {
+                run(gemm, p, x);
+            }
+            long[] workers = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("striate-worker-")).mapToLong(Thread::threadId).toArray();
+            long before = allocatedBy(workers);
+            for (int i = 0; i < 20; i++) {
+                run(gemm, p, x);
+            }
+            assertEquals(0, allocatedBy(workers) - before, "bytes allocated by 20 two-thread calls, all threads");
+        }
+    }
+
+    /** Bytes allocated so far by the calling thread and the given threads; allocates nothing itself. */
+    private long allocatedBy(long[] threadIds) {
+        long sum = threads.getCurrentThreadAllocatedBytes();
+        for (long id : threadIds) {
+            sum += threads.getThreadAllocatedBytes(id);
+        }
+        return sum;
+    }
+
+    @Test
     void compiledKernelsMatchTheOracle() {
         SgemmOracleTest.cases().forEach(arguments -> {
             GemmConfig config = (GemmConfig) arguments.get()[0];
