@@ -1,6 +1,8 @@
 package dev.striate.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -15,6 +17,7 @@ import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -66,39 +69,56 @@ public final class GemmSuite {
         ChainedOptionsBuilder common = new OptionsBuilder()
                 .forks(forks).warmupIterations(warmup).measurementIterations(iterations)
                 .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(seconds))
-                .param("shape", shapes).param("threads", threads)
-                .resultFormat(ResultFormatType.JSON).shouldFailOnError(true);
+                .param("threads", threads).shouldFailOnError(true);
         if (gc) {
             common.addProfiler(GCProfiler.class);
         }
         // Each run gets its own builder over this base: a JMH child builder adds its includes to its parent's.
         Options base = common.build();
+        Map<String, Path> launchers = new LinkedHashMap<>();
+        launchers.put("openblas", launcher(out, "openblas", "unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE", java));
+        launchers.put("openblas-haswell", launcher(out, "openblas-haswell", "export OPENBLAS_CORETYPE=Haswell", java));
 
-        List<RunResult> results = new ArrayList<>();
-        results.addAll(new Runner(new OptionsBuilder().parent(base)
-                .include(FmaPeakBenchmark.class.getName() + ".fma$")
-                .include(GemmBenchmark.class.getName() + ".striate$")
-                .result(out.resolve("gemm-striate.json").toString()).build()).run());
-        if (scalarShapes.length > 0) {
-            results.addAll(new Runner(new OptionsBuilder().parent(base)
-                    .include(ScalarGemmBenchmark.class.getName()).param("shape", scalarShapes)
-                    .result(out.resolve("gemm-scalar.json").toString()).build()).run());
+        List<RunResult> results = new ArrayList<>(run(base, null, FmaPeakBenchmark.class.getName() + ".fma$", null));
+        Map<String, List<RunResult>> openblas = new LinkedHashMap<>();
+        launchers.keySet().forEach(v -> openblas.put(v, new ArrayList<>()));
+        // Shape by shape, Striate then each OpenBLAS variant: on a shared machine whose load drifts,
+        // the results compared in one table row are measured minutes apart, not half an hour.
+        for (String shape : shapes) {
+            results.addAll(run(base, shape, GemmBenchmark.class.getName() + ".striate$", null));
+            if (Arrays.asList(scalarShapes).contains(shape)) {
+                results.addAll(run(base, shape, ScalarGemmBenchmark.class.getName(), null));
+            }
+            for (Map.Entry<String, Path> v : launchers.entrySet()) {
+                openblas.get(v.getKey()).addAll(run(base, shape, GemmBenchmark.class.getName() + ".openblas$", v.getValue()));
+            }
         }
-        Map<String, String> variants = new LinkedHashMap<>();
-        variants.put("openblas", "unset OPENBLAS_CORETYPE OPENBLAS_L2_SIZE");
-        variants.put("openblas-haswell", "export OPENBLAS_CORETYPE=Haswell");
-        Map<String, Collection<RunResult>> openblas = new LinkedHashMap<>();
-        for (Map.Entry<String, String> v : variants.entrySet()) {
-            Path launcher = launcher(out, v.getKey(), v.getValue(), java);
-            openblas.put(v.getKey(), new Runner(new OptionsBuilder().parent(base)
-                    .include(GemmBenchmark.class.getName() + ".openblas$").jvm(launcher.toString())
-                    .result(out.resolve("gemm-" + v.getKey() + ".json").toString()).build()).run());
+        writeJson(out.resolve("gemm-striate.json"), results);
+        for (Map.Entry<String, List<RunResult>> v : openblas.entrySet()) {
+            writeJson(out.resolve("gemm-" + v.getKey() + ".json"), v.getValue());
         }
         String table = GemmTable.render(results, openblas, gc);
         Files.writeString(out.resolve("gemm.md"), table);
         System.out.println();
         System.out.println(table);
         System.out.println("Written: " + out.resolve("gemm.md") + " and the JMH JSON files beside it.");
+    }
+
+    private static Collection<RunResult> run(Options base, String shape, String include, Path jvm) throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder().parent(base).include(include);
+        if (shape != null) {
+            options.param("shape", shape);
+        }
+        if (jvm != null) {
+            options.jvm(jvm.toString());
+        }
+        return new Runner(options.build()).run();
+    }
+
+    private static void writeJson(Path file, Collection<RunResult> results) throws IOException {
+        try (PrintStream stream = new PrintStream(Files.newOutputStream(file), true, StandardCharsets.UTF_8)) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, stream).writeOut(results);
+        }
     }
 
     /** A java launcher that sets OpenBLAS's environment for the forked JVM and reports the chosen kernel. */
@@ -145,11 +165,12 @@ public final class GemmSuite {
                     Math.min(a, b), Math.max(a, b), alloc == null ? Double.NaN : alloc.getScore());
         }
 
-        private static double toGflops(double score, double flopsPerOp, boolean throughput) {
+        /** GFLOPS from a JMH score: µs per operation (average time) or operations per second (throughput). */
+        static double toGflops(double score, double flopsPerOp, boolean throughput) {
             return throughput ? score * flopsPerOp / 1e9 : flopsPerOp / (score * 1e-6) / 1e9;
         }
 
-        private static double median(List<Double> sorted) {
+        static double median(List<Double> sorted) {
             int n = sorted.size();
             return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
         }

@@ -15,7 +15,7 @@ final class GemmTable {
     private GemmTable() {
     }
 
-    static String render(List<RunResult> results, Map<String, Collection<RunResult>> openblas, boolean gc) {
+    static String render(List<RunResult> results, Map<String, ? extends Collection<RunResult>> openblas, boolean gc) {
         double peak = Double.NaN;
         Map<String, Measurement> striate = new LinkedHashMap<>();
         Map<String, Measurement> scalar = new LinkedHashMap<>();
@@ -30,7 +30,7 @@ final class GemmTable {
             }
         }
         Map<String, Map<String, Measurement>> references = new LinkedHashMap<>();
-        for (Map.Entry<String, Collection<RunResult>> v : openblas.entrySet()) {
+        for (Map.Entry<String, ? extends Collection<RunResult>> v : openblas.entrySet()) {
             Map<String, Measurement> byKey = new LinkedHashMap<>();
             for (RunResult r : v.getValue()) {
                 byKey.put(key(r), measure(r));
