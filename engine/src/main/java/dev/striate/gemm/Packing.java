@@ -39,8 +39,11 @@ final class Packing {
                     }
                 }
             } else {
-                for (int p = 0; p < kc; p++) {
-                    System.arraycopy(a, aOff + (p0 + p) * lda + i0 + ip, dst, d + p * mr, rows);
+                // A few floats per step: a plain loop beats System.arraycopy's call overhead.
+                for (int p = 0, from = aOff + p0 * lda + i0 + ip; p < kc; p++, from += lda) {
+                    for (int r = 0; r < rows; r++) {
+                        dst[d + p * mr + r] = a[from + r];
+                    }
                 }
             }
             if (rows < mr) {
