@@ -35,8 +35,8 @@ public final class GemmDemo {
         SplittableRandom random = new SplittableRandom(42);
         for (int s = 0; s < shapes.length; s++) {
             int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
-            float[] a = randomMatrix(random, m * k);
-            float[] b = randomMatrix(random, k * n);
+            float[] a = RandomData.uniform(random, m * k);
+            float[] b = RandomData.uniform(random, k * n);
             float[] c = new float[m * n];
             double seconds = bestTime(m, n, k, a, b, c);
             double gflops = 2.0 * m * n * k / seconds / 1e9;
@@ -48,14 +48,6 @@ public final class GemmDemo {
         if (!allOk) {
             System.exit(1);
         }
-    }
-
-    private static float[] randomMatrix(SplittableRandom random, int size) {
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) {
-            x[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return x;
     }
 
     /** Best of repeated runs after a warm-up that lets C2 compile the kernels. */

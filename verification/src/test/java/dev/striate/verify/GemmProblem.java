@@ -47,8 +47,8 @@ record GemmProblem(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
         SplittableRandom random = new SplittableRandom(seed);
         int aRows = ta == Transpose.N ? m : k;
         int bRows = tb == Transpose.N ? k : n;
-        float[] a = randomArray(random, offset + aRows * lda() + 3);
-        float[] b = randomArray(random, offset + bRows * ldb() + 3);
+        float[] a = RandomData.uniform(random, offset + aRows * lda() + 3);
+        float[] b = RandomData.uniform(random, offset + bRows * ldb() + 3);
         float[] c = new float[offset + m * ldc() + 3];
         java.util.Arrays.fill(c, GUARD);
         for (int i = 0; i < m; i++) {
@@ -72,14 +72,6 @@ record GemmProblem(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
                         () -> this + ": element " + at + " outside C was written");
             }
         }
-    }
-
-    private static float[] randomArray(SplittableRandom random, int size) {
-        float[] x = new float[size];
-        for (int i = 0; i < size; i++) {
-            x[i] = (float) (random.nextDouble() * 2 - 1);
-        }
-        return x;
     }
 
     record Operands(float[] a, float[] b, float[] c, float[] cBefore) {
