@@ -6,20 +6,13 @@ package dev.striate.bench;
  */
 record GemmShape(String name, int m, int n, int k) {
 
-    /** Every name {@link #parse} accepts, as used by {@link GemmBenchmark}. */
-    static final String[] CONV_SHAPES = {
-            // AlexNet conv2: 256 filters of 48x5x5 (groups folded) over 27x27 outputs: M=256, K=2400, N=729.
-            "alexnet-conv2",
-            // ResNet 3x3 conv, 64->64 channels at 56x56: M=64, K=64*9=576, N=3136.
-            "resnet-3x3-64",
-            // ResNet bottleneck 1x1 conv, 256->64 channels at 56x56: M=64, K=256, N=3136.
-            "resnet-1x1-256-64",
-    };
-
     static GemmShape parse(String name) {
         return switch (name) {
+            // AlexNet conv2: 256 filters of 48x5x5 (groups folded) over 27x27 outputs.
             case "alexnet-conv2" -> new GemmShape(name, 256, 729, 2400);
+            // ResNet 3x3 conv, 64->64 channels at 56x56: K = 64·9.
             case "resnet-3x3-64" -> new GemmShape(name, 64, 3136, 576);
+            // ResNet bottleneck 1x1 conv, 256->64 channels at 56x56.
             case "resnet-1x1-256-64" -> new GemmShape(name, 64, 3136, 256);
             default -> {
                 int size;

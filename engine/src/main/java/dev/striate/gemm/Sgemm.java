@@ -115,7 +115,8 @@ public final class Sgemm {
 
         Job job = borrowJob();
         try {
-            job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, rowParts, colParts);
+            job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                    mPanels, nPanels, rowParts, colParts);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -271,12 +272,13 @@ public final class Sgemm {
     /** One call's arguments, reused across calls so dispatch allocates nothing. */
     private final class Job implements ThreadPool.ParallelTask {
         Transpose ta, tb;
-        int m, n, k, aOff, lda, bOff, ldb, cOff, ldc, rowParts, colParts;
+        int m, n, k, aOff, lda, bOff, ldb, cOff, ldc, mPanels, nPanels, rowParts, colParts;
         float alpha, beta;
         float[] a, b, c;
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
-                 float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc, int rowParts, int colParts) {
+                 float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
+                 int mPanels, int nPanels, int rowParts, int colParts) {
             this.ta = ta;
             this.tb = tb;
             this.m = m;
@@ -293,6 +295,8 @@ public final class Sgemm {
             this.c = c;
             this.cOff = cOff;
             this.ldc = ldc;
+            this.mPanels = mPanels;
+            this.nPanels = nPanels;
             this.rowParts = rowParts;
             this.colParts = colParts;
         }
@@ -306,8 +310,6 @@ public final class Sgemm {
         public void run(int task) {
             int mr = config.mr();
             int nr = config.nr();
-            int mPanels = ceilDiv(m, mr);
-            int nPanels = ceilDiv(n, nr);
             int rowPart = task / colParts;
             int colPart = task % colParts;
             int i0 = split(mPanels, rowParts, rowPart) * mr;
