@@ -45,6 +45,23 @@ final class GemmArguments {
         }
     }
 
+    static void checkEpilogue(Epilogue epilogue, float[] bias, int biasOff, int m, int n) {
+        if (epilogue == null) {
+            throw new IllegalArgumentException("sgemm: epilogue must not be null (use Epilogue.NONE)");
+        }
+        if (epilogue.bias() == Epilogue.Bias.NONE) {
+            return;
+        }
+        int length = epilogue.bias() == Epilogue.Bias.PER_ROW ? m : n;
+        if (bias == null || biasOff < 0 || (long) biasOff + length > bias.length) {
+            // built only on failure: a message concatenated up front allocates on every call
+            String what = epilogue.bias() == Epilogue.Bias.PER_ROW ? "m = " + m + " row" : "n = " + n + " column";
+            throw new IllegalArgumentException("sgemm: the " + epilogue.bias() + " bias needs " + what
+                    + " values from offset " + biasOff + ", got "
+                    + (bias == null ? "null" : "float[" + bias.length + "]"));
+        }
+    }
+
     private static void nonNegative(int position, String name, int value) {
         if (value < 0) {
             throw illegal(position, name, Integer.toString(value), "must be >= 0");

@@ -86,6 +86,50 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
     }
 
+    /**
+     * {@code C[rows×cols] := clamp(C + bias, min, max)} per {@code e}; {@code rowBias}/{@code colBias}
+     * index the bias of the tile's first row/column. Allocates nothing.
+     *
+     * <p>Clamping with infinite bounds and adding {@code -0.0} are exact identities for every float
+     * (NaN and {@code -0.0} included), so no mode needs a branch inside the vector loop: a vector
+     * live across a rarely taken branch is what C2 boxes.
+     */
+    static void finish(Epilogue e, float[] bias, int rowBias, int colBias, int rows, int cols,
+                       float[] c, int cOff, int ldc) {
+        for (int r = 0; r < rows; r++) {
+            int ci = cOff + r * ldc;
+            if (e.bias() == Epilogue.Bias.PER_COLUMN) {
+                addColumnBiasClamp(c, ci, cols, bias, colBias, e.min(), e.max());
+            } else {
+                float add = e.bias() == Epilogue.Bias.PER_ROW ? bias[rowBias + r] : -0f;
+                addClamp(c, ci, cols, add, e.min(), e.max());
+            }
+        }
+    }
+
+    /** {@code c[ci, ci+cols) := clamp(c + add, min, max)}. */
+    private static void addClamp(float[] c, int ci, int cols, float add, float min, float max) {
+        int j = 0;
+        for (int bound = S.loopBound(cols); j < bound; j += L) {
+            FloatVector.fromArray(S, c, ci + j).add(add).max(min).min(max).intoArray(c, ci + j);
+        }
+        for (; j < cols; j++) {
+            c[ci + j] = Math.min(Math.max(c[ci + j] + add, min), max);
+        }
+    }
+
+    /** {@code c[ci + j] := clamp(c[ci + j] + bias[b + j], min, max)} for j in [0, cols). */
+    private static void addColumnBiasClamp(float[] c, int ci, int cols, float[] bias, int b, float min, float max) {
+        int j = 0;
+        for (int bound = S.loopBound(cols); j < bound; j += L) {
+            FloatVector.fromArray(S, c, ci + j).add(FloatVector.fromArray(S, bias, b + j))
+                    .max(min).min(max).intoArray(c, ci + j);
+        }
+        for (; j < cols; j++) {
+            c[ci + j] = Math.min(Math.max(c[ci + j] + bias[b + j], min), max);
+        }
+    }
+
     /** 9 accumulators: with 3 B vectors and 3 broadcasts, 15 of AVX2's 16 vector registers — the AVX2 default. */
     static final class Tile3x3v extends MicroKernel {
         Tile3x3v() {

@@ -97,12 +97,33 @@ public final class Sgemm {
     public void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc) {
+        gemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, Epilogue.NONE, null, 0);
+    }
+
+    /**
+     * {@link #sgemm}, then {@code epilogue} on every element of C: {@code C := clamp(alpha·op(A)·op(B)
+     * + beta·C + bias, min, max)}, applied to each tile as it is finished rather than in a second pass.
+     *
+     * @param epilogue what to apply; {@link Epilogue#NONE} makes this exactly {@link #sgemm}
+     * @param bias     the bias vector when {@code epilogue.bias()} is not {@code NONE}: m values
+     *                 ({@code PER_ROW}) or n values ({@code PER_COLUMN}) from {@code biasOff}
+     * @param biasOff  index of the bias of C's first row or column
+     * @throws IllegalArgumentException as {@link #sgemm} (positions 1–16), or naming the bias arguments
+     */
+    public void gemm(Transpose ta, Transpose tb, int m, int n, int k, float alpha,
+                     float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc,
+                     Epilogue epilogue, float[] bias, int biasOff) {
         GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        GemmArguments.checkEpilogue(epilogue, bias, biasOff, m, n);
         if (m == 0 || n == 0) {
             return;
         }
         if (alpha == 0f || k == 0) {
             scale(m, n, beta, c, cOff, ldc);
+            if (!epilogue.isIdentity()) {
+                MicroKernel.finish(epilogue, bias, biasOff, biasOff, m, n, c, cOff, ldc);
+            }
             return;
         }
         int mr = config.mr();
@@ -117,11 +138,17 @@ public final class Sgemm {
         try {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     mPanels, nPanels, rowParts, colParts);
+            job.setEpilogue(epilogue, bias, biasOff);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
             release(idleJobs, job);
         }
+    }
+
+    /** The threads this instance runs on. */
+    public ThreadPool pool() {
+        return pool;
     }
 
     /** The blocking this instance uses. */
@@ -190,6 +217,7 @@ public final class Sgemm {
             for (int pc = 0; pc < g.k; pc += config.kc()) {
                 int kc = Math.min(config.kc(), g.k - pc);
                 float beta = pc == 0 ? g.beta : 1f;
+                boolean finishing = pc + kc == g.k && !g.epilogue.isIdentity();
                 float[] packedB = ws.packedB(kc * roundUp(nc, nr));
                 for (int ic = i0; ic < i1; ic += config.mc()) {
                     int mc = Math.min(config.mc(), i1 - ic);
@@ -208,6 +236,10 @@ public final class Sgemm {
                             } else {
                                 kernel.run(kc, packedA, ir * kc, packedB, jr * kc, g.alpha, ws.tile, 0, nr);
                                 MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+                            }
+                            if (finishing) {
+                                MicroKernel.finish(g.epilogue, g.bias, g.biasOff + ic + ir, g.biasOff + jc + jr,
+                                        rows, cols, g.c, cAt, g.ldc);
                             }
                         }
                     }
@@ -274,7 +306,9 @@ public final class Sgemm {
         Transpose ta, tb;
         int m, n, k, aOff, lda, bOff, ldb, cOff, ldc, mPanels, nPanels, rowParts, colParts;
         float alpha, beta;
-        float[] a, b, c;
+        float[] a, b, c, bias;
+        int biasOff;
+        Epilogue epilogue = Epilogue.NONE;
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                  float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
@@ -301,9 +335,15 @@ public final class Sgemm {
             this.colParts = colParts;
         }
 
+        void setEpilogue(Epilogue epilogue, float[] bias, int biasOff) {
+            this.epilogue = epilogue;
+            this.bias = bias;
+            this.biasOff = biasOff;
+        }
+
         /** Drops the references to the caller's arrays so a pooled job keeps nothing alive. */
         void clear() {
-            a = b = c = null;
+            a = b = c = bias = null;
         }
 
         @Override

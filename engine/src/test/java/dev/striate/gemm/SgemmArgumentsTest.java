@@ -82,4 +82,19 @@ class SgemmArgumentsTest {
         assertEquals(99, rounded.mc());
         assertEquals(rounded.nr(), rounded.nc());
     }
+
+    @Test
+    void epilogueBiasMustCoverRowsOrColumns() {
+        Sgemm gemm = Sgemm.shared();
+        assertIllegal("PER_ROW bias needs m = 2 row values from offset 1, got float[2]",
+                () -> gemm.gemm(N, N, 2, 4, 3, 1f, a, 0, 3, b, 0, 4, 0f, c, 0, 4,
+                        Epilogue.bias(Epilogue.Bias.PER_ROW), new float[2], 1));
+        assertIllegal("PER_COLUMN bias needs n = 4 column values from offset 0, got null",
+                () -> gemm.gemm(N, N, 2, 4, 3, 1f, a, 0, 3, b, 0, 4, 0f, c, 0, 4,
+                        Epilogue.relu(Epilogue.Bias.PER_COLUMN), null, 0));
+        assertIllegal("epilogue must not be null", () -> gemm.gemm(N, N, 2, 4, 3, 1f, a, 0, 3, b, 0, 4, 0f, c, 0, 4,
+                null, null, 0));
+        assertThrows(IllegalArgumentException.class, () -> Epilogue.of(Epilogue.Bias.NONE, 1f, 0f));
+        assertThrows(IllegalArgumentException.class, () -> Epilogue.of(Epilogue.Bias.NONE, Float.NaN, 0f));
+    }
 }

@@ -1,0 +1,461 @@
+package dev.striate.conv;
+
+import dev.striate.gemm.Epilogue;
+import dev.striate.gemm.Sgemm;
+import dev.striate.gemm.Transpose;
+import dev.striate.runtime.ThreadPool;
+import dev.striate.simd.VectorSupport;
+import dev.striate.tensor.Shape;
+import dev.striate.tensor.Tensor;
+import java.util.ArrayDeque;
+
+/**
+ * A 2-D convolution layer's computation with its weights: forward {@code y = clamp(conv(x, w) + b)},
+ * and the two backward passes, on NCHW float32 tensors. Semantics are PyTorch's {@code conv2d} and
+ * ONNX's {@code Conv} (cross-correlation; see {@link ConvParams} for the hyperparameters).
+ *
+ * <p>Algorithms ({@link ConvAlgorithm}): the general path lowers one image and group at a time to a
+ * patch matrix ({@code C/g·KH·KW × OH·OW}) and multiplies it by the group's weights with {@link
+ * Sgemm}, so the workspace is one image's patch matrix at most, never the batch's. A 1x1 layer with
+ * stride 1 and no padding multiplies the input directly; a depthwise layer runs a direct vectorized
+ * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as the GEMM finishes each tile, not
+ * in a second pass.
+ *
+ * <p>Weights are read from the caller's arrays at each call (no copy), so an optimizer may update
+ * them in place between calls. Weight packing for the GEMM happens inside each call: it reads
+ * {@code M·K} floats against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)} of the work.
+ *
+ * <p>Backward: {@link #backwardData} computes {@code dx} from {@code dy} (weights transposed, then
+ * col2im), {@link #backwardWeights} {@code dw} summed over the batch and {@code db}. They are the
+ * gradients of the convolution without the clamp: a fused activation's own gradient belongs to the
+ * caller, who has the output.
+ *
+ * <p>Thread-safety: safe for concurrent use by any number of threads (workspaces are borrowed per
+ * call from a pool), provided nobody writes the weights meanwhile. Results are bitwise identical
+ * for any thread count. Steady-state calls allocate nothing beyond a returned tensor.
+ */
+public final class Convolution {
+
+    private final ConvParams params;
+    private final float[] weights;
+    private final float[] bias;
+    private final float min;
+    private final float max;
+    private final ConvAlgorithm requested;
+    private final ConvAlgorithm algorithm;
+    private final Sgemm gemm;
+    private final Epilogue epilogue;
+    private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
+    private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
+
+    /**
+     * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
+     * kernelW]}, row-major) and bias ({@code [outChannels]}, or null for none), algorithm chosen per
+     * shape, on the shared GEMM and thread pool.
+     *
+     * @throws IllegalArgumentException if an array's length does not match the layer
+     * @throws UnsupportedOperationException if the JVM lacks {@code --add-modules jdk.incubator.vector}
+     */
+    public Convolution(ConvParams params, float[] weights, float[] bias) {
+        this(params, weights, bias, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, ConvAlgorithm.AUTO, sharedGemm());
+    }
+
+    private Convolution(ConvParams params, float[] weights, float[] bias, float min, float max,
+                        ConvAlgorithm requested, Sgemm gemm) {
+        if (params == null) {
+            throw new IllegalArgumentException("conv: params must not be null");
+        }
+        if (weights == null || weights.length != params.weightSize()) {
+            throw new IllegalArgumentException("conv " + params + ": weights must be " + Shape.of(params.weightShape())
+                    + " = " + params.weightSize() + " floats, got " + (weights == null ? "null" : weights.length));
+        }
+        if (bias != null && bias.length != params.outChannels()) {
+            throw new IllegalArgumentException("conv " + params + ": bias must be [" + params.outChannels()
+                    + "], got " + bias.length + " floats");
+        }
+        if (Float.isNaN(min) || Float.isNaN(max) || min > max) {
+            throw new IllegalArgumentException("conv " + params + ": clamp needs min <= max, got [" + min + ", " + max + "]");
+        }
+        if (requested == null || gemm == null) {
+            throw new IllegalArgumentException("conv " + params + ": algorithm and gemm must not be null");
+        }
+        this.params = params;
+        this.weights = weights;
+        this.bias = bias;
+        this.min = min;
+        this.max = max;
+        this.requested = requested;
+        this.algorithm = requested.resolve(params);
+        this.gemm = gemm;
+        this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
+    }
+
+    private static Sgemm sharedGemm() {
+        VectorSupport.require();
+        return Sgemm.shared();
+    }
+
+    /** The same layer with its output clamped to {@code [min, max]} as it is written (ONNX Clip). */
+    public Convolution withClamp(float min, float max) {
+        return new Convolution(params, weights, bias, min, max, requested, gemm);
+    }
+
+    /** The same layer with ReLU fused into the output. */
+    public Convolution withRelu() {
+        return withClamp(0f, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * The same layer computed by {@code algorithm}.
+     *
+     * @throws IllegalArgumentException if that algorithm cannot compute this layer
+     */
+    public Convolution withAlgorithm(ConvAlgorithm algorithm) {
+        return new Convolution(params, weights, bias, min, max, algorithm, gemm);
+    }
+
+    /** The same layer on another GEMM (its blocking and thread pool). */
+    public Convolution withGemm(Sgemm gemm) {
+        return new Convolution(params, weights, bias, min, max, requested, gemm);
+    }
+
+    public ConvParams params() {
+        return params;
+    }
+
+    /** The algorithm in use (never {@code AUTO}). */
+    public ConvAlgorithm algorithm() {
+        return algorithm;
+    }
+
+    /** The output shape for an input of shape x. @throws IllegalArgumentException as {@link #forward} */
+    public Shape outputShape(Shape x) {
+        params.checkInput(x);
+        return params.outputShape(x);
+    }
+
+    /**
+     * Floats of workspace one call borrows for an {@code h×w} input: one group's patch matrix of one
+     * image for the im2col path, none otherwise.
+     */
+    public long workspaceFloats(int h, int w) {
+        return algorithm == ConvAlgorithm.IM2COL
+                ? (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w) : 0;
+    }
+
+    /** Forward into a new tensor. @see #forward(Tensor, Tensor) */
+    public Tensor forward(Tensor x) {
+        Tensor y = Tensor.zeros(outputShape(requireContiguous("x", x).shape()).toArray());
+        forward(x, y);
+        return y;
+    }
+
+    /**
+     * {@code y := clamp(conv(x, w) + b)}.
+     *
+     * @param x input {@code [N, inChannels, H, W]}, contiguous
+     * @param y output {@code [N, outChannels, OH, OW]}, contiguous, not overlapping x
+     * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
+     */
+    public void forward(Tensor x, Tensor y) {
+        Shape in = requireContiguous("x", x).shape();
+        params.checkInput(in);
+        requireOutputShape("y", y, in);
+        requireDisjoint("y", y, "x", x);
+        int n = in.dim(0);
+        int h = in.dim(2);
+        int w = in.dim(3);
+        int oh = params.outputHeight(h);
+        int ow = params.outputWidth(w);
+        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+            runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
+            return;
+        }
+        int groups = params.groups();
+        int cg = params.groupInChannels();
+        int ocg = params.groupOutChannels();
+        int kg = params.groupPatchSize();
+        int plane = oh * ow;
+        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        try {
+            for (int i = 0; i < n; i++) {
+                for (int g = 0; g < groups; g++) {
+                    int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
+                    int yAt = y.offset() + (i * params.outChannels() + g * ocg) * plane;
+                    float[] b = x.data();
+                    int bAt = xAt;
+                    if (col != null) {
+                        Im2col.im2col(params, x.data(), xAt, cg, h, w, oh, ow, col);
+                        b = col;
+                        bAt = 0;
+                    }
+                    gemm.gemm(Transpose.N, Transpose.N, ocg, plane, kg, 1f, weights, g * ocg * kg, kg,
+                            b, bAt, plane, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
+                }
+            }
+        } finally {
+            releaseColumns(col);
+        }
+    }
+
+    /**
+     * {@code dx := ∂L/∂x} given {@code dy = ∂L/∂y} (of the convolution before any clamp).
+     *
+     * @param dy gradient of the output {@code [N, outChannels, OH, OW]}, contiguous
+     * @param dx gradient of the input {@code [N, inChannels, H, W]}, contiguous, overwritten
+     * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
+     */
+    public void backwardData(Tensor dy, Tensor dx) {
+        Shape in = requireContiguous("dx", dx).shape();
+        params.checkInput(in);
+        requireOutputShape("dy", dy, in);
+        requireDisjoint("dx", dx, "dy", dy);
+        int n = in.dim(0);
+        int h = in.dim(2);
+        int w = in.dim(3);
+        int oh = params.outputHeight(h);
+        int ow = params.outputWidth(w);
+        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
+            runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
+            return;
+        }
+        int groups = params.groups();
+        int cg = params.groupInChannels();
+        int ocg = params.groupOutChannels();
+        int kg = params.groupPatchSize();
+        int plane = oh * ow;
+        if (algorithm == ConvAlgorithm.IM2COL) {
+            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
+        }
+        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        try {
+            for (int i = 0; i < n; i++) {
+                for (int g = 0; g < groups; g++) {
+                    int dxAt = dx.offset() + (i * params.inChannels() + g * cg) * h * w;
+                    int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
+                    if (col == null) {
+                        gemm.gemm(Transpose.T, Transpose.N, kg, plane, ocg, 1f, weights, g * ocg * kg, kg,
+                                dy.data(), dyAt, plane, 0f, dx.data(), dxAt, plane);
+                    } else {
+                        gemm.gemm(Transpose.T, Transpose.N, kg, plane, ocg, 1f, weights, g * ocg * kg, kg,
+                                dy.data(), dyAt, plane, 0f, col, 0, plane);
+                        Im2col.col2imAdd(params, col, cg, h, w, oh, ow, dx.data(), dxAt);
+                    }
+                }
+            }
+        } finally {
+            releaseColumns(col);
+        }
+    }
+
+    /**
+     * {@code dw := ∂L/∂w} summed over the batch and, when {@code db} is not null, {@code db := ∂L/∂b}.
+     *
+     * @param x  the forward input {@code [N, inChannels, H, W]}, contiguous
+     * @param dy gradient of the output {@code [N, outChannels, OH, OW]}, contiguous
+     * @param dw weight gradient {@code [outChannels, inChannels/groups, KH, KW]}, contiguous, overwritten
+     * @param db bias gradient {@code [outChannels]}, contiguous, overwritten; or null
+     * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
+     */
+    public void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db) {
+        Shape in = requireContiguous("x", x).shape();
+        params.checkInput(in);
+        requireOutputShape("dy", dy, in);
+        requireShape("dw", dw, params.outChannels(), params.groupInChannels(), params.kernelH(), params.kernelW());
+        requireDisjoint("dw", dw, "x", x);
+        requireDisjoint("dw", dw, "dy", dy);
+        if (db != null) {
+            requireShape("db", db, params.outChannels(), -1, -1, -1);
+            requireDisjoint("db", db, "dw", dw);
+            requireDisjoint("db", db, "dy", dy);
+        }
+        int n = in.dim(0);
+        int h = in.dim(2);
+        int w = in.dim(3);
+        int oh = params.outputHeight(h);
+        int ow = params.outputWidth(w);
+        int plane = oh * ow;
+        if (db != null) {
+            BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
+        }
+        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+            java.util.Arrays.fill(dw.data(), dw.offset(), dw.offset() + dw.size(), 0f);
+            runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw);
+            return;
+        }
+        int groups = params.groups();
+        int cg = params.groupInChannels();
+        int ocg = params.groupOutChannels();
+        int kg = params.groupPatchSize();
+        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        try {
+            for (int i = 0; i < n; i++) {
+                float beta = i == 0 ? 0f : 1f;
+                for (int g = 0; g < groups; g++) {
+                    int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
+                    int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
+                    float[] b = x.data();
+                    int bAt = xAt;
+                    if (col != null) {
+                        Im2col.im2col(params, x.data(), xAt, cg, h, w, oh, ow, col);
+                        b = col;
+                        bAt = 0;
+                    }
+                    gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
+                            b, bAt, plane, beta, dw.data(), dw.offset() + g * ocg * kg, kg);
+                }
+            }
+        } finally {
+            releaseColumns(col);
+        }
+    }
+
+    private void runDepthwise(int mode, int n, int channels, Tensor a, Tensor b, int h, int w, int oh, int ow,
+                              Tensor dw) {
+        DepthwiseJob job;
+        synchronized (idleJobs) {
+            job = idleJobs.pollFirst();
+        }
+        if (job == null) {
+            job = new DepthwiseJob();
+        }
+        try {
+            job.set(mode, a, b, dw, h, w, oh, ow, n);
+            gemm.pool().parallelFor(mode == DepthwiseJob.BACKWARD_WEIGHTS ? channels : n * channels, job);
+        } finally {
+            job.clear();
+            synchronized (idleJobs) {
+                idleJobs.addFirst(job);
+            }
+        }
+    }
+
+    /** One depthwise pass, reused across calls so dispatch allocates nothing. */
+    private final class DepthwiseJob implements ThreadPool.ParallelTask {
+        static final int FORWARD = 0;
+        static final int BACKWARD_DATA = 1;
+        static final int BACKWARD_WEIGHTS = 2;
+
+        int mode, h, w, oh, ow, batch;
+        Tensor a, b, dw;
+
+        void set(int mode, Tensor a, Tensor b, Tensor dw, int h, int w, int oh, int ow, int batch) {
+            this.mode = mode;
+            this.a = a;
+            this.b = b;
+            this.dw = dw;
+            this.h = h;
+            this.w = w;
+            this.oh = oh;
+            this.ow = ow;
+            this.batch = batch;
+        }
+
+        void clear() {
+            a = b = dw = null;
+        }
+
+        @Override
+        public void run(int task) {
+            int c = params.inChannels();
+            int oc = params.outChannels();
+            int multiplier = oc / c;
+            int kk = params.kernelH() * params.kernelW();
+            int image = h * w;
+            int plane = oh * ow;
+            switch (mode) {
+                case FORWARD -> {
+                    // a = x, b = y; task = (image, output channel)
+                    int i = task / oc;
+                    int o = task % oc;
+                    Depthwise.forwardChannel(params, a.data(), a.offset() + (i * c + o / multiplier) * image, h, w,
+                            weights, o * kk, bias == null ? 0f : bias[o], min, max,
+                            b.data(), b.offset() + (i * oc + o) * plane, oh, ow);
+                }
+                case BACKWARD_DATA -> {
+                    // a = dx, b = dy; task = (image, input channel): its output channels in order
+                    int i = task / c;
+                    int ci = task % c;
+                    for (int o = ci * multiplier; o < (ci + 1) * multiplier; o++) {
+                        Depthwise.backwardChannel(params, h, w, oh, ow, b.data(), b.offset() + (i * oc + o) * plane,
+                                weights, o * kk, a.data(), a.offset() + (i * c + ci) * image, null, 0, null, 0);
+                    }
+                }
+                default -> {
+                    // a = x, b = dy; task = output channel, summed over the batch in order
+                    for (int i = 0; i < batch; i++) {
+                        Depthwise.backwardChannel(params, h, w, oh, ow, b.data(), b.offset() + (i * oc + task) * plane,
+                                null, 0, null, 0, a.data(), a.offset() + (i * c + task / multiplier) * image,
+                                dw.data(), dw.offset() + task * kk);
+                    }
+                }
+            }
+        }
+    }
+
+    private float[] borrowColumns(int h, int w) {
+        long size = workspaceFloats(h, w);
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("conv " + params + ": the patch matrix for a " + h + "x" + w
+                    + " image needs " + size + " floats, more than a Java array holds");
+        }
+        float[] col;
+        synchronized (idleColumns) {
+            col = idleColumns.pollFirst();
+        }
+        return col != null && col.length >= size ? col : new float[(int) size];
+    }
+
+    private void releaseColumns(float[] col) {
+        if (col != null) {
+            synchronized (idleColumns) {
+                idleColumns.addFirst(col);
+            }
+        }
+    }
+
+    private Tensor requireContiguous(String name, Tensor t) {
+        if (t == null) {
+            throw new IllegalArgumentException("conv " + params + ": " + name + " must not be null");
+        }
+        if (!t.isContiguous()) {
+            throw new IllegalArgumentException("conv " + params + ": " + name + " " + t.shape()
+                    + " must be contiguous (use copy())");
+        }
+        return t;
+    }
+
+    /** t must be {@code [batch, outChannels, OH, OW]} for input shape in. */
+    private void requireOutputShape(String name, Tensor t, Shape in) {
+        requireShape(name, t, in.dim(0), params.outChannels(), params.outputHeight(in.dim(2)),
+                params.outputWidth(in.dim(3)));
+    }
+
+    /**
+     * t must be contiguous with dims {@code (d0, d1, d2, d3)}, or {@code (d0)} when {@code d1 < 0}.
+     * Compares dimension by dimension, so a call that passes allocates nothing.
+     */
+    private void requireShape(String name, Tensor t, int d0, int d1, int d2, int d3) {
+        requireContiguous(name, t);
+        boolean matches = d1 < 0
+                ? t.rank() == 1 && t.dim(0) == d0
+                : t.rank() == 4 && t.dim(0) == d0 && t.dim(1) == d1 && t.dim(2) == d2 && t.dim(3) == d3;
+        if (!matches) {
+            Shape expected = d1 < 0 ? Shape.of(d0) : Shape.of(d0, d1, d2, d3);
+            throw new IllegalArgumentException("conv " + params + ": " + name + " must be " + expected
+                    + ", got " + t.shape());
+        }
+    }
+
+    private void requireDisjoint(String name, Tensor t, String otherName, Tensor other) {
+        boolean sameArray = t.data() == other.data();
+        if (sameArray && t.offset() < other.offset() + other.size() && other.offset() < t.offset() + t.size()) {
+            throw new IllegalArgumentException("conv " + params + ": " + name + " overlaps " + otherName
+                    + " in the same array; " + name + " must be a separate buffer");
+        }
+        if (t.data() == weights || t.data() == bias) {
+            throw new IllegalArgumentException("conv " + params + ": " + name + " shares the layer's weight or bias array");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package dev.striate.conv;
+
+/**
+ * Lowering between one image's channels and the patch matrix a convolution GEMM multiplies.
+ *
+ * <p>Layout: for channels {@code c ∈ [0, channels)} of one image ({@code h×w}, row-major, from
+ * {@code xOff}), the column matrix has {@code channels·KH·KW} rows and {@code OH·OW} columns,
+ * {@code col[(c·KH + kh)·KW + kw][oh·OW + ow] = x[c][oh·sh − top + kh·dh][ow·sw − left + kw·dw]}, 0
+ * where that falls in the padding. Row order matches the weights' {@code [C/g][KH][KW]} order, so
+ * the forward pass is {@code W_g · col}.
+ *
+ * <p>Each output row is split into the column range whose taps land inside the image (copied, with
+ * {@code System.arraycopy} at stride 1) and the two padding ends (zero-filled), so no element is
+ * bounds-tested.
+ *
+ * <p>Thread-safety: stateless; callers own the arrays.
+ */
+final class Im2col {
+
+    private Im2col() {
+    }
+
+    /** col := patches of x | x: {@code channels×h×w} at xOff; col: {@code channels·KH·KW × OH·OW} | no aliasing | allocates nothing. */
+    static void im2col(ConvParams p, float[] x, int xOff, int channels, int h, int w,
+                       int oh, int ow, float[] col) {
+        int plane = oh * ow;
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int channel = xOff + c * h * w;
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                for (int kw = 0; kw < p.kernelW(); kw++, row++) {
+                    int colShift = kw * p.dilationW() - p.padLeft();
+                    int lo = Math.min(ow, firstInside(colShift, p.strideW()));
+                    int hi = Math.max(lo, lastInsideExclusive(colShift, p.strideW(), w, ow));
+                    for (int y = 0; y < oh; y++) {
+                        int dst = row * plane + y * ow;
+                        int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
+                        if (ih < 0 || ih >= h) {
+                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                            continue;
+                        }
+                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        int src = channel + ih * w + colShift;
+                        if (p.strideW() == 1 && hi > lo) {
+                            // guarded: with no column inside, src + lo may point past the array
+                            System.arraycopy(x, src + lo, col, dst + lo, hi - lo);
+                        } else if (p.strideW() != 1) {
+                            for (int xo = lo; xo < hi; xo++) {
+                                col[dst + xo] = x[src + xo * p.strideW()];
+                            }
+                        }
+                        java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /** x += the patches of col scattered back (the adjoint of {@link #im2col}) | shapes as im2col | no aliasing | allocates nothing. */
+    static void col2imAdd(ConvParams p, float[] col, int channels, int h, int w, int oh, int ow,
+                          float[] x, int xOff) {
+        int plane = oh * ow;
+        int row = 0;
+        for (int c = 0; c < channels; c++) {
+            int channel = xOff + c * h * w;
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                for (int kw = 0; kw < p.kernelW(); kw++, row++) {
+                    int colShift = kw * p.dilationW() - p.padLeft();
+                    int lo = firstInside(colShift, p.strideW());
+                    int hi = lastInsideExclusive(colShift, p.strideW(), w, ow);
+                    for (int y = 0; y < oh; y++) {
+                        int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
+                        if (ih < 0 || ih >= h) {
+                            continue;
+                        }
+                        int src = row * plane + y * ow;
+                        int dst = channel + ih * w + colShift;
+                        for (int xo = lo; xo < hi; xo++) {
+                            x[dst + xo * p.strideW()] += col[src + xo];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The first output column whose input column {@code ow·stride + shift} is {@code >= 0}. */
+    static int firstInside(int shift, int stride) {
+        return shift >= 0 ? 0 : (-shift + stride - 1) / stride;
+    }
+
+    /** One past the last output column (of {@code ow}) whose input column is {@code < w}. */
+    static int lastInsideExclusive(int shift, int stride, int w, int ow) {
+        int limit = w - shift; // need xo·stride < limit
+        if (limit <= 0) {
+            return 0;
+        }
+        return Math.min(ow, (limit - 1) / stride + 1);
+    }
+}

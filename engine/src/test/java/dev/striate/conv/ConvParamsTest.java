@@ -1,0 +1,99 @@
+package dev.striate.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.striate.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConvParamsTest {
+
+    @Test
+    void outputSizeFollowsTheOnnxFormula() {
+        ConvParams p = ConvParams.of(3, 8, 3).stride(2).padding(1, 0, 2, 1).dilation(2, 1);
+        // floor((H + top + bottom − dh·(KH−1) − 1)/sh) + 1
+        assertEquals((11 + 1 + 2 - 2 * 2 - 1) / 2 + 1, p.outputHeight(11));
+        assertEquals((10 + 0 + 1 - 1 * 2 - 1) / 2 + 1, p.outputWidth(10));
+        assertEquals(1, ConvParams.of(1, 1, 5).outputHeight(5));
+    }
+
+    @Test
+    void emptyOutputIsRejectedNamingTheLayer() {
+        ConvParams p = ConvParams.of(3, 8, 5).dilation(2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.outputHeight(8));
+        assertTrue(e.getMessage().contains("ic3oc8k5x5") && e.getMessage().contains("dilated kernel (9)"), e.getMessage());
+    }
+
+    @Test
+    void badHyperparametersAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(3, 8, 3).groups(2));
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(4, 6, 3).groups(4));
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(3, 8, 3).stride(0));
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(3, 8, 3).padding(0, -1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(3, 8, 0));
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(3, 8, 3).dilation(0));
+        IllegalArgumentException overflow = assertThrows(IllegalArgumentException.class,
+                () -> ConvParams.of(1 << 16, 1 << 16, 3));
+        assertTrue(overflow.getMessage().contains("exceeds"), overflow.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ConvParams.of(1, 1, 3).padding(Integer.MAX_VALUE).outputHeight(Integer.MAX_VALUE));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mb1ic64ih56oc64oh56kh3ph1", "g32mb8ic32ih112oc32oh112kh3ph1", "mb1ic3ih227oc96oh55kh11sh4",
+        "mb2ic3ih7iw9oc4oh4ow9kh3kw1pb1dh1dw0", "mb1ic256ih56oc64oh56kh1"})
+    void descriptorsRoundTrip(String descriptor) {
+        ConvProblem problem = ConvProblem.parse(descriptor);
+        assertEquals(descriptor, problem.toString());
+        assertEquals(problem, ConvProblem.parse(problem.toString()));
+    }
+
+    @Test
+    void descriptorDefaultsAndChecks() {
+        ConvProblem p = ConvProblem.parse("resnet:ic64ih56oc64kh3ph1dh1");
+        assertEquals(1, p.batch());
+        assertEquals(2, p.params().dilationH(), "benchdnn's dh counts the gaps: dh1 is dilation 2");
+        assertEquals(54, p.outputHeight());
+        assertEquals(2L * 64 * 54 * 54 * 64 * 9, p.flops());
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1ic64ih56oc64oh55kh3ph1"));
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1ic64ih56kh3"));
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1ic64ih56oc64kh3xx1"));
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1ic64ih56oc64kh3kh3"));
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1ic64ih99999999999oc64kh3"));
+        assertThrows(IllegalArgumentException.class, () -> ConvProblem.parse("mb1 ic64"));
+    }
+
+    @Test
+    void convolutionRejectsMismatchedTensorsNamingTheShapes() {
+        ConvParams p = ConvParams.of(3, 4, 3).padding(1);
+        Convolution conv = new Convolution(p, new float[p.weightSize()], new float[4]);
+        IllegalArgumentException wrongChannels = assertThrows(IllegalArgumentException.class,
+                () -> conv.forward(Tensor.zeros(1, 2, 5, 5)));
+        assertTrue(wrongChannels.getMessage().contains("[N, 3, H, W]") && wrongChannels.getMessage().contains("[1, 2, 5, 5]"),
+                wrongChannels.getMessage());
+        IllegalArgumentException wrongOutput = assertThrows(IllegalArgumentException.class,
+                () -> conv.forward(Tensor.zeros(1, 3, 5, 5), Tensor.zeros(1, 4, 4, 5)));
+        assertTrue(wrongOutput.getMessage().contains("[1, 4, 5, 5]"), wrongOutput.getMessage());
+        Tensor x = Tensor.zeros(1, 3, 5, 5);
+        assertThrows(IllegalArgumentException.class, () -> conv.forward(x, Tensor.wrap(x.data(), 0, 1, 4, 5, 5)),
+                "output aliasing the input");
+        assertThrows(IllegalArgumentException.class, () -> new Convolution(p, new float[p.weightSize() - 1], null));
+        assertThrows(IllegalArgumentException.class, () -> new Convolution(p, new float[p.weightSize()], new float[3]));
+        assertThrows(IllegalArgumentException.class, () -> conv.withAlgorithm(ConvAlgorithm.DEPTHWISE));
+        assertThrows(IllegalArgumentException.class, () -> conv.withAlgorithm(ConvAlgorithm.POINTWISE));
+        assertThrows(IllegalArgumentException.class, () -> conv.withClamp(1f, 0f));
+        assertThrows(IllegalArgumentException.class,
+                () -> conv.backwardWeights(x, Tensor.zeros(1, 4, 5, 5), Tensor.zeros(4, 3, 3, 2), null));
+    }
+
+    @Test
+    void automaticAlgorithmChoice() {
+        float[] none = null;
+        assertEquals(ConvAlgorithm.DEPTHWISE, new Convolution(ConvParams.of(8, 8, 3).groups(8), new float[72], none).algorithm());
+        assertEquals(ConvAlgorithm.POINTWISE, new Convolution(ConvParams.of(8, 4, 1), new float[32], none).algorithm());
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 1).stride(2), new float[32], none).algorithm());
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithm());
+    }
+}

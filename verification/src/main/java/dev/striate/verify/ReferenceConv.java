@@ -1,0 +1,181 @@
+package dev.striate.verify;
+
+import dev.striate.conv.ConvParams;
+
+/**
+ * The convolution oracle: forward, dx, dw and db written as the definitions' nested loops over
+ * every output pixel and kernel tap, accumulating in {@code double}. Shares no code with the engine
+ * (no im2col, no GEMM); the backward passes are scatter loops derived from the forward sum, not
+ * transposed GEMMs. NCHW, weights {@code [OC][C/g][KH][KW]}, PyTorch / ONNX semantics.
+ *
+ * <p>Each result comes with, per element, the magnitude {@code Σ|term|} it is built from — the
+ * scale of the rounding error a float implementation may make — and the number of terms.
+ */
+public final class ReferenceConv {
+
+    /** Oracle values, their {@code Σ|term|} magnitudes, and the longest sum (the accumulation length). */
+    public record Result(double[] value, double[] magnitude, int terms) {
+    }
+
+    private ReferenceConv() {
+    }
+
+    /** Input row (or column) read by output index o at tap t; may fall in the padding. */
+    private static int inputIndex(int o, int stride, int pad, int t, int dilation) {
+        return o * stride - pad + t * dilation;
+    }
+
+    /** {@code y[n][oc][oh][ow] = b[oc] + Σ w[oc][c][kh][kw]·x[n][g·C/g + c][ih][iw]}; bias may be null. */
+    public static Result forward(ConvParams p, int batch, int h, int w, float[] x, float[] weights, float[] bias) {
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        double[] y = new double[batch * p.outChannels() * oh * ow];
+        double[] mag = new double[y.length];
+        for (int n = 0; n < batch; n++) {
+            for (int oc = 0; oc < p.outChannels(); oc++) {
+                int g = oc / ocg;
+                for (int yo = 0; yo < oh; yo++) {
+                    for (int xo = 0; xo < ow; xo++) {
+                        double sum = bias == null ? 0 : bias[oc];
+                        double abs = Math.abs(sum);
+                        for (int c = 0; c < cg; c++) {
+                            for (int kh = 0; kh < p.kernelH(); kh++) {
+                                int ih = inputIndex(yo, p.strideH(), p.padTop(), kh, p.dilationH());
+                                for (int kw = 0; kw < p.kernelW(); kw++) {
+                                    int iw = inputIndex(xo, p.strideW(), p.padLeft(), kw, p.dilationW());
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
+                                        continue;
+                                    }
+                                    double term = (double) weights[((oc * cg + c) * p.kernelH() + kh) * p.kernelW() + kw]
+                                            * x[((n * p.inChannels() + g * cg + c) * h + ih) * w + iw];
+                                    sum += term;
+                                    abs += Math.abs(term);
+                                }
+                            }
+                        }
+                        int at = ((n * p.outChannels() + oc) * oh + yo) * ow + xo;
+                        y[at] = sum;
+                        mag[at] = abs;
+                    }
+                }
+            }
+        }
+        return new Result(y, mag, cg * p.kernelH() * p.kernelW() + 1);
+    }
+
+    /** {@code dx = ∂L/∂x} for {@code dy = ∂L/∂y}: each output's gradient scattered back through every tap. */
+    public static Result backwardData(ConvParams p, int batch, int h, int w, float[] weights, float[] dy) {
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        double[] dx = new double[batch * p.inChannels() * h * w];
+        double[] mag = new double[dx.length];
+        int[] count = new int[dx.length];
+        for (int n = 0; n < batch; n++) {
+            for (int oc = 0; oc < p.outChannels(); oc++) {
+                int g = oc / ocg;
+                for (int yo = 0; yo < oh; yo++) {
+                    for (int xo = 0; xo < ow; xo++) {
+                        double grad = dy[((n * p.outChannels() + oc) * oh + yo) * ow + xo];
+                        for (int c = 0; c < cg; c++) {
+                            for (int kh = 0; kh < p.kernelH(); kh++) {
+                                int ih = inputIndex(yo, p.strideH(), p.padTop(), kh, p.dilationH());
+                                for (int kw = 0; kw < p.kernelW(); kw++) {
+                                    int iw = inputIndex(xo, p.strideW(), p.padLeft(), kw, p.dilationW());
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
+                                        continue;
+                                    }
+                                    int at = ((n * p.inChannels() + g * cg + c) * h + ih) * w + iw;
+                                    double term = grad * weights[((oc * cg + c) * p.kernelH() + kh) * p.kernelW() + kw];
+                                    dx[at] += term;
+                                    mag[at] += Math.abs(term);
+                                    count[at]++;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return new Result(dx, mag, max(count));
+    }
+
+    /** {@code dw = ∂L/∂w}, summed over the batch. */
+    public static Result backwardWeights(ConvParams p, int batch, int h, int w, float[] x, float[] dy) {
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        double[] dw = new double[p.weightSize()];
+        double[] mag = new double[dw.length];
+        for (int oc = 0; oc < p.outChannels(); oc++) {
+            int g = oc / ocg;
+            for (int c = 0; c < cg; c++) {
+                for (int kh = 0; kh < p.kernelH(); kh++) {
+                    for (int kw = 0; kw < p.kernelW(); kw++) {
+                        double sum = 0;
+                        double abs = 0;
+                        for (int n = 0; n < batch; n++) {
+                            for (int yo = 0; yo < oh; yo++) {
+                                int ih = inputIndex(yo, p.strideH(), p.padTop(), kh, p.dilationH());
+                                for (int xo = 0; xo < ow; xo++) {
+                                    int iw = inputIndex(xo, p.strideW(), p.padLeft(), kw, p.dilationW());
+                                    if (ih < 0 || ih >= h || iw < 0 || iw >= w) {
+                                        continue;
+                                    }
+                                    double term = (double) dy[((n * p.outChannels() + oc) * oh + yo) * ow + xo]
+                                            * x[((n * p.inChannels() + g * cg + c) * h + ih) * w + iw];
+                                    sum += term;
+                                    abs += Math.abs(term);
+                                }
+                            }
+                        }
+                        int at = ((oc * cg + c) * p.kernelH() + kh) * p.kernelW() + kw;
+                        dw[at] = sum;
+                        mag[at] = abs;
+                    }
+                }
+            }
+        }
+        return new Result(dw, mag, batch * oh * ow);
+    }
+
+    /** {@code db[oc] = Σ_n Σ_pixels dy[n][oc]}. */
+    public static Result backwardBias(ConvParams p, int batch, int oh, int ow, float[] dy) {
+        double[] db = new double[p.outChannels()];
+        double[] mag = new double[db.length];
+        for (int n = 0; n < batch; n++) {
+            for (int oc = 0; oc < p.outChannels(); oc++) {
+                for (int i = 0; i < oh * ow; i++) {
+                    double g = dy[(n * p.outChannels() + oc) * oh * ow + i];
+                    db[oc] += g;
+                    mag[oc] += Math.abs(g);
+                }
+            }
+        }
+        return new Result(db, mag, batch * oh * ow);
+    }
+
+    /** The loss {@code ½‖y − d‖²} of the oracle's forward output: what finite differences differentiate. */
+    public static double halfSquaredError(ConvParams p, int batch, int h, int w, float[] x, float[] weights,
+                                          float[] bias, double[] target) {
+        double[] y = forward(p, batch, h, w, x, weights, bias).value();
+        double loss = 0;
+        for (int i = 0; i < y.length; i++) {
+            double d = y[i] - target[i];
+            loss += 0.5 * d * d;
+        }
+        return loss;
+    }
+
+    private static int max(int[] values) {
+        int m = 0;
+        for (int v : values) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.striate.verify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.striate.conv.ConvAlgorithm;
+import dev.striate.conv.Convolution;
+import dev.striate.gemm.Sgemm;
+import dev.striate.tensor.Tensor;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * As {@link SgemmCompiledTest}, for convolution: in the {@code -Xbatch} fork, after warm-up, forward
+ * and both backward passes of every algorithm allocate nothing when the caller supplies the output
+ * (proof that the compiled, intrinsified kernels run), and then every oracle problem is checked again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ConvCompiledTest {
+
+    private static final int WARM_UP_CALLS = 1500;
+    private static final List<String> WARM_UP = List.of(
+            "mb2ic8ih12oc16kh3ph1",     // im2col
+            "mb2ic16ih12oc16kh1",       // pointwise
+            "g16mb2ic16ih20oc16kh3ph1"); // depthwise (vector interior)
+    private final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** One problem's layer and buffers, reused by every call. */
+    private record Workload(String name, Convolution conv, Tensor x, Tensor y, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
+        static final String[] PASSES = {"forward", "backwardData", "backwardWeights"};
+
+        void run(int pass) {
+            switch (pass) {
+                case 0 -> conv.forward(x, y);
+                case 1 -> conv.backwardData(dy, dx);
+                default -> conv.backwardWeights(x, dy, dw, db);
+            }
+        }
+    }
+
+    private List<Workload> workloads;
+
+    @BeforeAll
+    void warmUp() {
+        workloads = WARM_UP.stream().map(d -> {
+            ConvProblemCheck c = ConvProblemCheck.of(d);
+            Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu();
+            return new Workload(d + " " + conv.algorithm(), conv, c.input(),
+                    Tensor.zeros(c.n, c.p.outChannels(), c.oh, c.ow),
+                    Tensor.of(c.dy.clone(), c.n, c.p.outChannels(), c.oh, c.ow),
+                    Tensor.zeros(c.n, c.p.inChannels(), c.h, c.w), Tensor.zeros(c.p.weightShape()),
+                    Tensor.zeros(c.p.outChannels()));
+        }).toList();
+        for (Workload w : workloads) {
+            for (int i = 0; i < WARM_UP_CALLS; i++) {
+                for (int pass = 0; pass < Workload.PASSES.length; pass++) {
+                    w.run(pass);
+                }
+            }
+        }
+    }
+
+    @Test
+    void warmedUpPassesAllocateNothing() {
+        StringBuilder allocations = new StringBuilder();
+        for (Workload w : workloads) {
+            for (int pass = 0; pass < Workload.PASSES.length; pass++) {
+                w.run(pass);
+                long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 20; i++) {
+                    w.run(pass);
+                }
+                long bytes = threads.getCurrentThreadAllocatedBytes() - before;
+                if (bytes != 0) {
+                    allocations.append(w.name()).append(' ').append(Workload.PASSES[pass]).append(": ")
+                            .append(bytes).append(" bytes; ");
+                }
+            }
+        }
+        assertEquals("", allocations.toString(), "allocations by 20 warmed-up calls");
+    }
+
+    @Test
+    void compiledKernelsMatchTheOracle() {
+        for (String d : ConvOracleTest.PROBLEMS) {
+            ConvProblemCheck c = ConvProblemCheck.of(d);
+            c.checkAll(ConvAlgorithm.IM2COL, Sgemm.shared());
+            c.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package dev.striate.verify;
+
+import dev.striate.conv.ConvAlgorithm;
+import dev.striate.conv.ConvProblem;
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.Sgemm;
+import dev.striate.runtime.ThreadPool;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every convolution algorithm against the oracle on named problems covering the hyperparameter
+ * space: strides 1–4, paddings 0–3 (asymmetric too), dilations 1–3, groups 1, 2 and C (depthwise,
+ * with channel multiplier 1 and 2), kernels 1, 3, 5, 7, 11 and non-square, batch 1 and 3, odd image
+ * sizes, and reductions longer than one KC block. Each runs the general im2col path and whatever
+ * the automatic choice is, on the default GEMM and on a tiny-blocked one (many edge tiles).
+ */
+class ConvOracleTest {
+
+    static final String[] PROBLEMS = {
+        "mb1ic3ih5oc2kh3",
+        "mb1ic3ih9oc4kh3sh2",
+        "mb1ic2ih11oc3kh3sh3ph1",
+        "mb1ic2ih13oc3kh5sh4ph2",
+        "mb1ic2ih7iw8oc3kh3ph0pw1pb2pr3",
+        "mb3ic3ih6oc2kh3ph3",
+        "mb1ic2ih5oc2kh3sh2ph2pw0pb1pr3",
+        "mb1ic2ih9oc3kh3dh1",
+        "mb1ic2ih11oc2kh3dh2ph2",
+        "mb1ic3ih12iw10oc2kh3kw2dh2dw1ph1",
+        "g2mb1ic4ih7oc6kh3ph1",
+        "g2mb3ic6ih9oc4kh3sh2ph1dh1",
+        "g4mb1ic4ih9oc4kh3ph1",
+        "g3mb3ic3ih10oc6kh3sh2ph1",
+        "g8mb1ic8ih17oc8kh3ph1",
+        "g5mb2ic5ih21iw19oc5kh5ph2dh1",
+        "g4mb1ic4ih12oc4kh3sh2ph0pw1pb1pr0",
+        "g6mb1ic6ih30iw35oc12kh3ph1",
+        "mb1ic5ih7oc3kh1",
+        "mb3ic8ih9iw13oc5kh1",
+        "g2mb1ic6ih5oc4kh1",
+        "mb1ic4ih8oc3kh1sh2",
+        "mb1ic3ih13oc2kh5ph2",
+        "mb1ic2ih15oc3kh7sh2ph3",
+        "mb1ic3ih27oc4kh11sh4ph2",
+        "mb1ic2ih9iw12oc3kh3kw5ph1pw2",
+        "mb1ic2ih8iw5oc2kh1kw3",
+        "mb3ic3ih7iw5oc4kh3ph1",
+        "mb1ic60ih10oc7kh3ph1",
+        "mb2ic64ih14oc20kh3ph1",
+        "mb1ic1ih1oc1kh1",
+        "mb1ic2ih3oc2kh5ph1pw2",
+        "mb1ic2ih3iw1oc2kh1kw2pr2dw1",
+    };
+
+    static final Sgemm DEFAULT = Sgemm.shared();
+    static final Sgemm TINY_BLOCKS = new Sgemm(GemmConfig.of("3x3v", 3, 7, 16),
+            new ThreadPool(2));
+
+    static Stream<Arguments> cases() {
+        List<Arguments> out = new ArrayList<>();
+        for (String d : PROBLEMS) {
+            ConvProblem problem = ConvProblem.parse(d);
+            for (Sgemm gemm : new Sgemm[] {DEFAULT, TINY_BLOCKS}) {
+                String g = gemm == DEFAULT ? "default" : "tiny-blocks";
+                out.add(Arguments.of(d, ConvAlgorithm.IM2COL, gemm, g));
+                var auto = new dev.striate.conv.Convolution(problem.params(),
+                        new float[problem.params().weightSize()], null).algorithm();
+                if (auto != ConvAlgorithm.IM2COL) {
+                    out.add(Arguments.of(d, auto, gemm, g));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1} {3}")
+    @MethodSource("cases")
+    void matchesOracle(String descriptor, ConvAlgorithm algorithm, Sgemm gemm, String gemmName) {
+        ConvProblemCheck.of(descriptor).checkAll(algorithm, gemm);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.striate.verify;
+
+import dev.striate.conv.ConvAlgorithm;
+import dev.striate.conv.ConvParams;
+import dev.striate.conv.ConvProblem;
+import dev.striate.gemm.Sgemm;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Random valid hyperparameters (channels, groups, kernel, stride, per-side padding, dilation, batch,
+ * image size) against the oracle, for the general path and the automatic choice. Tries as in
+ * {@link SgemmPropertyTest}.
+ */
+class ConvPropertyTest {
+
+    @Property
+    void randomLayersMatchTheOracle(
+            @ForAll @IntRange(min = 1, max = 4) int groupInChannels,
+            @ForAll @IntRange(min = 1, max = 4) int groupOutChannels,
+            @ForAll @IntRange(min = 1, max = 3) int groups,
+            @ForAll boolean depthwise,
+            @ForAll @IntRange(min = 1, max = 5) int kernelH,
+            @ForAll @IntRange(min = 1, max = 5) int kernelW,
+            @ForAll @IntRange(min = 1, max = 4) int strideH,
+            @ForAll @IntRange(min = 1, max = 4) int strideW,
+            @ForAll @IntRange(min = 0, max = 3) int padTop,
+            @ForAll @IntRange(min = 0, max = 3) int padLeft,
+            @ForAll @IntRange(min = 0, max = 3) int padBottom,
+            @ForAll @IntRange(min = 0, max = 3) int padRight,
+            @ForAll @IntRange(min = 1, max = 3) int dilationH,
+            @ForAll @IntRange(min = 1, max = 3) int dilationW,
+            @ForAll @IntRange(min = 1, max = 3) int batch,
+            @ForAll @IntRange(min = 1, max = 24) int height,
+            @ForAll @IntRange(min = 1, max = 24) int width,
+            @ForAll long seed) {
+        int cg = depthwise ? 1 : groupInChannels;
+        int channels = cg * groups;
+        ConvParams p = new ConvParams(channels, groupOutChannels * groups, kernelH, kernelW, strideH, strideW,
+                padTop, padLeft, padBottom, padRight, dilationH, dilationW, groups);
+        Assume.that(height + padTop + padBottom >= dilationH * (kernelH - 1) + 1);
+        Assume.that(width + padLeft + padRight >= dilationW * (kernelW - 1) + 1);
+        ConvProblemCheck check = new ConvProblemCheck(new ConvProblem(batch, height, width, p), seed);
+        check.checkAll(ConvAlgorithm.IM2COL, Sgemm.shared());
+        check.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
+    }
+}

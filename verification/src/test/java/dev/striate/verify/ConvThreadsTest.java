@@ -1,0 +1,46 @@
+package dev.striate.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.striate.conv.ConvProblem;
+import dev.striate.conv.Convolution;
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.Sgemm;
+import dev.striate.runtime.ThreadPool;
+import dev.striate.tensor.Tensor;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Forward and both backward passes give the same bits on 1, 2 and 3 threads (reproducible training). */
+class ConvThreadsTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"mb2ic16ih23oc24kh3ph1", "g12mb2ic12ih31oc24kh3sh2ph1", "mb3ic32ih17oc40kh1",
+        "g2mb1ic8ih29oc6kh5sh2ph2dh1"})
+    void sameBitsForOneTwoAndThreeThreads(String descriptor) {
+        ConvProblemCheck c = ConvProblemCheck.of(descriptor);
+        int[][] results = new int[3][];
+        for (int threads = 1; threads <= 3; threads++) {
+            try (ThreadPool pool = new ThreadPool(threads)) {
+                Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu()
+                        .withGemm(new Sgemm(GemmConfig.of("3x3v", 48, 100, 240), pool));
+                Tensor y = conv.forward(c.input());
+                Tensor dyT = Tensor.of(c.dy.clone(), c.n, c.p.outChannels(), c.oh, c.ow);
+                Tensor dx = Tensor.zeros(c.n, c.p.inChannels(), c.h, c.w);
+                Tensor dw = Tensor.zeros(c.p.weightShape());
+                Tensor db = Tensor.zeros(c.p.outChannels());
+                conv.backwardData(dyT, dx);
+                conv.backwardWeights(c.input(), dyT, dw, db);
+                results[threads - 1] = bits(y.data(), dx.data(), dw.data(), db.data());
+            }
+        }
+        assertArrayEquals(results[0], results[1], ConvProblem.parse(descriptor) + ": 2 threads differ from 1");
+        assertArrayEquals(results[0], results[2], ConvProblem.parse(descriptor) + ": 3 threads differ from 1");
+    }
+
+    private static int[] bits(float[]... arrays) {
+        return java.util.Arrays.stream(arrays)
+                .flatMapToInt(a -> java.util.stream.IntStream.range(0, a.length).map(i -> Float.floatToRawIntBits(a[i])))
+                .toArray();
+    }
+}

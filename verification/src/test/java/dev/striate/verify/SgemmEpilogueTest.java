@@ -1,0 +1,63 @@
+package dev.striate.verify;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.striate.gemm.Epilogue;
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.Sgemm;
+import dev.striate.gemm.Transpose;
+import dev.striate.runtime.ThreadPool;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The fused epilogue, {@code C := clamp(alpha·op(A)·op(B) + beta·C + bias, min, max)}, against the
+ * GEMM oracle plus the bias and clamp applied in double; with several KC blocks, so it must run once,
+ * after the last. Bound as {@link GemmCheck}, with one more rounding for the bias add.
+ */
+class SgemmEpilogueTest {
+
+    private static final Sgemm SMALL_BLOCKS = new Sgemm(GemmConfig.of("3x3v", 6, 17, 48), new ThreadPool(2));
+
+    @ParameterizedTest(name = "{0} [{1}, {2}] {3}{4} m{5}n{6}k{7} beta{8}")
+    @CsvSource({
+        "PER_ROW, 0, Infinity, N, N, 37, 53, 41, 0",
+        "PER_ROW, -Infinity, Infinity, T, N, 5, 100, 70, 0.5",
+        "PER_COLUMN, 0, 6, N, T, 29, 31, 35, 1",
+        "PER_COLUMN, -Infinity, Infinity, T, T, 1, 67, 9, 0",
+        "NONE, -0.25, 0.25, N, N, 40, 23, 50, 2",
+        "NONE, 0, Infinity, N, N, 7, 7, 0, 1",
+    })
+    void biasAndClampAfterTheLastKBlock(Epilogue.Bias mode, float min, float max, Transpose ta, Transpose tb,
+                                        int m, int n, int k, float beta) {
+        SplittableRandom random = new SplittableRandom(m * 31L + n);
+        float[] a = RandomData.uniform(random, m * k);
+        float[] b = RandomData.uniform(random, k * n);
+        float[] c = RandomData.uniform(random, m * n);
+        float[] bias = RandomData.uniform(random, Math.max(m, n) + 3);
+        float[] before = c.clone();
+        int lda = ta == Transpose.N ? Math.max(1, k) : m;
+        int ldb = tb == Transpose.N ? n : Math.max(1, k);
+        SMALL_BLOCKS.gemm(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, c, 0, n,
+                Epilogue.of(mode, min, max), bias, 3);
+        double[] ref = ReferenceGemm.multiply(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, before, 0, n);
+        double[] mag = ReferenceGemm.productMagnitudes(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double add = switch (mode) {
+                    case PER_ROW -> bias[3 + i];
+                    case PER_COLUMN -> bias[3 + j];
+                    case NONE -> 0;
+                };
+                double expected = Math.min(Math.max(ref[i * n + j] + add, min), max);
+                double scale = (k + 3) * mag[i * n + j] + 2 * Math.abs(beta * before[i * n + j]) + Math.abs(add);
+                double bound = GemmCheck.C0 * GemmCheck.FLOAT_UNIT_ROUNDOFF * scale;
+                double got = c[i * n + j];
+                int row = i, col = j;
+                assertTrue(Math.abs(got - expected) <= bound,
+                        () -> "C[" + row + "][" + col + "] = " + got + ", expected " + expected + " ± " + bound);
+            }
+        }
+    }
+}
