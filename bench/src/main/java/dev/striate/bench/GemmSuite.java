@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.Result;
@@ -47,7 +48,7 @@ public final class GemmSuite {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = parse(args);
+        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick", "gc"));
         boolean quick = opt.containsKey("quick");
         int forks = Integer.parseInt(opt.getOrDefault("forks", quick ? "1" : "3"));
         int warmup = Integer.parseInt(opt.getOrDefault("warmup", quick ? "1" : "2"));
@@ -127,22 +128,6 @@ public final class GemmSuite {
         Files.writeString(script, "#!/bin/sh\n" + environment + "\nexport OPENBLAS_VERBOSE=2\nexec '" + java + "' \"$@\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> opt = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
-            }
-            String key = args[i].substring(2);
-            boolean flag = key.equals("quick") || key.equals("gc");
-            if (!flag && i + 1 >= args.length) {
-                throw new IllegalArgumentException("--" + key + " needs a value");
-            }
-            opt.put(key, flag ? "true" : args[++i]);
-        }
-        return opt;
     }
 
     /** GFLOPS numbers derived from one benchmark's JMH result (score in µs per multiply, or ops/s). */

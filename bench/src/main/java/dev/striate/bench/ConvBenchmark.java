@@ -1,0 +1,148 @@
+package dev.striate.bench;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.striate.conv.ConvParams;
+import dev.striate.conv.ConvProblem;
+import dev.striate.conv.Convolution;
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.Sgemm;
+import dev.striate.runtime.ThreadPool;
+import dev.striate.tensor.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+
+/**
+ * Convolution layers of real networks ({@link ConvLayers}): Striate's forward (bias included),
+ * backward-data and backward-weights (+ bias), and ONNX Runtime's CPU provider running the identical
+ * layer — same weights, same hyperparameters, as a one-node ONNX model ({@link OnnxConvModel}) — with
+ * the same number of intra-op threads, into a preallocated output. Score: microseconds per pass;
+ * {@link ConvSuite} turns it into GFLOPS (2·MACs / time).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class ConvBenchmark {
+
+    @Param({"alexnet-conv2", "resnet-3x3-64", "resnet-1x1-256-64", "mobilenetv2-dw-32"})
+    public String layer;
+
+    @Param({"1"})
+    public int batch;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private ThreadPool pool;
+    private Convolution conv;
+    private Tensor x, y, dy, dx, dw, db;
+
+    private OrtEnvironment env;
+    private OrtSession session;
+    private OnnxTensor ortInput, ortOutput;
+    private Map<String, OnnxTensor> ortInputs, ortOutputs;
+
+    @Setup(Level.Trial)
+    public void setUp(BenchmarkParams benchmark) throws OrtException {
+        ConvProblem problem = ConvLayers.problem(layer, batch);
+        ConvParams p = problem.params();
+        SplittableRandom random = new SplittableRandom(1);
+        float[] weights = GemmBenchmark.random(random, p.weightSize());
+        float[] bias = GemmBenchmark.random(random, p.outChannels());
+        x = Tensor.of(GemmBenchmark.random(random, batch * p.inChannels() * problem.height() * problem.width()),
+                batch, p.inChannels(), problem.height(), problem.width());
+        int[] outShape = {batch, p.outChannels(), problem.outputHeight(), problem.outputWidth()};
+        y = Tensor.zeros(outShape);
+        dy = Tensor.of(GemmBenchmark.random(random, y.size()), outShape);
+        dx = Tensor.zeros(x.shape().toArray());
+        dw = Tensor.zeros(p.weightShape());
+        db = Tensor.zeros(p.outChannels());
+        pool = new ThreadPool(threads);
+        conv = new Convolution(p, weights, bias).withGemm(new Sgemm(GemmConfig.defaults(), pool));
+        if (benchmark.getBenchmark().endsWith("onnxruntime")) {
+            env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(threads);
+                options.setInterOpNumThreads(1);
+                options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                session = env.createSession(OnnxConvModel.conv(problem, weights, bias), options);
+            }
+            ortInput = OnnxTensor.createTensor(env, direct(x.data()), toLong(x.shape().toArray()));
+            ortOutput = OnnxTensor.createTensor(env, direct(new float[y.size()]), toLong(outShape));
+            ortInputs = Map.of("x", ortInput);
+            ortOutputs = Map.of("y", ortOutput);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws OrtException {
+        pool.close();
+        if (session != null) {
+            ortInput.close();
+            ortOutput.close();
+            session.close();
+        }
+    }
+
+    private static FloatBuffer direct(float[] values) {
+        FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        b.put(values).rewind();
+        return b;
+    }
+
+    private static long[] toLong(int[] dims) {
+        long[] out = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            out[i] = dims[i];
+        }
+        return out;
+    }
+
+    @Benchmark
+    public Tensor forward() {
+        conv.forward(x, y);
+        return y;
+    }
+
+    @Benchmark
+    public Tensor backwardData() {
+        conv.backwardData(dy, dx);
+        return dx;
+    }
+
+    @Benchmark
+    public Tensor backwardWeights() {
+        conv.backwardWeights(x, dy, dw, db);
+        return dw;
+    }
+
+    @Benchmark
+    public OnnxTensor onnxruntime() throws OrtException {
+        session.run(ortInputs, ortOutputs).close();
+        return ortOutput;
+    }
+}
