@@ -47,6 +47,7 @@ public final class Convolution {
     private final Epilogue epilogue;
     private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
+    private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
 
     /**
      * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
@@ -135,12 +136,20 @@ public final class Convolution {
     }
 
     /**
-     * Floats of workspace one call borrows for an {@code h×w} input: one group's patch matrix of one
-     * image for the im2col path, none otherwise.
+     * Floats of workspace a call borrows for an {@code h×w} input, per thread that works on it: one
+     * group's patch matrix of one image for the im2col path (one per call), one padded input plane
+     * for the depthwise kernel (one per thread), none for the pointwise path.
      */
     public long workspaceFloats(int h, int w) {
-        return algorithm == ConvAlgorithm.IM2COL
-                ? (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w) : 0;
+        return switch (algorithm) {
+            case IM2COL -> columnFloats(h, w);
+            case DEPTHWISE -> new Depthwise(params, h, w).planeFloats();
+            default -> 0;
+        };
+    }
+
+    private long columnFloats(int h, int w) {
+        return (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w);
     }
 
     /** Forward into a new tensor. @see #forward(Tensor, Tensor) */
@@ -216,7 +225,6 @@ public final class Convolution {
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
-            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
             runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
             return;
         }
@@ -358,6 +366,17 @@ public final class Convolution {
 
         @Override
         public void run(int task) {
+            Depthwise kernel = borrowDepthwise(h, w);
+            try {
+                run(task, kernel);
+            } finally {
+                synchronized (idleDepthwise) {
+                    idleDepthwise.addFirst(kernel);
+                }
+            }
+        }
+
+        private void run(int task, Depthwise kernel) {
             int c = params.inChannels();
             int oc = params.outChannels();
             int multiplier = oc / c;
@@ -366,36 +385,41 @@ public final class Convolution {
             int plane = oh * ow;
             switch (mode) {
                 case FORWARD -> {
-                    // a = x, b = y; task = (image, output channel)
+                    // a = x, b = y; task = (image, output channel). -0 is the exact additive identity.
                     int i = task / oc;
                     int o = task % oc;
-                    Depthwise.forwardChannel(params, a.data(), a.offset() + (i * c + o / multiplier) * image, h, w,
-                            weights, o * kk, bias == null ? 0f : bias[o], min, max,
-                            b.data(), b.offset() + (i * oc + o) * plane, oh, ow);
+                    kernel.forward(a.data(), a.offset() + (i * c + o / multiplier) * image, weights, o * kk,
+                            bias == null ? -0f : bias[o], min, max, b.data(), b.offset() + (i * oc + o) * plane);
                 }
                 case BACKWARD_DATA -> {
-                    // a = dx, b = dy; task = (image, input channel): its output channels in order
+                    // a = dx, b = dy; task = (image, input channel), summing its output channels in order
                     int i = task / c;
                     int ci = task % c;
-                    for (int o = ci * multiplier; o < (ci + 1) * multiplier; o++) {
-                        Depthwise.backwardChannel(params, h, w, oh, ow, b.data(), b.offset() + (i * oc + o) * plane,
-                                weights, o * kk, a.data(), a.offset() + (i * c + ci) * image, null, 0, null, 0);
-                    }
+                    kernel.backwardData(b.data(), b.offset() + (i * oc + ci * multiplier) * plane, multiplier,
+                            weights, ci * multiplier * kk, a.data(), a.offset() + (i * c + ci) * image);
                 }
                 default -> {
                     // a = x, b = dy; task = output channel, summed over the batch in order
                     for (int i = 0; i < batch; i++) {
-                        Depthwise.backwardChannel(params, h, w, oh, ow, b.data(), b.offset() + (i * oc + task) * plane,
-                                null, 0, null, 0, a.data(), a.offset() + (i * c + task / multiplier) * image,
-                                dw.data(), dw.offset() + task * kk);
+                        kernel.backwardWeights(a.data(), a.offset() + (i * c + task / multiplier) * image,
+                                b.data(), b.offset() + (i * oc + task) * plane, dw.data(), dw.offset() + task * kk);
                     }
                 }
             }
         }
     }
 
+    /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
+    private Depthwise borrowDepthwise(int h, int w) {
+        Depthwise kernel;
+        synchronized (idleDepthwise) {
+            kernel = idleDepthwise.pollFirst();
+        }
+        return kernel != null && kernel.fits(params, h, w) ? kernel : new Depthwise(params, h, w);
+    }
+
     private float[] borrowColumns(int h, int w) {
-        long size = workspaceFloats(h, w);
+        long size = columnFloats(h, w);
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("conv " + params + ": the patch matrix for a " + h + "x" + w
                     + " image needs " + size + " floats, more than a Java array holds");

@@ -2,129 +2,286 @@ package dev.striate.conv;
 
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Direct kernels for depthwise convolution ({@code groups == inChannels}; output channel {@code oc}
  * reads input channel {@code oc / (outChannels/inChannels)} only). Lowered to GEMM, each group would
- * be an M=1 product with no reuse; here a vector of output pixels accumulates all kernel taps in a
- * register instead.
+ * be an M=1 product with no reuse; here vectors of output pixels accumulate the kernel taps directly.
  *
- * <p>Per output element the taps are summed in (kh, kw) order from zero, then bias and clamp: the
- * same float operations whichever thread computes it, so results do not depend on the thread count.
+ * <p>Each input channel is first copied into a <em>padded, stride-split plane</em>: the padding is
+ * written as zeros, and padded column {@code c} of a row is stored at {@code (c mod s)·phase + c/s}
+ * for stride {@code s}. Then for every tap the input columns of consecutive output pixels are
+ * consecutive floats, whatever the stride, and no tap needs a bounds test: each output vector is
+ * {@code KH·KW} plain loads and fused multiply-adds. The plane costs one extra pass over the input.
  *
- * <p>Thread-safety: stateless; callers own the arrays.
+ * <p>Per output element the taps are summed in (kh, kw) order from zero, then bias and clamp (the
+ * backward passes likewise in a fixed order): the same float operations whichever thread computes
+ * it, so results do not depend on the thread count.
+ *
+ * <p>Thread-safety: instances hold one thread's workspace; use one per concurrent task.
  */
 final class Depthwise {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
 
-    private Depthwise() {
-    }
+    private final ConvParams p;
+    private final int h, w, oh, ow;
+    /** Floats per stride phase of a plane row, and per plane row (all phases). */
+    private final int phase, rowStride;
+    private final int[] taps;
+    private float[] plane = new float[0];
 
-    /**
-     * One output channel of one image | x: the image's channel {@code h×w} at xOff; y: {@code oh×ow}
-     * at yOff; weights of channel oc at wOff | y must not alias x | allocates nothing.
-     */
-    static void forwardChannel(ConvParams p, float[] x, int xOff, int h, int w, float[] weights, int wOff,
-                               float bias, float min, float max, float[] y, int yOff, int oh, int ow) {
-        int kh = p.kernelH();
-        int kw = p.kernelW();
-        int sw = p.strideW();
-        // Output columns whose every tap lies inside the row: the vectorized interior.
-        int lo = Math.min(ow, Im2col.firstInside(-p.padLeft(), sw));
-        int hi = Math.max(lo, Im2col.lastInsideExclusive((kw - 1) * p.dilationW() - p.padLeft(), sw, w, ow));
-        FloatVector vBias = FloatVector.broadcast(S, bias);
-        FloatVector vMin = FloatVector.broadcast(S, min);
-        FloatVector vMax = FloatVector.broadcast(S, max);
-        for (int yo = 0; yo < oh; yo++) {
-            int out = yOff + yo * ow;
-            int ihBase = yo * p.strideH() - p.padTop();
-            int xo = 0;
-            for (; xo < lo; xo++) {
-                y[out + xo] = pixel(p, x, xOff, h, w, weights, wOff, ihBase, xo, bias, min, max);
-            }
-            if (sw == 1) {
-                for (; xo + L <= hi; xo += L) {
-                    FloatVector acc = FloatVector.zero(S);
-                    for (int i = 0; i < kh; i++) {
-                        int ih = ihBase + i * p.dilationH();
-                        if (ih < 0 || ih >= h) {
-                            continue;
-                        }
-                        int row = xOff + ih * w + xo - p.padLeft();
-                        for (int j = 0; j < kw; j++) {
-                            FloatVector in = FloatVector.fromArray(S, x, row + j * p.dilationW());
-                            acc = in.fma(FloatVector.broadcast(S, weights[wOff + i * kw + j]), acc);
-                        }
-                    }
-                    acc.add(vBias).max(vMin).min(vMax).intoArray(y, out + xo);
-                }
-            }
-            for (; xo < ow; xo++) {
-                y[out + xo] = pixel(p, x, xOff, h, w, weights, wOff, ihBase, xo, bias, min, max);
+    /** Geometry for {@code h×w} inputs of layer p. */
+    Depthwise(ConvParams p, int h, int w) {
+        this.p = p;
+        this.h = h;
+        this.w = w;
+        this.oh = p.outputHeight(h);
+        this.ow = p.outputWidth(w);
+        int s = p.strideW();
+        // Columns read by the last output vector, lanes past ow included, must exist in the plane.
+        int roundedOw = (ow + L - 1) / L * L;
+        int columns = Math.max(p.padLeft() + w + p.padRight(), (roundedOw - 1) * s + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.phase = (columns + s - 1) / s;
+        this.rowStride = s * phase;
+        this.taps = new int[p.kernelH() * p.kernelW()];
+        for (int i = 0; i < p.kernelH(); i++) {
+            for (int j = 0; j < p.kernelW(); j++) {
+                int c = j * p.dilationW();
+                taps[i * p.kernelW() + j] = i * p.dilationH() * rowStride + (c % s) * phase + c / s;
             }
         }
     }
 
-    /** One output pixel with every tap bounds-checked: the edges and strided columns. */
-    private static float pixel(ConvParams p, float[] x, int xOff, int h, int w, float[] weights, int wOff,
-                               int ihBase, int xo, float bias, float min, float max) {
-        int kw = p.kernelW();
-        int iwBase = xo * p.strideW() - p.padLeft();
-        float acc = 0f;
-        for (int i = 0; i < p.kernelH(); i++) {
-            int ih = ihBase + i * p.dilationH();
+    /** Whether this workspace serves inputs of this layer and size. */
+    boolean fits(ConvParams params, int height, int width) {
+        return p.equals(params) && h == height && w == width;
+    }
+
+    /** Floats of workspace this geometry needs: one padded, stride-split plane. */
+    long planeFloats() {
+        return (long) (p.padTop() + h + p.padBottom()) * rowStride;
+    }
+
+    private float[] plane() {
+        int size = (int) planeFloats();
+        if (plane.length < size) {
+            plane = new float[size];
+        }
+        return plane;
+    }
+
+    /** The plane := x's channel ({@code h×w} at xOff) padded with zeros and split by stride phase. */
+    private float[] load(float[] x, int xOff) {
+        float[] pl = plane();
+        int s = p.strideW();
+        int rows = p.padTop() + h + p.padBottom();
+        for (int r = 0; r < rows; r++) {
+            int row = r * rowStride;
+            java.util.Arrays.fill(pl, row, row + rowStride, 0f);
+            int ih = r - p.padTop();
             if (ih < 0 || ih >= h) {
                 continue;
             }
-            for (int j = 0; j < kw; j++) {
-                int iw = iwBase + j * p.dilationW();
-                if (iw >= 0 && iw < w) {
-                    acc = Math.fma(x[xOff + ih * w + iw], weights[wOff + i * kw + j], acc);
+            int src = xOff + ih * w;
+            if (s == 1) {
+                System.arraycopy(x, src, pl, row + p.padLeft(), w);
+            } else if (s == 2) {
+                splitPairs(x, src, pl, row);
+            } else {
+                // Sequential reads; padded column c = padLeft + iw goes to phase c mod s, slot c / s,
+                // both tracked incrementally (a division per element measured 7 cycles per float).
+                int f = p.padLeft() % s;
+                int slot = p.padLeft() / s;
+                for (int iw = 0; iw < w; iw++) {
+                    pl[row + f * phase + slot] = x[src + iw];
+                    if (++f == s) {
+                        f = 0;
+                        slot++;
+                    }
                 }
             }
         }
-        return Math.min(Math.max(acc + bias, min), max);
+        return pl;
+    }
+
+    /** Lane indices {@code 0, 2, 4, …} and {@code 1, 3, 5, …} across two vectors: de-interleaving. */
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+
+    /**
+     * Stride 2: one input row into its two phases of the plane, a vector pair at a time (a scalar
+     * scatter took 1.5 ns per float, longer than the 3x3 kernel that reads it).
+     */
+    private void splitPairs(float[] x, int src, float[] pl, int row) {
+        int left = p.padLeft();
+        int evenDst = row + (left % 2) * phase + left / 2;        // iw = 2k → padded column left + 2k
+        int oddDst = row + ((left + 1) % 2) * phase + (left + 1) / 2; // iw = 2k + 1
+        int iw = 0;
+        for (; iw + 2 * L <= w; iw += 2 * L) {
+            FloatVector a = FloatVector.fromArray(S, x, src + iw);
+            FloatVector b = FloatVector.fromArray(S, x, src + iw + L);
+            a.rearrange(EVENS, b).intoArray(pl, evenDst + iw / 2);
+            a.rearrange(ODDS, b).intoArray(pl, oddDst + iw / 2);
+        }
+        for (; iw < w; iw++) {
+            pl[((iw & 1) == 0 ? evenDst : oddDst) + iw / 2] = x[src + iw];
+        }
     }
 
     /**
-     * For one image and output channel: {@code dx += ∂/∂x} when dx is not null, {@code dw += ∂/∂w}
-     * when dw is not null | dy: {@code oh×ow} at dyOff; x, dx: the input channel {@code h×w}; weights,
-     * dw: the channel's {@code KH×KW} taps | no aliasing | allocates nothing.
+     * y := clamp(conv(x, weights) + bias) for one channel of one image | x: {@code h×w} at xOff; y:
+     * {@code oh×ow} at yOff; the channel's {@code KH×KW} weights at wOff | y must not alias x |
+     * allocates nothing.
      */
-    static void backwardChannel(ConvParams p, int h, int w, int oh, int ow, float[] dy, int dyOff,
-                                float[] weights, int wOff, float[] dx, int dxOff,
-                                float[] x, int xOff, float[] dw, int dwOff) {
-        int kh = p.kernelH();
-        int kw = p.kernelW();
+    void forward(float[] x, int xOff, float[] weights, int wOff, float bias, float min, float max,
+                 float[] y, int yOff) {
+        float[] in = load(x, xOff);
+        if (taps.length == 9) {
+            forward3x3(in, weights, wOff, bias, min, max, y, yOff);
+            return;
+        }
         for (int yo = 0; yo < oh; yo++) {
-            int ihBase = yo * p.strideH() - p.padTop();
-            for (int xo = 0; xo < ow; xo++) {
-                float g = dy[dyOff + yo * ow + xo];
-                int iwBase = xo * p.strideW() - p.padLeft();
-                for (int i = 0; i < kh; i++) {
-                    int ih = ihBase + i * p.dilationH();
-                    if (ih < 0 || ih >= h) {
-                        continue;
+            int base = yo * p.strideH() * rowStride;
+            int out = yOff + yo * ow;
+            for (int xo = 0; xo < ow; xo += L) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int t = 0; t < taps.length; t++) {
+                    acc = FloatVector.fromArray(S, in, base + taps[t] + xo).fma(FloatVector.broadcast(S, weights[wOff + t]), acc);
+                }
+                // Inline, not a helper: a vector passed to a method C2 declines to inline is boxed.
+                FloatVector v = acc.add(bias).max(min).min(max);
+                if (xo + L <= ow || spills(yo)) {
+                    v.intoArray(y, out + xo);
+                } else {
+                    v.intoArray(y, out + xo, S.indexInRange(xo, ow));
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link #forward} for the common 3x3 kernel (same operations in the same order): taps and weights
+     * in locals, so the loop body is nine loads and fused multiply-adds with nothing reloaded.
+     */
+    private void forward3x3(float[] in, float[] weights, int wOff, float bias, float min, float max,
+                            float[] y, int yOff) {
+        FloatVector w0 = FloatVector.broadcast(S, weights[wOff]), w1 = FloatVector.broadcast(S, weights[wOff + 1]);
+        FloatVector w2 = FloatVector.broadcast(S, weights[wOff + 2]), w3 = FloatVector.broadcast(S, weights[wOff + 3]);
+        FloatVector w4 = FloatVector.broadcast(S, weights[wOff + 4]), w5 = FloatVector.broadcast(S, weights[wOff + 5]);
+        FloatVector w6 = FloatVector.broadcast(S, weights[wOff + 6]), w7 = FloatVector.broadcast(S, weights[wOff + 7]);
+        FloatVector w8 = FloatVector.broadcast(S, weights[wOff + 8]);
+        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
+        int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        for (int yo = 0; yo < oh; yo++) {
+            int base = yo * p.strideH() * rowStride;
+            int out = yOff + yo * ow;
+            for (int xo = 0; xo < ow; xo += L) {
+                int b = base + xo;
+                FloatVector acc = FloatVector.fromArray(S, in, b + t0).fma(w0, FloatVector.zero(S));
+                acc = FloatVector.fromArray(S, in, b + t1).fma(w1, acc);
+                acc = FloatVector.fromArray(S, in, b + t2).fma(w2, acc);
+                acc = FloatVector.fromArray(S, in, b + t3).fma(w3, acc);
+                acc = FloatVector.fromArray(S, in, b + t4).fma(w4, acc);
+                acc = FloatVector.fromArray(S, in, b + t5).fma(w5, acc);
+                acc = FloatVector.fromArray(S, in, b + t6).fma(w6, acc);
+                acc = FloatVector.fromArray(S, in, b + t7).fma(w7, acc);
+                acc = FloatVector.fromArray(S, in, b + t8).fma(w8, acc);
+                // Inline, not a helper: a vector passed to a method C2 declines to inline is boxed.
+                FloatVector v = acc.add(bias).max(min).min(max);
+                if (xo + L <= ow || spills(yo)) {
+                    v.intoArray(y, out + xo);
+                } else {
+                    v.intoArray(y, out + xo, S.indexInRange(xo, ow));
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether a vector past the end of output row yo may spill into the next row instead of a masked
+     * store (slow on AVX2): the next row is written after it, and the spill stays inside this
+     * channel's plane. Only the plane's last row needs the mask.
+     */
+    private boolean spills(int yo) {
+        return yo + 1 < oh && ow >= L;
+    }
+
+    /**
+     * dx := Σ over the given output channels of their gradient sent back through their weights, for
+     * one image's input channel | dy of channel {@code oc0 + m} at {@code dyOff + m·oh·ow}, its weights at
+     * {@code wOff + m·KH·KW}, for m in [0, count); dx: {@code h×w} at dxOff, overwritten | no aliasing |
+     * allocates nothing.
+     */
+    void backwardData(float[] dy, int dyOff, int count, float[] weights, int wOff, float[] dx, int dxOff) {
+        float[] acc = plane();
+        java.util.Arrays.fill(acc, 0, (int) planeFloats(), 0f);
+        int kk = taps.length;
+        for (int m = 0; m < count; m++) {
+            for (int yo = 0; yo < oh; yo++) {
+                int base = yo * p.strideH() * rowStride;
+                int grad = dyOff + m * oh * ow + yo * ow;
+                for (int t = 0; t < kk; t++) {
+                    FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
+                    int at = base + taps[t];
+                    int xo = 0;
+                    for (; xo + L <= ow; xo += L) {
+                        FloatVector g = FloatVector.fromArray(S, dy, grad + xo);
+                        g.fma(wt, FloatVector.fromArray(S, acc, at + xo)).intoArray(acc, at + xo);
                     }
-                    for (int j = 0; j < kw; j++) {
-                        int iw = iwBase + j * p.dilationW();
-                        if (iw < 0 || iw >= w) {
-                            continue;
-                        }
-                        int at = ih * w + iw;
-                        int tap = i * kw + j;
-                        if (dx != null) {
-                            dx[dxOff + at] = Math.fma(weights[wOff + tap], g, dx[dxOff + at]);
-                        }
-                        if (dw != null) {
-                            dw[dwOff + tap] = Math.fma(x[xOff + at], g, dw[dwOff + tap]);
-                        }
+                    if (xo < ow) {
+                        VectorMask<Float> valid = S.indexInRange(xo, ow);
+                        FloatVector g = FloatVector.fromArray(S, dy, grad + xo, valid);
+                        g.fma(wt, FloatVector.fromArray(S, acc, at + xo)).intoArray(acc, at + xo, valid);
                     }
                 }
             }
+        }
+        int s = p.strideW();
+        for (int ih = 0; ih < h; ih++) {
+            int row = (p.padTop() + ih) * rowStride;
+            int dst = dxOff + ih * w;
+            if (s == 1) {
+                System.arraycopy(acc, row + p.padLeft(), dx, dst, w);
+            } else {
+                for (int f = 0; f < s; f++) {
+                    int iw = Math.floorMod(f - p.padLeft(), s);
+                    for (int from = row + f * phase + (p.padLeft() + iw) / s; iw < w; iw += s, from++) {
+                        dx[dst + iw] = acc[from];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * dw[tap] += Σ_pixels dy · x under that tap, for one image and output channel | x: the input
+     * channel {@code h×w} at xOff; dy: {@code oh×ow} at dyOff; dw: the channel's {@code KH×KW} at dwOff |
+     * no aliasing | allocates nothing.
+     */
+    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        float[] in = load(x, xOff);
+        for (int t = 0; t < taps.length; t++) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int yo = 0; yo < oh; yo++) {
+                int at = yo * p.strideH() * rowStride + taps[t];
+                int grad = dyOff + yo * ow;
+                int xo = 0;
+                for (; xo + L <= ow; xo += L) {
+                    acc = FloatVector.fromArray(S, dy, grad + xo).fma(FloatVector.fromArray(S, in, at + xo), acc);
+                }
+                if (xo < ow) {
+                    VectorMask<Float> valid = S.indexInRange(xo, ow);
+                    acc = FloatVector.fromArray(S, dy, grad + xo, valid)
+                            .fma(FloatVector.fromArray(S, in, at + xo, valid), acc);
+                }
+            }
+            dw[dwOff + t] += acc.reduceLanes(VectorOperators.ADD);
         }
     }
 }

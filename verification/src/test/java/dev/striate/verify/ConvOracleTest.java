@@ -55,6 +55,10 @@ class ConvOracleTest {
         "mb1ic1ih1oc1kh1",
         "mb1ic2ih3oc2kh5ph1pw2",
         "mb1ic2ih3iw1oc2kh1kw2pr2dw1",
+        "g4mb2ic4ih19iw37oc8kh3sh2ph1",
+        "g2mb1ic2ih20iw34oc2kh3sh2ph0pw2",
+        "g3mb1ic3ih17iw25oc3kh3sh3ph1",
+        "g2mb1ic2ih9iw40oc2kh5kw3sh1sw2ph2pw1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
