@@ -93,7 +93,7 @@ public final class ConvSuite {
             String backwardRatio = fwd == null || bwdData == null || bwdWeights == null ? "–"
                     : String.format(Locale.ROOT, "%.2f", (1 / bwdData.gflops() + 1 / bwdWeights.gflops()) * fwd.gflops());
             s.append("| ").append(key[0]).append(" | `").append(problem).append("` | ").append(key[2])
-                    .append(" | ").append(conv.algorithm())
+                    .append(" | ").append(conv.algorithmFor(problem.height(), problem.width()))
                     .append(" | ").append(fwd == null ? "–" : fwd.format())
                     .append(" | ").append(ort == null ? "–" : ort.format())
                     .append(" | ").append(fwd == null || ort == null ? "–"

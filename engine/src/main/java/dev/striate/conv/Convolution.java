@@ -21,9 +21,10 @@ import java.util.ArrayDeque;
  * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as the GEMM finishes each tile, not
  * in a second pass.
  *
- * <p>Weights are read from the caller's arrays at each call (no copy), so an optimizer may update
- * them in place between calls. Weight packing for the GEMM happens inside each call: it reads
- * {@code M·K} floats against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)} of the work.
+ * <p>Weights stay in the caller's array (no copy). The GEMM paths read them at each call: packing
+ * them for the GEMM costs {@code M·K} reads against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)}
+ * of the work. Winograd transforms them once, on first use ({@code 16·OC·C} floats, held by the
+ * layer): after changing the weights in place, call {@link #weightsUpdated()}.
  *
  * <p>Backward: {@link #backwardData} computes {@code dx} from {@code dy} (weights transposed, then
  * col2im), {@link #backwardWeights} {@code dw} summed over the batch and {@code db}. They are the
@@ -42,12 +43,14 @@ public final class Convolution {
     private final float min;
     private final float max;
     private final ConvAlgorithm requested;
-    private final ConvAlgorithm algorithm;
     private final Sgemm gemm;
     private final Epilogue epilogue;
     private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
     private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
+    private final ArrayDeque<Winograd> idleWinograd = new ArrayDeque<>();
+    /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
+    private volatile float[] winogradWeights;
 
     /**
      * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
@@ -86,7 +89,7 @@ public final class Convolution {
         this.min = min;
         this.max = max;
         this.requested = requested;
-        this.algorithm = requested.resolve(params);
+        requested.choose(params, 1); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
     }
@@ -124,9 +127,9 @@ public final class Convolution {
         return params;
     }
 
-    /** The algorithm in use (never {@code AUTO}). */
-    public ConvAlgorithm algorithm() {
-        return algorithm;
+    /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
+    public ConvAlgorithm algorithmFor(int h, int w) {
+        return requested.choose(params, (long) params.outputHeight(h) * params.outputWidth(w));
     }
 
     /** The output shape for an input of shape x. @throws IllegalArgumentException as {@link #forward} */
@@ -141,9 +144,10 @@ public final class Convolution {
      * for the depthwise kernel (one per thread), none for the pointwise path.
      */
     public long workspaceFloats(int h, int w) {
-        return switch (algorithm) {
+        return switch (algorithmFor(h, w)) {
             case IM2COL -> columnFloats(h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats();
+            case WINOGRAD -> new Winograd(params, h, w).workspaceFloats();
             default -> 0;
         };
     }
@@ -176,6 +180,22 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
+        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
+        if (algorithm == ConvAlgorithm.WINOGRAD) {
+            Winograd winograd = borrowWinograd(h, w);
+            try {
+                float[] u = winogradWeights();
+                for (int i = 0; i < n; i++) {
+                    winograd.forward(u, x.data(), x.offset() + i * params.inChannels() * h * w, gemm, bias, min, max,
+                            y.data(), y.offset() + i * params.outChannels() * oh * ow);
+                }
+            } finally {
+                synchronized (idleWinograd) {
+                    idleWinograd.addFirst(winograd);
+                }
+            }
+            return;
+        }
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
@@ -224,6 +244,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
+        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
             runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
             return;
@@ -233,10 +254,10 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        if (algorithm == ConvAlgorithm.IM2COL) {
+        if (lowersToColumns(algorithm)) {
             java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
         }
-        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        float[] col = lowersToColumns(algorithm) ? borrowColumns(h, w) : null;
         try {
             for (int i = 0; i < n; i++) {
                 for (int g = 0; g < groups; g++) {
@@ -283,6 +304,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
+        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
         int plane = oh * ow;
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
@@ -296,7 +318,7 @@ public final class Convolution {
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
-        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        float[] col = lowersToColumns(algorithm) ? borrowColumns(h, w) : null;
         try {
             for (int i = 0; i < n; i++) {
                 float beta = i == 0 ? 0f : 1f;
@@ -407,6 +429,39 @@ public final class Convolution {
                 }
             }
         }
+    }
+
+    private float[] winogradWeights() {
+        float[] u = winogradWeights;
+        if (u == null) {
+            // A race computes it twice from the same weights: harmless, and no lock on the hot path.
+            u = Winograd.transformWeights(params, weights);
+            winogradWeights = u;
+        }
+        return u;
+    }
+
+    /**
+     * Tells the layer its weight array was changed in place (an optimizer step), so weights it has
+     * transformed ahead of time (Winograd's) are recomputed on the next forward pass. Other
+     * algorithms read the weights at every call and need no notice.
+     */
+    public void weightsUpdated() {
+        winogradWeights = null;
+    }
+
+    /** Whether the backward passes lower patches to columns (Winograd's do: it is forward only). */
+    private static boolean lowersToColumns(ConvAlgorithm algorithm) {
+        return algorithm == ConvAlgorithm.IM2COL || algorithm == ConvAlgorithm.WINOGRAD;
+    }
+
+    /** A Winograd workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
+    private Winograd borrowWinograd(int h, int w) {
+        Winograd winograd;
+        synchronized (idleWinograd) {
+            winograd = idleWinograd.pollFirst();
+        }
+        return winograd != null && winograd.fits(params, h, w) ? winograd : new Winograd(params, h, w);
     }
 
     /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */

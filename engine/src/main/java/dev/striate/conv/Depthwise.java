@@ -4,7 +4,6 @@ import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,10 +30,9 @@ final class Depthwise {
 
     private final ConvParams p;
     private final int h, w, oh, ow;
-    /** Floats per stride phase of a plane row, and per plane row (all phases). */
-    private final int phase, rowStride;
+    private final StridedPlane plane;
+    /** Plane offset of each tap (kh, kw) from the output pixel's first tap. */
     private final int[] taps;
-    private float[] plane = new float[0];
 
     /** Geometry for {@code h×w} inputs of layer p. */
     Depthwise(ConvParams p, int h, int w) {
@@ -43,17 +41,15 @@ final class Depthwise {
         this.w = w;
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
-        int s = p.strideW();
         // Columns read by the last output vector, lanes past ow included, must exist in the plane.
         int roundedOw = (ow + L - 1) / L * L;
-        int columns = Math.max(p.padLeft() + w + p.padRight(), (roundedOw - 1) * s + (p.kernelW() - 1) * p.dilationW() + 1);
-        this.phase = (columns + s - 1) / s;
-        this.rowStride = s * phase;
+        int columns = Math.max(p.padLeft() + w + p.padRight(),
+                (roundedOw - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.plane = new StridedPlane(p.padTop() + h + p.padBottom(), columns, p.strideW(), p.padTop(), p.padLeft());
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int i = 0; i < p.kernelH(); i++) {
             for (int j = 0; j < p.kernelW(); j++) {
-                int c = j * p.dilationW();
-                taps[i * p.kernelW() + j] = i * p.dilationH() * rowStride + (c % s) * phase + c / s;
+                taps[i * p.kernelW() + j] = plane.offset(i * p.dilationH(), j * p.dilationW());
             }
         }
     }
@@ -65,73 +61,7 @@ final class Depthwise {
 
     /** Floats of workspace this geometry needs: one padded, stride-split plane. */
     long planeFloats() {
-        return (long) (p.padTop() + h + p.padBottom()) * rowStride;
-    }
-
-    private float[] plane() {
-        int size = (int) planeFloats();
-        if (plane.length < size) {
-            plane = new float[size];
-        }
-        return plane;
-    }
-
-    /** The plane := x's channel ({@code h×w} at xOff) padded with zeros and split by stride phase. */
-    private float[] load(float[] x, int xOff) {
-        float[] pl = plane();
-        int s = p.strideW();
-        int rows = p.padTop() + h + p.padBottom();
-        for (int r = 0; r < rows; r++) {
-            int row = r * rowStride;
-            java.util.Arrays.fill(pl, row, row + rowStride, 0f);
-            int ih = r - p.padTop();
-            if (ih < 0 || ih >= h) {
-                continue;
-            }
-            int src = xOff + ih * w;
-            if (s == 1) {
-                System.arraycopy(x, src, pl, row + p.padLeft(), w);
-            } else if (s == 2) {
-                splitPairs(x, src, pl, row);
-            } else {
-                // Sequential reads; padded column c = padLeft + iw goes to phase c mod s, slot c / s,
-                // both tracked incrementally (a division per element measured 7 cycles per float).
-                int f = p.padLeft() % s;
-                int slot = p.padLeft() / s;
-                for (int iw = 0; iw < w; iw++) {
-                    pl[row + f * phase + slot] = x[src + iw];
-                    if (++f == s) {
-                        f = 0;
-                        slot++;
-                    }
-                }
-            }
-        }
-        return pl;
-    }
-
-    /** Lane indices {@code 0, 2, 4, …} and {@code 1, 3, 5, …} across two vectors: de-interleaving. */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
-    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
-
-    /**
-     * Stride 2: one input row into its two phases of the plane, a vector pair at a time (a scalar
-     * scatter took 1.5 ns per float, longer than the 3x3 kernel that reads it).
-     */
-    private void splitPairs(float[] x, int src, float[] pl, int row) {
-        int left = p.padLeft();
-        int evenDst = row + (left % 2) * phase + left / 2;        // iw = 2k → padded column left + 2k
-        int oddDst = row + ((left + 1) % 2) * phase + (left + 1) / 2; // iw = 2k + 1
-        int iw = 0;
-        for (; iw + 2 * L <= w; iw += 2 * L) {
-            FloatVector a = FloatVector.fromArray(S, x, src + iw);
-            FloatVector b = FloatVector.fromArray(S, x, src + iw + L);
-            a.rearrange(EVENS, b).intoArray(pl, evenDst + iw / 2);
-            a.rearrange(ODDS, b).intoArray(pl, oddDst + iw / 2);
-        }
-        for (; iw < w; iw++) {
-            pl[((iw & 1) == 0 ? evenDst : oddDst) + iw / 2] = x[src + iw];
-        }
+        return plane.floats();
     }
 
     /**
@@ -141,13 +71,13 @@ final class Depthwise {
      */
     void forward(float[] x, int xOff, float[] weights, int wOff, float bias, float min, float max,
                  float[] y, int yOff) {
-        float[] in = load(x, xOff);
+        float[] in = plane.load(x, xOff, h, w);
         if (taps.length == 9) {
             forward3x3(in, weights, wOff, bias, min, max, y, yOff);
             return;
         }
         for (int yo = 0; yo < oh; yo++) {
-            int base = yo * p.strideH() * rowStride;
+            int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
             for (int xo = 0; xo < ow; xo += L) {
                 FloatVector acc = FloatVector.zero(S);
@@ -179,7 +109,7 @@ final class Depthwise {
         int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
         int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
         for (int yo = 0; yo < oh; yo++) {
-            int base = yo * p.strideH() * rowStride;
+            int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
             for (int xo = 0; xo < ow; xo += L) {
                 int b = base + xo;
@@ -219,12 +149,12 @@ final class Depthwise {
      * allocates nothing.
      */
     void backwardData(float[] dy, int dyOff, int count, float[] weights, int wOff, float[] dx, int dxOff) {
-        float[] acc = plane();
-        java.util.Arrays.fill(acc, 0, (int) planeFloats(), 0f);
+        float[] acc = plane.buffer();
+        java.util.Arrays.fill(acc, 0, (int) plane.floats(), 0f);
         int kk = taps.length;
         for (int m = 0; m < count; m++) {
             for (int yo = 0; yo < oh; yo++) {
-                int base = yo * p.strideH() * rowStride;
+                int base = yo * p.strideH() * plane.rowStride;
                 int grad = dyOff + m * oh * ow + yo * ow;
                 for (int t = 0; t < kk; t++) {
                     FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
@@ -242,21 +172,7 @@ final class Depthwise {
                 }
             }
         }
-        int s = p.strideW();
-        for (int ih = 0; ih < h; ih++) {
-            int row = (p.padTop() + ih) * rowStride;
-            int dst = dxOff + ih * w;
-            if (s == 1) {
-                System.arraycopy(acc, row + p.padLeft(), dx, dst, w);
-            } else {
-                for (int f = 0; f < s; f++) {
-                    int iw = Math.floorMod(f - p.padLeft(), s);
-                    for (int from = row + f * phase + (p.padLeft() + iw) / s; iw < w; iw += s, from++) {
-                        dx[dst + iw] = acc[from];
-                    }
-                }
-            }
-        }
+        plane.store(dx, dxOff, h, w);
     }
 
     /**
@@ -265,11 +181,11 @@ final class Depthwise {
      * no aliasing | allocates nothing.
      */
     void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
-        float[] in = load(x, xOff);
+        float[] in = plane.load(x, xOff, h, w);
         for (int t = 0; t < taps.length; t++) {
             FloatVector acc = FloatVector.zero(S);
             for (int yo = 0; yo < oh; yo++) {
-                int at = yo * p.strideH() * rowStride + taps[t];
+                int at = yo * p.strideH() * plane.rowStride + taps[t];
                 int grad = dyOff + yo * ow;
                 int xo = 0;
                 for (; xo + L <= ow; xo += L) {

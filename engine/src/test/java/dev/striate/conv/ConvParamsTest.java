@@ -91,9 +91,20 @@ class ConvParamsTest {
     @Test
     void automaticAlgorithmChoice() {
         float[] none = null;
-        assertEquals(ConvAlgorithm.DEPTHWISE, new Convolution(ConvParams.of(8, 8, 3).groups(8), new float[72], none).algorithm());
-        assertEquals(ConvAlgorithm.POINTWISE, new Convolution(ConvParams.of(8, 4, 1), new float[32], none).algorithm());
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 1).stride(2), new float[32], none).algorithm());
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithm());
+        assertEquals(ConvAlgorithm.DEPTHWISE, new Convolution(ConvParams.of(8, 8, 3).groups(8), new float[72], none).algorithmFor(9, 9));
+        assertEquals(ConvAlgorithm.POINTWISE, new Convolution(ConvParams.of(8, 4, 1), new float[32], none).algorithmFor(9, 9));
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 1).stride(2), new float[32], none).algorithmFor(9, 9));
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithmFor(56, 56),
+                "Winograd needs 16 channels in and out");
+        ConvParams resnet = ConvParams.of(64, 64, 3).padding(1);
+        Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
+        assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
+        assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(14, 14));
+        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(13, 13), "below 196 output pixels");
+        assertEquals(ConvAlgorithm.IM2COL, conv.withAlgorithm(ConvAlgorithm.IM2COL).algorithmFor(56, 56), "the exact path on request");
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));
+        assertThrows(IllegalArgumentException.class, () -> conv.withAlgorithm(ConvAlgorithm.WINOGRAD).withAlgorithm(ConvAlgorithm.DEPTHWISE));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Convolution(resnet.dilation(2), new float[resnet.weightSize()], none).withAlgorithm(ConvAlgorithm.WINOGRAD));
     }
 }

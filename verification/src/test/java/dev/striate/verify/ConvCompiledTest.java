@@ -24,7 +24,9 @@ class ConvCompiledTest {
     private static final List<String> WARM_UP = List.of(
             "mb2ic8ih12oc16kh3ph1",     // im2col
             "mb2ic16ih12oc16kh1",       // pointwise
-            "g16mb2ic16ih20oc16kh3ph1"); // depthwise (vector interior)
+            "g16mb2ic16ih20oc16kh3ph1", // depthwise
+            "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
+            "mb2ic16ih28oc16kh3ph1");    // Winograd
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -48,7 +50,7 @@ class ConvCompiledTest {
         workloads = WARM_UP.stream().map(d -> {
             ConvProblemCheck c = ConvProblemCheck.of(d);
             Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu();
-            return new Workload(d + " " + conv.algorithm(), conv, c.input(),
+            return new Workload(d + " " + conv.algorithmFor(c.h, c.w), conv, c.input(),
                     Tensor.zeros(c.n, c.p.outChannels(), c.oh, c.ow),
                     Tensor.of(c.dy.clone(), c.n, c.p.outChannels(), c.oh, c.ow),
                     Tensor.zeros(c.n, c.p.inChannels(), c.h, c.w), Tensor.zeros(c.p.weightShape()),

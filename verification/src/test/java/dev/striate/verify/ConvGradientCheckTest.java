@@ -58,7 +58,7 @@ class ConvGradientCheckTest {
             conv.backwardData(Tensor.of(dy.clone(), n, p.outChannels(), oh, ow), dx);
             conv.backwardWeights(Tensor.of(x.clone(), n, p.inChannels(), h, w),
                     Tensor.of(dy.clone(), n, p.outChannels(), oh, ow), dw, db);
-            String name = descriptor + " " + conv.algorithm();
+            String name = descriptor + " " + conv.algorithmFor(h, w);
             double[] dxMag = ReferenceConv.backwardData(p, n, h, w, weights, dy).magnitude();
             double[] dwMag = ReferenceConv.backwardWeights(p, n, h, w, x, dy).magnitude();
             double[] dbMag = ReferenceConv.backwardBias(p, n, oh, ow, dy).magnitude();

@@ -73,13 +73,26 @@ class ConvOracleTest {
                 String g = gemm == DEFAULT ? "default" : "tiny-blocks";
                 out.add(Arguments.of(d, ConvAlgorithm.IM2COL, gemm, g));
                 var auto = new dev.striate.conv.Convolution(problem.params(),
-                        new float[problem.params().weightSize()], null).algorithm();
+                        new float[problem.params().weightSize()], null).algorithmFor(problem.height(), problem.width());
                 if (auto != ConvAlgorithm.IM2COL) {
                     out.add(Arguments.of(d, auto, gemm, g));
+                }
+                if (auto != ConvAlgorithm.WINOGRAD && winogradApplies(problem)) {
+                    out.add(Arguments.of(d, ConvAlgorithm.WINOGRAD, gemm, g));
                 }
             }
         }
         return out.stream();
+    }
+
+    static boolean winogradApplies(ConvProblem problem) {
+        try {
+            new dev.striate.conv.Convolution(problem.params(), new float[problem.params().weightSize()], null)
+                    .withAlgorithm(ConvAlgorithm.WINOGRAD);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} {3}")

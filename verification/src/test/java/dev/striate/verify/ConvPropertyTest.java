@@ -11,7 +11,8 @@ import net.jqwik.api.constraints.IntRange;
 
 /**
  * Random valid hyperparameters (channels, groups, kernel, stride, per-side padding, dilation, batch,
- * image size) against the oracle, for the general path and the automatic choice. Tries as in
+ * image size) against the oracle, for the general path, the automatic choice and, where it applies,
+ * Winograd. Tries as in
  * {@link SgemmPropertyTest}.
  */
 class ConvPropertyTest {
@@ -45,5 +46,8 @@ class ConvPropertyTest {
         ConvProblemCheck check = new ConvProblemCheck(new ConvProblem(batch, height, width, p), seed);
         check.checkAll(ConvAlgorithm.IM2COL, Sgemm.shared());
         check.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
+        if (ConvOracleTest.winogradApplies(check.problem)) {
+            check.checkAll(ConvAlgorithm.WINOGRAD, Sgemm.shared());
+        }
     }
 }
