@@ -48,6 +48,7 @@ public final class Convolution {
     private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
     private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
+    private final ArrayDeque<LoweringJob> idleLowerings = new ArrayDeque<>();
     private final ArrayDeque<Winograd> idleWinograd = new ArrayDeque<>();
     /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
     private volatile float[] winogradWeights;
@@ -214,7 +215,7 @@ public final class Convolution {
                     float[] b = x.data();
                     int bAt = xAt;
                     if (col != null) {
-                        Im2col.im2col(params, x.data(), xAt, cg, h, w, oh, ow, col);
+                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
                         b = col;
                         bAt = 0;
                     }
@@ -269,7 +270,7 @@ public final class Convolution {
                     } else {
                         gemm.gemm(Transpose.T, Transpose.N, kg, plane, ocg, 1f, weights, g * ocg * kg, kg,
                                 dy.data(), dyAt, plane, 0f, col, 0, plane);
-                        Im2col.col2imAdd(params, col, cg, h, w, oh, ow, dx.data(), dxAt);
+                        lower(true, dx.data(), dxAt, cg, h, w, oh, ow, col);
                     }
                 }
             }
@@ -328,7 +329,7 @@ public final class Convolution {
                     float[] b = x.data();
                     int bAt = xAt;
                     if (col != null) {
-                        Im2col.im2col(params, x.data(), xAt, cg, h, w, oh, ow, col);
+                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
                         b = col;
                         bAt = 0;
                     }
@@ -338,6 +339,68 @@ public final class Convolution {
             }
         } finally {
             releaseColumns(col);
+        }
+    }
+
+    /** Below this many patch-matrix floats, lowering runs on the caller: waking workers costs more. */
+    private static final long PARALLEL_LOWERING_MIN = 1 << 15;
+
+    /**
+     * im2col ({@code scatter == false}: col := patches of the image's channels) or col2im
+     * ({@code true}: image += col scattered back), channels split across the pool's threads: each
+     * channel's rows of col and its plane of the image are touched by one task only.
+     */
+    private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
+                       float[] col) {
+        long size = (long) channels * params.kernelH() * params.kernelW() * oh * ow;
+        int parts = size < PARALLEL_LOWERING_MIN ? 1 : Math.min(channels, gemm.pool().parallelism());
+        LoweringJob job;
+        synchronized (idleLowerings) {
+            job = idleLowerings.pollFirst();
+        }
+        if (job == null) {
+            job = new LoweringJob();
+        }
+        try {
+            job.set(scatter, image, imageOff, channels, h, w, oh, ow, col, parts);
+            gemm.pool().parallelFor(parts, job);
+        } finally {
+            job.image = job.col = null;
+            synchronized (idleLowerings) {
+                idleLowerings.addFirst(job);
+            }
+        }
+    }
+
+    /** One lowering pass, reused across calls so dispatch allocates nothing. */
+    private final class LoweringJob implements ThreadPool.ParallelTask {
+        boolean scatter;
+        float[] image, col;
+        int imageOff, channels, h, w, oh, ow, parts;
+
+        void set(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
+                 float[] col, int parts) {
+            this.scatter = scatter;
+            this.image = image;
+            this.imageOff = imageOff;
+            this.channels = channels;
+            this.h = h;
+            this.w = w;
+            this.oh = oh;
+            this.ow = ow;
+            this.col = col;
+            this.parts = parts;
+        }
+
+        @Override
+        public void run(int task) {
+            int c0 = channels * task / parts;
+            int c1 = channels * (task + 1) / parts;
+            if (scatter) {
+                Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
+            } else {
+                Im2col.im2col(params, image, imageOff, c0, c1, h, w, oh, ow, col);
+            }
         }
     }
 

@@ -20,12 +20,15 @@ final class Im2col {
     private Im2col() {
     }
 
-    /** col := patches of x | x: {@code channels×h×w} at xOff; col: {@code channels·KH·KW × OH·OW} | no aliasing | allocates nothing. */
-    static void im2col(ConvParams p, float[] x, int xOff, int channels, int h, int w,
+    /**
+     * col rows of channels [c0, c1) := their patches | x: channels {@code ×h×w} at xOff (channel c at
+     * {@code xOff + c·h·w}); col: {@code channels·KH·KW × OH·OW} | no aliasing | allocates nothing.
+     */
+    static void im2col(ConvParams p, float[] x, int xOff, int c0, int c1, int h, int w,
                        int oh, int ow, float[] col) {
         int plane = oh * ow;
-        int row = 0;
-        for (int c = 0; c < channels; c++) {
+        int row = c0 * p.kernelH() * p.kernelW();
+        for (int c = c0; c < c1; c++) {
             int channel = xOff + c * h * w;
             for (int kh = 0; kh < p.kernelH(); kh++) {
                 for (int kw = 0; kw < p.kernelW(); kw++, row++) {
@@ -56,12 +59,15 @@ final class Im2col {
         }
     }
 
-    /** x += the patches of col scattered back (the adjoint of {@link #im2col}) | shapes as im2col | no aliasing | allocates nothing. */
-    static void col2imAdd(ConvParams p, float[] col, int channels, int h, int w, int oh, int ow,
+    /**
+     * x channels [c0, c1) += their patches in col scattered back (the adjoint of {@link #im2col}) |
+     * layout as im2col | no aliasing | allocates nothing.
+     */
+    static void col2imAdd(ConvParams p, float[] col, int c0, int c1, int h, int w, int oh, int ow,
                           float[] x, int xOff) {
         int plane = oh * ow;
-        int row = 0;
-        for (int c = 0; c < channels; c++) {
+        int row = c0 * p.kernelH() * p.kernelW();
+        for (int c = c0; c < c1; c++) {
             int channel = xOff + c * h * w;
             for (int kh = 0; kh < p.kernelH(); kh++) {
                 for (int kw = 0; kw < p.kernelW(); kw++, row++) {
