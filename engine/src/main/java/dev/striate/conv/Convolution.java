@@ -21,10 +21,12 @@ import java.util.ArrayDeque;
  * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as the GEMM finishes each tile, not
  * in a second pass.
  *
- * <p>Weights stay in the caller's array (no copy). The GEMM paths read them at each call: packing
- * them for the GEMM costs {@code M·K} reads against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)}
- * of the work. Winograd transforms them once, on first use ({@code 16·OC·C} floats, held by the
- * layer): after changing the weights in place, call {@link #weightsUpdated()}.
+ * <p>Weights stay in the caller's array. The GEMM paths read them at each call: packing them for the
+ * GEMM costs {@code M·K} reads against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)} of the work.
+ * Two forms are derived once, on first use, and held by the layer: Winograd's transform
+ * ({@code 16·OC·C} floats) and, for images under 256 output pixels, where the forward product runs
+ * transposed ({@code Yᵀ = colᵀ·Wᵀ}), the weights transposed. After changing the weights in place,
+ * call {@link #weightsUpdated()}.
  *
  * <p>Backward: {@link #backwardData} computes {@code dx} from {@code dy} (weights transposed, then
  * col2im), {@link #backwardWeights} {@code dw} summed over the batch and {@code db}. They are the
@@ -45,13 +47,17 @@ public final class Convolution {
     private final ConvAlgorithm requested;
     private final Sgemm gemm;
     private final Epilogue epilogue;
+    private final Epilogue columnEpilogue;
     private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
+    private final ArrayDeque<float[]> idleProducts = new ArrayDeque<>();
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
     private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
     private final ArrayDeque<LoweringJob> idleLowerings = new ArrayDeque<>();
     private final ArrayDeque<Winograd> idleWinograd = new ArrayDeque<>();
     /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
     private volatile float[] winogradWeights;
+    /** The weights transposed per group, for small images; computed on first use, dropped likewise. */
+    private volatile float[] transposedWeights;
 
     /**
      * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
@@ -93,6 +99,7 @@ public final class Convolution {
         requested.choose(params, 1); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
+        this.columnEpilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_COLUMN, min, max);
     }
 
     private static Sgemm sharedGemm() {
@@ -140,17 +147,26 @@ public final class Convolution {
     }
 
     /**
-     * Floats of workspace a call borrows for an {@code h×w} input, per thread that works on it: one
-     * group's patch matrix of one image for the im2col path (one per call), one padded input plane
-     * for the depthwise kernel (one per thread), none for the pointwise path.
+     * Floats of workspace a forward call borrows for an {@code h×w} input: one group's patch matrix
+     * of one image for the im2col path; for images under 256 output pixels also one group's
+     * transposed product (im2col and pointwise); one padded input plane per thread for the
+     * depthwise kernel; Winograd's V and M and a plane per thread. Weights derived once per layer
+     * (transposed, Winograd-transformed) are not counted.
      */
     public long workspaceFloats(int h, int w) {
         return switch (algorithmFor(h, w)) {
-            case IM2COL -> columnFloats(h, w);
+            case IM2COL -> columnFloats(h, w) + productFloats(h, w);
+            case POINTWISE -> productFloats(h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats();
             case WINOGRAD -> new Winograd(params, h, w).workspaceFloats();
             default -> 0;
         };
+    }
+
+    /** The transposed product {@code Yᵀ} of one group, for images under the pixel threshold. */
+    private long productFloats(int h, int w) {
+        long pixels = (long) params.outputHeight(h) * params.outputWidth(w);
+        return pixels < TRANSPOSED_PRODUCT_MAX_PIXELS ? pixels * params.groupOutChannels() : 0;
     }
 
     private long columnFloats(int h, int w) {
@@ -206,7 +222,10 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(h, w) : null;
+        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(columnFloats(h, w)) : null;
+        boolean swap = plane < TRANSPOSED_PRODUCT_MAX_PIXELS;
+        float[] product = swap ? borrow(idleProducts, (long) plane * ocg) : null;
+        float[] transposed = swap ? transposedWeights() : null;
         try {
             for (int i = 0; i < n; i++) {
                 for (int g = 0; g < groups; g++) {
@@ -219,12 +238,30 @@ public final class Convolution {
                         b = col;
                         bAt = 0;
                     }
-                    gemm.gemm(Transpose.N, Transpose.N, ocg, plane, kg, 1f, weights, g * ocg * kg, kg,
-                            b, bAt, plane, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
+                    if (product == null) {
+                        gemm.gemm(Transpose.N, Transpose.N, ocg, plane, kg, 1f, weights, g * ocg * kg, kg,
+                                b, bAt, plane, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
+                    } else {
+                        // Yᵀ = colᵀ·Wᵀ: pixels on the GEMM's M side (MR = 3 wastes little), channels on N
+                        gemm.gemm(Transpose.T, Transpose.N, plane, ocg, kg, 1f, b, bAt, plane,
+                                transposed, g * kg * ocg, ocg, 0f, product, 0, ocg, columnEpilogue, bias, g * ocg);
+                        transposeInto(product, plane, ocg, y.data(), yAt);
+                    }
                 }
             }
         } finally {
             releaseColumns(col);
+            release(idleProducts, product);
+        }
+    }
+
+    /** y[oc][p] := product[p][oc] for a {@code pixels × channels} product. */
+    private static void transposeInto(float[] product, int pixels, int channels, float[] y, int yAt) {
+        for (int oc = 0; oc < channels; oc++) {
+            int dst = yAt + oc * pixels;
+            for (int p = 0, src = oc; p < pixels; p++, src += channels) {
+                y[dst + p] = product[src];
+            }
         }
     }
 
@@ -258,7 +295,7 @@ public final class Convolution {
         if (lowersToColumns(algorithm)) {
             java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
         }
-        float[] col = lowersToColumns(algorithm) ? borrowColumns(h, w) : null;
+        float[] col = lowersToColumns(algorithm) ? borrowColumns(columnFloats(h, w)) : null;
         try {
             for (int i = 0; i < n; i++) {
                 for (int g = 0; g < groups; g++) {
@@ -319,7 +356,7 @@ public final class Convolution {
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
-        float[] col = lowersToColumns(algorithm) ? borrowColumns(h, w) : null;
+        float[] col = lowersToColumns(algorithm) ? borrowColumns(columnFloats(h, w)) : null;
         try {
             for (int i = 0; i < n; i++) {
                 float beta = i == 0 ? 0f : 1f;
@@ -511,6 +548,34 @@ public final class Convolution {
      */
     public void weightsUpdated() {
         winogradWeights = null;
+        transposedWeights = null;
+    }
+
+    /**
+     * Output pixels below which the forward GEMM runs transposed, {@code Yᵀ = colᵀ·Wᵀ}: with few
+     * pixels the usual {@code W·col} has a short N that wastes most of the last NR = 24 columns
+     * (49 pixels fill 68% of three panels), while channel counts are multiples of 24 or close.
+     */
+    static final int TRANSPOSED_PRODUCT_MAX_PIXELS = 256;
+
+    /** The weights as {@code [groups][C/g·KH·KW][OC/g]}, for the transposed product; cached. */
+    private float[] transposedWeights() {
+        float[] t = transposedWeights;
+        if (t == null) {
+            int groups = params.groups();
+            int ocg = params.groupOutChannels();
+            int kg = params.groupPatchSize();
+            t = new float[weights.length];
+            for (int g = 0; g < groups; g++) {
+                for (int o = 0; o < ocg; o++) {
+                    for (int k = 0; k < kg; k++) {
+                        t[(g * kg + k) * ocg + o] = weights[(g * ocg + o) * kg + k];
+                    }
+                }
+            }
+            transposedWeights = t;
+        }
+        return t;
     }
 
     /** Whether the backward passes lower patches to columns (Winograd's do: it is forward only). */
@@ -536,23 +601,34 @@ public final class Convolution {
         return kernel != null && kernel.fits(params, h, w) ? kernel : new Depthwise(params, h, w);
     }
 
-    private float[] borrowColumns(int h, int w) {
-        long size = columnFloats(h, w);
-        if (size > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("conv " + params + ": the patch matrix for a " + h + "x" + w
-                    + " image needs " + size + " floats, more than a Java array holds");
-        }
-        float[] col;
-        synchronized (idleColumns) {
-            col = idleColumns.pollFirst();
-        }
-        return col != null && col.length >= size ? col : new float[(int) size];
+    private float[] borrowColumns(long size) {
+        return borrow(idleColumns, size);
     }
 
     private void releaseColumns(float[] col) {
-        if (col != null) {
-            synchronized (idleColumns) {
-                idleColumns.addFirst(col);
+        release(idleColumns, col);
+    }
+
+    /**
+     * A pooled array of at least {@code size} floats, else a new one. Each pool holds one kind of
+     * buffer, so arrays of one size keep cycling and steady state allocates nothing.
+     */
+    private float[] borrow(ArrayDeque<float[]> pool, long size) {
+        if (size > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("conv " + params + ": a workspace of " + size
+                    + " floats is needed, more than a Java array holds");
+        }
+        float[] a;
+        synchronized (pool) {
+            a = pool.pollFirst();
+        }
+        return a != null && a.length >= size ? a : new float[(int) size];
+    }
+
+    private static void release(ArrayDeque<float[]> pool, float[] a) {
+        if (a != null) {
+            synchronized (pool) {
+                pool.addFirst(a);
             }
         }
     }

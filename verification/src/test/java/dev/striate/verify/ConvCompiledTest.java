@@ -22,8 +22,10 @@ class ConvCompiledTest {
 
     private static final int WARM_UP_CALLS = 1500;
     private static final List<String> WARM_UP = List.of(
-            "mb2ic8ih12oc16kh3ph1",     // im2col
-            "mb2ic16ih12oc16kh1",       // pointwise
+            "mb2ic8ih12oc16kh3ph1",     // im2col, small image: transposed product
+            "mb1ic8ih20oc16kh3ph1dh1",  // im2col, W·col
+            "mb2ic16ih12oc16kh1",       // pointwise, transposed product
+            "mb1ic16ih20oc8kh1",        // pointwise, W·x
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
             "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
             "mb2ic16ih28oc16kh3ph1");    // Winograd

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Every convolution algorithm against the oracle on named problems covering the hyperparameter
  * space: strides 1–4, paddings 0–3 (asymmetric too), dilations 1–3, groups 1, 2 and C (depthwise,
  * with channel multiplier 1 and 2), kernels 1, 3, 5, 7, 11 and non-square, batch 1 and 3, odd image
- * sizes, and reductions longer than one KC block. Each runs the general im2col path and whatever
+ * sizes, reductions longer than one KC block, and images on both sides of the 256-pixel threshold
+ * where the forward product switches to {@code Yᵀ = colᵀ·Wᵀ}. Each runs the general im2col path and whatever
  * the automatic choice is, on the default GEMM and on a tiny-blocked one (many edge tiles).
  */
 class ConvOracleTest {
@@ -55,6 +56,10 @@ class ConvOracleTest {
         "mb1ic1ih1oc1kh1",
         "mb1ic2ih3oc2kh5ph1pw2",
         "mb1ic2ih3iw1oc2kh1kw2pr2dw1",
+        "mb2ic5ih17iw19oc7kh3ph1",
+        "g2mb1ic4ih20oc6kh5ph2",
+        "mb1ic3ih33oc5kh1",
+        "mb1ic8ih24oc6kh3ph2dh1",
         "g4mb2ic4ih19iw37oc8kh3sh2ph1",
         "g2mb1ic2ih20iw34oc2kh3sh2ph0pw2",
         "g3mb1ic3ih17iw25oc3kh3sh3ph1",
