@@ -21,8 +21,9 @@ public enum ConvAlgorithm {
     DEPTHWISE,
     /**
      * 3x3, stride 1, no dilation, one group: Winograd F(2x2, 3x3), 2.25× fewer multiplications, not
-     * the exact rounding of the direct sum (error documented on {@code Winograd}). Forward only; the
-     * backward passes of such a layer run the {@link #IM2COL} formulation.
+     * the exact rounding of the direct sum (error documented on {@code Winograd}). The layer's dx is
+     * the Winograd forward pass of the flipped kernel (when no pad exceeds 2); dw runs the
+     * {@link #IM2COL} formulation.
      */
     WINOGRAD;
 

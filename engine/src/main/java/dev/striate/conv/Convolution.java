@@ -48,6 +48,7 @@ public final class Convolution {
     private final Sgemm gemm;
     private final Epilogue epilogue;
     private final Epilogue columnEpilogue;
+    private final ConvParams transposedParams;
     private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
     private final ArrayDeque<float[]> idleProducts = new ArrayDeque<>();
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
@@ -58,6 +59,8 @@ public final class Convolution {
     private volatile float[] winogradWeights;
     /** The weights transposed per group, for small images; computed on first use, dropped likewise. */
     private volatile float[] transposedWeights;
+    /** The layer computing dx for Winograd layers (flipped kernel); built on first use, dropped likewise. */
+    private volatile Convolution dataGradientLayer;
 
     /**
      * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
@@ -99,6 +102,7 @@ public final class Convolution {
         requested.choose(params, 1); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
+        this.transposedParams = transposedParams(params);
         this.columnEpilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_COLUMN, min, max);
     }
 
@@ -285,6 +289,12 @@ public final class Convolution {
         ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
             runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
+            return;
+        }
+        if (algorithm == ConvAlgorithm.WINOGRAD && transposedParams != null) {
+            // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
+            // kernel: Winograd computes it as well as the forward pass.
+            dataGradientLayer().forward(dy, dx);
             return;
         }
         int groups = params.groups();
@@ -549,6 +559,7 @@ public final class Convolution {
     public void weightsUpdated() {
         winogradWeights = null;
         transposedWeights = null;
+        dataGradientLayer = null;
     }
 
     /**
@@ -576,6 +587,49 @@ public final class Convolution {
             transposedWeights = t;
         }
         return t;
+    }
+
+    /**
+     * The layer whose forward pass is this stride-1 layer's dx: input {@code outChannels}, output
+     * {@code inChannels}, the same kernel size and dilation, padding {@code dilation·(K−1) − pad}
+     * per side. Null unless stride 1, one group and every pad at most {@code dilation·(K−1)}.
+     */
+    private static ConvParams transposedParams(ConvParams params) {
+        int spanH = params.dilationH() * (params.kernelH() - 1);
+        int spanW = params.dilationW() * (params.kernelW() - 1);
+        if (params.strideH() != 1 || params.strideW() != 1 || params.groups() != 1
+                || params.padTop() > spanH || params.padBottom() > spanH
+                || params.padLeft() > spanW || params.padRight() > spanW) {
+            return null;
+        }
+        return new ConvParams(params.outChannels(), params.inChannels(), params.kernelH(), params.kernelW(), 1, 1,
+                spanH - params.padTop(), spanW - params.padLeft(), spanH - params.padBottom(), spanW - params.padRight(),
+                params.dilationH(), params.dilationW(), 1);
+    }
+
+    /** {@link #transposedParams(ConvParams)} with the kernel flipped and its channels swapped; cached. */
+    private Convolution dataGradientLayer() {
+        Convolution layer = dataGradientLayer;
+        if (layer == null) {
+            int kh = params.kernelH();
+            int kw = params.kernelW();
+            int c = params.inChannels();
+            int oc = params.outChannels();
+            float[] flipped = new float[weights.length];
+            for (int o = 0; o < oc; o++) {
+                for (int i = 0; i < c; i++) {
+                    for (int y = 0; y < kh; y++) {
+                        for (int x = 0; x < kw; x++) {
+                            flipped[((i * oc + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)] = weights[((o * c + i) * kh + y) * kw + x];
+                        }
+                    }
+                }
+            }
+            layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+                    requested, gemm);
+            dataGradientLayer = layer;
+        }
+        return layer;
     }
 
     /** Whether the backward passes lower patches to columns (Winograd's do: it is forward only). */
