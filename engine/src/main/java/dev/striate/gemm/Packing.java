@@ -78,10 +78,15 @@ final class Packing {
                     System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + jp, dst, d + p * nr, cols);
                 }
             } else {
-                for (int v = 0; v < cols; v++) {
-                    int src = bOff + (j0 + jp + v) * ldb + p0;
-                    for (int p = 0; p < kc; p++) {
-                        dst[d + p * nr + v] = b[src + p];
+                // Depth-outer: writes stay sequential and the nr source rows are read in step, each
+                // cache line used for 16 depths before the next. Column-outer rewrote the whole
+                // kc × nr panel (48 KB, over L1) once per column: as slow as the micro-kernel on the
+                // backward-weights GEMM (dY·colᵀ), measured by JFR.
+                int src = bOff + (j0 + jp) * ldb + p0;
+                for (int p = 0; p < kc; p++) {
+                    int to = d + p * nr;
+                    for (int v = 0, from = src + p; v < cols; v++, from += ldb) {
+                        dst[to + v] = b[from];
                     }
                 }
             }
