@@ -192,9 +192,7 @@ public final class Convolution {
      * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
      */
     public void forward(Tensor x, Tensor y) {
-        Shape in = requireContiguous("x", x).shape();
-        params.checkInput(in);
-        requireOutputShape("y", y, in);
+        Shape in = checkPair("x", x, "y", y);
         requireDisjoint("y", y, "x", x);
         int n = in.dim(0);
         int h = in.dim(2);
@@ -277,9 +275,7 @@ public final class Convolution {
      * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
      */
     public void backwardData(Tensor dy, Tensor dx) {
-        Shape in = requireContiguous("dx", dx).shape();
-        params.checkInput(in);
-        requireOutputShape("dy", dy, in);
+        Shape in = checkPair("dx", dx, "dy", dy);
         requireDisjoint("dx", dx, "dy", dy);
         int n = in.dim(0);
         int h = in.dim(2);
@@ -336,9 +332,7 @@ public final class Convolution {
      * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
      */
     public void backwardWeights(Tensor x, Tensor dy, Tensor dw, Tensor db) {
-        Shape in = requireContiguous("x", x).shape();
-        params.checkInput(in);
-        requireOutputShape("dy", dy, in);
+        Shape in = checkPair("x", x, "dy", dy);
         requireShape("dw", dw, params.outChannels(), params.groupInChannels(), params.kernelH(), params.kernelW());
         requireDisjoint("dw", dw, "x", x);
         requireDisjoint("dw", dw, "dy", dy);
@@ -696,6 +690,17 @@ public final class Convolution {
                     + " must be contiguous (use copy())");
         }
         return t;
+    }
+
+    /**
+     * Checks an input-side tensor ({@code [N, inChannels, H, W]}, contiguous, a valid image size) and
+     * the output-side tensor that must go with it; returns the input's shape.
+     */
+    private Shape checkPair(String inName, Tensor in, String outName, Tensor out) {
+        Shape shape = requireContiguous(inName, in).shape();
+        params.checkInput(shape);
+        requireOutputShape(outName, out, shape);
+        return shape;
     }
 
     /** t must be {@code [batch, outChannels, OH, OW]} for input shape in. */
