@@ -340,6 +340,7 @@ public final class Convolution {
             requireShape("db", db, params.outChannels(), -1, -1, -1);
             requireDisjoint("db", db, "dw", dw);
             requireDisjoint("db", db, "dy", dy);
+            requireDisjoint("db", db, "x", x);
         }
         int n = in.dim(0);
         int h = in.dim(2);

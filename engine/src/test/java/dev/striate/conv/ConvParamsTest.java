@@ -86,6 +86,21 @@ class ConvParamsTest {
         assertThrows(IllegalArgumentException.class, () -> conv.withClamp(1f, 0f));
         assertThrows(IllegalArgumentException.class,
                 () -> conv.backwardWeights(x, Tensor.zeros(1, 4, 5, 5), Tensor.zeros(4, 3, 3, 2), null));
+        float[] shared = new float[200];
+        java.util.Arrays.fill(shared, 7f);
+        Tensor dw = Tensor.zeros(4, 3, 3, 3);
+        java.util.Arrays.fill(dw.data(), 7f);
+        IllegalArgumentException aliased = assertThrows(IllegalArgumentException.class,
+                () -> conv.backwardWeights(Tensor.wrap(shared, 0, 1, 3, 5, 5), Tensor.zeros(1, 4, 5, 5), dw,
+                        Tensor.wrap(shared, 70, 4)));
+        assertTrue(aliased.getMessage().contains("db overlaps x"), aliased.getMessage());
+        for (float[] untouched : new float[][] {shared, dw.data()}) {
+            for (float v : untouched) {
+                assertEquals(7f, v, "a rejected call wrote nothing");
+            }
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> conv.backwardData(Tensor.zeros(1, 4, 5, 5), Tensor.zeros(1, 3, 5, 6)), "dx width mismatch");
     }
 
     @Test
