@@ -54,6 +54,7 @@ public final class Convolution {
     private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
     private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
     private final ArrayDeque<LoweringJob> idleLowerings = new ArrayDeque<>();
+    private final ArrayDeque<LoweringPlane> idlePlanes = new ArrayDeque<>();
     private final ArrayDeque<Winograd> idleWinograd = new ArrayDeque<>();
     /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
     private volatile float[] winogradWeights;
@@ -440,8 +441,17 @@ public final class Convolution {
             int c1 = channels * (task + 1) / parts;
             if (scatter) {
                 Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
-            } else {
+            } else if (params.strideW() == 1) {
                 Im2col.im2col(params, image, imageOff, c0, c1, h, w, oh, ow, col);
+            } else {
+                LoweringPlane plane = borrowPlane(h, w, ow);
+                try {
+                    Im2col.im2colStrided(params, plane.plane(), image, imageOff, c0, c1, h, w, oh, ow, col);
+                } finally {
+                    synchronized (idlePlanes) {
+                        idlePlanes.addFirst(plane);
+                    }
+                }
             }
         }
     }
@@ -639,6 +649,20 @@ public final class Convolution {
             winograd = idleWinograd.pollFirst();
         }
         return winograd != null && winograd.fits(params, h, w) ? winograd : new Winograd(params, h, w);
+    }
+
+    /** A strided-im2col plane and the image size it was built for. */
+    private record LoweringPlane(int h, int w, StridedPlane plane) {
+    }
+
+    /** A plane for strided im2col of {@code h×w} inputs: a pooled one if it fits, else a new one. */
+    private LoweringPlane borrowPlane(int h, int w, int ow) {
+        LoweringPlane plane;
+        synchronized (idlePlanes) {
+            plane = idlePlanes.pollFirst();
+        }
+        return plane != null && plane.h() == h && plane.w() == w
+                ? plane : new LoweringPlane(h, w, Im2col.planeFor(params, h, w, ow));
     }
 
     /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */

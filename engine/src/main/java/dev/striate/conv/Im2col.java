@@ -60,6 +60,41 @@ final class Im2col {
     }
 
     /**
+     * {@link #im2col} for a column stride above 1: each channel is first copied into {@code plane}
+     * (zero-padded left and right, columns split by stride phase, see {@link StridedPlane}), where
+     * the input columns of consecutive outputs are consecutive, so every row of col is a few
+     * {@code System.arraycopy} calls instead of one strided load per element.
+     */
+    static void im2colStrided(ConvParams p, StridedPlane plane, float[] x, int xOff, int c0, int c1,
+                              int h, int w, int oh, int ow, float[] col) {
+        int planeSize = oh * ow;
+        int row = c0 * p.kernelH() * p.kernelW();
+        for (int c = c0; c < c1; c++) {
+            float[] pl = plane.load(x, xOff + c * h * w, h, w);
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                for (int kw = 0; kw < p.kernelW(); kw++, row++) {
+                    int column = plane.offset(0, kw * p.dilationW());
+                    for (int y = 0; y < oh; y++) {
+                        int dst = row * planeSize + y * ow;
+                        int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
+                        if (ih < 0 || ih >= h) {
+                            java.util.Arrays.fill(col, dst, dst + ow, 0f);
+                        } else {
+                            System.arraycopy(pl, ih * plane.rowStride + column, col, dst, ow);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The plane {@link #im2colStrided} needs for {@code h×w} inputs of layer p: every image row, padded columns. */
+    static StridedPlane planeFor(ConvParams p, int h, int w, int ow) {
+        int columns = Math.max(p.padLeft() + w + p.padRight(), (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        return new StridedPlane(h, columns, p.strideW(), 0, p.padLeft());
+    }
+
+    /**
      * x channels [c0, c1) += their patches in col scattered back (the adjoint of {@link #im2col}) |
      * layout as im2col | no aliasing | allocates nothing.
      */

@@ -24,6 +24,7 @@ class ConvCompiledTest {
     private static final List<String> WARM_UP = List.of(
             "mb2ic8ih12oc16kh3ph1",     // im2col, small image: transposed product
             "mb1ic8ih20oc16kh3ph1dh1",  // im2col, W·col
+            "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (stride-split plane)
             "mb2ic16ih12oc16kh1",       // pointwise, transposed product
             "mb1ic16ih20oc8kh1",        // pointwise, W·x
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
