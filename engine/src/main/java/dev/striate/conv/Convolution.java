@@ -60,7 +60,7 @@ public final class Convolution {
     private volatile float[] winogradWeights;
     /** The weights transposed per group, for small images; computed on first use, dropped likewise. */
     private volatile float[] transposedWeights;
-    /** The layer computing dx for Winograd layers (flipped kernel); built on first use, dropped likewise. */
+    /** The layer computing dx for Winograd and stride-1 depthwise layers (flipped kernel); built on first use, dropped likewise. */
     private volatile Convolution dataGradientLayer;
 
     /**
@@ -284,14 +284,17 @@ public final class Convolution {
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
         ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
-        if (algorithm == ConvAlgorithm.DEPTHWISE) {
-            runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
+        boolean sameChannels = params.inChannels() == params.outChannels();
+        if (transposedParams != null && (algorithm == ConvAlgorithm.WINOGRAD
+                || algorithm == ConvAlgorithm.DEPTHWISE && sameChannels)) {
+            // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
+            // kernel: a forward pass, which Winograd and the depthwise kernel run faster than
+            // the scatter formulations.
+            dataGradientLayer().forward(dy, dx);
             return;
         }
-        if (algorithm == ConvAlgorithm.WINOGRAD && transposedParams != null) {
-            // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
-            // kernel: Winograd computes it as well as the forward pass.
-            dataGradientLayer().forward(dy, dx);
+        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+            runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
             return;
         }
         int groups = params.groups();
@@ -597,19 +600,19 @@ public final class Convolution {
     /**
      * The layer whose forward pass is this stride-1 layer's dx: input {@code outChannels}, output
      * {@code inChannels}, the same kernel size and dilation, padding {@code dilation·(K−1) − pad}
-     * per side. Null unless stride 1, one group and every pad at most {@code dilation·(K−1)}.
+     * per side, the same groups. Null unless stride 1 and every pad is at most {@code dilation·(K−1)}.
      */
     private static ConvParams transposedParams(ConvParams params) {
         int spanH = params.dilationH() * (params.kernelH() - 1);
         int spanW = params.dilationW() * (params.kernelW() - 1);
-        if (params.strideH() != 1 || params.strideW() != 1 || params.groups() != 1
+        if (params.strideH() != 1 || params.strideW() != 1
                 || params.padTop() > spanH || params.padBottom() > spanH
                 || params.padLeft() > spanW || params.padRight() > spanW) {
             return null;
         }
         return new ConvParams(params.outChannels(), params.inChannels(), params.kernelH(), params.kernelW(), 1, 1,
                 spanH - params.padTop(), spanW - params.padLeft(), spanH - params.padBottom(), spanW - params.padRight(),
-                params.dilationH(), params.dilationW(), 1);
+                params.dilationH(), params.dilationW(), params.groups());
     }
 
     /** {@link #transposedParams(ConvParams)} with the kernel flipped and its channels swapped; cached. */
@@ -618,14 +621,18 @@ public final class Convolution {
         if (layer == null) {
             int kh = params.kernelH();
             int kw = params.kernelW();
-            int c = params.inChannels();
-            int oc = params.outChannels();
+            int cg = params.groupInChannels();
+            int ocg = params.groupOutChannels();
             float[] flipped = new float[weights.length];
-            for (int o = 0; o < oc; o++) {
-                for (int i = 0; i < c; i++) {
+            // Output channel o = g·OCg + j reading input i = g·Cg + k becomes output i reading input j of group g.
+            for (int o = 0; o < params.outChannels(); o++) {
+                int g = o / ocg;
+                for (int k = 0; k < cg; k++) {
+                    int i = g * cg + k;
                     for (int y = 0; y < kh; y++) {
                         for (int x = 0; x < kw; x++) {
-                            flipped[((i * oc + o) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)] = weights[((o * c + i) * kh + y) * kw + x];
+                            flipped[((i * ocg + o - g * ocg) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]
+                                    = weights[((o * cg + k) * kh + y) * kw + x];
                         }
                     }
                 }
