@@ -14,12 +14,13 @@ import java.util.ArrayDeque;
  * and the two backward passes, on NCHW float32 tensors. Semantics are PyTorch's {@code conv2d} and
  * ONNX's {@code Conv} (cross-correlation; see {@link ConvParams} for the hyperparameters).
  *
- * <p>Algorithms ({@link ConvAlgorithm}): the general path lowers one image and group at a time to a
- * patch matrix ({@code C/g·KH·KW × OH·OW}) and multiplies it by the group's weights with {@link
- * Sgemm}, so the workspace is one image's patch matrix at most, never the batch's. A 1x1 layer with
- * stride 1 and no padding multiplies the input directly; a depthwise layer runs a direct vectorized
- * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as the GEMM finishes each tile, not
- * in a second pass.
+ * <p>Algorithms ({@link ConvAlgorithm}, chosen per layer and input size): the general path lowers
+ * one image and group at a time to a patch matrix ({@code C/g·KH·KW × OH·OW}) and multiplies it by
+ * the group's weights with {@link Sgemm}, so the workspace is one image's patch matrix at most, never
+ * the batch's. A 1x1 layer with stride 1 and no padding multiplies the input directly; 3x3 stride-1
+ * layers with enough pixels run Winograd F(2x2, 3x3); a depthwise layer runs a direct vectorized
+ * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as each output tile is finished,
+ * not in a second pass.
  *
  * <p>Weights stay in the caller's array. The GEMM paths read them at each call: packing them for the
  * GEMM costs {@code M·K} reads against {@code M·N·K} multiply-adds, {@code 1/(OH·OW)} of the work.
@@ -29,7 +30,8 @@ import java.util.ArrayDeque;
  * call {@link #weightsUpdated()}.
  *
  * <p>Backward: {@link #backwardData} computes {@code dx} from {@code dy} (weights transposed, then
- * col2im), {@link #backwardWeights} {@code dw} summed over the batch and {@code db}. They are the
+ * col2im; for Winograd and stride-1 depthwise layers, as the forward pass of the flipped kernel),
+ * {@link #backwardWeights} {@code dw} summed over the batch and {@code db}. They are the
  * gradients of the convolution without the clamp: a fused activation's own gradient belongs to the
  * caller, who has the output.
  *
@@ -644,7 +646,7 @@ public final class Convolution {
         return layer;
     }
 
-    /** Whether the backward passes lower patches to columns (Winograd's do: it is forward only). */
+    /** Whether the backward passes lower patches to columns (Winograd layers' dw does). */
     private static boolean lowersToColumns(ConvAlgorithm algorithm) {
         return algorithm == ConvAlgorithm.IM2COL || algorithm == ConvAlgorithm.WINOGRAD;
     }
