@@ -358,8 +358,12 @@ public final class Convolution {
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
         }
-        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+        if (algorithm == ConvAlgorithm.DEPTHWISE || n == 0) {
+            // Depthwise accumulates into dw; an empty batch has a zero gradient (the GEMMs, which
+            // overwrite dw on the first image, would leave it untouched).
             java.util.Arrays.fill(dw.data(), dw.offset(), dw.offset() + dw.size(), 0f);
+        }
+        if (algorithm == ConvAlgorithm.DEPTHWISE) {
             runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw);
             return;
         }

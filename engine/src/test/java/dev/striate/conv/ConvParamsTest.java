@@ -122,4 +122,35 @@ class ConvParamsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new Convolution(resnet.dilation(2), new float[resnet.weightSize()], none).withAlgorithm(ConvAlgorithm.WINOGRAD));
     }
+
+    @Test
+    void emptyBatchGivesEmptyOutputsAndZeroGradientsOnEveryAlgorithm() {
+        for (String d : new String[] {"mb1ic16ih20oc16kh3ph1", "g16mb1ic16ih20oc16kh3ph1", "mb1ic16ih20oc8kh1",
+            "mb1ic4ih20oc8kh5sh2ph1"}) {
+            ConvProblem problem = ConvProblem.parse(d);
+            ConvParams p = problem.params();
+            for (ConvAlgorithm algorithm : ConvAlgorithm.values()) {
+                Convolution conv;
+                try {
+                    conv = new Convolution(p, new float[p.weightSize()], new float[p.outChannels()]).withAlgorithm(algorithm);
+                } catch (IllegalArgumentException notApplicable) {
+                    continue;
+                }
+                Tensor x = Tensor.zeros(0, p.inChannels(), problem.height(), problem.width());
+                Tensor y = conv.forward(x);
+                assertEquals(0, y.size());
+                Tensor dw = Tensor.zeros(p.weightShape());
+                Tensor db = Tensor.zeros(p.outChannels());
+                java.util.Arrays.fill(dw.data(), 5f);
+                java.util.Arrays.fill(db.data(), 5f);
+                conv.backwardWeights(x, Tensor.zeros(y.shape().toArray()), dw, db);
+                for (float v : dw.data()) {
+                    assertEquals(0f, v, d + " " + algorithm + ": dw of an empty batch");
+                }
+                for (float v : db.data()) {
+                    assertEquals(0f, v, d + " " + algorithm + ": db of an empty batch");
+                }
+            }
+        }
+    }
 }
