@@ -4,10 +4,10 @@ import dev.striate.gemm.Epilogue;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
+import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
-import java.util.ArrayDeque;
 
 /**
  * A 2-D convolution layer's computation with its weights: forward {@code y = clamp(conv(x, w) + b)},
@@ -51,13 +51,14 @@ public final class Convolution {
     private final Epilogue epilogue;
     private final Epilogue columnEpilogue;
     private final ConvParams transposedParams;
-    private final ArrayDeque<float[]> idleColumns = new ArrayDeque<>();
-    private final ArrayDeque<float[]> idleProducts = new ArrayDeque<>();
-    private final ArrayDeque<DepthwiseJob> idleJobs = new ArrayDeque<>();
-    private final ArrayDeque<Depthwise> idleDepthwise = new ArrayDeque<>();
-    private final ArrayDeque<LoweringJob> idleLowerings = new ArrayDeque<>();
-    private final ArrayDeque<LoweringPlane> idlePlanes = new ArrayDeque<>();
-    private final ArrayDeque<Winograd> idleWinograd = new ArrayDeque<>();
+    // One pool per kind of buffer, so arrays of one size keep cycling and steady state allocates nothing.
+    private final WorkspacePool<float[]> idleColumns = new WorkspacePool<>();
+    private final WorkspacePool<float[]> idleProducts = new WorkspacePool<>();
+    private final WorkspacePool<DepthwiseJob> idleJobs = new WorkspacePool<>();
+    private final WorkspacePool<Depthwise> idleDepthwise = new WorkspacePool<>();
+    private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
+    private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
+    private final WorkspacePool<Winograd> idleWinograd = new WorkspacePool<>();
     /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
     private volatile float[] winogradWeights;
     /** The weights transposed per group, for small images; computed on first use, dropped likewise. */
@@ -212,9 +213,7 @@ public final class Convolution {
                             y.data(), y.offset() + i * params.outChannels() * oh * ow);
                 }
             } finally {
-                synchronized (idleWinograd) {
-                    idleWinograd.addFirst(winograd);
-                }
+                idleWinograd.give(winograd);
             }
             return;
         }
@@ -227,7 +226,7 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrowColumns(columnFloats(h, w)) : null;
+        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrow(idleColumns, columnFloats(h, w)) : null;
         boolean swap = plane < TRANSPOSED_PRODUCT_MAX_PIXELS;
         float[] product = swap ? borrow(idleProducts, (long) plane * ocg) : null;
         float[] transposed = swap ? transposedWeights() : null;
@@ -255,8 +254,8 @@ public final class Convolution {
                 }
             }
         } finally {
-            releaseColumns(col);
-            release(idleProducts, product);
+            idleColumns.give(col);
+            idleProducts.give(product);
         }
     }
 
@@ -286,9 +285,8 @@ public final class Convolution {
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
         ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
-        boolean sameChannels = params.inChannels() == params.outChannels();
         if (transposedParams != null && (algorithm == ConvAlgorithm.WINOGRAD
-                || algorithm == ConvAlgorithm.DEPTHWISE && sameChannels)) {
+                || algorithm == ConvAlgorithm.DEPTHWISE && params.inChannels() == params.outChannels())) {
             // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
             // kernel: a forward pass, which Winograd and the depthwise kernel run faster than
             // the scatter formulations.
@@ -304,10 +302,11 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
+        float[] col = null;
         if (lowersToColumns(algorithm)) {
-            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
+            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
+            col = borrow(idleColumns, columnFloats(h, w));
         }
-        float[] col = lowersToColumns(algorithm) ? borrowColumns(columnFloats(h, w)) : null;
         try {
             for (int i = 0; i < n; i++) {
                 for (int g = 0; g < groups; g++) {
@@ -324,7 +323,7 @@ public final class Convolution {
                 }
             }
         } finally {
-            releaseColumns(col);
+            idleColumns.give(col);
         }
     }
 
@@ -371,7 +370,7 @@ public final class Convolution {
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
-        float[] col = lowersToColumns(algorithm) ? borrowColumns(columnFloats(h, w)) : null;
+        float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
             for (int i = 0; i < n; i++) {
                 float beta = i == 0 ? 0f : 1f;
@@ -390,7 +389,7 @@ public final class Convolution {
                 }
             }
         } finally {
-            releaseColumns(col);
+            idleColumns.give(col);
         }
     }
 
@@ -406,10 +405,7 @@ public final class Convolution {
                        float[] col) {
         long size = (long) channels * params.kernelH() * params.kernelW() * oh * ow;
         int parts = size < PARALLEL_LOWERING_MIN ? 1 : Math.min(channels, gemm.pool().parallelism());
-        LoweringJob job;
-        synchronized (idleLowerings) {
-            job = idleLowerings.pollFirst();
-        }
+        LoweringJob job = idleLowerings.take();
         if (job == null) {
             job = new LoweringJob();
         }
@@ -418,9 +414,7 @@ public final class Convolution {
             gemm.pool().parallelFor(parts, job);
         } finally {
             job.image = job.col = null;
-            synchronized (idleLowerings) {
-                idleLowerings.addFirst(job);
-            }
+            idleLowerings.give(job);
         }
     }
 
@@ -457,9 +451,7 @@ public final class Convolution {
                 try {
                     Im2col.im2colStrided(params, plane.plane(), image, imageOff, c0, c1, h, w, oh, ow, col);
                 } finally {
-                    synchronized (idlePlanes) {
-                        idlePlanes.addFirst(plane);
-                    }
+                    idlePlanes.give(plane);
                 }
             }
         }
@@ -467,10 +459,7 @@ public final class Convolution {
 
     private void runDepthwise(int mode, int n, int channels, Tensor a, Tensor b, int h, int w, int oh, int ow,
                               Tensor dw) {
-        DepthwiseJob job;
-        synchronized (idleJobs) {
-            job = idleJobs.pollFirst();
-        }
+        DepthwiseJob job = idleJobs.take();
         if (job == null) {
             job = new DepthwiseJob();
         }
@@ -479,9 +468,7 @@ public final class Convolution {
             gemm.pool().parallelFor(mode == DepthwiseJob.BACKWARD_WEIGHTS ? channels : n * channels, job);
         } finally {
             job.clear();
-            synchronized (idleJobs) {
-                idleJobs.addFirst(job);
-            }
+            idleJobs.give(job);
         }
     }
 
@@ -516,9 +503,7 @@ public final class Convolution {
             try {
                 run(task, kernel);
             } finally {
-                synchronized (idleDepthwise) {
-                    idleDepthwise.addFirst(kernel);
-                }
+                idleDepthwise.give(kernel);
             }
         }
 
@@ -657,11 +642,8 @@ public final class Convolution {
 
     /** A Winograd workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
     private Winograd borrowWinograd(int h, int w) {
-        Winograd winograd;
-        synchronized (idleWinograd) {
-            winograd = idleWinograd.pollFirst();
-        }
-        return winograd != null && winograd.fits(params, h, w) ? winograd : new Winograd(params, h, w);
+        Winograd winograd = idleWinograd.take();
+        return winograd != null && winograd.fits(h, w) ? winograd : new Winograd(params, h, w);
     }
 
     /** A strided-im2col plane and the image size it was built for. */
@@ -670,53 +652,25 @@ public final class Convolution {
 
     /** A plane for strided im2col of {@code h×w} inputs: a pooled one if it fits, else a new one. */
     private LoweringPlane borrowPlane(int h, int w, int ow) {
-        LoweringPlane plane;
-        synchronized (idlePlanes) {
-            plane = idlePlanes.pollFirst();
-        }
+        LoweringPlane plane = idlePlanes.take();
         return plane != null && plane.h() == h && plane.w() == w
                 ? plane : new LoweringPlane(h, w, Im2col.planeFor(params, h, w, ow));
     }
 
     /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
     private Depthwise borrowDepthwise(int h, int w) {
-        Depthwise kernel;
-        synchronized (idleDepthwise) {
-            kernel = idleDepthwise.pollFirst();
-        }
-        return kernel != null && kernel.fits(params, h, w) ? kernel : new Depthwise(params, h, w);
+        Depthwise kernel = idleDepthwise.take();
+        return kernel != null && kernel.fits(h, w) ? kernel : new Depthwise(params, h, w);
     }
 
-    private float[] borrowColumns(long size) {
-        return borrow(idleColumns, size);
-    }
-
-    private void releaseColumns(float[] col) {
-        release(idleColumns, col);
-    }
-
-    /**
-     * A pooled array of at least {@code size} floats, else a new one. Each pool holds one kind of
-     * buffer, so arrays of one size keep cycling and steady state allocates nothing.
-     */
-    private float[] borrow(ArrayDeque<float[]> pool, long size) {
+    /** A pooled array of at least {@code size} floats, else a new one. */
+    private float[] borrow(WorkspacePool<float[]> pool, long size) {
         if (size > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("conv " + params + ": a workspace of " + size
                     + " floats is needed, more than a Java array holds");
         }
-        float[] a;
-        synchronized (pool) {
-            a = pool.pollFirst();
-        }
+        float[] a = pool.take();
         return a != null && a.length >= size ? a : new float[(int) size];
-    }
-
-    private static void release(ArrayDeque<float[]> pool, float[] a) {
-        if (a != null) {
-            synchronized (pool) {
-                pool.addFirst(a);
-            }
-        }
     }
 
     private Tensor requireContiguous(String name, Tensor t) {

@@ -54,9 +54,9 @@ final class Depthwise {
         }
     }
 
-    /** Whether this workspace serves inputs of this layer and size. */
-    boolean fits(ConvParams params, int height, int width) {
-        return p.equals(params) && h == height && w == width;
+    /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
+    boolean fits(int height, int width) {
+        return h == height && w == width;
     }
 
     /** Floats of workspace this geometry needs: one padded, stride-split plane. */

@@ -3,7 +3,7 @@ package dev.striate.conv;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
-import java.util.ArrayDeque;
+import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
@@ -43,7 +43,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final int roundedCols;
     private final float[] v, m;
     /** Per-thread scratch (a plane, two output rows), borrowed by each transform task. */
-    private final ArrayDeque<Scratch> idleScratch = new ArrayDeque<>();
+    private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
     /* The call in flight, read by the transform tasks. */
     private boolean outputPhase;
@@ -72,9 +72,9 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.m = new float[16 * p.outChannels() * ldt];
     }
 
-    /** Whether this workspace serves inputs of this layer and size. */
-    boolean fits(ConvParams params, int height, int width) {
-        return p.equals(params) && h == height && w == width;
+    /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
+    boolean fits(int height, int width) {
+        return h == height && w == width;
     }
 
     /** One transform task's scratch: the input plane and two output rows. */
@@ -163,10 +163,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     /** Transform task: input channel {@code task} before the GEMMs, output channel {@code task} after. */
     @Override
     public void run(int task) {
-        Scratch scratch;
-        synchronized (idleScratch) {
-            scratch = idleScratch.pollFirst();
-        }
+        Scratch scratch = idleScratch.take();
         if (scratch == null) {
             scratch = new Scratch();
         }
@@ -177,9 +174,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 transformInput(scratch.plane.load(x, xOff + task * h * w, h, w), scratch.plane, task);
             }
         } finally {
-            synchronized (idleScratch) {
-                idleScratch.addFirst(scratch);
-            }
+            idleScratch.give(scratch);
         }
     }
 

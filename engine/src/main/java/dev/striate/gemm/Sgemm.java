@@ -1,8 +1,8 @@
 package dev.striate.gemm;
 
 import dev.striate.runtime.ThreadPool;
+import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.VectorSupport;
-import java.util.ArrayDeque;
 
 /**
  * Single-precision general matrix multiply, row-major, with BLAS semantics:
@@ -37,8 +37,8 @@ public final class Sgemm {
 
     private final GemmConfig config;
     private final ThreadPool pool;
-    private final ArrayDeque<Job> idleJobs = new ArrayDeque<>();
-    private final ArrayDeque<Workspace> idleWorkspaces = new ArrayDeque<>();
+    private final WorkspacePool<Job> idleJobs = new WorkspacePool<>();
+    private final WorkspacePool<Workspace> idleWorkspaces = new WorkspacePool<>();
 
     /**
      * A GEMM with the given blocking, running on {@code pool}.
@@ -142,7 +142,7 @@ public final class Sgemm {
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
-            release(idleJobs, job);
+            idleJobs.give(job);
         }
     }
 
@@ -249,23 +249,13 @@ public final class Sgemm {
     }
 
     private Job borrowJob() {
-        synchronized (idleJobs) {
-            Job j = idleJobs.pollFirst();
-            return j != null ? j : new Job();
-        }
+        Job j = idleJobs.take();
+        return j != null ? j : new Job();
     }
 
     private Workspace borrowWorkspace() {
-        synchronized (idleWorkspaces) {
-            Workspace w = idleWorkspaces.pollFirst();
-            return w != null ? w : new Workspace(config.kernel.mr * config.kernel.nr);
-        }
-    }
-
-    private static <T> void release(ArrayDeque<T> idle, T item) {
-        synchronized (idle) {
-            idle.addFirst(item);
-        }
+        Workspace w = idleWorkspaces.take();
+        return w != null ? w : new Workspace(config.kernel.mr * config.kernel.nr);
     }
 
     static int ceilDiv(int x, int y) {
@@ -363,7 +353,7 @@ public final class Sgemm {
             try {
                 computeBlock(this, i0, i1, j0, j1, ws);
             } finally {
-                release(idleWorkspaces, ws);
+                idleWorkspaces.give(ws);
             }
         }
 
