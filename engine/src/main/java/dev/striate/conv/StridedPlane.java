@@ -1,9 +1,6 @@
 package dev.striate.conv;
 
-import dev.striate.simd.FloatSpecies;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
+import dev.striate.simd.Interleave;
 
 /**
  * One input channel copied into a zero-padded plane whose columns are split by stride phase: padded
@@ -14,12 +11,6 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Thread-safety: holds one thread's buffer; use one instance per concurrent task.
  */
 final class StridedPlane {
-
-    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    private static final int L = FloatSpecies.LANES;
-    /** Lane indices {@code 0, 2, 4, …} and {@code 1, 3, 5, …} across two vectors: de-interleaving. */
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
-    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
     final int stride;
     /** Floats per stride phase of a row, and per row (all phases). */
@@ -92,23 +83,11 @@ final class StridedPlane {
         return pl;
     }
 
-    /**
-     * Stride 2: one input row into its two phases, a vector pair at a time (a scalar scatter took
-     * 1.5 ns per float, longer than the 3x3 depthwise kernel that reads it).
-     */
+    /** Stride 2: one input row into its two phases (see {@link Interleave#splitPairs}). */
     private void splitPairs(float[] x, int src, int w, float[] pl, int row) {
         int evenDst = row + (padLeft % 2) * phase + padLeft / 2;             // iw = 2k
         int oddDst = row + ((padLeft + 1) % 2) * phase + (padLeft + 1) / 2;  // iw = 2k + 1
-        int iw = 0;
-        for (; iw + 2 * L <= w; iw += 2 * L) {
-            FloatVector a = FloatVector.fromArray(S, x, src + iw);
-            FloatVector b = FloatVector.fromArray(S, x, src + iw + L);
-            a.rearrange(EVENS, b).intoArray(pl, evenDst + iw / 2);
-            a.rearrange(ODDS, b).intoArray(pl, oddDst + iw / 2);
-        }
-        for (; iw < w; iw++) {
-            pl[((iw & 1) == 0 ? evenDst : oddDst) + iw / 2] = x[src + iw];
-        }
+        Interleave.splitPairs(x, src, w, pl, evenDst, pl, oddDst);
     }
 
     /**

@@ -1,0 +1,72 @@
+package dev.striate.activation;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@code GELU}, tanh form (PyTorch {@code gelu(approximate='tanh')}, ONNX {@code Gelu} with
+ * {@code approximate="tanh"}): {@code y = ½·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))}; backward from the
+ * input, with PyTorch's derivative
+ * {@code ½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)}, {@code t} the tanh above.
+ *
+ * <p>For |x| beyond ~2⁴² the cube overflows to ±∞, tanh saturates and y is x or −0, as the formula
+ * gives; {@code x = −∞} gives NaN (−∞ · 0), as PyTorch's formula does.
+ *
+ * <p>Thread-safety: immutable.
+ */
+public final class Gelu extends Pointwise {
+
+    /** √(2/π). */
+    static final float BETA = (float) Math.sqrt(2 / Math.PI);
+    static final float KAPPA = 0.044715f;
+
+    @Override
+    public boolean backwardUsesOutput() {
+        return false;
+    }
+
+    // y[i] := ½·x·(1 + tanh(β(x + κx³))) | y may be x | allocates nothing
+    @Override
+    void forward(float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            gelu(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            gelu(FloatVector.fromArray(S, x, xo + i, m)).intoArray(y, yo + i, m);
+        }
+    }
+
+    private static FloatVector gelu(FloatVector v) {
+        FloatVector t = v.mul(v).mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+        return v.mul(0.5f).mul(t.add(1f));
+    }
+
+    // dx[i] := dy[i] · gelu'(x[i]) | dx may be dy or x | allocates nothing
+    @Override
+    void backward(float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, dy, dyo + i).mul(derivative(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
+        }
+        if (i < n) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector.fromArray(S, dy, dyo + i, m).mul(derivative(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
+        }
+    }
+
+    private static FloatVector derivative(FloatVector v) {
+        FloatVector square = v.mul(v);
+        FloatVector t = square.mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+        FloatVector left = t.add(1f).mul(0.5f);
+        FloatVector right = v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(square.mul(3 * KAPPA).add(1f).mul(BETA));
+        return left.add(right);
+    }
+
+    @Override
+    public String toString() {
+        return "GELU(tanh)";
+    }
+}

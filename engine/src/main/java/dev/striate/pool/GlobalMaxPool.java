@@ -1,0 +1,90 @@
+package dev.striate.pool;
+
+import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.VectorSupport;
+import dev.striate.tensor.Operands;
+import dev.striate.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
+/**
+ * {@code GlobalMaxPool} (ONNX {@code GlobalMaxPool}, PyTorch {@code AdaptiveMaxPool2d(1)}):
+ * {@code [N, C, H, W] → [N, C, 1, 1]}, each plane's maximum, NaN propagating. The backward pass
+ * finds each plane's maximum again (one scan of x, no index buffer to keep) and routes the gradient
+ * there, with PyTorch's tie rule: the first maximum in row-major order, or the last NaN.
+ *
+ * <p>Thread-safety: stateless; safe to share.
+ */
+public final class GlobalMaxPool {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+
+    public GlobalMaxPool() {
+        VectorSupport.require();
+    }
+
+    /** Forward into a new {@code [N, C, 1, 1]} tensor. */
+    public Tensor forward(Tensor x) {
+        Operands.image(toString(), "x", x);
+        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), 1, 1);
+        forward(x, y);
+        return y;
+    }
+
+    /** {@code y[n, c] := max of x[n, c]}; y must not overlap x. */
+    public void forward(Tensor x, Tensor y) {
+        Operands.image(toString(), "x", x);
+        Operands.image(toString(), "y", y, x.dim(0), x.dim(1), 1, 1);
+        Operands.disjoint(toString(), "y", y, "x", x);
+        int plane = x.dim(2) * x.dim(3);
+        float[] in = x.data();
+        for (int p = 0, planes = y.size(); p < planes; p++) {
+            int at = x.offset() + p * plane;
+            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            int i = 0;
+            for (int bound = S.loopBound(plane); i < bound; i += L) {
+                acc = acc.max(FloatVector.fromArray(S, in, at + i));
+            }
+            float max = acc.reduceLanes(VectorOperators.MAX);
+            for (; i < plane; i++) {
+                max = Math.max(max, in[at + i]);
+            }
+            y.data()[y.offset() + p] = max;
+        }
+    }
+
+    /** {@code dx := 0} except {@code dy[n, c]} at each plane's maximum of x; dx must not overlap x or dy. */
+    public void backward(Tensor x, Tensor dy, Tensor dx) {
+        Operands.image(toString(), "x", x);
+        Operands.image(toString(), "dy", dy, x.dim(0), x.dim(1), 1, 1);
+        Operands.image(toString(), "dx", dx, x.dim(0), x.dim(1), x.dim(2), x.dim(3));
+        Operands.disjoint(toString(), "dx", dx, "x", x);
+        Operands.disjoint(toString(), "dx", dx, "dy", dy);
+        int plane = x.dim(2) * x.dim(3);
+        float[] in = x.data();
+        for (int p = 0, planes = dy.size(); p < planes; p++) {
+            int at = x.offset() + p * plane;
+            int arg = 0;
+            float max = in[at];
+            for (int i = 1; i < plane; i++) {
+                float v = in[at + i];
+                if (v > max || Float.isNaN(v)) {
+                    max = v;
+                    arg = i;
+                }
+            }
+            int out = dx.offset() + p * plane;
+            Arrays.fill(dx.data(), out, out + plane, 0f);
+            dx.data()[out + arg] = dy.data()[dy.offset() + p];
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GlobalMaxPool";
+    }
+}

@@ -1,0 +1,149 @@
+package dev.striate.pool;
+
+import dev.striate.runtime.ThreadPool;
+import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.VectorSupport;
+import dev.striate.tensor.Operands;
+import dev.striate.tensor.Tensor;
+
+/**
+ * What max and average pooling share: the hyperparameters, the argument checks, and the parallel
+ * loop over the {@code N·C} image planes, each task with its own {@link PoolRows}.
+ *
+ * <p>Every plane is computed by the same operations whatever the thread count, so results are
+ * bitwise identical for any {@link ThreadPool}. Steady state allocates nothing: loop records and
+ * row buffers are pooled.
+ */
+abstract class Pooling {
+
+    static final int FORWARD = 0;
+    static final int FORWARD_WITH_INDICES = 1;
+    static final int BACKWARD = 2;
+
+    final PoolParams params;
+    final ThreadPool threads;
+    private final WorkspacePool<Job> idleJobs = new WorkspacePool<>();
+    private final WorkspacePool<PoolRows> idleRows = new WorkspacePool<>();
+
+    Pooling(PoolParams params, ThreadPool threads) {
+        VectorSupport.require();
+        if (params == null || threads == null) {
+            throw new IllegalArgumentException("pool: params and thread pool must not be null");
+        }
+        this.params = params;
+        this.threads = threads;
+    }
+
+    public PoolParams params() {
+        return params;
+    }
+
+    /** The output shape for an input {@code [N, C, H, W]}. @throws IllegalArgumentException if the output would be empty */
+    public int[] outputShape(int[] x) {
+        if (x.length != 4) {
+            throw new IllegalArgumentException(this + ": input must be [N, C, H, W], got rank " + x.length);
+        }
+        return new int[] {x[0], x[1], params.outputHeight(x[2]), params.outputWidth(x[3])};
+    }
+
+    /** Forward into a new tensor. */
+    public Tensor forward(Tensor x) {
+        Operands.image(toString(), "x", x);
+        Tensor y = Tensor.zeros(outputShape(x.shape().toArray()));
+        forward(x, y);
+        return y;
+    }
+
+    /**
+     * {@code y := pool(x)}.
+     *
+     * @param x {@code [N, C, H, W]}, contiguous
+     * @param y {@code [N, C, OH, OW]}, contiguous, not overlapping x
+     * @throws IllegalArgumentException naming the layer and the shapes when they do not fit
+     */
+    public void forward(Tensor x, Tensor y) {
+        checkPair("x", x, "y", y);
+        run(FORWARD, x, y, null);
+    }
+
+    /** Checks {@code in} ({@code [N, C, H, W]}) and {@code out} ({@code [N, C, OH, OW]}, disjoint). */
+    final void checkPair(String inName, Tensor in, String outName, Tensor out) {
+        String layer = toString();
+        Operands.image(layer, inName, in);
+        Operands.image(layer, outName, out, in.dim(0), in.dim(1), params.outputHeight(in.dim(2)),
+                params.outputWidth(in.dim(3)));
+        Operands.disjoint(layer, outName, out, inName, in);
+    }
+
+    /** Runs {@link #plane} over every plane of {@code image} (the input-side tensor) in parallel. */
+    final void run(int mode, Tensor image, Tensor other, int[] indices) {
+        int planes = image.dim(0) * image.dim(1);
+        if (planes == 0) {
+            return;
+        }
+        Job job = idleJobs.take();
+        if (job == null) {
+            job = new Job();
+        }
+        try {
+            job.mode = mode;
+            job.image = image;
+            job.other = other;
+            job.indices = indices;
+            job.h = image.dim(2);
+            job.w = image.dim(3);
+            job.oh = params.outputHeight(job.h);
+            job.ow = params.outputWidth(job.w);
+            job.planes = planes;
+            job.tasks = Math.min(planes, 4 * threads.parallelism());
+            threads.parallelFor(job.tasks, job);
+        } finally {
+            job.image = job.other = null;
+            job.indices = null;
+            idleJobs.give(job);
+        }
+    }
+
+    /** Padded row width that covers every tap of an output row of {@code ow} outputs. */
+    final int paddedWidth(int w, int ow) {
+        long taps = (long) (ow - 1) * params.strideW() + (long) (params.kernelW() - 1) * params.dilationW() + 1;
+        return (int) Math.max(taps, (long) params.padLeft() + w + params.padRight());
+    }
+
+    /** Per-task setup that depends only on the image width (the average's column divisors). */
+    void prepare(PoolRows rows, int w, int ow) {
+    }
+
+    /**
+     * One plane: {@code mode} {@link #FORWARD}/{@link #FORWARD_WITH_INDICES} read
+     * {@code image[xo, xo + h·w)} and write {@code out[yo, yo + oh·ow)}; {@link #BACKWARD} reads the
+     * output-side gradient at yo and writes the input-side one at xo.
+     */
+    abstract void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt);
+
+    /** One parallel loop's arguments; reused so dispatch allocates nothing. */
+    final class Job implements ThreadPool.ParallelTask {
+        int mode, h, w, oh, ow, planes, tasks;
+        Tensor image, other;
+        int[] indices;
+
+        @Override
+        public void run(int task) {
+            PoolRows rows = idleRows.take();
+            if (rows == null) {
+                rows = new PoolRows();
+            }
+            try {
+                rows.ensure(paddedWidth(w, ow), params.strideW(), ow);
+                prepare(rows, w, ow);
+                int from = (int) ((long) planes * task / tasks);
+                int to = (int) ((long) planes * (task + 1) / tasks);
+                for (int p = from; p < to; p++) {
+                    plane(mode, rows, this, image.offset() + p * h * w, other.offset() + p * oh * ow, p * oh * ow);
+                }
+            } finally {
+                idleRows.give(rows);
+            }
+        }
+    }
+}

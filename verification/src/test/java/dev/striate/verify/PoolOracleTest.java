@@ -1,0 +1,148 @@
+package dev.striate.verify;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.striate.pool.AvgPool2d;
+import dev.striate.pool.GlobalAvgPool;
+import dev.striate.pool.GlobalMaxPool;
+import dev.striate.pool.MaxPool2d;
+import dev.striate.pool.PoolParams;
+import dev.striate.runtime.ThreadPool;
+import dev.striate.tensor.Tensor;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Max and average pooling against {@link ReferencePool} on named problems: the shapes that matter
+ * (2x2/s2, 3x3/s2 with and without padding, 3x3/s1), ceil mode with a window hanging past the
+ * padding, asymmetric pads, dilation, non-square kernels and strides, stride larger than the kernel,
+ * images narrower than a vector and wider than several; integer inputs (ties everywhere, exact sums),
+ * float inputs and inputs with NaN; one and three threads.
+ */
+class PoolOracleTest {
+
+    private static final ThreadPool THREE = new ThreadPool(3);
+    private static final ThreadPool ONE = new ThreadPool(1);
+
+    @AfterAll
+    static void close() {
+        THREE.close();
+        ONE.close();
+    }
+
+    static Stream<Arguments> problems() {
+        return Stream.of(
+                Arguments.of("2x2s2 even", PoolParams.of(2), 2, 3, 8, 8),
+                Arguments.of("2x2s2 odd", PoolParams.of(2), 1, 2, 9, 11),
+                Arguments.of("2x2s2 ceil odd", PoolParams.of(2).ceilMode(true), 1, 2, 9, 11),
+                Arguments.of("3x3s2 resnet", PoolParams.of(3, 2).padding(1), 1, 4, 16, 16),
+                Arguments.of("3x3s2 alexnet ceil", PoolParams.of(3, 2).ceilMode(true), 1, 2, 14, 14),
+                Arguments.of("3x3s2p1 ceil overhang", PoolParams.of(3, 2).padding(1).ceilMode(true), 2, 2, 10, 12),
+                Arguments.of("3x3s1p1", PoolParams.of(3, 1).padding(1), 1, 3, 7, 19),
+                Arguments.of("5x5s1p2", PoolParams.of(5, 1).padding(2), 1, 2, 6, 6),
+                Arguments.of("asymmetric pads", PoolParams.of(3, 2).padding(0, 1, 2, 0), 1, 2, 9, 10),
+                Arguments.of("dilation 2", PoolParams.of(3, 1).dilation(2), 1, 2, 11, 13),
+                Arguments.of("dilation 3 pads", PoolParams.of(2, 2).dilation(3).padding(2), 1, 2, 9, 9),
+                Arguments.of("2x3 s1x2", PoolParams.of(2, 3, 1, 2).padding(1, 1, 0, 1), 2, 2, 7, 17),
+                Arguments.of("stride 3 > kernel 2", PoolParams.of(2, 3), 1, 2, 11, 20),
+                Arguments.of("stride 4 kernel 3 ceil", PoolParams.of(3, 4).ceilMode(true), 1, 1, 13, 13),
+                Arguments.of("kernel 1 stride 2", PoolParams.of(1, 2), 1, 2, 7, 9),
+                Arguments.of("width 1", PoolParams.of(3, 1, 2, 1).padding(1, 0, 1, 0), 1, 2, 9, 1),
+                Arguments.of("wide row", PoolParams.of(3, 2).padding(1), 1, 1, 3, 61),
+                Arguments.of("kernel larger than image", PoolParams.of(4, 1).padding(3, 3, 0, 0), 1, 2, 2, 3),
+                Arguments.of("3x3s2 56x56 many planes", PoolParams.of(3, 2).padding(1), 2, 5, 56, 56));
+    }
+
+    @ParameterizedTest(name = "{0} integers")
+    @MethodSource("problems")
+    void integerInputsWithTies(String name, PoolParams p, int n, int c, int h, int w) {
+        PoolCheck.check(name, p, n, c, h, w, PoolCheck.input(new SplittableRandom(h * 31L + w), n * c * h * w, true, false), ONE);
+    }
+
+    @ParameterizedTest(name = "{0} floats, 3 threads")
+    @MethodSource("problems")
+    void floatInputs(String name, PoolParams p, int n, int c, int h, int w) {
+        PoolCheck.check(name, p, n, c, h, w, PoolCheck.input(new SplittableRandom(h * 17L + w), n * c * h * w, false, false), THREE);
+    }
+
+    @ParameterizedTest(name = "{0} with NaN")
+    @MethodSource("problems")
+    void nanPropagates(String name, PoolParams p, int n, int c, int h, int w) {
+        PoolCheck.check(name, p, n, c, h, w, PoolCheck.input(new SplittableRandom(h * 13L + w), n * c * h * w, true, true), ONE);
+    }
+
+    @Test
+    void resultsAreBitwiseIdenticalForAnyThreadCount() {
+        PoolParams p = PoolParams.of(3, 2).padding(1);
+        float[] x = PoolCheck.input(new SplittableRandom(5), 3 * 8 * 20 * 20, false, false);
+        Tensor xt = Tensor.of(x, 3, 8, 20, 20);
+        Tensor a = Tensor.zeros(3, 8, 10, 10);
+        Tensor b = Tensor.zeros(3, 8, 10, 10);
+        new AvgPool2d(p, false, ONE).forward(xt, a);
+        new AvgPool2d(p, false, THREE).forward(xt, b);
+        assertArrayEquals(a.data(), b.data(), 0f);
+    }
+
+    @Test
+    void globalPoolsMatchTheOracle() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int[] s : new int[][] {{1, 2048, 7, 7}, {2, 3, 1, 1}, {1, 5, 3, 11}, {2, 4, 9, 9}}) {
+            int planes = s[0] * s[1];
+            int size = s[2] * s[3];
+            float[] x = PoolCheck.input(r, planes * size, r.nextBoolean(), true);
+            Tensor xt = Tensor.of(x, s);
+            float[] absX = PoolCheck.abs(x);
+            PoolCheck.assertWithin("global avg " + java.util.Arrays.toString(s), new GlobalAvgPool().forward(xt).data(),
+                    ReferencePool.globalAvg(planes, size, x), ReferencePool.globalAvg(planes, size, absX), size);
+            ReferencePool.MaxResult max = ReferencePool.globalMax(planes, size, x);
+            assertArrayEquals(max.value(), new GlobalMaxPool().forward(xt).data(), 0f);
+
+            float[] dy = RandomData.uniform(r, planes);
+            Tensor dx = PoolCheck.nanFilled(s);
+            new GlobalMaxPool().backward(xt, Tensor.of(dy, s[0], s[1], 1, 1), dx);
+            float[] expected = new float[planes * size];
+            for (int c = 0; c < planes; c++) {
+                expected[c * size + max.index()[c]] = dy[c];
+            }
+            assertArrayEquals(expected, dx.data(), 0f, "global max backward");
+            new GlobalAvgPool().backward(Tensor.of(dy, s[0], s[1], 1, 1), dx);
+            for (int i = 0; i < planes * size; i++) {
+                // one division, as PyTorch's grad / (H·W)
+                assertTrue(dx.data()[i] == dy[i / size] / size, "global avg backward at " + i);
+            }
+        }
+    }
+
+    @Test
+    void badArgumentsNameTheLayerAndShapesAndWriteNothing() {
+        MaxPool2d pool = new MaxPool2d(PoolParams.of(3, 2).padding(1));
+        Tensor x = Tensor.zeros(1, 2, 8, 8);
+        Tensor wrong = PoolCheck.nanFilled(1, 2, 5, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.forward(x, wrong));
+        assertTrue(e.getMessage().contains("MaxPool2d") && e.getMessage().contains("[1, 2, 4, 4]")
+                && e.getMessage().contains("[1, 2, 5, 4]"), e.getMessage());
+        assertTrue(Float.isNaN(wrong.data()[0]), "nothing written");
+        int[] bad = new int[32];
+        bad[5] = 64;
+        Tensor dx = PoolCheck.nanFilled(1, 2, 8, 8);
+        e = assertThrows(IllegalArgumentException.class, () -> pool.backward(Tensor.zeros(1, 2, 4, 4), bad, dx));
+        assertTrue(e.getMessage().contains("index 64"), e.getMessage());
+        assertTrue(Float.isNaN(dx.data()[0]), "dx untouched by a rejected call");
+        assertThrows(IllegalArgumentException.class, () -> pool.forward(x, Tensor.zeros(1, 2, 4, 4), new int[31]));
+        e = assertThrows(IllegalArgumentException.class, () -> PoolParams.of(3, 1).padding(3));
+        assertTrue(e.getMessage().contains("smaller than the dilated kernel"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new MaxPool2d(PoolParams.of(5)).forward(Tensor.zeros(1, 1, 3, 3)));
+        assertTrue(e.getMessage().contains("empty"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> pool.forward(Tensor.zeros(2, 8, 8), Tensor.zeros(2, 4, 4)));
+        Tensor shared = Tensor.zeros(1, 1, 4, 4);
+        assertThrows(IllegalArgumentException.class,
+                () -> new AvgPool2d(PoolParams.of(1)).forward(shared, shared));
+    }
+}
