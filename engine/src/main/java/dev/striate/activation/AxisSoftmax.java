@@ -33,11 +33,19 @@ abstract class AxisSoftmax implements Activation {
 
     private final int axis;
     private final boolean log;
+    /** Built once: the checks run on every call and must not allocate. */
+    private final String name;
 
     AxisSoftmax(int axis, boolean log) {
         VectorSupport.require();
         this.axis = axis;
         this.log = log;
+        this.name = (log ? "LogSoftmax(axis=" : "Softmax(axis=") + axis + ")";
+    }
+
+    @Override
+    public final String toString() {
+        return name;
     }
 
     /** The axis as given (negative counts from the end). */
@@ -52,7 +60,7 @@ abstract class AxisSoftmax implements Activation {
 
     @Override
     public void forward(Tensor x, Tensor y) {
-        String layer = toString();
+        String layer = name;
         Operands.contiguous(layer, "x", x);
         Operands.sameShape(layer, "y", y, "x", x);
         Operands.sameOrDisjoint(layer, "y", y, "x", x);
@@ -67,7 +75,7 @@ abstract class AxisSoftmax implements Activation {
                 forwardRow(x.data(), xo, y.data(), yo, n);
             } else {
                 for (int j = 0; j < inner; j += L) {
-                    forwardLanes(x.data(), xo + j, y.data(), yo + j, n, inner, S.indexInRange(j, inner));
+                    forwardLanes(x.data(), xo + j, y.data(), yo + j, n, inner, inner - j);
                 }
             }
         }
@@ -75,7 +83,7 @@ abstract class AxisSoftmax implements Activation {
 
     @Override
     public void backward(Tensor y, Tensor dy, Tensor dx) {
-        String layer = toString();
+        String layer = name;
         Operands.contiguous(layer, "y", y);
         Operands.sameShape(layer, "dy", dy, "y", y);
         Operands.sameShape(layer, "dx", dx, "y", y);
@@ -92,7 +100,7 @@ abstract class AxisSoftmax implements Activation {
             } else {
                 for (int j = 0; j < inner; j += L) {
                     backwardLanes(y.data(), y.offset() + at + j, dy.data(), dy.offset() + at + j,
-                            dx.data(), dx.offset() + at + j, n, inner, S.indexInRange(j, inner));
+                            dx.data(), dx.offset() + at + j, n, inner, inner - j);
                 }
             }
         }
@@ -114,34 +122,23 @@ abstract class AxisSoftmax implements Activation {
         return inner;
     }
 
+    /*
+     * The kernels below keep every vector inside one method and out of any branch on the mode:
+     * a vector that crosses a call or a conditional store was measured boxed (48 bytes per row).
+     * Each helper returns a scalar; the modes get their own small loops.
+     */
+
     // one contiguous slice x[xo, xo+n) -> y | y may be x | allocates nothing
     private void forwardRow(float[] x, int xo, float[] y, int yo, int n) {
-        FloatVector maxV = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            maxV = maxV.lanewise(VectorOperators.MAX, FloatVector.fromArray(S, x, xo + i, m), m);
-        }
-        float max = maxV.reduceLanes(VectorOperators.MAX);
-        DoubleVector sum0 = DoubleVector.zero(D);
-        DoubleVector sum1 = sum0;
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector e = FloatVector.fromArray(S, x, xo + i, m).sub(max).lanewise(VectorOperators.EXP).blend(0f, m.not());
-            if (!log) {
-                e.intoArray(y, yo + i, m);
-            }
-            sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
-            sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
-        }
-        double sum = sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        float max = rowMax(x, xo, n);
         if (log) {
-            float logSum = (float) Math.log(sum);
+            float logSum = (float) Math.log(rowExpSum(x, xo, n, max));
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector.fromArray(S, x, xo + i, m).sub(max).sub(logSum).intoArray(y, yo + i, m);
             }
         } else {
-            float total = (float) sum;
+            float total = (float) rowExpStore(x, xo, y, yo, n, max);
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector.fromArray(S, y, yo + i, m).div(total).intoArray(y, yo + i, m);
@@ -149,8 +146,96 @@ abstract class AxisSoftmax implements Activation {
         }
     }
 
-    // L slices side by side: element a of lane l at x[xo + a·stride + l] | y may be x | allocates nothing
-    private void forwardLanes(float[] x, int xo, float[] y, int yo, int n, int stride, VectorMask<Float> m) {
+    private static float rowMax(float[] x, int xo, int n) {
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            max = max.max(FloatVector.fromArray(S, x, xo + i));
+        }
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x[xo + i]);  // NaN propagates, as the lanes' max does
+        }
+        return m;
+    }
+
+    /** Σ exp(x − max) in double. */
+    private static double rowExpSum(float[] x, int xo, int n, float max) {
+        FloatVector zero = FloatVector.zero(S);
+        DoubleVector sum0 = DoubleVector.zero(D);
+        DoubleVector sum1 = sum0;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(S, x, xo + i, m).sub(max).lanewise(VectorOperators.EXP).blend(zero, m.not());
+            sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+            sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
+        }
+        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** y := exp(x − max); returns Σ y in double. */
+    private static double rowExpStore(float[] x, int xo, float[] y, int yo, int n, float max) {
+        FloatVector zero = FloatVector.zero(S);
+        DoubleVector sum0 = DoubleVector.zero(D);
+        DoubleVector sum1 = sum0;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector e = FloatVector.fromArray(S, x, xo + i, m).sub(max).lanewise(VectorOperators.EXP).blend(zero, m.not());
+            e.intoArray(y, yo + i, m);
+            sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+            sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
+        }
+        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Σ a·b (or Σ a when b is null) over a row, in double. */
+    private static double rowDot(float[] a, int ao, float[] b, int bo, int n) {
+        DoubleVector sum0 = DoubleVector.zero(D);
+        DoubleVector sum1 = sum0;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, n);
+            FloatVector term = FloatVector.fromArray(S, a, ao + i, m);
+            if (b != null) {
+                term = term.mul(FloatVector.fromArray(S, b, bo + i, m));
+            }
+            sum0 = sum0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
+            sum1 = sum1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+        }
+        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+    }
+
+    // softmax: dx = y·(dy − Σ dy·y); log-softmax: dx = dy − exp(y)·Σ dy | dx may be dy or y | allocates nothing
+    private void backwardRow(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n) {
+        if (log) {
+            float sum = (float) rowDot(dy, dyo, null, 0, n);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                FloatVector p = FloatVector.fromArray(S, y, yo + i, m).lanewise(VectorOperators.EXP);
+                FloatVector.fromArray(S, dy, dyo + i, m).sub(p.mul(sum)).intoArray(dx, dxo + i, m);
+            }
+        } else {
+            float sum = (float) rowDot(dy, dyo, y, yo, n);
+            for (int i = 0; i < n; i += L) {
+                VectorMask<Float> m = S.indexInRange(i, n);
+                FloatVector v = FloatVector.fromArray(S, y, yo + i, m);
+                FloatVector.fromArray(S, dy, dyo + i, m).sub(sum).mul(v).intoArray(dx, dxo + i, m);
+            }
+        }
+    }
+
+    // min(L, lanes) slices side by side: element a of lane l at x[xo + a·stride + l] | y may be x | allocates nothing.
+    // The mask is made inside each kernel, not passed in: a mask crossing a call is an object. One
+    // kernel per mode keeps each compile unit small (one method with both modes measured boxed lanes).
+    private void forwardLanes(float[] x, int xo, float[] y, int yo, int n, int stride, int lanes) {
+        if (log) {
+            logSoftmaxLanes(x, xo, y, yo, n, stride, lanes);
+        } else {
+            softmaxLanes(x, xo, y, yo, n, stride, lanes);
+        }
+    }
+
+    private static void softmaxLanes(float[] x, int xo, float[] y, int yo, int n, int stride, int lanes) {
+        VectorMask<Float> m = S.indexInRange(0, lanes);
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int a = 0; a < n; a++) {
             max = max.max(FloatVector.fromArray(S, x, xo + a * stride, m));
@@ -159,55 +244,75 @@ abstract class AxisSoftmax implements Activation {
         DoubleVector sum1 = sum0;
         for (int a = 0; a < n; a++) {
             FloatVector e = FloatVector.fromArray(S, x, xo + a * stride, m).sub(max).lanewise(VectorOperators.EXP);
-            if (!log) {
-                e.intoArray(y, yo + a * stride, m);
-            }
+            e.intoArray(y, yo + a * stride, m);
             sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
             sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
         }
-        if (log) {
-            // the log in double: near a sum of 1 a float sum's rounding would dominate a tiny result
-            FloatVector logSum = (FloatVector) sum0.lanewise(VectorOperators.LOG).convertShape(VectorOperators.D2F, S, 0)
-                    .add(sum1.lanewise(VectorOperators.LOG).convertShape(VectorOperators.D2F, S, -1));
-            for (int a = 0; a < n; a++) {
-                FloatVector.fromArray(S, x, xo + a * stride, m).sub(max).sub(logSum).intoArray(y, yo + a * stride, m);
-            }
-        } else {
-            FloatVector total = (FloatVector) sum0.convertShape(VectorOperators.D2F, S, 0)
-                    .add(sum1.convertShape(VectorOperators.D2F, S, -1));
-            for (int a = 0; a < n; a++) {
-                FloatVector.fromArray(S, y, yo + a * stride, m).div(total).intoArray(y, yo + a * stride, m);
-            }
+        FloatVector total = (FloatVector) sum0.convertShape(VectorOperators.D2F, S, 0)
+                .add(sum1.convertShape(VectorOperators.D2F, S, -1));
+        for (int a = 0; a < n; a++) {
+            FloatVector.fromArray(S, y, yo + a * stride, m).div(total).intoArray(y, yo + a * stride, m);
         }
     }
 
-    // softmax: dx = y·(dy − Σ dy·y); log-softmax: dx = dy − exp(y)·Σ dy | dx may be dy or y | allocates nothing
-    private void backwardRow(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n) {
+    private static void logSoftmaxLanes(float[] x, int xo, float[] y, int yo, int n, int stride, int lanes) {
+        VectorMask<Float> m = S.indexInRange(0, lanes);
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int a = 0; a < n; a++) {
+            max = max.max(FloatVector.fromArray(S, x, xo + a * stride, m));
+        }
         DoubleVector sum0 = DoubleVector.zero(D);
         DoubleVector sum1 = sum0;
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            FloatVector term = log ? g : g.mul(FloatVector.fromArray(S, y, yo + i, m));
-            sum0 = sum0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
-            sum1 = sum1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
+        for (int a = 0; a < n; a++) {
+            FloatVector e = FloatVector.fromArray(S, x, xo + a * stride, m).sub(max).lanewise(VectorOperators.EXP);
+            sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
+            sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
         }
-        float sum = (float) sum0.add(sum1).reduceLanes(VectorOperators.ADD);
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector v = FloatVector.fromArray(S, y, yo + i, m);
-            FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            (log ? g.sub(v.lanewise(VectorOperators.EXP).mul(sum)) : g.sub(sum).mul(v)).intoArray(dx, dxo + i, m);
+        // the log in double: near a sum of 1 a float sum's rounding would dominate a tiny result
+        FloatVector logSum = (FloatVector) sum0.lanewise(VectorOperators.LOG).convertShape(VectorOperators.D2F, S, 0)
+                .add(sum1.lanewise(VectorOperators.LOG).convertShape(VectorOperators.D2F, S, -1));
+        for (int a = 0; a < n; a++) {
+            FloatVector.fromArray(S, x, xo + a * stride, m).sub(max).sub(logSum).intoArray(y, yo + a * stride, m);
         }
     }
 
     private void backwardLanes(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n, int stride,
-                               VectorMask<Float> m) {
+                               int lanes) {
+        if (log) {
+            logSoftmaxBackwardLanes(y, yo, dy, dyo, dx, dxo, n, stride, lanes);
+        } else {
+            softmaxBackwardLanes(y, yo, dy, dyo, dx, dxo, n, stride, lanes);
+        }
+    }
+
+    // dx = dy − exp(y)·Σ dy, lane-wise slices | dx may be dy or y | allocates nothing
+    private static void logSoftmaxBackwardLanes(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n,
+                                                int stride, int lanes) {
+        VectorMask<Float> m = S.indexInRange(0, lanes);
         DoubleVector sum0 = DoubleVector.zero(D);
         DoubleVector sum1 = sum0;
         for (int a = 0; a < n; a++) {
             FloatVector g = FloatVector.fromArray(S, dy, dyo + a * stride, m);
-            FloatVector term = log ? g : g.mul(FloatVector.fromArray(S, y, yo + a * stride, m));
+            sum0 = sum0.add((DoubleVector) g.convertShape(VectorOperators.F2D, D, 0));
+            sum1 = sum1.add((DoubleVector) g.convertShape(VectorOperators.F2D, D, 1));
+        }
+        FloatVector sum = (FloatVector) sum0.convertShape(VectorOperators.D2F, S, 0)
+                .add(sum1.convertShape(VectorOperators.D2F, S, -1));
+        for (int a = 0; a < n; a++) {
+            FloatVector p = FloatVector.fromArray(S, y, yo + a * stride, m).lanewise(VectorOperators.EXP);
+            FloatVector.fromArray(S, dy, dyo + a * stride, m).sub(p.mul(sum)).intoArray(dx, dxo + a * stride, m);
+        }
+    }
+
+    // dx = y·(dy − Σ dy·y), lane-wise slices | dx may be dy or y | allocates nothing
+    private static void softmaxBackwardLanes(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n,
+                                             int stride, int lanes) {
+        VectorMask<Float> m = S.indexInRange(0, lanes);
+        DoubleVector sum0 = DoubleVector.zero(D);
+        DoubleVector sum1 = sum0;
+        for (int a = 0; a < n; a++) {
+            FloatVector term = FloatVector.fromArray(S, dy, dyo + a * stride, m)
+                    .mul(FloatVector.fromArray(S, y, yo + a * stride, m));
             sum0 = sum0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
             sum1 = sum1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
         }
@@ -215,8 +320,7 @@ abstract class AxisSoftmax implements Activation {
                 .add(sum1.convertShape(VectorOperators.D2F, S, -1));
         for (int a = 0; a < n; a++) {
             FloatVector v = FloatVector.fromArray(S, y, yo + a * stride, m);
-            FloatVector g = FloatVector.fromArray(S, dy, dyo + a * stride, m);
-            (log ? g.sub(v.lanewise(VectorOperators.EXP).mul(sum)) : g.sub(sum).mul(v)).intoArray(dx, dxo + a * stride, m);
+            FloatVector.fromArray(S, dy, dyo + a * stride, m).sub(sum).mul(v).intoArray(dx, dxo + a * stride, m);
         }
     }
 }

@@ -17,6 +17,10 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class Gelu extends Pointwise {
 
+    public Gelu() {
+        super("GELU(tanh)");
+    }
+
     /** √(2/π). */
     static final float BETA = (float) Math.sqrt(2 / Math.PI);
     static final float KAPPA = 0.044715f;
@@ -26,47 +30,43 @@ public final class Gelu extends Pointwise {
         return false;
     }
 
-    // y[i] := ½·x·(1 + tanh(β(x + κx³))) | y may be x | allocates nothing
+    // y[i] := ½·x·(1 + tanh(β(x + κx³))) | y may be x | allocates nothing (formula inline: see backward)
     @Override
     void forward(float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            gelu(FloatVector.fromArray(S, x, xo + i)).intoArray(y, yo + i);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector t = v.mul(v).mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+            v.mul(0.5f).mul(t.add(1f)).intoArray(y, yo + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            gelu(FloatVector.fromArray(S, x, xo + i, m)).intoArray(y, yo + i, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector t = v.mul(v).mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+            v.mul(0.5f).mul(t.add(1f)).intoArray(y, yo + i, m);
         }
-    }
-
-    private static FloatVector gelu(FloatVector v) {
-        FloatVector t = v.mul(v).mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
-        return v.mul(0.5f).mul(t.add(1f));
     }
 
     // dx[i] := dy[i] · gelu'(x[i]) | dx may be dy or x | allocates nothing
     @Override
     void backward(float[] x, int xo, float[] dy, int dyo, float[] dx, int dxo, int n) {
+        // The derivative is written out in both loops: as a helper taking and returning vectors it was
+        // compiled on its own, too big to inline, and every vector crossing the call was boxed
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(S, dy, dyo + i).mul(derivative(FloatVector.fromArray(S, x, xo + i))).intoArray(dx, dxo + i);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector square = v.mul(v);
+            FloatVector t = square.mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+            FloatVector right = v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(square.mul(3 * KAPPA).add(1f).mul(BETA));
+            FloatVector.fromArray(S, dy, dyo + i).mul(t.add(1f).mul(0.5f).add(right)).intoArray(dx, dxo + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
-            FloatVector.fromArray(S, dy, dyo + i, m).mul(derivative(FloatVector.fromArray(S, x, xo + i, m))).intoArray(dx, dxo + i, m);
+            FloatVector v = FloatVector.fromArray(S, x, xo + i, m);
+            FloatVector square = v.mul(v);
+            FloatVector t = square.mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
+            FloatVector right = v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(square.mul(3 * KAPPA).add(1f).mul(BETA));
+            FloatVector.fromArray(S, dy, dyo + i, m).mul(t.add(1f).mul(0.5f).add(right)).intoArray(dx, dxo + i, m);
         }
-    }
-
-    private static FloatVector derivative(FloatVector v) {
-        FloatVector square = v.mul(v);
-        FloatVector t = square.mul(v).mul(KAPPA).add(v).mul(BETA).lanewise(VectorOperators.TANH);
-        FloatVector left = t.add(1f).mul(0.5f);
-        FloatVector right = v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(square.mul(3 * KAPPA).add(1f).mul(BETA));
-        return left.add(right);
-    }
-
-    @Override
-    public String toString() {
-        return "GELU(tanh)";
     }
 }

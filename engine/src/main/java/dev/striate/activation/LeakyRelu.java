@@ -24,6 +24,7 @@ public final class LeakyRelu extends Pointwise {
 
     /** @throws IllegalArgumentException if alpha is not finite */
     public LeakyRelu(float alpha) {
+        super("LeakyReLU(" + alpha + ")");
         if (!Float.isFinite(alpha)) {
             throw new IllegalArgumentException("LeakyReLU: negative slope must be finite, got " + alpha);
         }
@@ -69,8 +70,4 @@ public final class LeakyRelu extends Pointwise {
         }
     }
 
-    @Override
-    public String toString() {
-        return "LeakyReLU(" + alpha + ")";
-    }
 }

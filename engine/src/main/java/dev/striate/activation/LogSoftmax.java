@@ -19,8 +19,4 @@ public final class LogSoftmax extends AxisSoftmax {
         super(axis, true);
     }
 
-    @Override
-    public String toString() {
-        return "LogSoftmax(axis=" + axis() + ")";
-    }
 }

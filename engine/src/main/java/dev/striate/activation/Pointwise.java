@@ -19,13 +19,22 @@ abstract class Pointwise implements Activation {
     static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     static final int L = FloatSpecies.LANES;
 
-    Pointwise() {
+    /** The layer's name with its hyperparameters, built once: checks run on every call and must not allocate. */
+    private final String name;
+
+    Pointwise(String name) {
         VectorSupport.require();
+        this.name = name;
+    }
+
+    @Override
+    public final String toString() {
+        return name;
     }
 
     @Override
     public final void forward(Tensor x, Tensor y) {
-        String layer = toString();
+        String layer = name;
         Operands.contiguous(layer, "x", x);
         Operands.sameShape(layer, "y", y, "x", x);
         Operands.sameOrDisjoint(layer, "y", y, "x", x);
@@ -34,7 +43,7 @@ abstract class Pointwise implements Activation {
 
     @Override
     public final void backward(Tensor saved, Tensor dy, Tensor dx) {
-        String layer = toString();
+        String layer = name;
         String savedName = backwardUsesOutput() ? "y" : "x";
         Operands.contiguous(layer, savedName, saved);
         Operands.sameShape(layer, "dy", dy, savedName, saved);

@@ -12,6 +12,10 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class Relu extends Pointwise {
 
+    public Relu() {
+        super("ReLU");
+    }
+
     @Override
     public boolean backwardUsesOutput() {
         return true;
@@ -33,20 +37,17 @@ public final class Relu extends Pointwise {
     // dx[i] := y[i] <= 0 ? 0 : dy[i] | dx may be dy or y | allocates nothing
     @Override
     void backward(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n) {
+        FloatVector zero = FloatVector.zero(S);
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
-            g.blend(0f, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i);
+            g.blend(zero, FloatVector.fromArray(S, y, yo + i).compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            g.blend(0f, FloatVector.fromArray(S, y, yo + i, m).compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i, m);
+            g.blend(zero, FloatVector.fromArray(S, y, yo + i, m).compare(VectorOperators.LE, 0f)).intoArray(dx, dxo + i, m);
         }
     }
 
-    @Override
-    public String toString() {
-        return "ReLU";
-    }
 }

@@ -18,6 +18,10 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class Sigmoid extends Pointwise {
 
+    public Sigmoid() {
+        super("Sigmoid");
+    }
+
     @Override
     public boolean backwardUsesOutput() {
         return true;
@@ -53,8 +57,4 @@ public final class Sigmoid extends Pointwise {
         }
     }
 
-    @Override
-    public String toString() {
-        return "Sigmoid";
-    }
 }

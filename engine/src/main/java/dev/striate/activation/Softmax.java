@@ -19,8 +19,4 @@ public final class Softmax extends AxisSoftmax {
         super(axis, false);
     }
 
-    @Override
-    public String toString() {
-        return "Softmax(axis=" + axis() + ")";
-    }
 }

@@ -14,6 +14,10 @@ import jdk.incubator.vector.VectorOperators;
  */
 public final class Tanh extends Pointwise {
 
+    public Tanh() {
+        super("Tanh");
+    }
+
     @Override
     public boolean backwardUsesOutput() {
         return true;
@@ -48,8 +52,4 @@ public final class Tanh extends Pointwise {
         }
     }
 
-    @Override
-    public String toString() {
-        return "Tanh";
-    }
 }

@@ -31,6 +31,8 @@ public final class BatchNorm2d {
     private final float[] scale;
     private final float[] invStd;
     private final float[] beta;
+    /** Built once: the checks run on every call and must not allocate. */
+    private final String name;
 
     /**
      * @param gamma per-channel scale γ, {@code [C]}
@@ -52,6 +54,7 @@ public final class BatchNorm2d {
         if (!(eps >= 0f) || Float.isInfinite(eps)) {
             throw new IllegalArgumentException("BatchNorm2d: eps must be finite and >= 0, got " + eps);
         }
+        name = "BatchNorm2d(" + channels + ")";
         this.mean = mean.clone();
         this.beta = beta.clone();
         scale = new float[channels];
@@ -74,7 +77,7 @@ public final class BatchNorm2d {
     /** {@code y := bn(x)}; y may be x (in place). */
     public void forward(Tensor x, Tensor y) {
         check(x, "y", y);
-        Operands.sameOrDisjoint(toString(), "y", y, "x", x);
+        Operands.sameOrDisjoint(name, "y", y, "x", x);
         int plane = x.dim(2) * x.dim(3);
         for (int p = 0, planes = x.dim(0) * channels; p < planes; p++) {
             int c = p % channels;
@@ -84,7 +87,7 @@ public final class BatchNorm2d {
 
     /** {@code bn(x)} into a new tensor. */
     public Tensor forward(Tensor x) {
-        Operands.image(toString(), "x", x);
+        Operands.image(name, "x", x);
         Tensor y = Tensor.zeros(x.shape().toArray());
         forward(x, y);
         return y;
@@ -97,8 +100,8 @@ public final class BatchNorm2d {
     public void backward(Tensor x, Tensor dy, Tensor dx, float[] dGamma, float[] dBeta) {
         check(x, "dy", dy);
         check(x, "dx", dx);
-        Operands.sameOrDisjoint(toString(), "dx", dx, "dy", dy);
-        Operands.disjoint(toString(), "dx", dx, "x", x);
+        Operands.sameOrDisjoint(name, "dx", dx, "dy", dy);
+        Operands.disjoint(name, "dx", dx, "x", x);
         if ((dGamma != null && dGamma.length != channels) || (dBeta != null && dBeta.length != channels)) {
             throw new IllegalArgumentException(this + ": dGamma and dBeta must hold " + channels + " floats");
         }
@@ -154,15 +157,15 @@ public final class BatchNorm2d {
     }
 
     private void check(Tensor x, String name, Tensor t) {
-        Operands.image(toString(), "x", x);
+        Operands.image(name, "x", x);
         if (x.dim(1) != channels) {
             throw new IllegalArgumentException(this + ": x must be [N, " + channels + ", H, W], got " + x.shape());
         }
-        Operands.sameShape(toString(), name, t, "x", x);
+        Operands.sameShape(name, name, t, "x", x);
     }
 
     @Override
     public String toString() {
-        return "BatchNorm2d(" + channels + ")";
+        return name;
     }
 }

@@ -100,7 +100,7 @@ public final class Broadcast {
         Operands.contiguous(name, "a", a);
         Operands.contiguous(name, "b", b);
         Operands.contiguous(name, "out", out);
-        if (!out.shape().equals(shape(a.shape(), b.shape()))) {
+        if (!isBroadcastOf(out.shape(), a.shape(), b.shape())) {
             throw new IllegalArgumentException(name + ": out must have the broadcast shape of " + a.shape() + " and "
                     + b.shape() + ", got " + out.shape());
         }
@@ -113,14 +113,14 @@ public final class Broadcast {
         VectorSupport.require();
         Operands.contiguous(name, "dy", dy);
         Operands.contiguous(name, "target", target);
-        if (!shape(target.shape(), dy.shape()).equals(dy.shape())) {
+        if (!isBroadcastOf(dy.shape(), target.shape(), dy.shape())) {
             throw new IllegalArgumentException(name + ": target " + target.shape() + " does not broadcast to dy "
                     + dy.shape());
         }
         Operands.disjoint(name, "target", target, "dy", dy);
         if (other != null) {
             Operands.contiguous(name, "other", other);
-            if (!shape(other.shape(), dy.shape()).equals(dy.shape())) {
+            if (!isBroadcastOf(dy.shape(), other.shape(), dy.shape())) {
                 throw new IllegalArgumentException(name + ": other " + other.shape() + " does not broadcast to dy "
                         + dy.shape());
             }
@@ -128,6 +128,22 @@ public final class Broadcast {
         }
         java.util.Arrays.fill(target.data(), target.offset(), target.offset() + target.size(), 0f);
         walk(op, 0, dy.shape(), dy, dy.offset(), other, other == null ? 0 : other.offset(), target, target.offset());
+    }
+
+    /** Whether {@code out} is the broadcast shape of a and b; compares dims without building a shape. */
+    private static boolean isBroadcastOf(Shape out, Shape a, Shape b) {
+        int rank = Math.max(a.rank(), b.rank());
+        if (out.rank() != rank) {
+            return false;
+        }
+        for (int d = 0; d < rank; d++) {
+            int da = dimAligned(a, d, rank);
+            int db = dimAligned(b, d, rank);
+            if ((da != db && da != 1 && db != 1) || out.dim(d) != (da == 1 ? db : da)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void requireInPlaceOrDisjoint(String name, String operand, Tensor t, Tensor out) {

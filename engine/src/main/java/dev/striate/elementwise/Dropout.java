@@ -22,6 +22,8 @@ public final class Dropout {
     private final float p;
     private final long seed;
     private final AtomicLong calls = new AtomicLong();
+    /** Built once: the checks run on every call and must not allocate. */
+    private final String name;
 
     /** @throws IllegalArgumentException unless {@code 0 ≤ p ≤ 1} */
     public Dropout(float p, long seed) {
@@ -30,6 +32,7 @@ public final class Dropout {
         }
         this.p = p;
         this.seed = seed;
+        this.name = "Dropout(p=" + p + ")";
     }
 
     public float p() {
@@ -38,9 +41,9 @@ public final class Dropout {
 
     /** Inference: {@code y := x} (nothing to do when y is x). */
     public void forward(Tensor x, Tensor y) {
-        Operands.contiguous(toString(), "x", x);
-        Operands.sameShape(toString(), "y", y, "x", x);
-        Operands.sameOrDisjoint(toString(), "y", y, "x", x);
+        Operands.contiguous(name, "x", x);
+        Operands.sameShape(name, "y", y, "x", x);
+        Operands.sameOrDisjoint(name, "y", y, "x", x);
         if (x.data() != y.data() || x.offset() != y.offset()) {
             System.arraycopy(x.data(), x.offset(), y.data(), y.offset(), x.size());
         }
@@ -52,9 +55,9 @@ public final class Dropout {
      * @param mask at least {@code x.size()} floats, kept for {@link #backward}
      */
     public void forwardTraining(Tensor x, Tensor y, float[] mask) {
-        Operands.contiguous(toString(), "x", x);
-        Operands.sameShape(toString(), "y", y, "x", x);
-        Operands.sameOrDisjoint(toString(), "y", y, "x", x);
+        Operands.contiguous(name, "x", x);
+        Operands.sameShape(name, "y", y, "x", x);
+        Operands.sameOrDisjoint(name, "y", y, "x", x);
         checkMask(mask, x.size());
         long call = calls.getAndIncrement();
         float keep = p >= 1f ? 0f : 1f / (1f - p);
@@ -71,9 +74,9 @@ public final class Dropout {
 
     /** {@code dx := dy · mask}; dx may be dy. */
     public void backward(Tensor dy, float[] mask, Tensor dx) {
-        Operands.contiguous(toString(), "dy", dy);
-        Operands.sameShape(toString(), "dx", dx, "dy", dy);
-        Operands.sameOrDisjoint(toString(), "dx", dx, "dy", dy);
+        Operands.contiguous(name, "dy", dy);
+        Operands.sameShape(name, "dx", dx, "dy", dy);
+        Operands.sameOrDisjoint(name, "dx", dx, "dy", dy);
         checkMask(mask, dy.size());
         for (int i = 0, n = dy.size(); i < n; i++) {
             dx.data()[dx.offset() + i] = dy.data()[dy.offset() + i] * mask[i];
@@ -97,6 +100,6 @@ public final class Dropout {
 
     @Override
     public String toString() {
-        return "Dropout(p=" + p + ")";
+        return name;
     }
 }

@@ -31,7 +31,7 @@ public final class AvgPool2d extends Pooling {
     }
 
     public AvgPool2d(PoolParams params, boolean countIncludePad, ThreadPool threads) {
-        super(params, threads);
+        super(params, threads, "AvgPool2d(" + params + (countIncludePad ? ", count_include_pad" : "") + ")");
         this.countIncludePad = countIncludePad;
     }
 
@@ -106,10 +106,5 @@ public final class AvgPool2d extends Pooling {
                 rows.addRowInto(job.image.data(), xo + ih * job.w, p.padLeft(), job.w);
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "AvgPool2d(" + params + (countIncludePad ? ", count_include_pad" : "") + ")";
     }
 }

@@ -28,7 +28,7 @@ public final class MaxPool2d extends Pooling {
     }
 
     public MaxPool2d(PoolParams params, ThreadPool threads) {
-        super(params, threads);
+        super(params, threads, "MaxPool2d(" + params + ")");
     }
 
     /**
@@ -140,10 +140,5 @@ public final class MaxPool2d extends Pooling {
                 dx[xo + at] += dy[yo + o];
             }
         }
-    }
-
-    @Override
-    public String toString() {
-        return "MaxPool2d(" + params + ")";
     }
 }

@@ -22,16 +22,24 @@ abstract class Pooling {
 
     final PoolParams params;
     final ThreadPool threads;
+    /** Built once: the checks run on every call and must not allocate. */
+    private final String name;
     private final WorkspacePool<Job> idleJobs = new WorkspacePool<>();
     private final WorkspacePool<PoolRows> idleRows = new WorkspacePool<>();
 
-    Pooling(PoolParams params, ThreadPool threads) {
+    Pooling(PoolParams params, ThreadPool threads, String name) {
         VectorSupport.require();
         if (params == null || threads == null) {
             throw new IllegalArgumentException("pool: params and thread pool must not be null");
         }
         this.params = params;
         this.threads = threads;
+        this.name = name;
+    }
+
+    @Override
+    public final String toString() {
+        return name;
     }
 
     public PoolParams params() {
@@ -48,7 +56,7 @@ abstract class Pooling {
 
     /** Forward into a new tensor. */
     public Tensor forward(Tensor x) {
-        Operands.image(toString(), "x", x);
+        Operands.image(name, "x", x);
         Tensor y = Tensor.zeros(outputShape(x.shape().toArray()));
         forward(x, y);
         return y;
@@ -68,7 +76,7 @@ abstract class Pooling {
 
     /** Checks {@code in} ({@code [N, C, H, W]}) and {@code out} ({@code [N, C, OH, OW]}, disjoint). */
     final void checkPair(String inName, Tensor in, String outName, Tensor out) {
-        String layer = toString();
+        String layer = name;
         Operands.image(layer, inName, in);
         Operands.image(layer, outName, out, in.dim(0), in.dim(1), params.outputHeight(in.dim(2)),
                 params.outputWidth(in.dim(3)));
