@@ -142,7 +142,7 @@ abstract class Pooling {
                 rows = new PoolRows();
             }
             try {
-                rows.ensure(paddedWidth(w, ow), params.strideW(), ow);
+                rows.ensure(paddedWidth(w, ow), params.strideW(), ow, params.kernelW(), params.kernelH());
                 prepare(rows, w, ow);
                 int from = (int) ((long) planes * task / tasks);
                 int to = (int) ((long) planes * (task + 1) / tasks);
