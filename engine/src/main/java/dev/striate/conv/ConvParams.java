@@ -130,21 +130,7 @@ public record ConvParams(int inChannels, int outChannels, int kernelH, int kerne
     }
 
     private int outputSize(String axis, int in, int kernel, int stride, int before, int after, int dilation) {
-        if (in <= 0) {
-            throw new IllegalArgumentException("conv " + this + ": input " + axis + " must be > 0, got " + in);
-        }
-        long span = (long) dilation * (kernel - 1) + 1;
-        long padded = (long) in + before + after;
-        if (padded < span) {
-            throw new IllegalArgumentException("conv " + this + ": input " + axis + " " + in + " padded to "
-                    + padded + " is smaller than the dilated kernel (" + span + "): the output would be empty");
-        }
-        long out = (padded - span) / stride + 1;
-        if (out > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("conv " + this + ": output " + axis + " " + out + " exceeds "
-                    + Integer.MAX_VALUE);
-        }
-        return (int) out;
+        return Shape.slidingWindowOutput("conv", this, axis, in, kernel, stride, before, after, dilation, false);
     }
 
     /**

@@ -1,7 +1,6 @@
 package dev.striate.pool;
 
 import dev.striate.simd.FloatSpecies;
-import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -18,48 +17,32 @@ import java.util.Arrays;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class GlobalAvgPool {
+public final class GlobalAvgPool extends GlobalPooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
 
     public GlobalAvgPool() {
-        VectorSupport.require();
+        super("GlobalAvgPool");
     }
 
-    /** Forward into a new {@code [N, C, 1, 1]} tensor. */
-    public Tensor forward(Tensor x) {
-        Operands.image(toString(), "x", x);
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), 1, 1);
-        forward(x, y);
-        return y;
-    }
-
-    /** {@code y[n, c] := mean of x[n, c]}; y must not overlap x. */
-    public void forward(Tensor x, Tensor y) {
-        Operands.image(toString(), "x", x);
-        Operands.image(toString(), "y", y, x.dim(0), x.dim(1), 1, 1);
-        Operands.disjoint(toString(), "y", y, "x", x);
-        int plane = x.dim(2) * x.dim(3);
-        float[] in = x.data();
-        for (int p = 0, planes = y.size(); p < planes; p++) {
-            int at = x.offset() + p * plane;
-            FloatVector acc = FloatVector.zero(S);
-            int i = 0;
-            for (int bound = S.loopBound(plane); i < bound; i += L) {
-                acc = acc.add(FloatVector.fromArray(S, in, at + i));
-            }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < plane; i++) {
-                sum += in[at + i];
-            }
-            y.data()[y.offset() + p] = sum / plane;
+    @Override
+    float reduce(float[] in, int at, int plane) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(plane); i < bound; i += L) {
+            acc = acc.add(FloatVector.fromArray(S, in, at + i));
         }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < plane; i++) {
+            sum += in[at + i];
+        }
+        return sum / plane;
     }
 
     /** {@code dx[n, c, :, :] := dy[n, c] / (H·W)}; dx must not overlap dy. */
     public void backward(Tensor dy, Tensor dx) {
-        Operands.image(toString(), "dx", dx);
+        checkImage("dx", dx);
         Operands.image(toString(), "dy", dy, dx.dim(0), dx.dim(1), 1, 1);
         Operands.disjoint(toString(), "dx", dx, "dy", dy);
         int plane = dx.dim(2) * dx.dim(3);
@@ -67,10 +50,5 @@ public final class GlobalAvgPool {
             int at = dx.offset() + p * plane;
             Arrays.fill(dx.data(), at, at + plane, dy.data()[dy.offset() + p] / plane);
         }
-    }
-
-    @Override
-    public String toString() {
-        return "GlobalAvgPool";
     }
 }

@@ -1,7 +1,6 @@
 package dev.striate.pool;
 
 import dev.striate.simd.FloatSpecies;
-import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
@@ -18,48 +17,32 @@ import java.util.Arrays;
  *
  * <p>Thread-safety: stateless; safe to share.
  */
-public final class GlobalMaxPool {
+public final class GlobalMaxPool extends GlobalPooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
 
     public GlobalMaxPool() {
-        VectorSupport.require();
+        super("GlobalMaxPool");
     }
 
-    /** Forward into a new {@code [N, C, 1, 1]} tensor. */
-    public Tensor forward(Tensor x) {
-        Operands.image(toString(), "x", x);
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1), 1, 1);
-        forward(x, y);
-        return y;
-    }
-
-    /** {@code y[n, c] := max of x[n, c]}; y must not overlap x. */
-    public void forward(Tensor x, Tensor y) {
-        Operands.image(toString(), "x", x);
-        Operands.image(toString(), "y", y, x.dim(0), x.dim(1), 1, 1);
-        Operands.disjoint(toString(), "y", y, "x", x);
-        int plane = x.dim(2) * x.dim(3);
-        float[] in = x.data();
-        for (int p = 0, planes = y.size(); p < planes; p++) {
-            int at = x.offset() + p * plane;
-            FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            int i = 0;
-            for (int bound = S.loopBound(plane); i < bound; i += L) {
-                acc = acc.max(FloatVector.fromArray(S, in, at + i));
-            }
-            float max = acc.reduceLanes(VectorOperators.MAX);
-            for (; i < plane; i++) {
-                max = Math.max(max, in[at + i]);
-            }
-            y.data()[y.offset() + p] = max;
+    @Override
+    float reduce(float[] in, int at, int plane) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(plane); i < bound; i += L) {
+            acc = acc.max(FloatVector.fromArray(S, in, at + i));
         }
+        float max = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < plane; i++) {
+            max = Math.max(max, in[at + i]);
+        }
+        return max;
     }
 
     /** {@code dx := 0} except {@code dy[n, c]} at each plane's maximum of x; dx must not overlap x or dy. */
     public void backward(Tensor x, Tensor dy, Tensor dx) {
-        Operands.image(toString(), "x", x);
+        checkImage("x", x);
         Operands.image(toString(), "dy", dy, x.dim(0), x.dim(1), 1, 1);
         Operands.image(toString(), "dx", dx, x.dim(0), x.dim(1), x.dim(2), x.dim(3));
         Operands.disjoint(toString(), "dx", dx, "x", x);
@@ -81,10 +64,5 @@ public final class GlobalMaxPool {
             Arrays.fill(dx.data(), out, out + plane, 0f);
             dx.data()[out + arg] = dy.data()[dy.offset() + p];
         }
-    }
-
-    @Override
-    public String toString() {
-        return "GlobalMaxPool";
     }
 }

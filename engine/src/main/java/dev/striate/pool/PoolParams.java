@@ -1,5 +1,7 @@
 package dev.striate.pool;
 
+import dev.striate.tensor.Shape;
+
 /**
  * The hyperparameters of 2-D max or average pooling, as PyTorch's {@code MaxPool2d}/{@code AvgPool2d}
  * and ONNX's {@code MaxPool}/{@code AveragePool}: output pixel {@code (oh, ow)} covers input rows
@@ -89,23 +91,7 @@ public record PoolParams(int kernelH, int kernelW, int strideH, int strideW,
     }
 
     private int outputSize(String axis, int in, int kernel, int stride, int before, int after, int dilation) {
-        if (in <= 0) {
-            throw new IllegalArgumentException("pool " + this + ": input " + axis + " must be > 0, got " + in);
-        }
-        long span = (long) dilation * (kernel - 1) + 1;
-        long padded = (long) in + before + after;
-        if (padded < span) {
-            throw new IllegalArgumentException("pool " + this + ": input " + axis + " " + in + " padded to "
-                    + padded + " is smaller than the dilated kernel (" + span + "): the output would be empty");
-        }
-        long out = (ceilMode ? (padded - span + stride - 1) / stride : (padded - span) / stride) + 1;
-        if (ceilMode && (out - 1) * stride >= (long) in + before) {
-            out--;
-        }
-        if (out > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pool " + this + ": output " + axis + " " + out + " exceeds " + Integer.MAX_VALUE);
-        }
-        return (int) out;
+        return Shape.slidingWindowOutput("pool", this, axis, in, kernel, stride, before, after, dilation, ceilMode);
     }
 
     /** Like {@code k3x3s2x2p1,1,1,1d1x1} with a trailing {@code ceil} in ceil mode. */

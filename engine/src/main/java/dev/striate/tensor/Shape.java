@@ -103,6 +103,40 @@ public final class Shape {
         return (int) p;
     }
 
+    /**
+     * Output length of a sliding window along one axis (convolution, pooling): {@code floor((in +
+     * before + after − dilation·(kernel − 1) − 1) / stride) + 1}, rounded up instead in {@code ceil}
+     * mode, where a last window that would start in the {@code after} padding is dropped (PyTorch's
+     * {@code pooling_output_shape}). In {@code long}: nothing wraps around.
+     *
+     * @param kind the kind of layer in messages, like {@code conv}
+     * @param layer the layer's hyperparameters in messages; its {@code toString} runs only on failure,
+     *        so a passing check allocates nothing
+     * @throws IllegalArgumentException if the input is empty, the padded input is shorter than the
+     *         dilated kernel, or the output exceeds an int
+     */
+    public static int slidingWindowOutput(String kind, Object layer, String axis, int in, int kernel, int stride, int before,
+                                          int after, int dilation, boolean ceil) {
+        if (in <= 0) {
+            throw new IllegalArgumentException(kind + " " + layer + ": input " + axis + " must be > 0, got " + in);
+        }
+        long span = (long) dilation * (kernel - 1) + 1;
+        long padded = (long) in + before + after;
+        if (padded < span) {
+            throw new IllegalArgumentException(kind + " " + layer + ": input " + axis + " " + in + " padded to " + padded
+                    + " is smaller than the dilated kernel (" + span + "): the output would be empty");
+        }
+        long out = (ceil ? (padded - span + stride - 1) / stride : (padded - span) / stride) + 1;
+        if (ceil && (out - 1) * stride >= (long) in + before) {
+            out--;
+        }
+        if (out > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(kind + " " + layer + ": output " + axis + " " + out + " exceeds "
+                    + Integer.MAX_VALUE);
+        }
+        return (int) out;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof Shape other && Arrays.equals(dims, other.dims);

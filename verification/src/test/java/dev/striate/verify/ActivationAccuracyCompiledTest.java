@@ -61,8 +61,9 @@ class ActivationAccuracyCompiledTest {
         }
         System.out.printf("%s: max error %.3f ulp (at x = %s) where the result is normal, %.3g absolute below%n",
                 f, maxUlps, worst, maxSubnormalError);
-        // the Javadoc's bounds: sigmoid = exp (≤ 1 ulp) + an addition + a division; tanh is one intrinsic
-        assertTrue(maxUlps <= (f instanceof Sigmoid ? 2.5 : 1), f + ": " + maxUlps + " ulp at x = " + worst);
+        // the Javadoc's bounds: sigmoid = exp (≤ 1 ulp) + an addition + a division; tanh = a degree-7
+        // polynomial's Horner roundings below |x| = 1, exp + a division + a subtraction above
+        assertTrue(maxUlps <= (f instanceof Sigmoid ? 2.5 : 2), f + ": " + maxUlps + " ulp at x = " + worst);
         assertTrue(maxSubnormalError <= 0x1.0p-126, f + ": " + maxSubnormalError + " below the normal range");
     }
 }
