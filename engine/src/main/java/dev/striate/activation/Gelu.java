@@ -10,6 +10,10 @@ import jdk.incubator.vector.VectorOperators;
  * input, with PyTorch's derivative
  * {@code ½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)}, {@code t} the tanh above.
  *
+ * <p>Error measured over the whole float range by {@code ActivationAccuracyCompiledTest} (every
+ * 2⁹-th float, C2-compiled on AVX2): at most 0.95·2⁻²⁴·(|y| + |x|) — absolute in |x| rather than
+ * relative to y, because {@code 1 + tanh} cancels for negative x; the test holds it to 4.
+ *
  * <p>For |x| beyond ~2⁴² the cube overflows to ±∞, tanh saturates and y is x or −0, as the formula
  * gives; {@code x = −∞} gives NaN (−∞ · 0), as PyTorch's formula does.
  *
