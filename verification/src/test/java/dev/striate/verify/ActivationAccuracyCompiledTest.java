@@ -29,44 +29,30 @@ class ActivationAccuracyCompiledTest {
     void errorOverTheFloatRangeIsWithinTheDocumentedBound(String name) {
         Activation f = name.equals("sigmoid") ? new Sigmoid() : new Tanh();
         DoubleUnaryOperator ref = name.equals("sigmoid") ? ReferenceActivations::sigmoid : Math::tanh;
-        Tensor x = Tensor.zeros(CHUNK);
-        Tensor y = Tensor.zeros(CHUNK);
-        for (int i = 0; i < 20_000; i++) {
-            f.forward(x, y);
-        }
-        double maxUlps = 0;
-        double maxSubnormalError = 0;
-        float worst = 0;
-        long bits = 0;
-        while (bits < (1L << 32)) {
-            int n = 0;
-            for (; n < CHUNK && bits < (1L << 32); bits += STEP) {
-                float v = Float.intBitsToFloat((int) bits);
-                if (!Float.isNaN(v)) {
-                    x.data()[n++] = v;
-                }
-            }
-            f.forward(x, y);
+        double[] maxUlps = {0};
+        double[] maxSubnormalError = {0};
+        float[] worst = {0};
+        sweep(f, (x, y, n) -> {
             for (int i = 0; i < n; i++) {
-                double r = ref.applyAsDouble(x.data()[i]);
-                double err = Math.abs(y.data()[i] - r);
+                double r = ref.applyAsDouble(x[i]);
+                double err = Math.abs(y[i] - r);
                 if (Math.abs(r) >= Float.MIN_NORMAL) {
                     double ulps = err / Math.ulp((float) r);
-                    if (ulps > maxUlps) {
-                        maxUlps = ulps;
-                        worst = x.data()[i];
+                    if (ulps > maxUlps[0]) {
+                        maxUlps[0] = ulps;
+                        worst[0] = x[i];
                     }
                 } else {
-                    maxSubnormalError = Math.max(maxSubnormalError, err);
+                    maxSubnormalError[0] = Math.max(maxSubnormalError[0], err);
                 }
             }
-        }
+        });
         System.out.printf("%s: max error %.3f ulp (at x = %s) where the result is normal, %.3g absolute below%n",
-                f, maxUlps, worst, maxSubnormalError);
+                f, maxUlps[0], worst[0], maxSubnormalError[0]);
         // the Javadoc's bounds: sigmoid = exp (≤ 1 ulp) + an addition + a division; tanh = a degree-7
         // polynomial's Horner roundings below |x| = 1, exp + a division + a subtraction above
-        assertTrue(maxUlps <= (f instanceof Sigmoid ? 2.5 : 2), f + ": " + maxUlps + " ulp at x = " + worst);
-        assertTrue(maxSubnormalError <= 0x1.0p-126, f + ": " + maxSubnormalError + " below the normal range");
+        assertTrue(maxUlps[0] <= (f instanceof Sigmoid ? 2.5 : 2), f + ": " + maxUlps[0] + " ulp at x = " + worst[0]);
+        assertTrue(maxSubnormalError[0] <= 0x1.0p-126, f + ": " + maxSubnormalError[0] + " below the normal range");
     }
 
     /**
@@ -75,14 +61,36 @@ class ActivationAccuracyCompiledTest {
      */
     @Test
     void geluErrorOverTheFloatRange() {
-        Gelu f = new Gelu();
+        double[] worst = {0};
+        float[] at = {0};
+        sweep(new Gelu(), (x, y, n) -> {
+            for (int i = 0; i < n; i++) {
+                double r = ReferenceActivations.gelu(x[i]);
+                if (Double.isNaN(r) || Double.isInfinite(r)) {
+                    continue;  // the cube overflows double only where float's already did
+                }
+                double units = Math.abs(y[i] - r) / (0x1.0p-24 * (Math.abs(r) + Math.abs(x[i])) + 0x1.0p-149);
+                if (units > worst[0]) {
+                    worst[0] = units;
+                    at[0] = x[i];
+                }
+            }
+        });
+        System.out.printf("GELU: max error %.3f·2^-24·(|y| + |x|) (at x = %s)%n", worst[0], at[0]);
+        assertTrue(worst[0] <= 4, "GELU: " + worst[0] + " at x = " + at[0]);
+    }
+
+    /** Visits f over every STEP-th finite float: after warm-up, one chunk at a time, as (x, y, count). */
+    private interface Chunk {
+        void accept(float[] x, float[] y, int n);
+    }
+
+    private static void sweep(Activation f, Chunk check) {
         Tensor x = Tensor.zeros(CHUNK);
         Tensor y = Tensor.zeros(CHUNK);
         for (int i = 0; i < 20_000; i++) {
             f.forward(x, y);
         }
-        double worst = 0;
-        float at = 0;
         long bits = 0;
         while (bits < (1L << 32)) {
             int n = 0;
@@ -93,19 +101,7 @@ class ActivationAccuracyCompiledTest {
                 }
             }
             f.forward(x, y);
-            for (int i = 0; i < n; i++) {
-                double r = ReferenceActivations.gelu(x.data()[i]);
-                if (Double.isNaN(r) || Double.isInfinite(r)) {
-                    continue;  // the cube overflows double only where float's already did: compared as ±∞/NaN elsewhere
-                }
-                double units = Math.abs(y.data()[i] - r) / (0x1.0p-24 * (Math.abs(r) + Math.abs(x.data()[i])) + 0x1.0p-149);
-                if (units > worst) {
-                    worst = units;
-                    at = x.data()[i];
-                }
-            }
+            check.accept(x.data(), y.data(), n);
         }
-        System.out.printf("GELU: max error %.3f·2^-24·(|y| + |x|) (at x = %s)%n", worst, at);
-        assertTrue(worst <= 4, "GELU: " + worst + " at x = " + at);
     }
 }
