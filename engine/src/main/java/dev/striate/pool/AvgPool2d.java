@@ -76,7 +76,7 @@ public final class AvgPool2d extends Pooling {
     @Override
     void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt) {
         PoolParams p = params;
-        int wp = paddedWidth(job.w, job.ow);
+        int wp = job.paddedWidth;
         float[] image = job.image.data();
         float[] out = job.other.data();
         if (mode == BACKWARD) {

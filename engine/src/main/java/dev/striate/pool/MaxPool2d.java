@@ -82,7 +82,7 @@ public final class MaxPool2d extends Pooling {
 
     private void forwardPlane(PoolRows rows, Job job, int xo, int yo) {
         PoolParams p = params;
-        int wp = paddedWidth(job.w, job.ow);
+        int wp = job.paddedWidth;
         float[] x = job.image.data();
         float[] y = job.other.data();
         for (int oh = 0; oh < job.oh; oh++) {

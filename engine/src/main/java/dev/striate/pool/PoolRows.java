@@ -61,9 +61,9 @@ final class PoolRows {
     /**
      * {@code row[padLeft + j] := max or sum over the window rows ih = ih0 + k·dilation in [0, h) of
      * x[xo + ih·w + j]}, {@code row[0, padLeft)} and {@code row[padLeft + w, paddedWidth)} := fill.
-     * Returns the number of rows inside the image (0: the row is all fill).
+     * With no window row inside the image the row is all fill.
      */
-    int combineRows(boolean max, float[] x, int xo, int h, int w, int ih0, int kernel, int dilation,
+    void combineRows(boolean max, float[] x, int xo, int h, int w, int ih0, int kernel, int dilation,
                     int padLeft, int paddedWidth, float fill) {
         float[] r = row;
         Arrays.fill(r, 0, padLeft, fill);
@@ -84,7 +84,6 @@ final class PoolRows {
         } else {
             sumRows(x, rowStarts, count, r, padLeft, w);
         }
-        return count;
     }
 
     /*

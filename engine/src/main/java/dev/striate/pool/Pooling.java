@@ -102,6 +102,7 @@ abstract class Pooling {
             job.w = image.dim(3);
             job.oh = params.outputHeight(job.h);
             job.ow = params.outputWidth(job.w);
+            job.paddedWidth = paddedWidth(job.w, job.ow);
             job.planes = planes;
             job.tasks = Math.min(planes, 4 * threads.parallelism());
             threads.parallelFor(job.tasks, job);
@@ -113,7 +114,7 @@ abstract class Pooling {
     }
 
     /** Padded row width that covers every tap of an output row of {@code ow} outputs. */
-    final int paddedWidth(int w, int ow) {
+    private int paddedWidth(int w, int ow) {
         long taps = (long) (ow - 1) * params.strideW() + (long) (params.kernelW() - 1) * params.dilationW() + 1;
         return (int) Math.max(taps, (long) params.padLeft() + w + params.padRight());
     }
@@ -131,7 +132,8 @@ abstract class Pooling {
 
     /** One parallel loop's arguments; reused so dispatch allocates nothing. */
     final class Job implements ThreadPool.ParallelTask {
-        int mode, h, w, oh, ow, planes, tasks;
+        /** Padded row width covering every tap of an output row: fixed for the call. */
+        int mode, h, w, oh, ow, paddedWidth, planes, tasks;
         Tensor image, other;
         int[] indices;
 
@@ -142,7 +144,7 @@ abstract class Pooling {
                 rows = new PoolRows();
             }
             try {
-                rows.ensure(paddedWidth(w, ow), params.strideW(), ow, params.kernelW(), params.kernelH());
+                rows.ensure(paddedWidth, params.strideW(), ow, params.kernelW(), params.kernelH());
                 prepare(rows, w, ow);
                 int from = (int) ((long) planes * task / tasks);
                 int to = (int) ((long) planes * (task + 1) / tasks);

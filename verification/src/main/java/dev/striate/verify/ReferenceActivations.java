@@ -39,10 +39,8 @@ public final class ReferenceActivations {
         for (int o = 0; o < outer; o++) {
             for (int j = 0; j < inner; j++) {
                 double max = Double.NEGATIVE_INFINITY;
-                boolean nan = false;
                 for (int a = 0; a < n; a++) {
                     double v = x[(o * n + a) * inner + j];
-                    nan |= Double.isNaN(v);
                     max = Math.max(max, v);
                 }
                 double sum = 0;
@@ -51,7 +49,7 @@ public final class ReferenceActivations {
                 }
                 for (int a = 0; a < n; a++) {
                     double shifted = x[(o * n + a) * inner + j] - max;
-                    y[(o * n + a) * inner + j] = nan ? Double.NaN : log ? shifted - Math.log(sum) : Math.exp(shifted) / sum;
+                    y[(o * n + a) * inner + j] = log ? shifted - Math.log(sum) : Math.exp(shifted) / sum;
                 }
             }
         }
