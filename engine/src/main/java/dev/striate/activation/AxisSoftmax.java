@@ -132,18 +132,34 @@ abstract class AxisSoftmax implements Activation {
     private void forwardRow(float[] x, int xo, float[] y, int yo, int n) {
         float max = rowMax(x, xo, n);
         if (log) {
-            float logSum = (float) Math.log(rowExpSum(x, xo, n, max));
+            float logSum = (float) Math.log(rowExpSum(x, xo, n, max, LANE_SCRATCH.get()));
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector.fromArray(S, x, xo + i, m).sub(max).sub(logSum).intoArray(y, yo + i, m);
             }
         } else {
-            float total = (float) rowExpStore(x, xo, y, yo, n, max);
+            float total = (float) rowExpStore(x, xo, y, yo, n, max, LANE_SCRATCH.get());
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector.fromArray(S, y, yo + i, m).div(total).intoArray(y, yo + i, m);
             }
         }
+    }
+
+    /**
+     * Where the row sums' lanes are added in lane order. reduceLanes(ADD) would leave the order to
+     * the JIT (pairwise when C2 intrinsifies it, sequential in the fallback), so the same row could
+     * sum to different bits before and after compilation; and a helper taking the vector would box
+     * it whenever C2 declines to inline the helper. One array per thread, allocated once.
+     */
+    private static final ThreadLocal<double[]> LANE_SCRATCH = ThreadLocal.withInitial(() -> new double[D.length()]);
+
+    private static double inLaneOrder(double[] lanes) {
+        double s = lanes[0];
+        for (int i = 1; i < lanes.length; i++) {
+            s += lanes[i];
+        }
+        return s;
     }
 
     private static float rowMax(float[] x, int xo, int n) {
@@ -160,7 +176,7 @@ abstract class AxisSoftmax implements Activation {
     }
 
     /** Σ exp(x − max) in double. */
-    private static double rowExpSum(float[] x, int xo, int n, float max) {
+    private static double rowExpSum(float[] x, int xo, int n, float max, double[] lanes) {
         FloatVector zero = FloatVector.zero(S);
         DoubleVector sum0 = DoubleVector.zero(D);
         DoubleVector sum1 = sum0;
@@ -170,11 +186,12 @@ abstract class AxisSoftmax implements Activation {
             sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
             sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
         }
-        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        sum0.add(sum1).intoArray(lanes, 0);
+        return inLaneOrder(lanes);
     }
 
     /** y := exp(x − max); returns Σ y in double. */
-    private static double rowExpStore(float[] x, int xo, float[] y, int yo, int n, float max) {
+    private static double rowExpStore(float[] x, int xo, float[] y, int yo, int n, float max, double[] lanes) {
         FloatVector zero = FloatVector.zero(S);
         DoubleVector sum0 = DoubleVector.zero(D);
         DoubleVector sum1 = sum0;
@@ -185,11 +202,12 @@ abstract class AxisSoftmax implements Activation {
             sum0 = sum0.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 0));
             sum1 = sum1.add((DoubleVector) e.convertShape(VectorOperators.F2D, D, 1));
         }
-        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        sum0.add(sum1).intoArray(lanes, 0);
+        return inLaneOrder(lanes);
     }
 
     /** Σ a·b (or Σ a when b is null) over a row, in double. */
-    private static double rowDot(float[] a, int ao, float[] b, int bo, int n) {
+    private static double rowDot(float[] a, int ao, float[] b, int bo, int n, double[] lanes) {
         DoubleVector sum0 = DoubleVector.zero(D);
         DoubleVector sum1 = sum0;
         for (int i = 0; i < n; i += L) {
@@ -201,20 +219,21 @@ abstract class AxisSoftmax implements Activation {
             sum0 = sum0.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 0));
             sum1 = sum1.add((DoubleVector) term.convertShape(VectorOperators.F2D, D, 1));
         }
-        return sum0.add(sum1).reduceLanes(VectorOperators.ADD);
+        sum0.add(sum1).intoArray(lanes, 0);
+        return inLaneOrder(lanes);
     }
 
     // softmax: dx = y·(dy − Σ dy·y); log-softmax: dx = dy − exp(y)·Σ dy | dx may be dy or y | allocates nothing
     private void backwardRow(float[] y, int yo, float[] dy, int dyo, float[] dx, int dxo, int n) {
         if (log) {
-            float sum = (float) rowDot(dy, dyo, null, 0, n);
+            float sum = (float) rowDot(dy, dyo, null, 0, n, LANE_SCRATCH.get());
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector p = FloatVector.fromArray(S, y, yo + i, m).lanewise(VectorOperators.EXP);
                 FloatVector.fromArray(S, dy, dyo + i, m).sub(p.mul(sum)).intoArray(dx, dxo + i, m);
             }
         } else {
-            float sum = (float) rowDot(dy, dyo, y, yo, n);
+            float sum = (float) rowDot(dy, dyo, y, yo, n, LANE_SCRATCH.get());
             for (int i = 0; i < n; i += L) {
                 VectorMask<Float> m = S.indexInRange(i, n);
                 FloatVector v = FloatVector.fromArray(S, y, yo + i, m);

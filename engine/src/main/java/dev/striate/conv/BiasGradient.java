@@ -1,6 +1,7 @@
 package dev.striate.conv;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -37,7 +38,7 @@ final class BiasGradient {
                     tail += dy[at + p];
                 }
             }
-            db[dbOff + o] = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD) + tail;
+            db[dbOff + o] = Lanes.sum(acc) + tail;
         }
     }
 }

@@ -59,12 +59,22 @@ public final class Convolution {
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
     private final WorkspacePool<Winograd> idleWinograd = new WorkspacePool<>();
-    /** Winograd's transformed weights, computed on first use; dropped by {@link #weightsUpdated()}. */
+    /*
+     * Forms derived from the weights, each computed on first use and recomputed in place (no new
+     * array) when it is older than the weights: weightsVersion counts weightsUpdated() calls, and
+     * each form records the version it was computed from. A race computes a form twice from the
+     * same weights: harmless, and no lock on the hot path.
+     */
+    private volatile int weightsVersion;
+    /** Winograd's transformed weights. */
     private volatile float[] winogradWeights;
-    /** The weights transposed per group, for small images; computed on first use, dropped likewise. */
+    private volatile int winogradVersion = -1;
+    /** The weights transposed per group, for small images. */
     private volatile float[] transposedWeights;
-    /** The layer computing dx for Winograd and stride-1 depthwise layers (flipped kernel); built on first use, dropped likewise. */
+    private volatile int transposedVersion = -1;
+    /** The layer computing dx for Winograd and stride-1 depthwise layers (flipped kernel), and its weights. */
     private volatile Convolution dataGradientLayer;
+    private volatile int dataGradientVersion = -1;
 
     /**
      * A convolution with the given weights ({@code [outChannels, inChannels/groups, kernelH,
@@ -541,24 +551,23 @@ public final class Convolution {
     }
 
     private float[] winogradWeights() {
+        int version = weightsVersion;
         float[] u = winogradWeights;
-        if (u == null) {
-            // A race computes it twice from the same weights: harmless, and no lock on the hot path.
-            u = Winograd.transformWeights(params, weights);
+        if (winogradVersion != version) {
+            u = Winograd.transformWeights(params, weights, u);
             winogradWeights = u;
+            winogradVersion = version;
         }
         return u;
     }
 
     /**
-     * Tells the layer its weight array was changed in place (an optimizer step), so weights it has
-     * transformed ahead of time (Winograd's) are recomputed on the next forward pass. Other
-     * algorithms read the weights at every call and need no notice.
+     * Tells the layer its weight array was changed in place (an optimizer step), so the forms it has
+     * derived from them (Winograd's transform, the transposed and flipped weights) are recomputed,
+     * into the same arrays, on next use.
      */
     public void weightsUpdated() {
-        winogradWeights = null;
-        transposedWeights = null;
-        dataGradientLayer = null;
+        weightsVersion++;
     }
 
     /**
@@ -570,12 +579,15 @@ public final class Convolution {
 
     /** The weights as {@code [groups][C/g·KH·KW][OC/g]}, for the transposed product; cached. */
     private float[] transposedWeights() {
+        int version = weightsVersion;
         float[] t = transposedWeights;
-        if (t == null) {
+        if (transposedVersion != version) {
+            if (t == null) {
+                t = new float[weights.length];
+            }
             int groups = params.groups();
             int ocg = params.groupOutChannels();
             int kg = params.groupPatchSize();
-            t = new float[weights.length];
             for (int g = 0; g < groups; g++) {
                 for (int o = 0; o < ocg; o++) {
                     for (int k = 0; k < kg; k++) {
@@ -584,6 +596,7 @@ public final class Convolution {
                 }
             }
             transposedWeights = t;
+            transposedVersion = version;
         }
         return t;
     }
@@ -608,13 +621,14 @@ public final class Convolution {
 
     /** {@link #transposedParams(ConvParams)} with the kernel flipped and its channels swapped; cached. */
     private Convolution dataGradientLayer() {
+        int version = weightsVersion;
         Convolution layer = dataGradientLayer;
-        if (layer == null) {
+        if (dataGradientVersion != version) {
             int kh = params.kernelH();
             int kw = params.kernelW();
             int cg = params.groupInChannels();
             int ocg = params.groupOutChannels();
-            float[] flipped = new float[weights.length];
+            float[] flipped = layer == null ? new float[weights.length] : layer.weights;
             // Output channel o = g·OCg + j reading input i = g·Cg + k becomes output i reading input j of group g.
             for (int o = 0; o < params.outChannels(); o++) {
                 int g = o / ocg;
@@ -628,9 +642,14 @@ public final class Convolution {
                     }
                 }
             }
-            layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
-                    requested, gemm);
+            if (layer == null) {
+                layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+                        requested, gemm);
+            } else {
+                layer.weightsUpdated();
+            }
             dataGradientLayer = layer;
+            dataGradientVersion = version;
         }
         return layer;
     }

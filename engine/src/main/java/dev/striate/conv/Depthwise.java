@@ -1,6 +1,7 @@
 package dev.striate.conv;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Lanes;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -201,7 +202,7 @@ final class Depthwise {
                             .fma(FloatVector.fromArray(S, in, at + xo, valid), acc);
                 }
             }
-            dw[dwOff + t] += acc.reduceLanes(VectorOperators.ADD);
+            dw[dwOff + t] += Lanes.sum(acc);
         }
     }
 
@@ -231,15 +232,15 @@ final class Depthwise {
                 a8 = FloatVector.fromArray(S, in, b + t8).fma(g, a8);
             }
         }
-        dw[dwOff] += a0.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 1] += a1.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 2] += a2.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 3] += a3.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 4] += a4.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 5] += a5.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 6] += a6.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 7] += a7.reduceLanes(VectorOperators.ADD);
-        dw[dwOff + 8] += a8.reduceLanes(VectorOperators.ADD);
+        dw[dwOff] += Lanes.sum(a0);
+        dw[dwOff + 1] += Lanes.sum(a1);
+        dw[dwOff + 2] += Lanes.sum(a2);
+        dw[dwOff + 3] += Lanes.sum(a3);
+        dw[dwOff + 4] += Lanes.sum(a4);
+        dw[dwOff + 5] += Lanes.sum(a5);
+        dw[dwOff + 6] += Lanes.sum(a6);
+        dw[dwOff + 7] += Lanes.sum(a7);
+        dw[dwOff + 8] += Lanes.sum(a8);
         // Columns past the last whole vector, scalar, in a pass of their own: with the nine
         // accumulators live across a masked tail in the loop above, C2 boxed them (0.3 GFLOPS).
         for (int t = 0; t < 9 && full < ow; t++) {

@@ -91,10 +91,10 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     /**
      * The transformed weights {@code U_ξ[oc][c] = (G g Gᵀ)_ξ} for every filter g, ξ = 4i + j | weights
-     * {@code [OC][C][3][3]} | allocates the result ({@code 16·OC·C} floats).
+     * {@code [OC][C][3][3]} | written into {@code into} ({@code 16·OC·C} floats), or a new array when it is null.
      */
-    static float[] transformWeights(ConvParams p, float[] weights) {
-        float[] u = new float[16 * p.outChannels() * p.inChannels()];
+    static float[] transformWeights(ConvParams p, float[] weights, float[] into) {
+        float[] u = into != null ? into : new float[16 * p.outChannels() * p.inChannels()];
         int oc = p.outChannels();
         int c = p.inChannels();
         for (int o = 0; o < oc; o++) {

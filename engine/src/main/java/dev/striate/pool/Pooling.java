@@ -13,8 +13,11 @@ import dev.striate.tensor.Tensor;
  * <p>Every plane is computed by the same operations whatever the thread count, so results are
  * bitwise identical for any {@link ThreadPool}. Steady state allocates nothing: loop records and
  * row buffers are pooled.
+ *
+ * <p>Public as the type both layers share (shape arithmetic, inference forward); only this package
+ * extends it.
  */
-abstract class Pooling {
+public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
 
     static final int FORWARD = 0;
     static final int FORWARD_WITH_INDICES = 1;

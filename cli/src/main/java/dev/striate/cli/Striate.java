@@ -1,0 +1,33 @@
+package dev.striate.cli;
+
+import dev.striate.simd.VectorSupport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ./striate} command line: subcommands, {@code --help} on each. */
+@Command(name = "striate", mixinStandardHelpOptions = true, version = "Striate 0.1.0-SNAPSHOT",
+        description = "A pure-Java CNN engine on the Vector API.",
+        subcommands = {DemoCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+public final class Striate implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit status. */
+    static int run(String... args) {
+        if (!VectorSupport.isAvailable()) {
+            System.err.println("striate: the JVM needs " + VectorSupport.JVM_FLAG + " (./striate passes it)");
+            return 2;
+        }
+        return new CommandLine(new Striate()).execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.striate.nn;
+
+import java.io.IOException;
+
+/** A checkpoint file that cannot be loaded: truncated, corrupted, or written by another network. */
+public final class CheckpointException extends IOException {
+
+    CheckpointException(String message) {
+        super(message);
+    }
+}
