@@ -25,6 +25,10 @@ public final class AvgPool2d extends PoolLayer<dev.striate.pool.AvgPool2d> {
         this.countIncludePad = countIncludePad;
     }
 
+    public boolean countIncludePad() {
+        return countIncludePad;
+    }
+
     @Override
     dev.striate.pool.AvgPool2d kernel(ThreadPool threads) {
         return new dev.striate.pool.AvgPool2d(params, countIncludePad, threads);

@@ -67,6 +67,28 @@ public final class BatchNorm2d extends Layer {
         invStd = new float[channels];
     }
 
+    public int channels() {
+        return channels;
+    }
+
+    public float eps() {
+        return eps;
+    }
+
+    public float momentum() {
+        return momentum;
+    }
+
+    /** γ, {@code [C]}. */
+    public Parameter weight() {
+        return weight;
+    }
+
+    /** β, {@code [C]}. */
+    public Parameter bias() {
+        return bias;
+    }
+
     @Override
     protected Shape configure(Shape input, Sgemm gemm) {
         if (input.rank() != 3 || input.dim(0) != channels) {

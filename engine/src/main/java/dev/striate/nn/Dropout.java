@@ -24,6 +24,10 @@ public final class Dropout extends Layer {
         kernel = new dev.striate.elementwise.Dropout(p, seed);
     }
 
+    public float p() {
+        return kernel.p();
+    }
+
     @Override
     protected Shape configure(Shape input, Sgemm gemm) {
         output = new BatchBuffer(input);

@@ -38,6 +38,14 @@ public final class Linear extends Layer {
         this.bias = Parameter.trainable("bias", () -> { }, outFeatures);
     }
 
+    public int inFeatures() {
+        return inFeatures;
+    }
+
+    public int outFeatures() {
+        return outFeatures;
+    }
+
     public Parameter weight() {
         return weight;
     }

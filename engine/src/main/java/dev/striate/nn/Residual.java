@@ -37,6 +37,15 @@ public final class Residual extends Layer {
         this.shortcut = shortcut;
     }
 
+    public Layer body() {
+        return body;
+    }
+
+    /** The shortcut layer, or null for the identity. */
+    public Layer shortcut() {
+        return shortcut;
+    }
+
     @Override
     protected Shape configure(Shape input, Sgemm gemm) {
         Shape main = body.build(input, gemm);

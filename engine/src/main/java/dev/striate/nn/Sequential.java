@@ -77,8 +77,8 @@ public final class Sequential extends Layer {
     public Tensor forward(Tensor x, boolean training) {
         batchOf("x", x, inputShape());
         Tensor t = x;
-        for (Layer layer : layers) {
-            t = layer.forward(t, training);
+        for (int i = 0; i < layers.size(); i++) { // indexed: an iterator per call would allocate
+            t = layers.get(i).forward(t, training);
         }
         return t;
     }
