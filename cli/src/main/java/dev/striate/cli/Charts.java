@@ -35,7 +35,7 @@ final class Charts {
         int kw = weights.dim(3);
         int cell = 12;
         int gap = 6;
-        int columns = (int) Math.ceil(Math.sqrt(count));
+        int columns = count % 8 == 0 ? 8 : (int) Math.ceil(Math.sqrt(count));
         int rows = (count + columns - 1) / columns;
         int title = 28;
         int width = gap + columns * (kw * cell + gap);
@@ -44,7 +44,7 @@ final class Charts {
         Graphics2D g = start(image);
         g.setColor(INK);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("conv1: " + count + " learned " + kh + "x" + kw + " filters", gap, 18);
+        g.drawString("conv1: " + count + " learned " + kh + "x" + kw + " filters (white +, black −)", gap, 18);
         float[] w = weights.data();
         int size = kh * kw;
         for (int f = 0; f < count; f++) {
