@@ -13,11 +13,9 @@ import dev.striate.tensor.Tensor;
  *
  * <p>Thread-safety: as every {@link Layer}, one thread at a time.
  */
-public final class ActivationLayer extends Layer {
+public final class ActivationLayer extends BufferedLayer {
 
     private final Activation activation;
-    private BatchBuffer output;
-    private BatchBuffer inputGradient;
     private Tensor saved;
 
     public ActivationLayer(Activation activation) {
@@ -32,29 +30,19 @@ public final class ActivationLayer extends Layer {
     }
 
     @Override
-    protected Shape configure(Shape input, Sgemm gemm) {
-        output = new BatchBuffer(input);
-        inputGradient = new BatchBuffer(input);
+    Shape prepare(Shape input, Sgemm gemm) {
         return input;
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        Tensor y = output.get(batchOf("x", x, inputShape()));
+    void forward(Tensor x, Tensor y, boolean training) {
         activation.forward(x, y);
         saved = activation.backwardUsesOutput() ? y : x;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        requireForward(this, saved, dy, outputShape());
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(dy.dim(0));
+    void inputGradient(Tensor dy, Tensor dx) {
         activation.backward(saved, dy, dx);
-        return dx;
     }
 
     @Override

@@ -13,7 +13,6 @@ import dev.striate.tensor.Tensor;
 public final class AvgPool2d extends PoolLayer<dev.striate.pool.AvgPool2d> {
 
     private final boolean countIncludePad;
-    private Tensor savedOutput;
 
     /** {@code kernel×kernel} windows at stride {@code kernel}. */
     public AvgPool2d(int kernel) {
@@ -35,22 +34,13 @@ public final class AvgPool2d extends PoolLayer<dev.striate.pool.AvgPool2d> {
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        Tensor y = checkedForward(x);
+    void forward(Tensor x, Tensor y, boolean training) {
         kernel.forward(x, y);
-        savedOutput = y;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        requireForward(this, savedOutput, dy, outputShape());
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(dy.dim(0));
+    void inputGradient(Tensor dy, Tensor dx) {
         kernel.backward(dy, dx);
-        return dx;
     }
 
     @Override

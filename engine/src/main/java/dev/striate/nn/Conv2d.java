@@ -16,14 +16,12 @@ import java.util.List;
  *
  * <p>Thread-safety: as every {@link Layer}, one thread at a time.
  */
-public final class Conv2d extends Layer {
+public final class Conv2d extends BufferedLayer {
 
     private final ConvParams params;
     private final Parameter weight;
     private final Parameter bias;
     private Convolution conv;
-    private BatchBuffer output;
-    private BatchBuffer inputGradient;
     private Tensor savedInput;
 
     /** A {@code kernel×kernel} convolution, stride 1, no padding, with bias. */
@@ -55,36 +53,29 @@ public final class Conv2d extends Layer {
     }
 
     @Override
-    protected Shape configure(Shape input, Sgemm gemm) {
+    Shape prepare(Shape input, Sgemm gemm) {
         if (input.rank() != 3 || input.dim(0) != params.inChannels()) {
             throw new IllegalArgumentException(this + ": expected input [" + params.inChannels() + ", H, W], got " + input);
         }
         conv = new Convolution(params, weight.value().data(), bias == null ? null : bias.value().data()).withGemm(gemm);
         Shape out = conv.outputShape(Shape.of(1, input.dim(0), input.dim(1), input.dim(2)));
-        Shape sample = Shape.of(out.dim(1), out.dim(2), out.dim(3));
-        output = new BatchBuffer(sample);
-        inputGradient = new BatchBuffer(input);
-        return sample;
+        return Shape.of(out.dim(1), out.dim(2), out.dim(3));
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        Tensor y = output.get(batchOf("x", x, inputShape()));
+    void forward(Tensor x, Tensor y, boolean training) {
         conv.forward(x, y);
         savedInput = x;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        requireForward(this, savedInput, dy, outputShape());
+    void parameterGradients(Tensor dy) {
         conv.backwardWeights(savedInput, dy, weight.grad(), bias == null ? null : bias.grad());
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(dy.dim(0));
+    }
+
+    @Override
+    void inputGradient(Tensor dy, Tensor dx) {
         conv.backwardData(dy, dx);
-        return dx;
     }
 
     @Override

@@ -11,41 +11,26 @@ import dev.striate.tensor.Tensor;
  *
  * <p>Thread-safety: as every {@link Layer}, one thread at a time.
  */
-public final class GlobalAvgPool2d extends Layer {
+public final class GlobalAvgPool2d extends BufferedLayer {
 
     private final GlobalAvgPool kernel = new GlobalAvgPool();
-    private BatchBuffer output;
-    private BatchBuffer inputGradient;
-    private Tensor savedOutput;
 
     @Override
-    protected Shape configure(Shape input, Sgemm gemm) {
+    Shape prepare(Shape input, Sgemm gemm) {
         if (input.rank() != 3 || input.dim(1) == 0 || input.dim(2) == 0) {
             throw new IllegalArgumentException(this + ": expected input [C, H, W] with a non-empty plane, got " + input);
         }
-        Shape sample = Shape.of(input.dim(0), 1, 1);
-        output = new BatchBuffer(sample);
-        inputGradient = new BatchBuffer(input);
-        return sample;
+        return Shape.of(input.dim(0), 1, 1);
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        Tensor y = output.get(batchOf("x", x, inputShape()));
+    void forward(Tensor x, Tensor y, boolean training) {
         kernel.forward(x, y);
-        savedOutput = y;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        requireForward(this, savedOutput, dy, outputShape());
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(dy.dim(0));
+    void inputGradient(Tensor dy, Tensor dx) {
         kernel.backward(dy, dx);
-        return dx;
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.List;
  *
  * <p>Thread-safety: as every {@link Layer}, one thread at a time.
  */
-public final class Linear extends Layer {
+public final class Linear extends BufferedLayer {
 
     private static final Epilogue BIAS = Epilogue.bias(Epilogue.Bias.PER_COLUMN);
 
@@ -24,8 +24,6 @@ public final class Linear extends Layer {
     private final Parameter weight;
     private final Parameter bias;
     private Sgemm gemm;
-    private BatchBuffer output;
-    private BatchBuffer inputGradient;
     private Tensor savedInput;
 
     public Linear(int inFeatures, int outFeatures) {
@@ -55,30 +53,24 @@ public final class Linear extends Layer {
     }
 
     @Override
-    protected Shape configure(Shape input, Sgemm gemm) {
+    Shape prepare(Shape input, Sgemm gemm) {
         if (input.rank() != 1 || input.dim(0) != inFeatures) {
             throw new IllegalArgumentException(this + ": expected input [" + inFeatures + "], got " + input
                     + (input.rank() > 1 && input.size() == inFeatures ? " (add a Flatten before it)" : ""));
         }
         this.gemm = gemm;
-        output = new BatchBuffer(Shape.of(outFeatures));
-        inputGradient = new BatchBuffer(input);
         return Shape.of(outFeatures);
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        int n = batchOf("x", x, inputShape());
-        Tensor y = output.get(n);
-        gemm.gemm(Transpose.N, Transpose.T, n, outFeatures, inFeatures, 1f, x.data(), x.offset(), inFeatures,
+    void forward(Tensor x, Tensor y, boolean training) {
+        gemm.gemm(Transpose.N, Transpose.T, x.dim(0), outFeatures, inFeatures, 1f, x.data(), x.offset(), inFeatures,
                 weight.value().data(), 0, inFeatures, 0f, y.data(), y.offset(), outFeatures, BIAS, bias.value().data(), 0);
         savedInput = x;
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        requireForward(this, savedInput, dy, outputShape());
+    void parameterGradients(Tensor dy) {
         int n = dy.dim(0);
         float[] g = dy.data();
         int at = dy.offset();
@@ -91,13 +83,12 @@ public final class Linear extends Layer {
                 db[o] += g[at + i * outFeatures + o];
             }
         }
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(n);
-        gemm.gemm(Transpose.N, Transpose.N, n, inFeatures, outFeatures, 1f, g, at, outFeatures,
+    }
+
+    @Override
+    void inputGradient(Tensor dy, Tensor dx) {
+        gemm.gemm(Transpose.N, Transpose.N, dy.dim(0), inFeatures, outFeatures, 1f, dy.data(), dy.offset(), outFeatures,
                 weight.value().data(), 0, inFeatures, 0f, dx.data(), dx.offset(), inFeatures);
-        return dx;
     }
 
     @Override

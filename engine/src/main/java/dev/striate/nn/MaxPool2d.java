@@ -14,7 +14,8 @@ import dev.striate.tensor.Tensor;
 public final class MaxPool2d extends PoolLayer<dev.striate.pool.MaxPool2d> {
 
     private int[] indices = new int[0];
-    private Tensor savedOutput;
+    /** Whether the last forward recorded the argmax (training mode). */
+    private boolean recorded;
 
     /** {@code kernel×kernel} windows at stride {@code kernel}, PyTorch's default. */
     public MaxPool2d(int kernel) {
@@ -31,33 +32,28 @@ public final class MaxPool2d extends PoolLayer<dev.striate.pool.MaxPool2d> {
     }
 
     @Override
-    public Tensor forward(Tensor x, boolean training) {
-        Tensor y = checkedForward(x);
+    void forward(Tensor x, Tensor y, boolean training) {
+        recorded = training;
         if (training) {
             if (indices.length < y.size()) {
                 indices = new int[y.size()];
             }
             kernel.forward(x, y, indices);
-            savedOutput = y;
         } else {
             kernel.forward(x, y);
-            savedOutput = null;
         }
-        return y;
     }
 
     @Override
-    public Tensor backward(Tensor dy, boolean inputGradient) {
-        if (savedOutput == null) {
+    void parameterGradients(Tensor dy) {
+        if (!recorded) {
             throw new IllegalStateException(this + ": backward needs a training-mode forward (it records the argmax)");
         }
-        requireForward(this, savedOutput, dy, outputShape());
-        if (!inputGradient) {
-            return null;
-        }
-        Tensor dx = this.inputGradient.get(dy.dim(0));
+    }
+
+    @Override
+    void inputGradient(Tensor dy, Tensor dx) {
         kernel.backward(dy, indices, dx);
-        return dx;
     }
 
     @Override

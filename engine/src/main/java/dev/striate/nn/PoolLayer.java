@@ -5,15 +5,12 @@ import dev.striate.pool.PoolParams;
 import dev.striate.pool.Pooling;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.tensor.Shape;
-import dev.striate.tensor.Tensor;
 
 /** What the max and average pooling layers share: the shapes, the output and input-gradient buffers. */
-abstract class PoolLayer<K extends Pooling> extends Layer {
+abstract class PoolLayer<K extends Pooling> extends BufferedLayer {
 
     final PoolParams params;
     K kernel;
-    BatchBuffer output;
-    BatchBuffer inputGradient;
 
     PoolLayer(PoolParams params) {
         if (params == null) {
@@ -30,16 +27,13 @@ abstract class PoolLayer<K extends Pooling> extends Layer {
     }
 
     @Override
-    protected Shape configure(Shape input, Sgemm gemm) {
+    Shape prepare(Shape input, Sgemm gemm) {
         if (input.rank() != 3) {
             throw new IllegalArgumentException(this + ": expected input [C, H, W], got " + input);
         }
         kernel = kernel(gemm.pool());
         int[] out = kernel.outputShape(new int[] {1, input.dim(0), input.dim(1), input.dim(2)});
-        Shape sample = Shape.of(out[1], out[2], out[3]);
-        output = new BatchBuffer(sample);
-        inputGradient = new BatchBuffer(input);
-        return sample;
+        return Shape.of(out[1], out[2], out[3]);
     }
 
     /** PyTorch's repr arguments: kernel_size, stride, padding, dilation, ceil_mode where not default. */
@@ -61,9 +55,5 @@ abstract class PoolLayer<K extends Pooling> extends Layer {
             s.append(", ceil_mode=True");
         }
         return s.append(')').toString();
-    }
-
-    final Tensor checkedForward(Tensor x) {
-        return output.get(batchOf("x", x, inputShape()));
     }
 }
