@@ -1,10 +1,16 @@
 package dev.striate.pool;
 
 import dev.striate.runtime.ThreadPool;
+import dev.striate.simd.FloatSpecies;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@code MaxPool2d} (PyTorch {@code nn.MaxPool2d}, ONNX {@code MaxPool}): each output is the maximum
@@ -22,6 +28,10 @@ import java.util.Arrays;
  */
 public final class MaxPool2d extends Pooling {
 
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
+    private static final int L = FloatSpecies.LANES;
+
     /** On the engine's {@linkplain ThreadPool#common() common} thread pool. */
     public MaxPool2d(PoolParams params) {
         this(params, ThreadPool.common());
@@ -29,6 +39,7 @@ public final class MaxPool2d extends Pooling {
 
     public MaxPool2d(PoolParams params, ThreadPool threads) {
         super(params, threads, "MaxPool2d(" + params + ")");
+
     }
 
     /**
@@ -75,7 +86,7 @@ public final class MaxPool2d extends Pooling {
     void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt) {
         switch (mode) {
             case FORWARD -> forwardPlane(rows, job, xo, yo);
-            case FORWARD_WITH_INDICES -> forwardWithIndices(job, xo, yo, indexAt);
+            case FORWARD_WITH_INDICES -> forwardWithIndices(rows, job, xo, yo, indexAt);
             default -> backwardPlane(job, xo, yo, indexAt);
         }
     }
@@ -92,39 +103,58 @@ public final class MaxPool2d extends Pooling {
         }
     }
 
-    // PyTorch's scan: the first in-image tap, then any later tap with v > max or v NaN
-    private void forwardWithIndices(Job job, int xo, int yo, int indexAt) {
+    /*
+     * PyTorch's scan, L outputs of a row at a time: per tap in window order (rows, then columns), a
+     * lane takes the tap when it is in the image and is its first in-image tap, or v > max, or v is
+     * NaN — the scalar rule lane by lane, so values and indices are the same bits. The running max and
+     * argmax live in y and the indices themselves. Each window row is copied into the padded row and,
+     * at stride s > 1, split by stride phase, so the taps of L consecutive outputs are one contiguous
+     * masked load (masked to the lanes whose column is in the image: padding is never taken). A masked
+     * gather instead was not intrinsified on AVX2 and boxed every vector. Every vector and mask lives
+     * inside the block loop.
+     */
+    private void forwardWithIndices(PoolRows rows, Job job, int xo, int yo, int indexAt) {
         PoolParams p = params;
         int h = job.h;
         int w = job.w;
+        int ow = job.ow;
+        int s = p.strideW();
+        int wp = job.paddedWidth;
         float[] x = job.image.data();
         float[] y = job.other.data();
         int[] indices = job.indices;
         for (int oh = 0; oh < job.oh; oh++) {
-            int ih0 = oh * p.strideH() - p.padTop();
-            for (int ow = 0; ow < job.ow; ow++) {
-                int iw0 = ow * p.strideW() - p.padLeft();
-                float max = Float.NEGATIVE_INFINITY;
-                int arg = -1;
-                for (int kh = 0; kh < p.kernelH(); kh++) {
-                    int ih = ih0 + kh * p.dilationH();
-                    if (ih < 0 || ih >= h) {
-                        continue;
-                    }
-                    for (int kw = 0; kw < p.kernelW(); kw++) {
-                        int iw = iw0 + kw * p.dilationW();
-                        if (iw < 0 || iw >= w) {
-                            continue;
-                        }
-                        float v = x[xo + ih * w + iw];
-                        if (arg < 0 || v > max || Float.isNaN(v)) {
-                            max = v;
-                            arg = ih * w + iw;
-                        }
-                    }
+            int yRow = yo + oh * ow;
+            int iRow = indexAt + oh * ow;
+            Arrays.fill(y, yRow, yRow + ow, Float.NEGATIVE_INFINITY);
+            Arrays.fill(indices, iRow, iRow + ow, -1);
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                int ih = oh * p.strideH() - p.padTop() + kh * p.dilationH();
+                if (ih < 0 || ih >= h) {
+                    continue;
                 }
-                y[yo + oh * job.ow + ow] = max;
-                indices[indexAt + oh * job.ow + ow] = arg;
+                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), wp, 0f);
+                int phase = s == 1 ? 0 : rows.splitPhases(s, wp);
+                float[] src = s == 1 ? rows.row : rows.phases();
+                for (int j = 0; j < ow; j += L) {
+                    VectorMask<Float> outputs = S.indexInRange(j, ow);
+                    FloatVector max = FloatVector.fromArray(S, y, yRow + j, outputs);
+                    IntVector arg = IntVector.fromArray(I, indices, iRow + j, outputs.cast(I));
+                    for (int kw = 0; kw < p.kernelW(); kw++) {
+                        int c = kw * p.dilationW(); // the tap's padded column for output j is j·s + c
+                        int at = s == 1 ? j + c : (c % s) * phase + j + c / s;
+                        IntVector iw = IntVector.zero(I).addIndex(s).add(j * s + c - p.padLeft());
+                        VectorMask<Float> inside = iw.compare(VectorOperators.GE, 0).and(iw.compare(VectorOperators.LT, w))
+                                .cast(S).and(outputs);
+                        FloatVector v = FloatVector.fromArray(S, src, at, inside);
+                        VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN))
+                                .or(arg.compare(VectorOperators.LT, 0).cast(S)).and(inside);
+                        max = max.blend(v, take);
+                        arg = arg.blend(iw.add(ih * w), take.cast(I));
+                    }
+                    max.intoArray(y, yRow + j, outputs);
+                    arg.intoArray(indices, iRow + j, outputs.cast(I));
+                }
             }
         }
     }

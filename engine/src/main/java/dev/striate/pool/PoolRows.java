@@ -247,7 +247,7 @@ final class PoolRows {
     }
 
     /** Splits row[0, paddedWidth) by stride phase into {@link #phases}; returns the phase length. */
-    private int splitPhases(int stride, int paddedWidth) {
+    int splitPhases(int stride, int paddedWidth) {
         int p = paddedWidth / stride + 1;
         float[] r = row;
         float[] ph = phases;
@@ -259,6 +259,11 @@ final class PoolRows {
             }
         }
         return p;
+    }
+
+    /** The row split by {@link #splitPhases}: phase q at {@code [q·length, (q + 1)·length)}. */
+    float[] phases() {
+        return phases;
     }
 
     /** Clears {@code row[0, paddedWidth + 2L)} for a gradient scatter. */
