@@ -7,7 +7,6 @@ import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -29,7 +28,6 @@ import jdk.incubator.vector.VectorSpecies;
 public final class MaxPool2d extends Pooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
     private static final int L = FloatSpecies.LANES;
 
     /** On the engine's {@linkplain ThreadPool#common() common} thread pool. */
@@ -106,12 +104,14 @@ public final class MaxPool2d extends Pooling {
     /*
      * PyTorch's scan, L outputs of a row at a time: per tap in window order (rows, then columns), a
      * lane takes the tap when it is in the image and is its first in-image tap, or v > max, or v is
-     * NaN — the scalar rule lane by lane, so values and indices are the same bits. The running max and
-     * argmax live in y and the indices themselves. Each window row is copied into the padded row and,
-     * at stride s > 1, split by stride phase, so the taps of L consecutive outputs are one contiguous
-     * masked load (masked to the lanes whose column is in the image: padding is never taken). A masked
-     * gather instead was not intrinsified on AVX2 and boxed every vector. Every vector and mask lives
-     * inside the block loop.
+     * NaN — the scalar rule lane by lane, so values and indices are the same bits. The running max
+     * and the running argmax (as the tap's number kh·KW + kw, exact in a float) live in rows padded
+     * to whole vectors, copied out once the row is done (masked accesses that reach past an array's
+     * end take the Vector API's slow, allocating path). Each window row is copied into the padded row and, at
+     * stride s > 1, split by stride phase, so the taps of L consecutive outputs are one contiguous
+     * load; the lanes whose column is in the image are a lane range, masked with indexInRange. Only
+     * float vectors and masks of one species: a masked gather, int vectors and mask casts were tried
+     * first and C2 boxed them on AVX2.
      */
     private void forwardWithIndices(PoolRows rows, Job job, int xo, int yo, int indexAt) {
         PoolParams p = params;
@@ -119,42 +119,53 @@ public final class MaxPool2d extends Pooling {
         int w = job.w;
         int ow = job.ow;
         int s = p.strideW();
-        int wp = job.paddedWidth;
+        int kernelW = p.kernelW();
         float[] x = job.image.data();
         float[] y = job.other.data();
-        int[] indices = job.indices;
+        float[] taps = rows.columnCounts;
+        float[] maxima = rows.outputRow;
         for (int oh = 0; oh < job.oh; oh++) {
-            int yRow = yo + oh * ow;
-            int iRow = indexAt + oh * ow;
-            Arrays.fill(y, yRow, yRow + ow, Float.NEGATIVE_INFINITY);
-            Arrays.fill(indices, iRow, iRow + ow, -1);
+            int ih0 = oh * p.strideH() - p.padTop();
+            Arrays.fill(maxima, 0, ow, Float.NEGATIVE_INFINITY);
+            Arrays.fill(taps, 0, ow, -1f);
             for (int kh = 0; kh < p.kernelH(); kh++) {
-                int ih = oh * p.strideH() - p.padTop() + kh * p.dilationH();
+                int ih = ih0 + kh * p.dilationH();
                 if (ih < 0 || ih >= h) {
                     continue;
                 }
-                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), wp, 0f);
-                int phase = s == 1 ? 0 : rows.splitPhases(s, wp);
+                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), job.paddedWidth, 0f);
+                int phase = s == 1 ? 0 : rows.splitPhases(s, job.paddedWidth);
                 float[] src = s == 1 ? rows.row : rows.phases();
                 for (int j = 0; j < ow; j += L) {
-                    VectorMask<Float> outputs = S.indexInRange(j, ow);
-                    FloatVector max = FloatVector.fromArray(S, y, yRow + j, outputs);
-                    IntVector arg = IntVector.fromArray(I, indices, iRow + j, outputs.cast(I));
-                    for (int kw = 0; kw < p.kernelW(); kw++) {
-                        int c = kw * p.dilationW(); // the tap's padded column for output j is j·s + c
+                    int lanes = Math.min(L, ow - j);
+                    FloatVector max = FloatVector.fromArray(S, maxima, j);
+                    FloatVector arg = FloatVector.fromArray(S, taps, j);
+                    for (int kw = 0; kw < kernelW; kw++) {
+                        int c = kw * p.dilationW(); // the tap's padded column for output j + i is (j + i)·s + c
                         int at = s == 1 ? j + c : (c % s) * phase + j + c / s;
-                        IntVector iw = IntVector.zero(I).addIndex(s).add(j * s + c - p.padLeft());
-                        VectorMask<Float> inside = iw.compare(VectorOperators.GE, 0).and(iw.compare(VectorOperators.LT, w))
-                                .cast(S).and(outputs);
-                        FloatVector v = FloatVector.fromArray(S, src, at, inside);
+                        int column = j * s + c - p.padLeft(); // the image column of lane 0
+                        int first = column >= 0 ? 0 : (-column + s - 1) / s;
+                        int end = column >= w ? 0 : Math.min(lanes, (w - 1 - column) / s + 1);
+                        if (end <= first) {
+                            continue;
+                        }
+                        VectorMask<Float> inside = S.indexInRange(-first, end - first); // lanes [first, end)
+                        FloatVector v = FloatVector.fromArray(S, src, at);
                         VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN))
-                                .or(arg.compare(VectorOperators.LT, 0).cast(S)).and(inside);
+                                .or(arg.compare(VectorOperators.LT, 0f)).and(inside);
                         max = max.blend(v, take);
-                        arg = arg.blend(iw.add(ih * w), take.cast(I));
+                        arg = arg.blend(kh * kernelW + kw, take);
                     }
-                    max.intoArray(y, yRow + j, outputs);
-                    arg.intoArray(indices, iRow + j, outputs.cast(I));
+                    max.intoArray(maxima, j);
+                    arg.intoArray(taps, j);
                 }
+            }
+            System.arraycopy(maxima, 0, y, yo + oh * ow, ow);
+            int[] indices = job.indices;
+            for (int o = 0; o < ow; o++) {
+                int t = (int) taps[o];
+                indices[indexAt + oh * ow + o] = t < 0 ? -1
+                        : (ih0 + t / kernelW * p.dilationH()) * w + o * s - p.padLeft() + t % kernelW * p.dilationW();
             }
         }
     }

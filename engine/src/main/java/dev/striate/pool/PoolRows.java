@@ -35,8 +35,10 @@ final class PoolRows {
     private int[] tapOffsets = new int[0];
     /** Start of each window row inside the image, for the current output row. */
     private int[] rowStarts = new int[0];
-    /** Per output column: how many taps the divisor counts (average pooling). */
+    /** Per output column: how many taps the divisor counts (average pooling), or the argmax's tap (max pooling with indices). */
     float[] columnCounts = new float[0];
+    /** An output row being accumulated, with room for a whole last vector (max pooling with indices). */
+    float[] outputRow = new float[0];
 
     /** Makes room for padded rows of {@code paddedWidth} floats, stride {@code stride}, {@code outWidth} outputs, {@code kernelWidth} taps. */
     void ensure(int paddedWidth, int stride, int outWidth, int kernelWidth, int kernelHeight) {
@@ -55,6 +57,7 @@ final class PoolRows {
         }
         if (columnCounts.length < outWidth + L) {
             columnCounts = new float[outWidth + L];
+            outputRow = new float[outWidth + L];
         }
     }
 
