@@ -17,6 +17,7 @@ import dev.striate.nn.Sequential;
 import dev.striate.nn.Trainer;
 import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -45,7 +46,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     float lr = 2e-3f;
 
-    @Option(names = "--seed", description = "Seed of the split, initialization, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", description = "Seed of the split, initialization, shuffling and dropout (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
     @Option(names = "--out", description = "Directory for filters.png, training.png and the checkpoint (default: ${DEFAULT-VALUE}).")
@@ -77,8 +78,15 @@ final class DemoCommand implements Callable<Integer> {
         return net;
     }
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (epochs < 1 || batch < 1 || !(lr > 0f) || Float.isInfinite(lr)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "demo: --epochs and --batch must be >= 1 and --lr finite and > 0, got --epochs="
+                    + epochs + " --batch=" + batch + " --lr=" + lr);
+        }
         long start = System.nanoTime();
         Dataset all = Digits.load();
         int[] order = Dataset.permutation(all.size(), seed);

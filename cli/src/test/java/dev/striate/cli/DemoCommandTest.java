@@ -69,6 +69,20 @@ class DemoCommandTest {
     }
 
     @Test
+    void badOptionsAreRejectedWithUsage() {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            assertEquals(2, Striate.run("demo", "--epochs", "0"));
+            assertEquals(2, Striate.run("demo", "--lr", "-1"));
+        } finally {
+            System.setErr(original);
+        }
+        assertTrue(captured.toString(StandardCharsets.UTF_8).contains("--epochs=0"), captured.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void helpListsTheSubcommands() {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream original = System.out;
