@@ -109,7 +109,7 @@ public final class MaxPool2d extends Pooling {
      * to whole vectors, copied out once the row is done (masked accesses that reach past an array's
      * end take the Vector API's slow, allocating path). Each window row is copied into the padded row and, at
      * stride s > 1, split by stride phase, so the taps of L consecutive outputs are one contiguous
-     * load; the lanes whose column is in the image are a lane range, masked with indexInRange. Only
+     * load; the lanes whose column is in the image are a lane range, masked as two tail masks. Only
      * float vectors and masks of one species: a masked gather, int vectors and mask casts were tried
      * first and C2 boxed them on AVX2.
      */
@@ -149,7 +149,10 @@ public final class MaxPool2d extends Pooling {
                         if (end <= first) {
                             continue;
                         }
-                        VectorMask<Float> inside = S.indexInRange(-first, end - first); // lanes [first, end)
+                        // lanes [first, end), from two ordinary tail masks: indexInRange with a negative
+                        // offset took the JDK's slow path and, once profiled, made other kernels' tail
+                        // masks allocate
+                        VectorMask<Float> inside = S.indexInRange(0, end).andNot(S.indexInRange(0, first));
                         FloatVector v = FloatVector.fromArray(S, src, at);
                         VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN))
                                 .or(arg.compare(VectorOperators.LT, 0f)).and(inside);
