@@ -128,8 +128,12 @@ public final class Checkpoint {
 
     /** Every check of the file against the network, and its values in the network's order. */
     private static List<float[]> parse(String file, byte[] bytes, Layer network) throws CheckpointException {
-        if (bytes.length < MAGIC.length + 4 || !java.util.Arrays.equals(bytes, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+        int prefix = Math.min(bytes.length, MAGIC.length);
+        if (!java.util.Arrays.equals(bytes, 0, prefix, MAGIC, 0, prefix)) {
             throw new CheckpointException(file + ": not a Striate checkpoint (bad magic number)");
+        }
+        if (bytes.length < MAGIC.length + 8) {
+            throw new CheckpointException(file + ": truncated (" + bytes.length + " bytes, shorter than the header)");
         }
         ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         in.position(MAGIC.length);
@@ -137,9 +141,6 @@ public final class Checkpoint {
         if (version != VERSION) {
             throw new CheckpointException(file + ": checkpoint version " + Integer.toUnsignedString(version)
                     + ", this engine reads version " + VERSION);
-        }
-        if (bytes.length < MAGIC.length + 8) {
-            throw new CheckpointException(file + ": truncated (" + bytes.length + " bytes, no checksum)");
         }
         CRC32 crc = new CRC32();
         crc.update(bytes, 0, bytes.length - 4);
