@@ -18,7 +18,6 @@ public final class Adam extends Optimizer {
     private final float weightDecay;
     private final float[][] first;
     private final float[][] second;
-    private long steps;
 
     /** PyTorch's defaults: β = (0.9, 0.999), eps = 1e-8, no weight decay. */
     public Adam(Collection<Parameter> parameters, float lr) {
@@ -48,12 +47,9 @@ public final class Adam extends Optimizer {
     }
 
     @Override
-    void update(int index, float[] value, float[] grad, int size) {
-        if (index == 0) {
-            steps++;
-        }
-        float stepSize = (float) (lr / (1 - Math.pow(beta1, steps)));
-        float correction2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, steps));
+    void update(int index, long step, float[] value, float[] grad, int size) {
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, step)));
+        float correction2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, step));
         float[] m = first[index];
         float[] v = second[index];
         for (int i = 0; i < size; i++) {

@@ -14,6 +14,7 @@ public abstract class Optimizer {
 
     private final List<Parameter> parameters;
     private final String name;
+    private long steps;
 
     Optimizer(String name, Collection<Parameter> parameters) {
         if (parameters == null) {
@@ -35,15 +36,16 @@ public abstract class Optimizer {
 
     /** One update of every parameter from its current gradient. */
     public final void step() {
+        steps++;
         for (int i = 0; i < parameters.size(); i++) {
             Parameter p = parameters.get(i);
-            update(i, p.value().data(), p.grad().data(), p.value().size());
+            update(i, steps, p.value().data(), p.grad().data(), p.value().size());
             p.changed();
         }
     }
 
-    /** Updates parameter number {@code index}: {@code value[0, size)} from {@code grad[0, size)}. */
-    abstract void update(int index, float[] value, float[] grad, int size);
+    /** Updates parameter number {@code index} at step {@code step} (1 for the first): {@code value[0, size)} from {@code grad[0, size)}. */
+    abstract void update(int index, long step, float[] value, float[] grad, int size);
 
     static void check(String name, String what, double value, double min, double max) {
         if (!(value >= min && value <= max)) {

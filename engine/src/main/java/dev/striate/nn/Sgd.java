@@ -16,7 +16,6 @@ public final class Sgd extends Optimizer {
     private final float weightDecay;
     private final boolean nesterov;
     private final float[][] buffers;
-    private boolean started;
 
     /** Plain SGD. */
     public Sgd(Collection<Parameter> parameters, float lr) {
@@ -43,12 +42,9 @@ public final class Sgd extends Optimizer {
     }
 
     @Override
-    void update(int index, float[] value, float[] grad, int size) {
+    void update(int index, long step, float[] value, float[] grad, int size) {
         float[] b = buffers[index];
-        boolean first = !started;
-        if (index == buffers.length - 1) {
-            started = true;
-        }
+        boolean first = step == 1;
         for (int i = 0; i < size; i++) {
             float g = weightDecay == 0f ? grad[i] : grad[i] + weightDecay * value[i];
             if (b != null) {
