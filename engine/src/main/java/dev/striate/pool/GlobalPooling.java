@@ -6,9 +6,9 @@ import dev.striate.tensor.Tensor;
 
 /**
  * What the global pools share: {@code [N, C, H, W] → [N, C, 1, 1]}, the checks, and the loop that
- * reduces each plane with the subclass's kernel.
+ * reduces each plane with the subclass's kernel. Public so that callers can hold either pool as one type.
  */
-abstract class GlobalPooling {
+public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool {
 
     private final String name;
 

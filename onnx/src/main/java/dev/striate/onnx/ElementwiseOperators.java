@@ -1,0 +1,210 @@
+package dev.striate.onnx;
+
+import dev.striate.activation.Activation;
+import dev.striate.activation.Clip;
+import dev.striate.activation.LogSoftmax;
+import dev.striate.activation.Softmax;
+import dev.striate.elementwise.Broadcast;
+import dev.striate.tensor.Shape;
+import dev.striate.tensor.Tensor;
+
+/**
+ * Operators that map elements (activations, Clip, Softmax / LogSoftmax, BatchNormalization in
+ * inference) or pairs of broadcast elements (Add, Mul). All may run in place.
+ */
+final class ElementwiseOperators {
+
+    private ElementwiseOperators() {
+    }
+
+    /** Relu, Sigmoid, Tanh, LeakyRelu: one engine activation over the whole tensor. */
+    static Operator activation(Activation f) {
+        return in -> Step.inPlace((i, o) -> f.forward(i[0], o[0]), in[0].size(), Value.runtime(in[0].dims));
+    }
+
+    /** The clamp bounds a constant Clip applies, or null when a bound arrives at run time. */
+    static float[] constantClipBounds(Node node, java.util.function.Function<String, Value> constants) {
+        if (node.opset < 11) {
+            return new float[] {node.getFloat("min", -Float.MAX_VALUE), node.getFloat("max", Float.MAX_VALUE)};
+        }
+        float[] bounds = {Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY};
+        for (int i = 1; i <= 2; i++) {
+            if (node.hasInput(i)) {
+                Value v = constants.apply(node.input(i));
+                if (v == null) {
+                    return null;
+                }
+                bounds[i - 1] = v.scalar();
+            }
+        }
+        return bounds;
+    }
+
+    /**
+     * Clip: {@code min(max(x, lo), hi)} (ONNX's rule, so {@code lo > hi} gives hi), bounds from
+     * attributes (opset &lt; 11) or from optional scalar inputs, which may arrive at run time.
+     */
+    static Operator clip(Node node) {
+        String name = node.toString();
+        if (node.opset < 11) {
+            float lo = node.getFloat("min", -Float.MAX_VALUE);
+            float hi = node.getFloat("max", Float.MAX_VALUE);
+            return in -> clipStep(name, in, lo, hi);
+        }
+        return in -> {
+            for (int b = 1; b < in.length; b++) {
+                if (in[b] != null && in[b].size() != 1) {
+                    throw new OnnxException(name + ": bound " + in[b] + " must be a scalar");
+                }
+            }
+            Value min = in.length > 1 ? in[1] : null;
+            Value max = in.length > 2 ? in[2] : null;
+            if ((min == null || min.isConstant()) && (max == null || max.isConstant())) {
+                return clipStep(name, in, min == null ? Float.NEGATIVE_INFINITY : min.scalar(),
+                        max == null ? Float.POSITIVE_INFINITY : max.scalar());
+            }
+            return Step.compute((i, o) -> clamp(i[0], o[0], bound(i, 1, Float.NEGATIVE_INFINITY),
+                    bound(i, 2, Float.POSITIVE_INFINITY)), in[0].size(), Value.runtime(in[0].dims));
+        };
+    }
+
+    private static Step clipStep(String name, Value[] in, float lo, float hi) {
+        if (Float.isNaN(lo) || Float.isNaN(hi)) {
+            throw new OnnxException(name + ": bounds must not be NaN, got [" + lo + ", " + hi + "]");
+        }
+        if (lo > hi) {
+            return Step.inPlace((i, o) -> clamp(i[0], o[0], lo, hi), in[0].size(), Value.runtime(in[0].dims));
+        }
+        Clip f = new Clip(lo, hi);
+        return Step.inPlace((i, o) -> f.forward(i[0], o[0]), in[0].size(), Value.runtime(in[0].dims));
+    }
+
+    private static float bound(Tensor[] in, int index, float absent) {
+        return index < in.length && in[index] != null ? in[index].data()[in[index].offset()] : absent;
+    }
+
+    /** {@code y := min(max(x, lo), hi)} element by element; y may be x. */
+    private static void clamp(Tensor x, Tensor y, float lo, float hi) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        int xo = x.offset();
+        int yo = y.offset();
+        for (int k = 0, n = x.size(); k < n; k++) {
+            ys[yo + k] = Math.min(Math.max(xs[xo + k], lo), hi);
+        }
+    }
+
+    /**
+     * Softmax or LogSoftmax. From opset 13 along one axis (default -1); before, over the input
+     * flattened to 2-D at {@code axis} (default 1), i.e. over all dimensions from the axis on.
+     */
+    static Operator softmax(Node node, boolean log) {
+        String name = node.toString();
+        boolean coerce = node.opset < 13;
+        long axis = node.getInt("axis", coerce ? 1 : -1);
+        return in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            if (axis < -rank || axis >= Math.max(rank, 1)) {
+                throw new OnnxException(name + ": axis " + axis + " is out of range for input " + x);
+            }
+            int a = (int) (axis < 0 ? axis + rank : axis);
+            if (!coerce) {
+                Activation f = log ? new LogSoftmax(a) : new Softmax(a);
+                return Step.inPlace((i, o) -> f.forward(i[0], o[0]), 5L * x.size(), Value.runtime(x.dims));
+            }
+            long outer = 1;
+            for (int d = 0; d < a; d++) {
+                outer *= x.dims[d];
+            }
+            int[] flat = {(int) outer, (int) (x.size() / Math.max(outer, 1))};
+            Activation f = log ? new LogSoftmax(1) : new Softmax(1);
+            return Step.inPlace((i, o) -> f.forward(i[0], o[0]), 5L * x.size(), Value.runtime(x.dims))
+                    .seenAs(new int[][] {flat}, new int[][] {flat});
+        };
+    }
+
+    /** Add or Mul with multidirectional broadcasting. */
+    static Operator binary(Node node, boolean multiply) {
+        String name = node.toString();
+        return in -> {
+            Shape out;
+            try {
+                out = Broadcast.shape(Shape.of(in[0].dims), Shape.of(in[1].dims));
+            } catch (IllegalArgumentException e) {
+                throw new OnnxException(name + ": " + e.getMessage(), e);
+            }
+            Kernel k = multiply ? (i, o) -> Broadcast.mul(i[0], i[1], o[0]) : (i, o) -> Broadcast.add(i[0], i[1], o[0]);
+            Value y = Value.runtime(out.toArray());
+            return out.equals(Shape.of(in[0].dims)) ? Step.inPlace(k, out.size(), y) : Step.compute(k, out.size(), y);
+        };
+    }
+
+    /**
+     * BatchNormalization in inference: {@code y = (x − mean) / sqrt(var + eps) · scale + B} per
+     * channel (axis 1) of any rank, as one multiply-add with per-channel factors computed in double.
+     */
+    static Operator batchNorm(Node node) {
+        String name = node.toString();
+        float eps = node.getFloat("epsilon", 1e-5f);
+        node.ignore("momentum");
+        if (node.getInt("spatial", 1) != 1) {
+            throw node.unsupported("spatial=0 is not supported");
+        }
+        if (node.getInt("training_mode", 0) != 0) {
+            throw node.unsupported("training_mode=1 is not supported (inference only)");
+        }
+        for (int o = 1; o < node.outputs.size(); o++) {
+            if (node.hasOutput(o)) {
+                throw node.unsupported("output " + o + " (training statistics) is not supported");
+            }
+        }
+        return new Operator() {
+            @Override
+            public int[] staticInputs() {
+                return new int[] {1, 2, 3, 4};
+            }
+
+            @Override
+            public Step plan(Value[] in) {
+                Value x = in[0];
+                if (x.rank() < 2) {
+                    throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
+                }
+                int c = x.dims[1];
+                for (int p = 1; p <= 4; p++) {
+                    if (in[p].type != Value.Type.FLOAT || in[p].size() != c) {
+                        throw new OnnxException(name + ": input " + p + " " + in[p] + " must be float [" + c + "] for input " + x);
+                    }
+                }
+                float[] scale = new float[c];
+                float[] shift = new float[c];
+                for (int ch = 0; ch < c; ch++) {
+                    double s = in[1].floats[ch] / Math.sqrt((double) in[4].floats[ch] + eps);
+                    scale[ch] = (float) s;
+                    shift[ch] = (float) (in[2].floats[ch] - in[3].floats[ch] * s);
+                }
+                int inner = x.size() / Math.max(1, x.dims[0] * c);
+                return Step.inPlace((i, o) -> channelAffine(i[0], o[0], scale, shift, inner), 2L * x.size(),
+                        Value.runtime(x.dims));
+            }
+        };
+    }
+
+    /** {@code y[n, c, j] := x[n, c, j]·scale[c] + shift[c]}; y may be x. */
+    private static void channelAffine(Tensor x, Tensor y, float[] scale, float[] shift, int inner) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        int xo = x.offset();
+        int yo = y.offset();
+        int channels = scale.length;
+        for (int row = 0, rows = x.size() / Math.max(1, inner); row < rows; row++) {
+            float s = scale[row % channels];
+            float t = shift[row % channels];
+            int base = row * inner;
+            for (int j = 0; j < inner; j++) {
+                ys[yo + base + j] = xs[xo + base + j] * s + t;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.striate.onnx;
+
+import dev.striate.activation.LeakyRelu;
+import dev.striate.activation.Relu;
+import dev.striate.activation.Sigmoid;
+import dev.striate.activation.Tanh;
+
+/** The operators this importer knows, by ONNX op type (domain {@code ai.onnx}). */
+final class Operators {
+
+    private Operators() {
+    }
+
+    /**
+     * The operator for a node, its attributes read and checked.
+     *
+     * @throws OnnxException naming the node and what is unsupported
+     */
+    static Operator create(Node node, Execution execution) {
+        return switch (node.opType) {
+            case "Conv" -> new ConvOperator(node, execution);
+            case "MaxPool" -> new PoolOperator(node, true, execution);
+            case "AveragePool" -> new PoolOperator(node, false, execution);
+            case "GlobalMaxPool" -> PoolOperator.global(node, true);
+            case "GlobalAveragePool" -> PoolOperator.global(node, false);
+            case "Relu" -> ElementwiseOperators.activation(new Relu());
+            case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
+            case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());
+            case "Tanh" -> ElementwiseOperators.activation(new Tanh());
+            case "Clip" -> ElementwiseOperators.clip(node);
+            case "Softmax" -> ElementwiseOperators.softmax(node, false);
+            case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);
+            case "Add" -> ElementwiseOperators.binary(node, false);
+            case "Mul" -> ElementwiseOperators.binary(node, true);
+            case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
+            case "Gemm" -> new GemmOperator(node, execution);
+            case "MatMul" -> GemmOperator.matMul(node, execution);
+            case "Identity" -> ShapeOperators.identity();
+            case "Dropout" -> ShapeOperators.dropout(node);
+            case "Flatten" -> ShapeOperators.flatten(node);
+            case "Reshape" -> ShapeOperators.reshape(node);
+            case "Squeeze" -> ShapeOperators.squeeze(node, false);
+            case "Unsqueeze" -> ShapeOperators.squeeze(node, true);
+            case "Shape" -> ShapeOperators.shape(node);
+            case "Gather" -> ShapeOperators.gather(node);
+            case "Cast" -> ShapeOperators.cast(node);
+            case "Concat" -> ShapeOperators.concat(node);
+            case "Pad" -> ShapeOperators.pad(node);
+            default -> throw node.unsupported("operator " + node.opType + " is not supported");
+        };
+    }
+
+    /** A Constant node's value (value, value_float(s), value_int(s)). */
+    static Value constant(Node node, TensorCodec codec) {
+        if (node.has("value")) {
+            return codec.decode(node.getTensor("value"), node + " value");
+        }
+        if (node.has("value_float")) {
+            return Value.floats(new int[0], new float[] {node.getFloat("value_float", 0)});
+        }
+        if (node.has("value_floats")) {
+            float[] f = node.getFloats("value_floats");
+            return Value.floats(new int[] {f.length}, f);
+        }
+        if (node.has("value_int")) {
+            return Value.longs(new int[0], new long[] {node.getInt("value_int", 0)});
+        }
+        if (node.has("value_ints")) {
+            long[] l = node.getInts("value_ints");
+            return Value.longs(new int[] {l.length}, l);
+        }
+        throw node.unsupported("needs one of value, value_float(s), value_int(s)");
+    }
+}

@@ -1,0 +1,47 @@
+package dev.striate.onnx;
+
+/**
+ * How a {@link Session} runs: intra-op threads (0 = the engine's common pool, shared by every
+ * session that asks for it), the most bytes of intermediate tensors one run may use, and the
+ * largest model file (and single tensor) it accepts. Immutable; the {@code with…} methods return
+ * copies.
+ *
+ * @param intraOpThreads   threads one run's kernels use: 0 for the engine's common pool, else a pool
+ *                         of this many threads owned by the session
+ * @param memoryLimitBytes the most bytes of intermediate tensors (the per-run arena) for one set of
+ *                         input shapes; a larger plan fails with {@link OnnxException}
+ * @param maxModelBytes    the largest model file, external data tensor or tensor file accepted;
+ *                         checked before anything is read
+ */
+public record SessionOptions(int intraOpThreads, long memoryLimitBytes, long maxModelBytes) {
+
+    /** The common pool, 4 GiB of intermediates, models up to 2 GiB. */
+    public static SessionOptions defaults() {
+        return new SessionOptions(0, 4L << 30, Integer.MAX_VALUE);
+    }
+
+    /** @throws IllegalArgumentException naming the option that is out of range */
+    public SessionOptions {
+        if (intraOpThreads < 0) {
+            throw new IllegalArgumentException("intraOpThreads must be >= 0 (0 = the common pool), got " + intraOpThreads);
+        }
+        if (memoryLimitBytes < 1) {
+            throw new IllegalArgumentException("memoryLimitBytes must be >= 1, got " + memoryLimitBytes);
+        }
+        if (maxModelBytes < 1) {
+            throw new IllegalArgumentException("maxModelBytes must be >= 1, got " + maxModelBytes);
+        }
+    }
+
+    public SessionOptions withIntraOpThreads(int threads) {
+        return new SessionOptions(threads, memoryLimitBytes, maxModelBytes);
+    }
+
+    public SessionOptions withMemoryLimitBytes(long bytes) {
+        return new SessionOptions(intraOpThreads, bytes, maxModelBytes);
+    }
+
+    public SessionOptions withMaxModelBytes(long bytes) {
+        return new SessionOptions(intraOpThreads, memoryLimitBytes, bytes);
+    }
+}
