@@ -13,12 +13,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A loaded ONNX graph: its inputs (declared shapes, -1 where free), outputs, constants
@@ -41,12 +43,15 @@ final class Graph {
     static final class Entry {
         final Node node;
         Operator operator;
+        /** The op types this entry computes, joined by '+' once others are fused into it. */
+        String label;
         String[] inputs;
         String[] outputs;
 
         Entry(Node node, Operator operator) {
             this.node = node;
             this.operator = operator;
+            this.label = node.opType;
             this.inputs = node.inputs.toArray(String[]::new);
             this.outputs = node.outputs.toArray(String[]::new);
         }
@@ -58,15 +63,21 @@ final class Graph {
     final List<String> outputs;
     final Map<String, Value> constants;
     final List<Entry> entries;
+    /** Nodes per op type as the file has them, before fusion. */
+    final Map<String, Integer> operatorCounts;
+    /** Float elements in the initializers. */
+    final long parameterCount;
 
     private Graph(String name, int opset, List<Input> inputs, List<String> outputs, Map<String, Value> constants,
-                  List<Entry> entries) {
+                  List<Entry> entries, Map<String, Integer> operatorCounts, long parameterCount) {
         this.name = name;
         this.opset = opset;
         this.inputs = inputs;
         this.outputs = outputs;
         this.constants = constants;
         this.entries = entries;
+        this.operatorCounts = operatorCounts;
+        this.parameterCount = parameterCount;
     }
 
     /**
@@ -172,7 +183,14 @@ final class Graph {
             throw new OnnxException("model '" + g.getName() + "' cannot be loaded (" + problems.size() + " problem"
                     + (problems.size() > 1 ? "s" : "") + "):\n  " + String.join("\n  ", problems));
         }
-        Graph graph = new Graph(g.getName(), opset, List.copyOf(inputs), List.copyOf(outputs), constants, entries);
+        Map<String, Integer> counts = new TreeMap<>();
+        g.getNodeList().forEach(n -> counts.merge(n.getOpType(), 1, Integer::sum));
+        long parameters = 0;
+        for (Value v : constants.values()) {
+            parameters += v.floats != null ? v.floats.length : 0;
+        }
+        Graph graph = new Graph(g.getName(), opset, List.copyOf(inputs), List.copyOf(outputs), constants, entries,
+                Collections.unmodifiableMap(counts), parameters);
         graph.fuse();
         return graph;
     }
@@ -295,6 +313,7 @@ final class Graph {
                 if (fusedOne) {
                     // next's consumers already read these names; the fused operator now writes them.
                     e.outputs = next.outputs;
+                    e.label += "+" + next.node.opType;
                     entries.remove(next);
                 }
             }

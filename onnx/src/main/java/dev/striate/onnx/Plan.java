@@ -33,14 +33,16 @@ final class Plan {
     final Tensor[] constantTensors;
     final int arenaFloats;
     final Step[] steps;
+    /** Per step: the node's name and the op types it computes (fused ones joined by '+'). */
     final String[] stepNodes;
+    final String[] stepOperators;
     final int[][] stepInputs;
     final int[][] stepOutputs;
     final int[] inputIds;
     final int[] outputIds;
 
     /** One step while planning: what runs, for which node, on which value ids. */
-    private record Planned(Step step, String node, int[] in, int[] out) {
+    private record Planned(Step step, String node, String operator, int[] in, int[] out) {
     }
 
     private Plan(int[][] inputDims, float[][] inputValues, Value[] values, int[] offsets, Tensor[] constantTensors, int arenaFloats,
@@ -53,12 +55,14 @@ final class Plan {
         this.arenaFloats = arenaFloats;
         this.steps = new Step[steps.size()];
         this.stepNodes = new String[steps.size()];
+        this.stepOperators = new String[steps.size()];
         this.stepInputs = new int[steps.size()][];
         this.stepOutputs = new int[steps.size()][];
         for (int s = 0; s < steps.size(); s++) {
             Planned r = steps.get(s);
             this.steps[s] = r.step;
             this.stepNodes[s] = r.node;
+            this.stepOperators[s] = r.operator;
             this.stepInputs[s] = r.in;
             this.stepOutputs[s] = r.out;
         }
@@ -121,7 +125,7 @@ final class Plan {
                 }
             }
             if (step.kernel != null || step.viewOf >= 0) {
-                steps.add(new Planned(step, e.node.toString(), inIds, outIds));
+                steps.add(new Planned(step, e.node.name, e.label, inIds, outIds));
             }
         }
         int[] outputIds = new int[graph.outputs.size()];

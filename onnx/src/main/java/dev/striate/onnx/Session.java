@@ -105,6 +105,48 @@ public final class Session implements AutoCloseable {
         return graph.outputs;
     }
 
+    /** Nodes per op type as the model file has them (before fusion). */
+    public Map<String, Integer> operatorCounts() {
+        return graph.operatorCounts;
+    }
+
+    /** Float elements in the model's initializers (weights, biases, normalization statistics). */
+    public long parameterCount() {
+        return graph.parameterCount;
+    }
+
+    /**
+     * What runs for the given input shapes, step by step, after fusion and folding: for reports
+     * ({@code ./striate info MODEL}). Nothing is executed.
+     *
+     * @param inputDims every graph input's dims by name
+     * @throws IllegalArgumentException if an input is missing or does not fit its declared shape, or
+     *                                  the model has value inputs (whose contents shape the plan)
+     * @throws OnnxException            if the shapes do not fit the operators
+     */
+    public List<PlannedLayer> layers(Map<String, int[]> inputDims) {
+        Tensor[] shapes = new Tensor[graph.inputs.size()];
+        for (int i = 0; i < shapes.length; i++) {
+            Graph.Input in = graph.inputs.get(i);
+            int[] dims = inputDims.get(in.name());
+            if (dims == null) {
+                throw new IllegalArgumentException("missing dims for input '" + in.name() + "'");
+            }
+            if (in.valueInput()) {
+                throw new IllegalArgumentException("input '" + in.name() + "' is read while planning; its values are needed");
+            }
+            shapes[i] = Tensor.zeros(dims);
+        }
+        Plan plan = planFor(shapes);
+        List<PlannedLayer> layers = new ArrayList<>();
+        for (int s = 0; s < plan.steps.length; s++) {
+            int out = plan.stepOutputs[s][0];
+            layers.add(new PlannedLayer(plan.stepNodes[s], plan.stepOperators[s],
+                    out < 0 ? new int[0] : plan.values[out].dims.clone(), plan.steps[s].flops));
+        }
+        return layers;
+    }
+
     /**
      * Runs the model.
      *
