@@ -1,0 +1,321 @@
+package dev.striate.verify.onnx;
+
+import dev.striate.conv.ConvParams;
+import dev.striate.gemm.Transpose;
+import dev.striate.onnx.proto.OnnxProto.AttributeProto;
+import dev.striate.onnx.proto.OnnxProto.ModelProto;
+import dev.striate.onnx.proto.OnnxProto.NodeProto;
+import dev.striate.onnx.proto.OnnxProto.TensorProto;
+import dev.striate.pool.PoolParams;
+import dev.striate.verify.ReferenceActivations;
+import dev.striate.verify.ReferenceConv;
+import dev.striate.verify.ReferenceElementwise;
+import dev.striate.verify.ReferenceGemm;
+import dev.striate.verify.ReferencePool;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The oracle of an ONNX graph: each node computed in double by the verification module's plain-loop
+ * references (or a few lines here), rounded to float32 where the value is stored, as any float32
+ * runtime stores it. Written from the ONNX operator specifications for opset 13, independently of
+ * the importer: its own attribute defaults, auto_pad arithmetic and broadcasting; no fusion, no
+ * folding. Integer tensors (shapes) are held as floats, exact at these sizes.
+ */
+public final class ReferenceOnnx {
+
+    /** A value: dims and elements, row-major. */
+    public record Data(int[] dims, float[] values) {
+        int size() {
+            return values.length;
+        }
+    }
+
+    private ReferenceOnnx() {
+    }
+
+    /** Runs the graph on named inputs; returns the graph outputs by name. */
+    public static Map<String, Data> run(ModelProto model, Map<String, Data> inputs) {
+        Map<String, Data> env = new HashMap<>(inputs);
+        for (TensorProto t : model.getGraph().getInitializerList()) {
+            env.put(t.getName(), decode(t));
+        }
+        for (NodeProto n : model.getGraph().getNodeList()) {
+            Data[] in = new Data[n.getInputCount()];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = n.getInput(i).isEmpty() ? null : env.get(n.getInput(i));
+            }
+            env.put(n.getOutput(0), evaluate(n, in));
+        }
+        Map<String, Data> out = new LinkedHashMap<>();
+        model.getGraph().getOutputList().forEach(v -> out.put(v.getName(), env.get(v.getName())));
+        return out;
+    }
+
+    static Data decode(TensorProto t) {
+        int[] dims = t.getDimsList().stream().mapToInt(Long::intValue).toArray();
+        int n = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+        float[] v = new float[n];
+        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            v[i] = switch (t.getDataType()) {
+                case TensorProto.DataType.FLOAT_VALUE -> t.getRawData().isEmpty() ? t.getFloatData(i) : raw.getFloat(4 * i);
+                case TensorProto.DataType.INT64_VALUE -> t.getRawData().isEmpty() ? t.getInt64Data(i) : raw.getLong(8 * i);
+                default -> throw new IllegalArgumentException("reference: type " + t.getDataType());
+            };
+        }
+        return new Data(dims, v);
+    }
+
+    private static Data evaluate(NodeProto n, Data[] in) {
+        Data x = in[0];
+        return switch (n.getOpType()) {
+            case "Conv" -> conv(n, x, in[1], in.length > 2 ? in[2] : null);
+            case "MaxPool", "AveragePool" -> pool(n, x);
+            case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(n.getOpType().equals("GlobalMaxPool"), x);
+            case "BatchNormalization" -> {
+                int plane = x.size() / (x.dims[0] * x.dims[1]);
+                yield rounded(x.dims, ReferenceElementwise.batchNorm(x.values, x.dims[0], x.dims[1], plane, in[1].values,
+                        in[2].values, in[3].values, in[4].values, (float) f(n, "epsilon", 1e-5)));
+            }
+            case "Relu" -> map(x, v -> Math.max(v, 0));
+            case "LeakyRelu" -> {
+                double alpha = f(n, "alpha", 0.01);
+                yield map(x, v -> v >= 0 ? v : alpha * v);
+            }
+            case "Sigmoid" -> map(x, ReferenceActivations::sigmoid);
+            case "Tanh" -> map(x, ReferenceActivations::tanh);
+            case "Clip" -> {
+                double lo = in.length > 1 && in[1] != null ? in[1].values[0] : Double.NEGATIVE_INFINITY;
+                double hi = in.length > 2 && in[2] != null ? in[2].values[0] : Double.POSITIVE_INFINITY;
+                yield map(x, v -> Math.min(Math.max(v, lo), hi));
+            }
+            case "Softmax", "LogSoftmax" -> {
+                int axis = axis(n, x, -1);
+                int outer = product(x.dims, 0, axis);
+                int inner = product(x.dims, axis + 1, x.dims.length);
+                yield rounded(x.dims, ReferenceActivations.softmax(x.values, outer, x.dims[axis], inner,
+                        n.getOpType().equals("LogSoftmax")));
+            }
+            case "Add", "Mul" -> rounded(ReferenceElementwise.broadcastShape(x.dims, in[1].dims),
+                    ReferenceElementwise.binary(n.getOpType().equals("Mul"), x.values, x.dims, in[1].values, in[1].dims));
+            case "Gemm" -> gemm(n, x, in[1], in.length > 2 ? in[2] : null);
+            case "MatMul" -> {
+                int m = x.dims[0];
+                int k = x.dims[1];
+                int cols = in[1].dims[1];
+                yield rounded(new int[] {m, cols}, ReferenceGemm.multiply(Transpose.N, Transpose.N, m, cols, k, 1f, x.values, 0, k,
+                        in[1].values, 0, cols, 0f, null, 0, cols));
+            }
+            case "Dropout", "Identity" -> x;
+            case "Flatten" -> {
+                int axis = axis(n, x, 1);
+                yield new Data(new int[] {product(x.dims, 0, axis), product(x.dims, axis, x.dims.length)}, x.values);
+            }
+            case "Reshape" -> reshape(x, in[1]);
+            case "Shape" -> {
+                float[] d = new float[x.dims.length];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = x.dims[i];
+                }
+                yield new Data(new int[] {d.length}, d);
+            }
+            case "Gather" -> {
+                int index = (int) in[1].values[0];
+                if (x.dims.length != 1 || in[1].dims.length != 0) {
+                    throw new IllegalArgumentException("reference Gather: scalar index into a 1-D tensor only");
+                }
+                yield new Data(new int[0], new float[] {x.values[index < 0 ? index + x.dims[0] : index]});
+            }
+            case "Unsqueeze" -> {
+                int[] d = new int[x.dims.length + 1];
+                int axis = (int) in[1].values[0];
+                for (int i = 0, s = 0; i < d.length; i++) {
+                    d[i] = i == axis ? 1 : x.dims[s++];
+                }
+                yield new Data(d, x.values);
+            }
+            case "Concat" -> concat(n, in);
+            default -> throw new IllegalArgumentException("reference: no " + n.getOpType());
+        };
+    }
+
+    private static Data conv(NodeProto n, Data x, Data w, Data b) {
+        int[] k = {w.dims[2], w.dims[3]};
+        int[] s = ints(n, "strides", 1, 1);
+        int[] d = ints(n, "dilations", 1, 1);
+        int[] p = pads(n, x, k, s, d);
+        int group = (int) i(n, "group", 1);
+        ConvParams params = ConvParams.of(x.dims[1], w.dims[0], k[0], k[1]).stride(s[0], s[1]).dilation(d[0], d[1])
+                .padding(p[0], p[1], p[2], p[3]).groups(group);
+        int h = x.dims[2];
+        int wi = x.dims[3];
+        double[] y = ReferenceConv.forward(params, x.dims[0], h, wi, x.values, w.values, b == null ? null : b.values).value();
+        return rounded(new int[] {x.dims[0], w.dims[0], params.outputHeight(h), params.outputWidth(wi)}, y);
+    }
+
+    private static Data pool(NodeProto n, Data x) {
+        int[] k = ints(n, "kernel_shape", 0, 0);
+        int[] s = ints(n, "strides", 1, 1);
+        int[] d = ints(n, "dilations", 1, 1);
+        int[] p = pads(n, x, k, s, d);
+        PoolParams params = PoolParams.of(k[0], k[1], s[0], s[1]).dilation(d[0], d[1]).padding(p[0], p[1], p[2], p[3])
+                .ceilMode(i(n, "ceil_mode", 0) != 0);
+        int planes = x.dims[0] * x.dims[1];
+        int h = x.dims[2];
+        int w = x.dims[3];
+        int[] dims = {x.dims[0], x.dims[1], ReferencePool.outputHeight(params, h), ReferencePool.outputWidth(params, w)};
+        if (n.getOpType().equals("MaxPool")) {
+            return new Data(dims, ReferencePool.maxForward(params, planes, h, w, x.values).value());
+        }
+        return rounded(dims, ReferencePool.avgForward(params, i(n, "count_include_pad", 0) != 0, planes, h, w, x.values));
+    }
+
+    private static Data globalPool(boolean max, Data x) {
+        int planes = x.dims[0] * x.dims[1];
+        int size = x.size() / planes;
+        int[] dims = {x.dims[0], x.dims[1], 1, 1};
+        return max ? new Data(dims, ReferencePool.globalMax(planes, size, x.values).value())
+                : rounded(dims, ReferencePool.globalAvg(planes, size, x.values));
+    }
+
+    /** Pads as {top, left, bottom, right}, from pads or auto_pad (SAME: output = ceil(in / stride)). */
+    private static int[] pads(NodeProto n, Data x, int[] k, int[] s, int[] d) {
+        String auto = str(n, "auto_pad", "NOTSET");
+        if (auto.equals("NOTSET")) {
+            return ints(n, "pads", 0, 0, 0, 0);
+        }
+        int[] p = new int[4];
+        if (auto.startsWith("SAME")) {
+            for (int a = 0; a < 2; a++) {
+                int in = x.dims[2 + a];
+                int out = (in + s[a] - 1) / s[a];
+                int total = Math.max(0, (out - 1) * s[a] + (k[a] - 1) * d[a] + 1 - in);
+                int small = total / 2;
+                p[a] = auto.equals("SAME_UPPER") ? small : total - small;
+                p[a + 2] = total - p[a];
+            }
+        }
+        return p;
+    }
+
+    private static Data gemm(NodeProto n, Data a, Data b, Data c) {
+        boolean ta = i(n, "transA", 0) != 0;
+        boolean tb = i(n, "transB", 0) != 0;
+        int m = ta ? a.dims[1] : a.dims[0];
+        int k = ta ? a.dims[0] : a.dims[1];
+        int cols = tb ? b.dims[0] : b.dims[1];
+        double alpha = f(n, "alpha", 1);
+        double beta = f(n, "beta", 1);
+        double[] y = ReferenceGemm.multiply(ta ? Transpose.T : Transpose.N, tb ? Transpose.T : Transpose.N, m, cols, k,
+                (float) alpha, a.values, 0, a.dims[1], b.values, 0, b.dims[1], 0f, null, 0, cols);
+        if (c != null) {
+            double[] bias = ReferenceElementwise.binary(false, new float[m * cols], new int[] {m, cols}, c.values, c.dims);
+            for (int i = 0; i < y.length; i++) {
+                y[i] += beta * bias[i];
+            }
+        }
+        return rounded(new int[] {m, cols}, y);
+    }
+
+    private static Data reshape(Data x, Data shape) {
+        int[] d = new int[shape.size()];
+        int free = -1;
+        int known = 1;
+        for (int i = 0; i < d.length; i++) {
+            d[i] = (int) shape.values[i];
+            if (d[i] == 0) {
+                d[i] = x.dims[i];
+            }
+            if (d[i] == -1) {
+                free = i;
+            } else {
+                known *= d[i];
+            }
+        }
+        if (free >= 0) {
+            d[free] = x.size() / known;
+        }
+        return new Data(d, x.values);
+    }
+
+    private static Data concat(NodeProto n, Data[] in) {
+        int rank = in[0].dims.length;
+        int axis = (int) i(n, "axis", 0);
+        axis = axis < 0 ? axis + rank : axis;
+        int[] dims = in[0].dims.clone();
+        dims[axis] = 0;
+        for (Data v : in) {
+            dims[axis] += v.dims[axis];
+        }
+        int outer = product(dims, 0, axis);
+        float[] out = new float[product(dims, 0, rank)];
+        int at = 0;
+        for (int o = 0; o < outer; o++) {
+            for (Data v : in) {
+                int chunk = product(v.dims, axis, rank);
+                System.arraycopy(v.values, o * chunk, out, at, chunk);
+                at += chunk;
+            }
+        }
+        return new Data(dims, out);
+    }
+
+    private static Data map(Data x, java.util.function.DoubleUnaryOperator f) {
+        double[] y = new double[x.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = f.applyAsDouble(x.values[i]);
+        }
+        return rounded(x.dims, y);
+    }
+
+    private static Data rounded(int[] dims, double[] y) {
+        float[] v = new float[y.length];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) y[i];
+        }
+        return new Data(dims, v);
+    }
+
+    private static int product(int[] dims, int from, int to) {
+        int p = 1;
+        for (int i = from; i < to; i++) {
+            p *= dims[i];
+        }
+        return p;
+    }
+
+    private static int axis(NodeProto n, Data x, long fallback) {
+        long a = i(n, "axis", fallback);
+        return (int) (a < 0 ? a + x.dims.length : a);
+    }
+
+    private static AttributeProto attr(NodeProto n, String name) {
+        return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst().orElse(null);
+    }
+
+    private static long i(NodeProto n, String name, long fallback) {
+        AttributeProto a = attr(n, name);
+        return a == null ? fallback : a.getI();
+    }
+
+    private static double f(NodeProto n, String name, double fallback) {
+        AttributeProto a = attr(n, name);
+        return a == null ? fallback : a.getF();
+    }
+
+    private static String str(NodeProto n, String name, String fallback) {
+        AttributeProto a = attr(n, name);
+        return a == null ? fallback : a.getS().toStringUtf8();
+    }
+
+    private static int[] ints(NodeProto n, String name, int... fallback) {
+        AttributeProto a = attr(n, name);
+        return a == null ? fallback : a.getIntsList().stream().mapToInt(Long::intValue).toArray();
+    }
+}
