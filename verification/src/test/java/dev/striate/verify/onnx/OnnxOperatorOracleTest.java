@@ -1,0 +1,105 @@
+package dev.striate.verify.onnx;
+
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Attribute variants beyond ONNX's own node cases, each a small graph built here, run through a
+ * Session and through the reference interpreter: groups, dilations, asymmetric pads, every
+ * auto_pad with strides, ceil_mode, count_include_pad, broadcasting forms, Gemm's transposes and
+ * bias forms, the load-time fusions (Conv+BN, Conv+Relu, Conv+Clip, Gemm+Relu), batch > 1.
+ *
+ * <p>Tolerance 2e-5 of the output's scale: one float32 accumulation of K ≤ 300 terms errs by at most
+ * about √K·ε ≈ 1e-6 of the magnitudes summed, plus one rounding per folded weight; 2e-5 leaves a
+ * wide margin while a wrong pad, stride or broadcast gives errors of order 1.
+ */
+class OnnxOperatorOracleTest {
+
+    private static final double TOLERANCE = 2e-5;
+
+    private record Variant(String name, int[] input, Function<OnnxGraphBuilder, String> body) {
+    }
+
+    @TestFactory
+    Stream<DynamicTest> variants() {
+        List<Variant> v = new ArrayList<>();
+        for (String auto : new String[] {"SAME_UPPER", "SAME_LOWER", "VALID"}) {
+            for (int stride : new int[] {1, 2, 3}) {
+                v.add(new Variant("conv k3 auto_pad=" + auto + " s" + stride, new int[] {2, 3, 10, 11}, g -> g.node("Conv",
+                        new String[] {"x", g.normal(0.3, 4, 3, 3, 3)}, "auto_pad", auto, "strides", new int[] {stride, stride})));
+                v.add(new Variant("maxpool k3 auto_pad=" + auto + " s" + stride, new int[] {2, 3, 10, 11}, g -> g.node("MaxPool",
+                        new String[] {"x"}, "kernel_shape", new int[] {3, 3}, "auto_pad", auto, "strides", new int[] {stride, stride})));
+                v.add(new Variant("avgpool k2x3 auto_pad=" + auto + " s" + stride, new int[] {2, 3, 10, 11}, g -> g.node("AveragePool",
+                        new String[] {"x"}, "kernel_shape", new int[] {2, 3}, "auto_pad", auto, "strides", new int[] {stride, stride})));
+            }
+        }
+        v.add(new Variant("conv groups 2 dilation 2 asymmetric pads", new int[] {2, 4, 9, 8}, g -> g.node("Conv",
+                new String[] {"x", g.normal(0.3, 6, 2, 3, 3), g.uniform(-1, 1, 6)}, "group", 2, "dilations", new int[] {2, 2},
+                "pads", new int[] {0, 1, 2, 3})));
+        v.add(new Variant("conv depthwise k3 s2 p1", new int[] {3, 8, 9, 9}, g -> g.conv("x", 8, 8, 3, 2, 1, 8, true)));
+        v.add(new Variant("conv 1x1 pointwise", new int[] {2, 16, 5, 5}, g -> g.conv("x", 16, 24, 1, 1, 0, 1, true)));
+        v.add(new Variant("conv 5x5 rectangular strides", new int[] {2, 3, 17, 13}, g -> g.node("Conv",
+                new String[] {"x", g.normal(0.2, 5, 3, 5, 3)}, "strides", new int[] {2, 3}, "pads", new int[] {2, 1, 2, 1})));
+        v.add(new Variant("conv+bn folded", new int[] {2, 3, 8, 8}, g -> g.batchNorm(g.conv("x", 3, 5, 3, 1, 1, 1, true), 5)));
+        v.add(new Variant("conv+bn+relu fused", new int[] {2, 3, 8, 8}, g -> g.convBn("x", 3, 5, 3, 1, 1, "relu")));
+        v.add(new Variant("conv+clip fused", new int[] {2, 3, 8, 8}, g -> g.relu6(g.conv("x", 3, 5, 3, 1, 1, 1, true))));
+        v.add(new Variant("conv output used twice (no fusion)", new int[] {1, 3, 6, 6}, g -> {
+            String c = g.conv("x", 3, 4, 3, 1, 1, 1, true);
+            return g.node("Add", new String[] {g.relu(c), c});
+        }));
+        v.add(new Variant("batchnorm alone", new int[] {2, 4, 3, 5}, g -> g.batchNorm("x", 4)));
+        v.add(new Variant("maxpool ceil_mode k3 s2", new int[] {2, 2, 10, 10}, g -> g.node("MaxPool", new String[] {"x"},
+                "kernel_shape", new int[] {3, 3}, "strides", new int[] {2, 2}, "ceil_mode", 1)));
+        v.add(new Variant("maxpool dilations 2 pads 1", new int[] {2, 2, 9, 10}, g -> g.node("MaxPool", new String[] {"x"},
+                "kernel_shape", new int[] {3, 3}, "dilations", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1})));
+        v.add(new Variant("avgpool count_include_pad ceil_mode", new int[] {2, 2, 9, 9}, g -> g.node("AveragePool",
+                new String[] {"x"}, "kernel_shape", new int[] {3, 3}, "strides", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1},
+                "count_include_pad", 1, "ceil_mode", 1)));
+        v.add(new Variant("avgpool asymmetric pads excluded", new int[] {2, 2, 7, 8}, g -> g.node("AveragePool",
+                new String[] {"x"}, "kernel_shape", new int[] {3, 2}, "pads", new int[] {0, 1, 2, 0})));
+        v.add(new Variant("global max pool", new int[] {3, 5, 4, 7}, g -> g.node("GlobalMaxPool", new String[] {"x"})));
+        v.add(new Variant("add [N,C,H,W]+[C,1,1]", new int[] {2, 3, 4, 5}, g -> g.node("Add", new String[] {"x", g.uniform(-1, 1, 3, 1, 1)})));
+        v.add(new Variant("mul [N,C,H,W]*[W]", new int[] {2, 3, 4, 5}, g -> g.node("Mul", new String[] {"x", g.uniform(-1, 1, 5)})));
+        v.add(new Variant("add [1]+[N,C,H,W]", new int[] {2, 3, 4, 5}, g -> g.node("Add", new String[] {g.uniform(-1, 1, 1), "x"})));
+        v.add(new Variant("mul [N,1,H,1]*[N,C,H,W]", new int[] {2, 3, 4, 5}, g -> g.node("Mul",
+                new String[] {g.uniform(-1, 1, 2, 1, 4, 1), "x"})));
+        v.add(new Variant("gemm transA alpha beta matrix C", new int[] {7, 5}, g -> g.node("Gemm",
+                new String[] {"x", g.normal(0.5, 7, 6), g.uniform(-1, 1, 5, 6)}, "transA", 1, "alpha", 0.5f, "beta", 2f)));
+        v.add(new Variant("gemm transB row bias + relu fused", new int[] {4, 9}, g -> g.relu(g.linear("x", 9, 6))));
+        v.add(new Variant("gemm column bias [M,1]", new int[] {4, 9}, g -> g.node("Gemm",
+                new String[] {"x", g.normal(0.5, 9, 3), g.uniform(-1, 1, 4, 1)})));
+        v.add(new Variant("matmul 2-D", new int[] {5, 8}, g -> g.node("MatMul", new String[] {"x", g.normal(0.5, 8, 3)})));
+        v.add(new Variant("softmax axis 1 of 4-D", new int[] {2, 5, 3, 4}, g -> g.node("Softmax", new String[] {"x"}, "axis", 1)));
+        v.add(new Variant("logsoftmax last axis", new int[] {3, 7}, g -> g.node("LogSoftmax", new String[] {"x"}, "axis", -1)));
+        v.add(new Variant("leakyrelu 0.2", new int[] {2, 3, 4}, g -> g.node("LeakyRelu", new String[] {"x"}, "alpha", 0.2f)));
+        v.add(new Variant("sigmoid", new int[] {2, 3, 4}, g -> g.node("Sigmoid", new String[] {"x"})));
+        v.add(new Variant("concat axis 1 of three", new int[] {2, 3, 4, 4}, g -> g.node("Concat", new String[] {"x",
+                g.relu("x"), g.node("Sigmoid", new String[] {"x"})}, "axis", 1)));
+        v.add(new Variant("flatten axis 2 then gemm", new int[] {2, 3, 4, 5}, g -> {
+            String f = g.node("Reshape", new String[] {"x", g.longs(6, 20)});
+            return g.node("Gemm", new String[] {f, g.normal(0.3, 20, 4)});
+        }));
+        v.add(new Variant("pytorch flatten chain, batch 3", new int[] {3, 2, 3, 3}, g -> g.linear(g.pytorchFlatten("x"), 18, 4)));
+        List<DynamicTest> tests = new ArrayList<>();
+        long seed = 11;
+        for (Variant variant : v) {
+            long s = seed++;
+            tests.add(DynamicTest.dynamicTest(variant.name, () -> {
+                OnnxGraphBuilder g = new OnnxGraphBuilder(variant.name, 13, s);
+                g.input("x", variant.input);
+                g.output(variant.body.apply(g));
+                Map<String, int[]> dims = new LinkedHashMap<>();
+                dims.put("x", variant.input);
+                OnnxChecks.compare(variant.name, g.build(), OnnxChecks.randomInputs(dims, s), TOLERANCE);
+            }));
+        }
+        return tests.stream();
+    }
+}
