@@ -17,6 +17,7 @@ final class Operators {
      * @throws OnnxException naming the node and what is unsupported
      */
     static Operator create(Node node, Execution execution) {
+        checkArity(node);
         return switch (node.opType) {
             case "Conv" -> new ConvOperator(node, execution);
             case "MaxPool" -> new PoolOperator(node, true, execution);
@@ -48,6 +49,41 @@ final class Operators {
             case "Pad" -> ShapeOperators.pad(node);
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
+    }
+
+    /** Inputs each op type takes: {min, max}; the first min must be present (non-empty). */
+    private static int[] arity(Node node) {
+        return switch (node.opType) {
+            case "Conv", "Gemm" -> new int[] {2, 3};
+            case "Clip" -> new int[] {1, 3};
+            case "Add", "Mul", "MatMul", "Gather" -> new int[] {2, 2};
+            case "BatchNormalization" -> new int[] {5, 5};
+            case "Dropout" -> new int[] {1, 3};
+            case "Reshape" -> new int[] {2, 2};
+            case "Squeeze", "Unsqueeze" -> new int[] {1, 2};
+            case "Concat" -> new int[] {1, Integer.MAX_VALUE};
+            case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
+            default -> new int[] {1, 1};
+        };
+    }
+
+    private static void checkArity(Node node) {
+        int[] range = arity(node);
+        int given = node.inputs.size();
+        while (given > 0 && node.input(given - 1).isEmpty()) {
+            given--;
+        }
+        if (given > range[1]) {
+            throw node.unsupported(given + " inputs, at most " + range[1] + " expected");
+        }
+        for (int i = 0; i < range[0]; i++) {
+            if (!node.hasInput(i)) {
+                throw node.unsupported("input " + i + " is missing (" + range[0] + " required)");
+            }
+        }
+        if (node.outputs.isEmpty() || !node.hasOutput(0)) {
+            throw node.unsupported("it has no output");
+        }
     }
 
     /** A Constant node's value (value, value_float(s), value_int(s)). */

@@ -112,6 +112,9 @@ final class Plan {
             } catch (IllegalArgumentException | ArithmeticException ex) {
                 throw new OnnxException(e.node + ": " + ex.getMessage(), ex);
             }
+            if (step.kernel != null) {
+                requireFloatData(e, in);
+            }
             if (step.kernel != null && constantInputs) {
                 step = fold(e, step, in);
             }
@@ -151,6 +154,21 @@ final class Plan {
                     + (long) arena * Float.BYTES + " bytes of intermediate tensors; the session's limit is " + memoryLimitBytes);
         }
         return new Plan(inputDims, inputValues, all, offsets, constants, arena, steps, inputIds, outputIds);
+    }
+
+    /** Kernels compute on float32: an int64 value may only feed the positions read while planning. */
+    private static void requireFloatData(Graph.Entry e, Value[] in) {
+        int[] planned = e.operator.staticInputs();
+        for (int j = 0; j < in.length; j++) {
+            boolean readWhilePlanning = false;
+            for (int p : planned) {
+                readWhilePlanning |= p == j;
+            }
+            if (in[j] != null && in[j].type != Value.Type.FLOAT && !readWhilePlanning) {
+                throw new OnnxException(e.node + ": input " + j + " ('" + e.inputs[j] + "') is " + in[j]
+                        + "; this operator computes on float32");
+            }
+        }
     }
 
     /** A value input's contents as a constant of its declared type. */
