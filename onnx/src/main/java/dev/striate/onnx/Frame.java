@@ -9,12 +9,22 @@ import dev.striate.tensor.Tensor;
  */
 final class Frame {
 
+    private final Tensor[] given;
     private Plan plan;
     private float[] arena = new float[0];
     private Tensor[] inputs;
     private Tensor[] outputs;
     private Tensor[][] stepInputs;
     private Tensor[][] stepOutputs;
+
+    Frame(int graphInputs) {
+        this.given = new Tensor[graphInputs];
+    }
+
+    /** Scratch for the caller's input tensors of one run, in graph order. */
+    Tensor[] given() {
+        return given;
+    }
 
     Plan plan() {
         return plan;

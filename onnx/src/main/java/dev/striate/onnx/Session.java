@@ -176,12 +176,13 @@ public final class Session implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("session is closed");
         }
-        Tensor[] given = checkInputs(inputs);
         Frame frame = frames.take();
         if (frame == null) {
-            frame = new Frame();
+            frame = new Frame(graph.inputs.size());
         }
         try {
+            Tensor[] given = frame.given();
+            checkInputs(inputs, given);
             if (frame.plan() == null || !matches(frame.plan(), given)) {
                 frame.bind(planFor(given));
             }
@@ -208,12 +209,13 @@ public final class Session implements AutoCloseable {
                 }
             }
         } finally {
+            Arrays.fill(frame.given(), null); // keep no caller tensor alive
             frames.give(frame);
         }
     }
 
-    private Tensor[] checkInputs(Map<String, Tensor> inputs) {
-        Tensor[] given = new Tensor[graph.inputs.size()];
+    /** Fills {@code given} with the caller's inputs in graph order. */
+    private void checkInputs(Map<String, Tensor> inputs, Tensor[] given) {
         for (int i = 0; i < given.length; i++) {
             Graph.Input in = graph.inputs.get(i);
             Tensor t = inputs.get(in.name());
@@ -229,7 +231,6 @@ public final class Session implements AutoCloseable {
                 }
             }
         }
-        return given;
     }
 
     /** Whether {@code plan} was made for these input shapes (and value inputs' contents). Allocates nothing. */
