@@ -1,0 +1,95 @@
+package dev.striate.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs {@link ModelBenchmark} model by model and prints a Markdown table: Striate's and ONNX
+ * Runtime's milliseconds per run (JMH error), their ratio, and the issue's target for it.
+ *
+ * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--warmup N] [--iterations N]
+ * [--out DIR] [--quick]}.
+ */
+public final class ModelSuite {
+
+    private ModelSuite() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick"));
+        boolean quick = opt.containsKey("quick");
+        String[] models = opt.getOrDefault("models", quick ? "squeezenet11,lenet5" : "resnet18,mobilenetv2,squeezenet11,lenet5")
+                .split(",");
+        Path out = Path.of(opt.getOrDefault("out", "bench/results"));
+        Files.createDirectories(out);
+        List<RunResult> results = new ArrayList<>();
+        for (String model : models) {
+            ModelBenchmark.graph(model); // fail fast on an unknown name
+            results.addAll(new Runner(new OptionsBuilder()
+                    .include(ModelBenchmark.class.getName() + ".(striate|onnxruntime)$")
+                    .param("model", model).param("threads", opt.getOrDefault("threads", "1,2").split(","))
+                    .param("batch", opt.getOrDefault("batch", quick ? "1" : "1,8").split(","))
+                    .forks(1)
+                    .warmupIterations(Integer.parseInt(opt.getOrDefault("warmup", quick ? "3" : "5")))
+                    .measurementIterations(Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5")))
+                    .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1))
+                    .shouldFailOnError(true).build()).run());
+        }
+        try (PrintStream json = new PrintStream(Files.newOutputStream(out.resolve("models.json")), true, StandardCharsets.UTF_8)) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
+        }
+        String table = render(results);
+        Files.writeString(out.resolve("models.md"), table);
+        System.out.println();
+        System.out.println(table);
+        System.out.println("Written: " + out.resolve("models.md") + " and models.json beside it.");
+    }
+
+    static String render(List<RunResult> results) {
+        Map<String, Map<String, RunResult>> rows = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            var p = r.getParams();
+            String key = p.getParam("model") + "|" + p.getParam("batch") + "|" + p.getParam("threads");
+            String bench = p.getBenchmark();
+            rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(bench.substring(bench.lastIndexOf('.') + 1), r);
+        }
+        StringBuilder s = new StringBuilder();
+        s.append("| model | input | thr | Striate ms | ONNX Runtime ms | Striate / ORT | target |\n");
+        s.append("|---|---|---|---|---|---|---|\n");
+        for (Map.Entry<String, Map<String, RunResult>> row : rows.entrySet()) {
+            String[] key = row.getKey().split("\\|");
+            RunResult st = row.getValue().get("striate");
+            RunResult ort = row.getValue().get("onnxruntime");
+            int[] dims = ModelBenchmark.inputDims(key[0], Integer.parseInt(key[1]));
+            s.append("| ").append(key[0]).append(" | ").append(String.join("x", java.util.Arrays.stream(dims)
+                    .mapToObj(Integer::toString).toList())).append(" | ").append(key[2])
+                    .append(" | ").append(format(st)).append(" | ").append(format(ort)).append(" | ")
+                    .append(st == null || ort == null ? "–" : String.format(Locale.ROOT, "%.2f",
+                            st.getPrimaryResult().getScore() / ort.getPrimaryResult().getScore()))
+                    .append(" | ").append(key[0].equals("mobilenetv2") ? "≤ 1.5" : key[0].equals("lenet5") ? "–" : "≤ 1.2")
+                    .append(" |\n");
+        }
+        return s.toString();
+    }
+
+    private static String format(RunResult r) {
+        return r == null ? "–" : String.format(Locale.ROOT, "%.3f ± %.3f", r.getPrimaryResult().getScore(),
+                r.getPrimaryResult().getScoreError());
+    }
+}
