@@ -11,9 +11,6 @@ import dev.striate.gemm.GemmConfig;
 import dev.striate.gemm.Sgemm;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.tensor.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -84,15 +81,11 @@ public class ConvBenchmark {
         conv = new Convolution(p, weights, bias).withGemm(new Sgemm(GemmConfig.defaults(), pool));
         if (benchmark.getBenchmark().endsWith("onnxruntime")) {
             env = OrtEnvironment.getEnvironment();
-            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-                options.setIntraOpNumThreads(threads);
-                options.setInterOpNumThreads(1);
-                options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            try (OrtSession.SessionOptions options = OrtSupport.options(threads)) {
                 session = env.createSession(OnnxConvModel.conv(problem, weights, bias), options);
             }
-            ortInput = OnnxTensor.createTensor(env, direct(x.data()), toLong(x.shape().toArray()));
-            ortOutput = OnnxTensor.createTensor(env, direct(new float[y.size()]), toLong(outShape));
+            ortInput = OrtSupport.tensor(env, x.data(), x.shape().toArray());
+            ortOutput = OrtSupport.tensor(env, new float[y.size()], outShape);
             ortInputs = Map.of("x", ortInput);
             ortOutputs = Map.of("y", ortOutput);
         }
@@ -108,19 +101,7 @@ public class ConvBenchmark {
         }
     }
 
-    private static FloatBuffer direct(float[] values) {
-        FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        b.put(values).rewind();
-        return b;
-    }
 
-    private static long[] toLong(int[] dims) {
-        long[] out = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            out[i] = dims[i];
-        }
-        return out;
-    }
 
     @Benchmark
     public Tensor forward() {

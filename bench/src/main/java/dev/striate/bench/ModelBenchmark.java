@@ -24,8 +24,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,15 +94,11 @@ public class ModelBenchmark {
         Tensor y = outputs.values().iterator().next();
 
         env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
-            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        try (OrtSession.SessionOptions options = OrtSupport.options(threads)) {
             ort = env.createSession(file.toString(), options);
         }
-        ortInput = OnnxTensor.createTensor(env, direct(x), toLong(dims));
-        ortOutput = OnnxTensor.createTensor(env, direct(new float[y.size()]), toLong(y.shape().toArray()));
+        ortInput = OrtSupport.tensor(env, x, dims);
+        ortOutput = OrtSupport.tensor(env, new float[y.size()], y.shape().toArray());
         ortInputs = Map.of("input", ortInput);
         ortOutputs = Map.of(striate.outputNames().get(0), ortOutput);
         ort.run(ortInputs, ortOutputs).close();
@@ -129,19 +123,7 @@ public class ModelBenchmark {
         Files.deleteIfExists(file);
     }
 
-    static FloatBuffer direct(float[] values) {
-        FloatBuffer b = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        b.put(values).rewind();
-        return b;
-    }
 
-    static long[] toLong(int[] dims) {
-        long[] out = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            out[i] = dims[i];
-        }
-        return out;
-    }
 
     @Benchmark
     public Map<String, Tensor> striate() {

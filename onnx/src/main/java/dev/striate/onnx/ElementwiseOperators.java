@@ -159,36 +159,28 @@ final class ElementwiseOperators {
                 throw node.unsupported("output " + o + " (training statistics) is not supported");
             }
         }
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {1, 2, 3, 4};
+        return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {
+            Value x = in[0];
+            if (x.rank() < 2) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
             }
-
-            @Override
-            public Step plan(Value[] in) {
-                Value x = in[0];
-                if (x.rank() < 2) {
-                    throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
+            int c = x.dims[1];
+            for (int p = 1; p <= 4; p++) {
+                if (in[p].type != Value.Type.FLOAT || in[p].size() != c) {
+                    throw new OnnxException(name + ": input " + p + " " + in[p] + " must be float [" + c + "] for input " + x);
                 }
-                int c = x.dims[1];
-                for (int p = 1; p <= 4; p++) {
-                    if (in[p].type != Value.Type.FLOAT || in[p].size() != c) {
-                        throw new OnnxException(name + ": input " + p + " " + in[p] + " must be float [" + c + "] for input " + x);
-                    }
-                }
-                float[] scale = new float[c];
-                float[] shift = new float[c];
-                for (int ch = 0; ch < c; ch++) {
-                    double s = in[1].floats[ch] / Math.sqrt((double) in[4].floats[ch] + eps);
-                    scale[ch] = (float) s;
-                    shift[ch] = (float) (in[2].floats[ch] - in[3].floats[ch] * s);
-                }
-                int inner = x.size() / Math.max(1, x.dims[0] * c);
-                return Step.inPlace((i, o) -> channelAffine(i[0], o[0], scale, shift, inner), 2L * x.size(),
-                        Value.runtime(x.dims));
             }
-        };
+            float[] scale = new float[c];
+            float[] shift = new float[c];
+            for (int ch = 0; ch < c; ch++) {
+                double s = in[1].floats[ch] / Math.sqrt((double) in[4].floats[ch] + eps);
+                scale[ch] = (float) s;
+                shift[ch] = (float) (in[2].floats[ch] - in[3].floats[ch] * s);
+            }
+            int inner = x.size() / Math.max(1, x.dims[0] * c);
+            return Step.inPlace((i, o) -> channelAffine(i[0], o[0], scale, shift, inner), 2L * x.size(),
+                    Value.runtime(x.dims));
+        });
     }
 
     /** {@code y[n, c, j] := x[n, c, j]·scale[c] + shift[c]}; y may be x. */

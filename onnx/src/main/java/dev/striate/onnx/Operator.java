@@ -17,4 +17,19 @@ interface Operator {
     default int[] staticInputs() {
         return new int[0];
     }
+
+    /** {@code plan}, declaring that it reads the values at {@code positions} while planning. */
+    static Operator readingWhilePlanning(int[] positions, Operator plan) {
+        return new Operator() {
+            @Override
+            public int[] staticInputs() {
+                return positions.clone();
+            }
+
+            @Override
+            public Step plan(Value[] inputs) {
+                return plan.plan(inputs);
+            }
+        };
+    }
 }

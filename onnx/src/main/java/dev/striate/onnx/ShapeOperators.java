@@ -42,20 +42,12 @@ final class ShapeOperators {
             throw node.unsupported("the mask output is not supported (inference only)");
         }
         String name = node.toString();
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {2};
+        return Operator.readingWhilePlanning(new int[] {2}, in -> {
+            if (in.length > 2 && in[2] != null && in[2].scalar() != 0) {
+                throw new OnnxException(name + ": training_mode=true is not supported (inference only)");
             }
-
-            @Override
-            public Step plan(Value[] in) {
-                if (in.length > 2 && in[2] != null && in[2].scalar() != 0) {
-                    throw new OnnxException(name + ": training_mode=true is not supported (inference only)");
-                }
-                return reshaped(in[0], in[0].dims);
-            }
-        };
+            return reshaped(in[0], in[0].dims);
+        });
     }
 
     static Operator flatten(Node node) {
@@ -80,111 +72,95 @@ final class ShapeOperators {
     static Operator reshape(Node node) {
         String name = node.toString();
         boolean allowZero = node.getInt("allowzero", 0) != 0;
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {1};
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            long[] target = in[1].asLongs();
+            int[] dims = new int[target.length];
+            int inferred = -1;
+            long known = 1;
+            for (int i = 0; i < target.length; i++) {
+                long t = target[i];
+                if (t == 0 && !allowZero) {
+                    if (i >= x.rank()) {
+                        throw new OnnxException(name + ": shape " + Arrays.toString(target) + " copies dimension " + i
+                                + " that input " + x + " lacks");
+                    }
+                    t = x.dims[i];
+                }
+                if (t == -1) {
+                    if (inferred >= 0) {
+                        throw new OnnxException(name + ": shape " + Arrays.toString(target) + " has more than one -1");
+                    }
+                    inferred = i;
+                    continue;
+                }
+                if (t < 0 || t > Integer.MAX_VALUE) {
+                    throw new OnnxException(name + ": shape " + Arrays.toString(target) + " has dimension " + t);
+                }
+                dims[i] = (int) t;
+                known *= t;
+                if (known > Integer.MAX_VALUE) {
+                    throw new OnnxException(name + ": shape " + Arrays.toString(target) + " is too large");
+                }
             }
-
-            @Override
-            public Step plan(Value[] in) {
-                Value x = in[0];
-                long[] target = in[1].asLongs();
-                int[] dims = new int[target.length];
-                int inferred = -1;
-                long known = 1;
-                for (int i = 0; i < target.length; i++) {
-                    long t = target[i];
-                    if (t == 0 && !allowZero) {
-                        if (i >= x.rank()) {
-                            throw new OnnxException(name + ": shape " + Arrays.toString(target) + " copies dimension " + i
-                                    + " that input " + x + " lacks");
-                        }
-                        t = x.dims[i];
-                    }
-                    if (t == -1) {
-                        if (inferred >= 0) {
-                            throw new OnnxException(name + ": shape " + Arrays.toString(target) + " has more than one -1");
-                        }
-                        inferred = i;
-                        continue;
-                    }
-                    if (t < 0 || t > Integer.MAX_VALUE) {
-                        throw new OnnxException(name + ": shape " + Arrays.toString(target) + " has dimension " + t);
-                    }
-                    dims[i] = (int) t;
-                    known *= t;
-                    if (known > Integer.MAX_VALUE) {
-                        throw new OnnxException(name + ": shape " + Arrays.toString(target) + " is too large");
-                    }
+            if (inferred >= 0) {
+                if (known == 0 || x.size() % known != 0) {
+                    throw new OnnxException(name + ": cannot infer the -1 of " + Arrays.toString(target) + " for input " + x);
                 }
-                if (inferred >= 0) {
-                    if (known == 0 || x.size() % known != 0) {
-                        throw new OnnxException(name + ": cannot infer the -1 of " + Arrays.toString(target) + " for input " + x);
-                    }
-                    dims[inferred] = (int) (x.size() / known);
-                    known = x.size();
-                }
-                if (known != x.size()) {
-                    throw new OnnxException(name + ": input " + x + " of " + x.size() + " elements cannot be reshaped to "
-                            + Arrays.toString(dims));
-                }
-                return reshaped(x, dims);
+                dims[inferred] = (int) (x.size() / known);
+                known = x.size();
             }
-        };
+            if (known != x.size()) {
+                throw new OnnxException(name + ": input " + x + " of " + x.size() + " elements cannot be reshaped to "
+                        + Arrays.toString(dims));
+            }
+            return reshaped(x, dims);
+        });
     }
 
     /** Squeeze (drop size-1 axes) or Unsqueeze (insert them); axes from the attribute (opset &lt; 13) or input 1. */
     static Operator squeeze(Node node, boolean unsqueeze) {
         String name = node.toString();
         long[] attribute = node.opset < 13 ? node.getInts("axes") : null;
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {1};
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            long[] axes = attribute != null ? attribute : in.length > 1 && in[1] != null ? in[1].asLongs() : null;
+            if (unsqueeze && axes == null) {
+                throw new OnnxException(name + ": axes are required");
             }
-
-            @Override
-            public Step plan(Value[] in) {
-                Value x = in[0];
-                long[] axes = attribute != null ? attribute : in.length > 1 && in[1] != null ? in[1].asLongs() : null;
-                if (unsqueeze && axes == null) {
-                    throw new OnnxException(name + ": axes are required");
-                }
-                int rank = unsqueeze ? x.rank() + axes.length : x.rank();
-                boolean[] marked = new boolean[rank];
-                if (axes != null) {
-                    for (long a : axes) {
-                        long n = a < 0 ? a + rank : a;
-                        if (n < 0 || n >= rank || marked[(int) n]) {
-                            throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " are invalid for input " + x);
-                        }
-                        marked[(int) n] = true;
+            int rank = unsqueeze ? x.rank() + axes.length : x.rank();
+            boolean[] marked = new boolean[rank];
+            if (axes != null) {
+                for (long a : axes) {
+                    long n = a < 0 ? a + rank : a;
+                    if (n < 0 || n >= rank || marked[(int) n]) {
+                        throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " are invalid for input " + x);
                     }
+                    marked[(int) n] = true;
                 }
-                int[] dims;
-                if (unsqueeze) {
-                    dims = new int[rank];
-                    for (int d = 0, src = 0; d < rank; d++) {
-                        dims[d] = marked[d] ? 1 : x.dims[src++];
-                    }
-                } else {
-                    dims = new int[rank];
-                    int n = 0;
-                    for (int d = 0; d < rank; d++) {
-                        boolean drop = axes == null ? x.dims[d] == 1 : marked[d];
-                        if (drop && x.dims[d] != 1) {
-                            throw new OnnxException(name + ": axis " + d + " of input " + x + " is not 1");
-                        }
-                        if (!drop) {
-                            dims[n++] = x.dims[d];
-                        }
-                    }
-                    dims = Arrays.copyOf(dims, n);
-                }
-                return reshaped(x, dims);
             }
-        };
+            int[] dims;
+            if (unsqueeze) {
+                dims = new int[rank];
+                for (int d = 0, src = 0; d < rank; d++) {
+                    dims[d] = marked[d] ? 1 : x.dims[src++];
+                }
+            } else {
+                dims = new int[rank];
+                int n = 0;
+                for (int d = 0; d < rank; d++) {
+                    boolean drop = axes == null ? x.dims[d] == 1 : marked[d];
+                    if (drop && x.dims[d] != 1) {
+                        throw new OnnxException(name + ": axis " + d + " of input " + x + " is not 1");
+                    }
+                    if (!drop) {
+                        dims[n++] = x.dims[d];
+                    }
+                }
+                dims = Arrays.copyOf(dims, n);
+            }
+            return reshaped(x, dims);
+        });
     }
 
     /** Shape (opset 15: start and end): the input's dims as int64, known while planning. */
@@ -207,50 +183,42 @@ final class ShapeOperators {
     static Operator gather(Node node) {
         String name = node.toString();
         long axisAttribute = node.getInt("axis", 0);
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {0, 1};
+        return Operator.readingWhilePlanning(new int[] {0, 1}, in -> {
+            Value data = in[0];
+            long[] indices = in[1].asLongs();
+            int rank = data.rank();
+            if (axisAttribute < -rank || axisAttribute >= rank) {
+                throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for " + data);
             }
-
-            @Override
-            public Step plan(Value[] in) {
-                Value data = in[0];
-                long[] indices = in[1].asLongs();
-                int rank = data.rank();
-                if (axisAttribute < -rank || axisAttribute >= rank) {
-                    throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for " + data);
-                }
-                int axis = (int) (axisAttribute < 0 ? axisAttribute + rank : axisAttribute);
-                int[] dims = new int[rank - 1 + in[1].rank()];
-                System.arraycopy(data.dims, 0, dims, 0, axis);
-                System.arraycopy(in[1].dims, 0, dims, axis, in[1].rank());
-                System.arraycopy(data.dims, axis + 1, dims, axis + in[1].rank(), rank - axis - 1);
-                int outer = Shape.checkedSize(Arrays.copyOf(data.dims, axis));
-                int inner = Shape.checkedSize(Arrays.copyOfRange(data.dims, axis + 1, rank));
-                int extent = data.dims[axis];
-                int total = Shape.checkedSize(dims);
-                float[] f = data.floats != null ? new float[total] : null;
-                long[] l = data.longs != null ? new long[total] : null;
-                int at = 0;
-                for (int o = 0; o < outer; o++) {
-                    for (long index : indices) {
-                        long i = index < 0 ? index + extent : index;
-                        if (i < 0 || i >= extent) {
-                            throw new OnnxException(name + ": index " + index + " is out of range for axis " + axis + " of " + data);
-                        }
-                        int from = (o * extent + (int) i) * inner;
-                        if (f != null) {
-                            System.arraycopy(data.floats, from, f, at, inner);
-                        } else {
-                            System.arraycopy(data.longs, from, l, at, inner);
-                        }
-                        at += inner;
+            int axis = (int) (axisAttribute < 0 ? axisAttribute + rank : axisAttribute);
+            int[] dims = new int[rank - 1 + in[1].rank()];
+            System.arraycopy(data.dims, 0, dims, 0, axis);
+            System.arraycopy(in[1].dims, 0, dims, axis, in[1].rank());
+            System.arraycopy(data.dims, axis + 1, dims, axis + in[1].rank(), rank - axis - 1);
+            int outer = Shape.checkedSize(Arrays.copyOf(data.dims, axis));
+            int inner = Shape.checkedSize(Arrays.copyOfRange(data.dims, axis + 1, rank));
+            int extent = data.dims[axis];
+            int total = Shape.checkedSize(dims);
+            float[] f = data.floats != null ? new float[total] : null;
+            long[] l = data.longs != null ? new long[total] : null;
+            int at = 0;
+            for (int o = 0; o < outer; o++) {
+                for (long index : indices) {
+                    long i = index < 0 ? index + extent : index;
+                    if (i < 0 || i >= extent) {
+                        throw new OnnxException(name + ": index " + index + " is out of range for axis " + axis + " of " + data);
                     }
+                    int from = (o * extent + (int) i) * inner;
+                    if (f != null) {
+                        System.arraycopy(data.floats, from, f, at, inner);
+                    } else {
+                        System.arraycopy(data.longs, from, l, at, inner);
+                    }
+                    at += inner;
                 }
-                return Step.constant(f != null ? Value.floats(dims, f) : Value.longs(dims, l));
             }
-        };
+            return Step.constant(f != null ? Value.floats(dims, f) : Value.longs(dims, l));
+        });
     }
 
     /** Cast between float and int64 of values known while planning; a float-to-float cast at run time is a view. */
@@ -363,59 +331,51 @@ final class ShapeOperators {
         }
         long[] padsAttribute = node.opset < 11 ? node.getInts(node.opset < 2 ? "paddings" : "pads") : null;
         float valueAttribute = node.opset < 11 ? node.getFloat("value", 0f) : 0f;
-        return new Operator() {
-            @Override
-            public int[] staticInputs() {
-                return new int[] {1, 3};
-            }
-
-            @Override
-            public Step plan(Value[] in) {
-                Value x = in[0];
-                int rank = x.rank();
-                long[] given = padsAttribute != null ? padsAttribute : in[1].asLongs();
-                long[] pads = new long[2 * rank];
-                if (in.length > 3 && in[3] != null) {
-                    long[] axes = in[3].asLongs();
-                    if (given.length != 2 * axes.length) {
-                        throw new OnnxException(name + ": " + given.length + " pads for " + axes.length + " axes");
-                    }
-                    for (int j = 0; j < axes.length; j++) {
-                        long a = axes[j] < 0 ? axes[j] + rank : axes[j];
-                        if (a < 0 || a >= rank) {
-                            throw new OnnxException(name + ": axis " + axes[j] + " is out of range for " + x);
-                        }
-                        pads[(int) a] = given[j];
-                        pads[rank + (int) a] = given[axes.length + j];
-                    }
-                } else if (given.length == 2 * rank) {
-                    pads = given;
-                } else {
-                    throw new OnnxException(name + ": " + given.length + " pads for input " + x + " of rank " + rank);
+        return Operator.readingWhilePlanning(new int[] {1, 3}, in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            long[] given = padsAttribute != null ? padsAttribute : in[1].asLongs();
+            long[] pads = new long[2 * rank];
+            if (in.length > 3 && in[3] != null) {
+                long[] axes = in[3].asLongs();
+                if (given.length != 2 * axes.length) {
+                    throw new OnnxException(name + ": " + given.length + " pads for " + axes.length + " axes");
                 }
-                int[] dims = new int[rank];
-                int[] before = new int[rank];
-                for (int d = 0; d < rank; d++) {
-                    long size = x.dims[d] + pads[d] + pads[rank + d];
-                    if (size < 0 || size > Integer.MAX_VALUE || Math.abs(pads[d]) > Integer.MAX_VALUE) {
-                        throw new OnnxException(name + ": pads " + Arrays.toString(pads) + " give dimension " + size + " for " + x);
+                for (int j = 0; j < axes.length; j++) {
+                    long a = axes[j] < 0 ? axes[j] + rank : axes[j];
+                    if (a < 0 || a >= rank) {
+                        throw new OnnxException(name + ": axis " + axes[j] + " is out of range for " + x);
                     }
-                    dims[d] = (int) size;
-                    before[d] = (int) pads[d];
+                    pads[(int) a] = given[j];
+                    pads[rank + (int) a] = given[axes.length + j];
                 }
-                Shape.checkedSize(dims);
-                Value constant = in.length > 2 ? in[2] : null;
-                boolean fixed = constant == null || constant.isConstant();
-                float value = padsAttribute != null ? valueAttribute : constant == null ? 0f : fixed ? constant.scalar() : 0f;
-                int[] inStrides = Shape.of(x.dims).rowMajorStrides();
-                int[] outStrides = Shape.of(dims).rowMajorStrides();
-                return Step.compute((i, o) -> {
-                    float v = fixed ? value : i[2].data()[i[2].offset()];
-                    Arrays.fill(o[0].data(), o[0].offset(), o[0].offset() + o[0].size(), v);
-                    copyRegion(i[0], o[0], 0, 0, 0, x.dims, dims, before, inStrides, outStrides);
-                }, 0, Value.runtime(dims));
+            } else if (given.length == 2 * rank) {
+                pads = given;
+            } else {
+                throw new OnnxException(name + ": " + given.length + " pads for input " + x + " of rank " + rank);
             }
-        };
+            int[] dims = new int[rank];
+            int[] before = new int[rank];
+            for (int d = 0; d < rank; d++) {
+                long size = x.dims[d] + pads[d] + pads[rank + d];
+                if (size < 0 || size > Integer.MAX_VALUE || Math.abs(pads[d]) > Integer.MAX_VALUE) {
+                    throw new OnnxException(name + ": pads " + Arrays.toString(pads) + " give dimension " + size + " for " + x);
+                }
+                dims[d] = (int) size;
+                before[d] = (int) pads[d];
+            }
+            Shape.checkedSize(dims);
+            Value constant = in.length > 2 ? in[2] : null;
+            boolean fixed = constant == null || constant.isConstant();
+            float value = padsAttribute != null ? valueAttribute : constant == null ? 0f : fixed ? constant.scalar() : 0f;
+            int[] inStrides = Shape.of(x.dims).rowMajorStrides();
+            int[] outStrides = Shape.of(dims).rowMajorStrides();
+            return Step.compute((i, o) -> {
+                float v = fixed ? value : i[2].data()[i[2].offset()];
+                Arrays.fill(o[0].data(), o[0].offset(), o[0].offset() + o[0].size(), v);
+                copyRegion(i[0], o[0], 0, 0, 0, x.dims, dims, before, inStrides, outStrides);
+            }, 0, Value.runtime(dims));
+        });
     }
 
     /** Copies the part of {@code x} that lands inside {@code y} when x is shifted by {@code before} per axis. */
