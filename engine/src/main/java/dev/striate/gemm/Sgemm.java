@@ -2,6 +2,7 @@ package dev.striate.gemm;
 
 import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.VectorSupport;
 
 /**
@@ -17,7 +18,9 @@ import dev.striate.simd.VectorSupport;
  * k, B's block is packed into NR-wide micro-panels; for each MC-high block of rows, A's block is packed
  * into MR-high micro-panels; a register-blocked {@linkplain MicroKernel micro-kernel} then computes each
  * MR×NR tile of C from one A and one B micro-panel. Packing buffers come from a pool of per-thread
- * workspaces and are reused across calls: after warm-up a call allocates nothing.
+ * workspaces and are reused across calls: after warm-up a call allocates nothing. A C of one row
+ * (a batch-1 fully connected layer) is a vector-matrix product instead, streaming B unpacked
+ * ({@link RowVector}).
  *
  * <p>Threads split C into a grid of row and column ranges on tile boundaries; K is never split, so
  * every element of C is computed by the same sequence of float operations whatever the thread count,
@@ -31,6 +34,9 @@ import dev.striate.simd.VectorSupport;
  * <p>Thread-safety: instances are safe for concurrent use by any number of threads.
  */
 public final class Sgemm {
+
+    /** Columns per thread share of a one-row product ({@link RowVector}): a multiple of every vector width. */
+    private static final int ROW_VECTOR_COLUMNS = 64;
 
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
@@ -126,11 +132,11 @@ public final class Sgemm {
             }
             return;
         }
-        int mr = config.mr();
-        int nr = config.nr();
+        int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.parallelism();
+        int mr = m == 1 ? 1 : config.mr();
+        int nr = m == 1 ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
         int nPanels = ceilDiv(n, nr);
-        int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.parallelism();
         int rowParts = rowParts(threads, mPanels, nPanels);
         int colParts = Math.min(threads / rowParts, nPanels);
 
@@ -248,6 +254,24 @@ public final class Sgemm {
         }
     }
 
+    /** Columns {@code [j0, j1)} of a one-row C ({@link RowVector}), then the epilogue. */
+    private static void computeRow(Job g, int j0, int j1, Workspace ws) {
+        float[] row = g.a;
+        int rowOff = g.aOff;
+        if (g.ta == Transpose.T && g.lda != 1) {
+            row = ws.packedA(g.k);
+            for (int p = 0; p < g.k; p++) {
+                row[p] = g.a[g.aOff + p * g.lda];
+            }
+            rowOff = 0;
+        }
+        float[] scratch = ws.packedB(Math.max(FloatSpecies.LANES, j1 - j0));
+        RowVector.multiply(g.tb, j0, j1, g.k, g.alpha, row, rowOff, g.b, g.bOff, g.ldb, g.beta, g.c, g.cOff, scratch);
+        if (!g.epilogue.isIdentity()) {
+            MicroKernel.finish(g.epilogue, g.bias, g.biasOff, g.biasOff + j0, 1, j1 - j0, g.c, g.cOff + j0, g.ldc);
+        }
+    }
+
     private Job borrowJob() {
         Job j = idleJobs.take();
         return j != null ? j : new Job();
@@ -338,8 +362,9 @@ public final class Sgemm {
 
         @Override
         public void run(int task) {
-            int mr = config.mr();
-            int nr = config.nr();
+            boolean rowVector = m == 1;
+            int mr = rowVector ? 1 : config.mr();
+            int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
             int rowPart = task / colParts;
             int colPart = task % colParts;
             int i0 = split(mPanels, rowParts, rowPart) * mr;
@@ -351,7 +376,11 @@ public final class Sgemm {
             }
             Workspace ws = borrowWorkspace();
             try {
-                computeBlock(this, i0, i1, j0, j1, ws);
+                if (rowVector) {
+                    computeRow(this, j0, j1, ws);
+                } else {
+                    computeBlock(this, i0, i1, j0, j1, ws);
+                }
             } finally {
                 idleWorkspaces.give(ws);
             }

@@ -39,12 +39,13 @@ class SgemmOracleTest {
         return configs;
     }
 
-    /** Edge shapes for a tile of mr × nr: empty, 1, tile ± 1, primes, k = 1, very thin and very fat. */
+    /** Edge shapes for a tile of mr × nr: empty, 1, tile ± 1, primes, k = 1, very thin and very fat, one row (the vector-matrix path: vector tails, and big enough to run on two threads). */
     static int[][] shapes(int mr, int nr) {
         return new int[][] {
                 {0, 7, 5}, {7, 0, 5}, {7, 5, 0}, {1, 1, 1},
                 {mr - 1, nr - 1, 3}, {mr, nr, 5}, {mr + 1, nr + 1, 9}, {2 * mr + 1, 2 * nr - 1, 17},
                 {37, 41, 43}, {64, 64, 1}, {1, 200, 37}, {200, 1, 37}, {3, 5, 700}, {97, 83, 61},
+                {1, 129, 67}, {1, 300, 1030},
         };
     }
 

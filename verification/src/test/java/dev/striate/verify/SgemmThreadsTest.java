@@ -18,7 +18,7 @@ class SgemmThreadsTest {
     @ParameterizedTest(name = "{0}{1} m{2}n{3}k{4}")
     @CsvSource({
             "N, N, 203, 517, 129", "N, T, 301, 97, 700", "T, N, 64, 3136, 64", "T, T, 157, 211, 1031",
-            "N, N, 1, 4000, 300", "N, N, 4000, 2, 300",
+            "N, N, 1, 4000, 300", "N, N, 4000, 2, 300", "T, T, 1, 1003, 517", "N, T, 1, 1000, 1280",
     })
     void sameBitsForOneTwoAndThreeThreads(Transpose ta, Transpose tb, int m, int n, int k) {
         // Small blocks so several MC/KC/NC blocks, and therefore several hand-overs, happen per thread.
