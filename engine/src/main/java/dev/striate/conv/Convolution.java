@@ -403,6 +403,9 @@ public final class Convolution {
         }
     }
 
+    /** Multiply-adds a depthwise task should hold at least (several small planes per task). */
+    private static final long DEPTHWISE_TASK_WORK = 1 << 13;
+
     /** Below this many patch-matrix floats, lowering runs on the caller: waking workers costs more. */
     private static final long PARALLEL_LOWERING_MIN = 1 << 15;
 
@@ -474,8 +477,13 @@ public final class Convolution {
             job = new DepthwiseJob();
         }
         try {
-            job.set(mode, a, b, dw, h, w, oh, ow, n);
-            gemm.pool().parallelFor(mode == DepthwiseJob.BACKWARD_WEIGHTS ? channels : n * channels, job);
+            int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? channels : n * channels;
+            // Several planes per task when planes are small (MobileNet's 7x7): a task borrows a
+            // workspace and claims its index, which cost more than a 7x7 plane's 441 multiply-adds.
+            long work = (long) oh * ow * params.kernelH() * params.kernelW() * (mode == DepthwiseJob.BACKWARD_WEIGHTS ? n : 1);
+            int perTask = (int) Math.max(1, Math.min(planes, DEPTHWISE_TASK_WORK / Math.max(1, work)));
+            job.set(mode, a, b, dw, h, w, oh, ow, n, planes, perTask);
+            gemm.pool().parallelFor((planes + perTask - 1) / perTask, job);
         } finally {
             job.clear();
             idleJobs.give(job);
@@ -488,10 +496,13 @@ public final class Convolution {
         static final int BACKWARD_DATA = 1;
         static final int BACKWARD_WEIGHTS = 2;
 
-        int mode, h, w, oh, ow, batch;
+        int mode, h, w, oh, ow, batch, planes, perTask;
         Tensor a, b, dw;
 
-        void set(int mode, Tensor a, Tensor b, Tensor dw, int h, int w, int oh, int ow, int batch) {
+        void set(int mode, Tensor a, Tensor b, Tensor dw, int h, int w, int oh, int ow, int batch, int planes,
+                 int perTask) {
+            this.planes = planes;
+            this.perTask = perTask;
             this.mode = mode;
             this.a = a;
             this.b = b;
@@ -507,11 +518,14 @@ public final class Convolution {
             a = b = dw = null;
         }
 
+        /** Items (planes, or channels for dw) {@code [task·perTask, (task+1)·perTask)} on one borrowed workspace. */
         @Override
         public void run(int task) {
             Depthwise kernel = borrowDepthwise(h, w);
             try {
-                run(task, kernel);
+                for (int item = task * perTask, end = Math.min(planes, item + perTask); item < end; item++) {
+                    run(item, kernel);
+                }
             } finally {
                 idleDepthwise.give(kernel);
             }
