@@ -18,6 +18,13 @@ final class StridedPlane {
     final int rows;
     private final int padTop, padLeft;
     private float[] data = new float[0];
+    /**
+     * Whether the buffer's padding is known to be zero. A load writes the same image positions
+     * every time and never the padding, so after one full clear only the image part needs writing
+     * (measured: clearing each plane took a third of a 14x14 depthwise layer). Handing the buffer
+     * out for other use ({@link #buffer}) forgets it.
+     */
+    private boolean paddingClear;
 
     /**
      * A plane of {@code rows} padded rows and at least {@code columns} padded columns (zero beyond
@@ -41,8 +48,13 @@ final class StridedPlane {
         return (long) rows * rowStride;
     }
 
-    /** The buffer, grown to {@link #floats()} but not cleared. */
+    /** The buffer, grown to {@link #floats()} but not cleared, for the caller to use as it likes. */
     float[] buffer() {
+        paddingClear = false;
+        return grown();
+    }
+
+    private float[] grown() {
         int size = (int) floats();
         if (data.length < size) {
             data = new float[size];
@@ -52,11 +64,14 @@ final class StridedPlane {
 
     /** The plane := x's channel ({@code h×w} at xOff) with zeros around it; returns the buffer. */
     float[] load(float[] x, int xOff, int h, int w) {
-        float[] pl = buffer();
+        float[] pl = grown();
+        if (!paddingClear) {
+            java.util.Arrays.fill(pl, 0, (int) floats(), 0f);
+            paddingClear = true;
+        }
         int s = stride;
         for (int r = 0; r < rows; r++) {
             int row = r * rowStride;
-            java.util.Arrays.fill(pl, row, row + rowStride, 0f);
             int ih = r - padTop;
             if (ih < 0 || ih >= h) {
                 continue;
