@@ -22,12 +22,12 @@ final class Packing {
 
     /**
      * Packs {@code op(A)[i0, i0+mc) × [p0, p0+kc)} as ⌈mc/mr⌉ panels of {@code kc × mr} floats, panel
-     * {@code q} at {@code dst[q·mr·kc]}, element (row r, depth p) at {@code + p·mr + r}. A is row-major
+     * {@code q} at {@code dst[dstOff + q·mr·kc]}, element (row r, depth p) at {@code + p·mr + r}. A is row-major
      * {@code m×k} ({@code N}) or {@code k×m} ({@code T}) with leading dimension lda. Allocates nothing.
      */
     static void packA(Transpose ta, float[] a, int aOff, int lda, int i0, int mc, int p0, int kc,
-                      float[] dst, int mr) {
-        for (int ip = 0, d = 0; ip < mc; ip += mr, d += mr * kc) {
+                      float[] dst, int mr, int dstOff) {
+        for (int ip = 0, d = dstOff; ip < mc; ip += mr, d += mr * kc) {
             int rows = Math.min(mr, mc - ip);
             if (ta == Transpose.N) {
                 // Depth-outer: each step reads one element of every row and writes mr contiguous floats.

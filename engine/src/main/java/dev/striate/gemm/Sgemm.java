@@ -120,6 +120,17 @@ public final class Sgemm {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
+        product(null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * Every product: with op(A) or op(B) pre-packed when {@code packedA} / {@code packedB} is given
+     * (then a / b are its packed floats, row-major m×k / k×n as far as the checks are concerned).
+     */
+    private void product(PackedOperand packedA, PackedOperand packedB, Transpose ta, Transpose tb, int m, int n,
+                         int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float beta, float[] c, int cOff, int ldc,
+                         Epilogue epilogue, float[] bias, int biasOff) {
         GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         GemmArguments.checkEpilogue(epilogue, bias, biasOff, m, n);
         if (m == 0 || n == 0) {
@@ -133,8 +144,9 @@ public final class Sgemm {
             return;
         }
         int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.parallelism();
-        int mr = m == 1 ? 1 : config.mr();
-        int nr = m == 1 ? ROW_VECTOR_COLUMNS : config.nr();
+        boolean rowVector = m == 1 && packedA == null && packedB == null;
+        int mr = rowVector ? 1 : config.mr();
+        int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
         int nPanels = ceilDiv(n, nr);
         int rowParts = rowParts(threads, mPanels, nPanels);
@@ -145,10 +157,89 @@ public final class Sgemm {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     mPanels, nPanels, rowParts, colParts);
             job.setEpilogue(epilogue, bias, biasOff);
+            job.setPacked(packedA, packedB, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
             idleJobs.give(job);
+        }
+    }
+
+    /**
+     * {@code op(A)} ({@code m×k}) packed for repeated products ({@link #gemm(PackedOperand, Transpose,
+     * int, float, float[], int, int, float, float[], int, int, Epilogue, float[], int)}).
+     *
+     * @param into a previous packing of the same shape to overwrite (no allocation), or null
+     * @throws IllegalArgumentException as {@link #sgemm} for A's arguments, or if {@code into} does not fit
+     */
+    public PackedOperand packA(Transpose ta, int m, int k, float[] a, int aOff, int lda, PackedOperand into) {
+        GemmArguments.check(ta, Transpose.N, m, 0, k, 1f, a, aOff, lda, new float[0], 0, 1, new float[0], 0, 1);
+        PackedOperand p = reuse(into, true, m, k, config.mr());
+        for (int pc = 0; pc < k; pc += config.kc()) {
+            int kc = Math.min(config.kc(), k - pc);
+            Packing.packA(ta, a, aOff, lda, 0, m, pc, kc, p.data, config.mr(), p.panelAt(pc, kc, 0));
+        }
+        return p;
+    }
+
+    /**
+     * {@code op(B)} ({@code k×n}) packed for repeated products ({@link #gemm(Transpose, int, float,
+     * float[], int, int, PackedOperand, float, float[], int, int, Epilogue, float[], int)}).
+     *
+     * @param into a previous packing of the same shape to overwrite (no allocation), or null
+     * @throws IllegalArgumentException as {@link #sgemm} for B's arguments, or if {@code into} does not fit
+     */
+    public PackedOperand packB(Transpose tb, int k, int n, float[] b, int bOff, int ldb, PackedOperand into) {
+        GemmArguments.check(Transpose.N, tb, 0, n, k, 1f, new float[0], 0, Math.max(1, k), b, bOff, ldb, new float[0], 0,
+                Math.max(1, n));
+        PackedOperand p = reuse(into, false, n, k, config.nr());
+        for (int pc = 0; pc < k; pc += config.kc()) {
+            int kc = Math.min(config.kc(), k - pc);
+            Packing.packB(tb, b, bOff, ldb, pc, kc, 0, n, p.data, p.panelAt(pc, kc, 0), config.nr());
+        }
+        return p;
+    }
+
+    private PackedOperand reuse(PackedOperand into, boolean isA, int side, int depth, int panel) {
+        if (into == null) {
+            return new PackedOperand(isA, side, depth, panel, config.kc());
+        }
+        if (into.isA != isA || into.side != side || into.depth != depth || into.panel != panel || into.kc != config.kc()) {
+            throw new IllegalArgumentException("sgemm: cannot repack into an operand packed for another shape or blocking");
+        }
+        return into;
+    }
+
+    /**
+     * {@code C := clamp(alpha · op(A) · op(B) + beta · C + bias)} with op(A) packed by {@link #packA}
+     * on this instance's blocking: the same result, bit for bit, as the unpacked call.
+     *
+     * @throws IllegalArgumentException as the unpacked call, or if {@code a} was packed for another blocking
+     */
+    public void gemm(PackedOperand a, Transpose tb, int n, float alpha, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
+        requirePacked(a, true);
+        product(a, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
+                beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * {@code C := clamp(alpha · op(A) · op(B) + beta · C + bias)} with op(B) packed by {@link #packB}
+     * on this instance's blocking: the same result, bit for bit, as the unpacked call.
+     *
+     * @throws IllegalArgumentException as the unpacked call, or if {@code b} was packed for another blocking
+     */
+    public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b,
+                     float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
+        requirePacked(b, false);
+        product(null, b, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
+                beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    private void requirePacked(PackedOperand p, boolean isA) {
+        if (p == null || p.isA != isA || p.panel != (isA ? config.mr() : config.nr()) || p.kc != config.kc()) {
+            throw new IllegalArgumentException("sgemm: packed " + (isA ? "A" : "B") + " missing or packed for another blocking than "
+                    + config);
         }
     }
 
@@ -224,23 +315,33 @@ public final class Sgemm {
                 int kc = Math.min(config.kc(), g.k - pc);
                 float beta = pc == 0 ? g.beta : 1f;
                 boolean finishing = pc + kc == g.k && !g.epilogue.isIdentity();
-                float[] packedB = ws.packedB(kc * roundUp(nc, nr));
+                // Pre-packed operands are read where they lie; the others are packed here, per block.
+                float[] packedB = g.packedB != null ? g.packedB.data : ws.packedB(kc * roundUp(nc, nr));
+                int bAt = g.packedB != null ? g.packedB.panelAt(pc, kc, jc) : 0;
                 for (int ic = i0; ic < i1; ic += config.mc()) {
                     int mc = Math.min(config.mc(), i1 - ic);
-                    float[] packedA = ws.packedA(kc * roundUp(mc, mr));
-                    Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr);
+                    float[] packedA;
+                    int aAt;
+                    if (g.packedA != null) {
+                        packedA = g.packedA.data;
+                        aAt = g.packedA.panelAt(pc, kc, ic);
+                    } else {
+                        packedA = ws.packedA(kc * roundUp(mc, mr));
+                        aAt = 0;
+                        Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr, 0);
+                    }
                     for (int jr = 0; jr < nc; jr += nr) {
                         int cols = Math.min(nr, nc - jr);
-                        if (ic == i0) {
+                        if (ic == i0 && g.packedB == null) {
                             Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, cols, packedB, jr * kc, nr);
                         }
                         for (int ir = 0; ir < mc; ir += mr) {
                             int rows = Math.min(mr, mc - ir);
                             int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
                             if (rows == mr && cols == nr && beta == 0f) {
-                                kernel.run(kc, packedA, ir * kc, packedB, jr * kc, g.alpha, g.c, cAt, g.ldc);
+                                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
                             } else {
-                                kernel.run(kc, packedA, ir * kc, packedB, jr * kc, g.alpha, ws.tile, 0, nr);
+                                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
                                 MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
                             }
                             if (finishing) {
@@ -323,6 +424,8 @@ public final class Sgemm {
         float[] a, b, c, bias;
         int biasOff;
         Epilogue epilogue = Epilogue.NONE;
+        PackedOperand packedA, packedB;
+        boolean rowVector;
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                  float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
@@ -355,14 +458,20 @@ public final class Sgemm {
             this.biasOff = biasOff;
         }
 
+        void setPacked(PackedOperand packedA, PackedOperand packedB, boolean rowVector) {
+            this.packedA = packedA;
+            this.packedB = packedB;
+            this.rowVector = rowVector;
+        }
+
         /** Drops the references to the caller's arrays so a pooled job keeps nothing alive. */
         void clear() {
             a = b = c = bias = null;
+            packedA = packedB = null;
         }
 
         @Override
         public void run(int task) {
-            boolean rowVector = m == 1;
             int mr = rowVector ? 1 : config.mr();
             int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
             int rowPart = task / colParts;

@@ -1,0 +1,107 @@
+package dev.striate.verify;
+
+import dev.striate.gemm.Epilogue;
+import dev.striate.gemm.GemmConfig;
+import dev.striate.gemm.PackedOperand;
+import dev.striate.gemm.Sgemm;
+import dev.striate.gemm.Transpose;
+import dev.striate.runtime.ThreadPool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Products with a pre-packed operand ({@link Sgemm#packA}, {@link Sgemm#packB}) give the same bits as
+ * the unpacked call, which the oracle tests prove correct: for every transpose, edge shapes (partial
+ * panels, several KC slices and MC/NC blocks), alpha/beta, an epilogue, and 1 or 2 threads. A C of
+ * one row, which the unpacked call computes as a vector-matrix product, is checked against the
+ * oracle's bound instead. Repacking reuses the operand; an operand packed for another blocking is
+ * refused.
+ */
+class SgemmPackedTest {
+
+    private static final ThreadPool TWO = new ThreadPool(2);
+
+    @AfterAll
+    static void close() {
+        TWO.close();
+    }
+
+    @Test
+    void packedProductsEqualUnpackedBitForBit() {
+        int[][] shapes = {{2, 37, 19}, {7, 5, 3}, {49, 512, 600}, {130, 49, 1100}, {3, 300, 1}, {97, 83, 61}};
+        SplittableRandom random = new SplittableRandom(5);
+        for (GemmConfig config : new GemmConfig[] {GemmConfig.defaults(), GemmConfig.of("2x4v", 16, 64, 48)}) {
+            for (ThreadPool pool : new ThreadPool[] {ThreadPool.common(), TWO}) {
+                Sgemm gemm = new Sgemm(config, pool);
+                for (int[] s : shapes) {
+                    int m = s[0];
+                    int n = s[1];
+                    int k = s[2];
+                    for (Transpose ta : Transpose.values()) {
+                        for (Transpose tb : Transpose.values()) {
+                            float[] a = RandomData.uniform(random, m * k);
+                            float[] b = RandomData.uniform(random, k * n);
+                            float[] c0 = RandomData.uniform(random, m * n);
+                            float[] bias = RandomData.uniform(random, Math.max(m, n));
+                            int lda = ta == Transpose.N ? k : m;
+                            int ldb = tb == Transpose.N ? n : k;
+                            Epilogue e = Epilogue.of(Epilogue.Bias.PER_ROW, -0.5f, 0.75f);
+                            float[] expected = c0.clone();
+                            gemm.gemm(ta, tb, m, n, k, 0.5f, a, 0, lda, b, 0, ldb, 0.25f, expected, 0, n, e, bias, 0);
+                            float[] viaA = c0.clone();
+                            gemm.gemm(gemm.packA(ta, m, k, a, 0, lda, null), tb, n, 0.5f, b, 0, ldb, 0.25f, viaA, 0, n, e, bias, 0);
+                            float[] viaB = c0.clone();
+                            gemm.gemm(ta, m, 0.5f, a, 0, lda, gemm.packB(tb, k, n, b, 0, ldb, null), 0.25f, viaB, 0, n, e, bias, 0);
+                            String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
+                            assertArrayEquals(expected, viaA, what + ": packed A");
+                            assertArrayEquals(expected, viaB, what + ": packed B");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneRowWithAPackedOperandMeetsTheOracleBound() {
+        Sgemm gemm = new Sgemm(GemmConfig.defaults(), TWO);
+        SplittableRandom random = new SplittableRandom(9);
+        int n = 300;
+        int k = 1030;
+        for (Transpose tb : Transpose.values()) {
+            float[] a = RandomData.uniform(random, k);
+            float[] b = RandomData.uniform(random, k * n);
+            int ldb = tb == Transpose.N ? n : k;
+            double[] exact = ReferenceGemm.multiply(Transpose.N, tb, 1, n, k, 1f, a, 0, k, b, 0, ldb, 0f, null, 0, n);
+            double[] magnitude = ReferenceGemm.productMagnitudes(Transpose.N, tb, 1, n, k, 1f, a, 0, k, b, 0, ldb);
+            float[] viaA = new float[n];
+            gemm.gemm(gemm.packA(Transpose.N, 1, k, a, 0, k, null), tb, n, 1f, b, 0, ldb, 0f, viaA, 0, n, Epilogue.NONE, null, 0);
+            float[] viaB = new float[n];
+            gemm.gemm(Transpose.N, 1, 1f, a, 0, k, gemm.packB(tb, k, n, b, 0, ldb, null), 0f, viaB, 0, n, Epilogue.NONE, null, 0);
+            for (int j = 0; j < n; j++) {
+                // GemmCheck's forward bound for one dot product of length k.
+                double bound = 2 * Math.scalb(1.0, -24) * (k + 2) * magnitude[j];
+                org.junit.jupiter.api.Assertions.assertTrue(Math.abs(viaA[j] - exact[j]) <= bound, tb + " packed A, column " + j);
+                org.junit.jupiter.api.Assertions.assertTrue(Math.abs(viaB[j] - exact[j]) <= bound, tb + " packed B, column " + j);
+            }
+        }
+    }
+
+    @Test
+    void repackingReusesTheOperandAndOtherBlockingsAreRefused() {
+        Sgemm gemm = new Sgemm(GemmConfig.defaults(), ThreadPool.common());
+        float[] w = new float[20 * 30];
+        PackedOperand p = gemm.packA(Transpose.N, 20, 30, w, 0, 30, null);
+        assertSame(p, gemm.packA(Transpose.N, 20, 30, w, 0, 30, p));
+        assertThrows(IllegalArgumentException.class, () -> gemm.packA(Transpose.N, 21, 30, new float[21 * 30], 0, 30, p));
+        Sgemm other = new Sgemm(GemmConfig.of("2x4v", 16, 64, 48), ThreadPool.common());
+        assertThrows(IllegalArgumentException.class, () -> other.gemm(p, Transpose.N, 5, 1f, new float[150], 0, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0));
+    }
+}
