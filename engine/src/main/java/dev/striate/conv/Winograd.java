@@ -1,5 +1,7 @@
 package dev.striate.conv;
 
+import dev.striate.gemm.Epilogue;
+import dev.striate.gemm.PackedOperand;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
@@ -130,11 +132,11 @@ final class Winograd implements ThreadPool.ParallelTask {
     }
 
     /**
-     * y := clamp(conv(x) + bias) for one image, U from {@link #transformWeights} | x:
+     * y := clamp(conv(x) + bias) for one image, U from {@link #transformWeights} packed per ξ as A | x:
      * {@code C×h×w} at xOff; y: {@code OC×oh×ow} at yOff; bias null for none | y must not alias x |
      * allocates nothing.
      */
-    void forward(float[] u, float[] x, int xOff, Sgemm gemm, float[] bias, float min, float max, float[] y, int yOff) {
+    void forward(PackedOperand[] u, float[] x, int xOff, Sgemm gemm, float[] bias, float min, float max, float[] y, int yOff) {
         int c = p.inChannels();
         int oc = p.outChannels();
         this.x = x;
@@ -150,8 +152,8 @@ final class Winograd implements ThreadPool.ParallelTask {
             outputPhase = false;
             gemm.pool().parallelFor(c, this);
             for (int xi = 0; xi < 16; xi++) {
-                gemm.gemm(Transpose.N, Transpose.N, oc, tiles, c, 1f, u, xi * oc * c, c,
-                        v, xi * c * ldt, ldt, 0f, m, xi * oc * ldt, ldt);
+                gemm.gemm(u[xi], Transpose.N, tiles, 1f, v, xi * c * ldt, ldt, 0f, m, xi * oc * ldt, ldt,
+                        Epilogue.NONE, null, 0);
             }
             outputPhase = true;
             gemm.pool().parallelFor(oc, this);

@@ -38,6 +38,9 @@ public final class Sgemm {
     /** Columns per thread share of a one-row product ({@link RowVector}): a multiple of every vector width. */
     private static final int ROW_VECTOR_COLUMNS = 64;
 
+    /** The other operands of a packing's argument check, which reads only the packed one (n or m is 0). */
+    private static final float[] NO_FLOATS = new float[0];
+
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
 
@@ -173,7 +176,7 @@ public final class Sgemm {
      * @throws IllegalArgumentException as {@link #sgemm} for A's arguments, or if {@code into} does not fit
      */
     public PackedOperand packA(Transpose ta, int m, int k, float[] a, int aOff, int lda, PackedOperand into) {
-        GemmArguments.check(ta, Transpose.N, m, 0, k, 1f, a, aOff, lda, new float[0], 0, 1, new float[0], 0, 1);
+        GemmArguments.check(ta, Transpose.N, m, 0, k, 1f, a, aOff, lda, NO_FLOATS, 0, 1, NO_FLOATS, 0, 1);
         PackedOperand p = reuse(into, true, m, k, config.mr());
         for (int pc = 0; pc < k; pc += config.kc()) {
             int kc = Math.min(config.kc(), k - pc);
@@ -190,7 +193,7 @@ public final class Sgemm {
      * @throws IllegalArgumentException as {@link #sgemm} for B's arguments, or if {@code into} does not fit
      */
     public PackedOperand packB(Transpose tb, int k, int n, float[] b, int bOff, int ldb, PackedOperand into) {
-        GemmArguments.check(Transpose.N, tb, 0, n, k, 1f, new float[0], 0, Math.max(1, k), b, bOff, ldb, new float[0], 0,
+        GemmArguments.check(Transpose.N, tb, 0, n, k, 1f, NO_FLOATS, 0, Math.max(1, k), b, bOff, ldb, NO_FLOATS, 0,
                 Math.max(1, n));
         PackedOperand p = reuse(into, false, n, k, config.nr());
         for (int pc = 0; pc < k; pc += config.kc()) {
