@@ -1,0 +1,144 @@
+package dev.striate.bench;
+
+import dev.striate.gemm.GemmConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code ./striate bench tune}: sweeps the GEMM's micro-kernel and cache blocks (MC, KC, NC) on this
+ * machine with JMH, within a time budget, printing each candidate as it is measured; writes the best
+ * as a tuning profile that {@link GemmConfig#defaults()} picks up ({@code -Dstriate.tuning=FILE}, or
+ * on the classpath as {@code striate-tuning.properties}); then times the built-in defaults against
+ * the tuned blocking in one run and prints the table.
+ *
+ * <p>Score of a candidate: the geometric mean of its GFLOPS over the shapes (one thread), so no shape
+ * dominates. Candidates run in a fixed order, the built-in default first; the sweep stops when the
+ * budget is spent.
+ *
+ * <p>Usage: {@code TuneSuite [--minutes 10] [--shapes 512,resnet-3x3-64,resnet-1x1-256-64]
+ * [--out striate-tuning.properties]}.
+ */
+public final class TuneSuite {
+
+    private record Candidate(String kernel, int mc, int kc, int nc) {
+        String[] jvmArgs() {
+            return new String[] {"-Dstriate.gemm.kernel=" + kernel, "-Dstriate.gemm.mc=" + mc, "-Dstriate.gemm.kc=" + kc,
+                    "-Dstriate.gemm.nc=" + nc, "-Dstriate.tuning=/dev/null"};
+        }
+
+        @Override
+        public String toString() {
+            return "kernel=" + kernel + " mc=" + mc + " kc=" + kc + " nc=" + nc;
+        }
+    }
+
+    private TuneSuite() {
+    }
+
+    public static void main(String[] args) throws RunnerException, IOException {
+        Map<String, String> opt = SuiteOptions.parse(args, Set.of());
+        double minutes = Double.parseDouble(opt.getOrDefault("minutes", "10"));
+        String[] shapes = opt.getOrDefault("shapes", "512,resnet-3x3-64,resnet-1x1-256-64").split(",");
+        for (String s : shapes) {
+            GemmShape.parse(s); // fail fast on an unknown name
+        }
+        Path out = Path.of(opt.getOrDefault("out", "striate-tuning.properties"));
+        List<Candidate> candidates = candidates(GemmConfig.defaults());
+        long deadline = System.nanoTime() + (long) (minutes * 60e9);
+        List<double[]> scores = new ArrayList<>(); // {candidate index, geomean GFLOPS}
+        for (int i = 0; i < candidates.size() && System.nanoTime() < deadline; i++) {
+            Candidate c = candidates.get(i);
+            List<RunResult> r = measure(c, shapes, 2, 3, 500);
+            double score = geomean(r);
+            scores.add(new double[] {i, score});
+            System.out.printf(Locale.ROOT, "[tune %d/%d, %.1f of %.1f min] %s: %.1f GFLOPS (geometric mean)%n", i + 1,
+                    candidates.size(), (System.nanoTime() - deadline + minutes * 60e9) / 60e9, minutes, c, score);
+        }
+        scores.sort(Comparator.comparingDouble((double[] s) -> -s[1]));
+        Candidate best = candidates.get((int) scores.get(0)[0]);
+        StringBuilder profile = new StringBuilder();
+        profile.append("# Striate GEMM tuning profile, written by ./striate bench tune on ").append(LocalDate.now()).append('\n');
+        profile.append("# Machine: ").append(Machine.current()).append('\n');
+        profile.append("# Shapes: ").append(String.join(", ", shapes)).append("; one thread; best of ").append(scores.size())
+                .append(" candidates by the geometric mean of GFLOPS:\n");
+        for (int i = 0; i < Math.min(5, scores.size()); i++) {
+            profile.append(String.format(Locale.ROOT, "#   %.1f GFLOPS  %s%n", scores.get(i)[1], candidates.get((int) scores.get(i)[0])));
+        }
+        profile.append("gemm.kernel=").append(best.kernel).append('\n').append("gemm.mc=").append(best.mc).append('\n')
+                .append("gemm.kc=").append(best.kc).append('\n').append("gemm.nc=").append(best.nc).append('\n');
+        Files.writeString(out, profile);
+        System.out.println("Written: " + out + " (" + best + ")");
+
+        // Default against tuned, measured together with longer iterations.
+        Candidate def = candidates.get(0);
+        List<RunResult> before = measure(def, shapes, 3, 5, 1000);
+        List<RunResult> after = measure(best, shapes, 3, 5, 1000);
+        StringBuilder table = new StringBuilder("| shape | default (" + def + ") GFLOPS | tuned (" + best + ") GFLOPS | tuned / default |\n"
+                + "|---|---|---|---|\n");
+        for (int i = 0; i < shapes.length; i++) {
+            double flops = GemmShape.parse(shapes[i]).flops();
+            GemmSuite.Measurement d = GemmSuite.Measurement.of(before.get(i), flops, false);
+            GemmSuite.Measurement t = GemmSuite.Measurement.of(after.get(i), flops, false);
+            table.append("| ").append(shapes[i]).append(" | ").append(d.format()).append(" | ").append(t.format())
+                    .append(String.format(Locale.ROOT, " | %.2f |%n", t.gflops() / d.gflops()));
+        }
+        Path results = Path.of("bench/results");
+        Files.createDirectories(results);
+        Files.writeString(results.resolve("tune.md"), table);
+        System.out.println();
+        System.out.println(table);
+        System.out.println("Use it: -Dstriate.tuning=" + out + " (or put it on the classpath as striate-tuning.properties).");
+    }
+
+    /** The built-in default first, then the kernels × KC × MC grid (NC fixed: it matters least on small L3 shares). */
+    private static List<Candidate> candidates(GemmConfig builtIn) {
+        List<Candidate> list = new ArrayList<>();
+        list.add(new Candidate(builtIn.kernel(), builtIn.mc(), builtIn.kc(), builtIn.nc()));
+        for (String k : new String[] {"3x3v", "2x4v", "6x2v"}) {
+            for (int kc : new int[] {256, 384, 512, 768}) {
+                for (int mc : new int[] {72, 144, 288}) {
+                    Candidate c = new Candidate(k, mc, kc, builtIn.nc());
+                    if (!list.contains(c)) {
+                        list.add(c);
+                    }
+                }
+            }
+        }
+        return list;
+    }
+
+    /** GemmBenchmark.striate on one thread for each shape, under candidate c's blocking; results in shape order. */
+    private static List<RunResult> measure(Candidate c, String[] shapes, int warmup, int iterations, int millis)
+            throws RunnerException {
+        List<RunResult> results = new ArrayList<>();
+        for (String shape : shapes) {
+            results.addAll(new Runner(new OptionsBuilder().include(GemmBenchmark.class.getName() + ".striate$")
+                    .param("shape", shape).param("threads", "1").forks(1).jvmArgsAppend(c.jvmArgs())
+                    .warmupIterations(warmup).measurementIterations(iterations)
+                    .warmupTime(TimeValue.milliseconds(millis)).measurementTime(TimeValue.milliseconds(millis))
+                    .shouldFailOnError(true).build()).run());
+        }
+        return results;
+    }
+
+    private static double geomean(List<RunResult> results) {
+        double log = 0;
+        for (RunResult r : results) {
+            log += Math.log(GemmShape.parse(r.getParams().getParam("shape")).flops() / r.getPrimaryResult().getScore() / 1e3);
+        }
+        return Math.exp(log / results.size());
+    }
+}

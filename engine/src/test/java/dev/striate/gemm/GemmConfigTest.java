@@ -1,0 +1,53 @@
+package dev.striate.gemm;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Where {@link GemmConfig#defaults()} takes its blocking from: built-in, tuning profile, system properties. */
+class GemmConfigTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void clear() {
+        for (String p : new String[] {"striate.tuning", "striate.gemm.kernel", "striate.gemm.mc", "striate.gemm.kc", "striate.gemm.nc"}) {
+            System.clearProperty(p);
+        }
+    }
+
+    @Test
+    void aTuningProfileOverridesTheDefaultsAndSystemPropertiesOverrideTheProfile() throws IOException {
+        GemmConfig builtIn = GemmConfig.defaults();
+        Path profile = dir.resolve("striate-tuning.properties");
+        Files.writeString(profile, "# written by tune\ngemm.kernel=2x4v\ngemm.kc=256\n");
+        System.setProperty("striate.tuning", profile.toString());
+        GemmConfig tuned = GemmConfig.defaults();
+        assertEquals(2, tuned.mr());
+        assertEquals(256, tuned.kc());
+        assertEquals(builtIn.nc() - builtIn.nc() % tuned.nr(), tuned.nc(), "keys the profile leaves out keep their defaults");
+        System.setProperty("striate.gemm.kc", "128");
+        assertEquals(128, GemmConfig.defaults().kc(), "a system property wins over the profile");
+    }
+
+    @Test
+    void anUnusableProfileIsReportedByName() throws IOException {
+        System.setProperty("striate.tuning", dir.resolve("missing.properties").toString());
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, GemmConfig::defaults);
+        assertTrue(missing.getMessage().contains("missing.properties"), missing.getMessage());
+        Path bad = dir.resolve("bad.properties");
+        Files.writeString(bad, "gemm.mc=lots\n");
+        System.setProperty("striate.tuning", bad.toString());
+        IllegalArgumentException value = assertThrows(IllegalArgumentException.class, GemmConfig::defaults);
+        assertTrue(value.getMessage().contains("gemm.mc") && value.getMessage().contains("lots"), value.getMessage());
+    }
+}
