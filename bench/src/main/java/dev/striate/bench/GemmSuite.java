@@ -100,9 +100,10 @@ public final class GemmSuite {
         }
         String table = GemmTable.render(results, openblas, gc);
         Files.writeString(out.resolve("gemm.md"), table);
+        GemmChart.png(GemmTable.parse(results, openblas), out.resolve("gemm.png"));
         System.out.println();
         System.out.println(table);
-        System.out.println("Written: " + out.resolve("gemm.md") + " and the JMH JSON files beside it.");
+        System.out.println("Written: " + out.resolve("gemm.md") + ", gemm.png (GFLOPS across sizes) and the JMH JSON files beside them.");
     }
 
     private static Collection<RunResult> run(Options base, String shape, String include, Path jvm) throws RunnerException {

@@ -15,7 +15,12 @@ final class GemmTable {
     private GemmTable() {
     }
 
-    static String render(List<RunResult> results, Map<String, ? extends Collection<RunResult>> openblas, boolean gc) {
+    /** The suite's measurements: FMA peak, Striate and scalar by {@code shape@threads}, each OpenBLAS variant's. */
+    record Parsed(double peak, Map<String, Measurement> striate, Map<String, Measurement> scalar,
+                  Map<String, Map<String, Measurement>> references) {
+    }
+
+    static Parsed parse(List<RunResult> results, Map<String, ? extends Collection<RunResult>> openblas) {
         double peak = Double.NaN;
         Map<String, Measurement> striate = new LinkedHashMap<>();
         Map<String, Measurement> scalar = new LinkedHashMap<>();
@@ -37,7 +42,15 @@ final class GemmTable {
             }
             references.put(v.getKey(), byKey);
         }
+        return new Parsed(peak, striate, scalar, references);
+    }
 
+    static String render(List<RunResult> results, Map<String, ? extends Collection<RunResult>> openblas, boolean gc) {
+        Parsed parsed = parse(results, openblas);
+        double peak = parsed.peak;
+        Map<String, Measurement> striate = parsed.striate;
+        Map<String, Measurement> scalar = parsed.scalar;
+        Map<String, Map<String, Measurement>> references = parsed.references;
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT,
                 "GEMM, C = A·B row-major, GFLOPS = 2·M·N·K / time (median fork; ± JMH 99.9%% error; fork range).%n"

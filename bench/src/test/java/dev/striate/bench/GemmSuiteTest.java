@@ -32,4 +32,22 @@ class GemmSuiteTest {
         assertEquals(2.0, GemmSuite.Measurement.median(List.of(1.0, 2.0, 10.0)));
         assertEquals(2.5, GemmSuite.Measurement.median(List.of(1.0, 2.0, 3.0, 10.0)));
     }
+
+    @Test
+    void theGflopsChartDrawsEveryShapeAndReference(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        GemmSuite.Measurement a = new GemmSuite.Measurement(60, 3, 58, 62, Double.NaN);
+        GemmSuite.Measurement b = new GemmSuite.Measurement(90, 2, 89, 91, Double.NaN);
+        GemmTable.Parsed parsed = new GemmTable.Parsed(95, java.util.Map.of("256@1", a, "512@2", b), java.util.Map.of(),
+                java.util.Map.of("openblas", java.util.Map.of("256@1", b)));
+        java.nio.file.Path file = dir.resolve("gemm.png");
+        GemmChart.png(parsed, file);
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(file.toFile());
+        int striate = 0;
+        for (int x = 0; x < image.getWidth(); x++) {
+            for (int y = 0; y < image.getHeight(); y++) {
+                striate += (image.getRGB(x, y) & 0xFFFFFF) == 0x1F77B4 ? 1 : 0;
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(striate > 1000, "Striate's bars are drawn: " + striate + " pixels");
+    }
 }
