@@ -18,11 +18,12 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * {@code ./striate bench tune}: sweeps the GEMM's micro-kernel and cache blocks (MC, KC, NC) on this
- * machine with JMH, within a time budget, printing each candidate as it is measured; writes the best
- * as a tuning profile that {@link GemmConfig#defaults()} picks up ({@code -Dstriate.tuning=FILE}, or
- * on the classpath as {@code striate-tuning.properties}); then times the built-in defaults against
- * the tuned blocking in one run and prints the table.
+ * {@code ./striate bench tune}: sweeps the GEMM's micro-kernel and cache blocks (MC, KC, then NC for
+ * the best) and the convolution's two algorithm thresholds (pixels from which Winograd runs, pixels
+ * below which the product runs transposed) on this machine with JMH, within a time budget, printing
+ * each candidate as it is measured; writes the best as a tuning profile that the engine picks up
+ * ({@code -Dstriate.tuning=FILE}, or on the classpath as {@code striate-tuning.properties}); then
+ * times the built-in GEMM blocking against the tuned one in one run and prints the table.
  *
  * <p>Score of a candidate: the geometric mean of its GFLOPS over the shapes (one thread), so no shape
  * dominates. Candidates run in a fixed order, the built-in default first; the sweep stops when the
@@ -57,18 +58,35 @@ public final class TuneSuite {
         }
         Path out = Path.of(opt.getOrDefault("out", "striate-tuning.properties"));
         List<Candidate> candidates = candidates(GemmConfig.defaults());
-        long deadline = System.nanoTime() + (long) (minutes * 60e9);
+        long start = System.nanoTime();
+        // The GEMM grid gets 60% of the budget; NC and the two convolution thresholds share the rest.
+        long gemmDeadline = start + (long) (minutes * 0.6 * 60e9);
+        long deadline = start + (long) (minutes * 60e9);
         List<double[]> scores = new ArrayList<>(); // {candidate index, geomean GFLOPS}
-        for (int i = 0; i < candidates.size() && System.nanoTime() < deadline; i++) {
-            Candidate c = candidates.get(i);
-            List<RunResult> r = measure(c, shapes, 2, 3, 500);
-            double score = geomean(r);
-            scores.add(new double[] {i, score});
-            System.out.printf(Locale.ROOT, "[tune %d/%d, %.1f of %.1f min] %s: %.1f GFLOPS (geometric mean)%n", i + 1,
-                    candidates.size(), (System.nanoTime() - deadline + minutes * 60e9) / 60e9, minutes, c, score);
+        for (int i = 0; i < candidates.size() && System.nanoTime() < gemmDeadline; i++) {
+            scores.add(new double[] {i, score(candidates.get(i), shapes, start, minutes)});
         }
         scores.sort(Comparator.comparingDouble((double[] s) -> -s[1]));
         Candidate best = candidates.get((int) scores.get(0)[0]);
+        double bestScore = scores.get(0)[1];
+        for (int nc : new int[] {2040, 8160}) {
+            Candidate c = new Candidate(best.kernel, best.mc, best.kc, nc);
+            if (System.nanoTime() < deadline && !c.equals(best)) {
+                candidates.add(c);
+                double s = score(c, shapes, start, minutes);
+                scores.add(new double[] {candidates.size() - 1, s});
+                if (s > bestScore) {
+                    best = c;
+                    bestScore = s;
+                }
+            }
+        }
+        scores.sort(Comparator.comparingDouble((double[] s) -> -s[1]));
+        int winogradMinPixels = convThreshold("winogradMinPixels", new int[] {196, 49, 784},
+                new String[] {"resnet-3x3-512", "resnet-3x3-256", "resnet-3x3-128"}, best, new String[0], start, minutes, deadline);
+        int transposedMaxPixels = convThreshold("transposedMaxPixels", new int[] {256, 64, 1024},
+                new String[] {"resnet-3x3-512", "alexnet-conv3", "resnet-1x1-s2"}, best,
+                new String[] {"-Dstriate.conv.winogradMinPixels=" + winogradMinPixels}, start, minutes, deadline);
         StringBuilder profile = new StringBuilder();
         profile.append("# Striate GEMM tuning profile, written by ./striate bench tune on ").append(LocalDate.now()).append('\n');
         profile.append("# Machine: ").append(Machine.current()).append('\n');
@@ -78,7 +96,9 @@ public final class TuneSuite {
             profile.append(String.format(Locale.ROOT, "#   %.1f GFLOPS  %s%n", scores.get(i)[1], candidates.get((int) scores.get(i)[0])));
         }
         profile.append("gemm.kernel=").append(best.kernel).append('\n').append("gemm.mc=").append(best.mc).append('\n')
-                .append("gemm.kc=").append(best.kc).append('\n').append("gemm.nc=").append(best.nc).append('\n');
+                .append("gemm.kc=").append(best.kc).append('\n').append("gemm.nc=").append(best.nc).append('\n')
+                .append("conv.winogradMinPixels=").append(winogradMinPixels).append('\n')
+                .append("conv.transposedMaxPixels=").append(transposedMaxPixels).append('\n');
         Files.writeString(out, profile);
         System.out.println("Written: " + out + " (" + best + ")");
 
@@ -101,6 +121,50 @@ public final class TuneSuite {
         System.out.println();
         System.out.println(table);
         System.out.println("Use it: -Dstriate.tuning=" + out + " (or put it on the classpath as striate-tuning.properties).");
+    }
+
+    /** Measures candidate c on the shapes and prints the progress line; returns the geometric-mean GFLOPS. */
+    private static double score(Candidate c, String[] shapes, long start, double minutes) throws RunnerException {
+        double score = geomean(measure(c, shapes, 2, 3, 500));
+        System.out.printf(Locale.ROOT, "[tune %.1f of %.1f min] %s: %.1f GFLOPS (geometric mean)%n",
+                (System.nanoTime() - start) / 60e9, minutes, c, score);
+        return score;
+    }
+
+    /**
+     * The value of a convolution threshold ({@code striate.conv.NAME}) with the best geometric-mean
+     * forward GFLOPS over {@code layers}, the built-in value (first) unless another measures better;
+     * the built-in value when the budget is spent.
+     */
+    private static int convThreshold(String name, int[] values, String[] layers, Candidate gemm, String[] extra, long start,
+                                     double minutes, long deadline) throws RunnerException {
+        int best = values[0];
+        double bestScore = 0;
+        for (int value : values) {
+            if (System.nanoTime() >= deadline) {
+                System.out.println("[tune] conv." + name + ": budget spent, keeping " + best);
+                break;
+            }
+            List<String> args = new ArrayList<>(List.of(gemm.jvmArgs()));
+            args.addAll(List.of(extra));
+            args.add("-Dstriate.conv." + name + "=" + value);
+            double log = 0;
+            for (String layer : layers) {
+                RunResult r = new Runner(new OptionsBuilder().include(ConvBenchmark.class.getName() + ".forward$")
+                        .param("layer", layer).param("threads", "1").forks(1).jvmArgsAppend(args.toArray(String[]::new))
+                        .warmupIterations(3).measurementIterations(3).warmupTime(TimeValue.seconds(1))
+                        .measurementTime(TimeValue.milliseconds(500)).shouldFailOnError(true).build()).run().iterator().next();
+                log += Math.log(ConvLayers.problem(layer, 1).flops() / r.getPrimaryResult().getScore() / 1e3);
+            }
+            double score = Math.exp(log / layers.length);
+            System.out.printf(Locale.ROOT, "[tune %.1f of %.1f min] conv.%s=%d: %.1f GFLOPS (geometric mean over %s)%n",
+                    (System.nanoTime() - start) / 60e9, minutes, name, value, score, String.join(", ", layers));
+            if (score > bestScore) {
+                best = value;
+                bestScore = score;
+            }
+        }
+        return best;
     }
 
     /** The built-in default first, then the kernels × KC × MC grid (NC fixed: it matters least on small L3 shares). */

@@ -1,5 +1,7 @@
 package dev.striate.conv;
 
+import dev.striate.runtime.Tuning;
+
 /**
  * How a {@link Convolution} computes its layer. Every algorithm gives the same result up to float
  * rounding (each is checked against the same oracle); they differ in speed and workspace.
@@ -31,9 +33,14 @@ public enum ConvAlgorithm {
      * Output pixels from which {@code AUTO} picks Winograd for a layer it applies to. Measured (one
      * thread, this repo's bench): F(2x2) against im2col was 1.4–1.7× as fast at 56x56 (64 channels)
      * and 1.2–1.7× at 28x28 (128), 1.0–1.2× at 14x14 (256), a tie at 13x13 (AlexNet conv3) and 0.9×
-     * at 7x7 (512): below ~200 pixels the 16 GEMMs have too few columns (tiles) to run well.
+     * at 7x7 (512) while both packed the weights on every call. With the weights packed once
+     * (Winograd's 16 GEMMs read U pre-packed) 7x7 with 512 channels runs 5.1–5.6 ms against im2col's
+     * 6.2–7.1 ms (two interleaved pairs), and the tuning sweep's geometric mean over the 7x7, 14x14 and
+     * 28x28 ResNet layers was 85 GFLOPS from 49 pixels against 70 from 196: ResNet's smallest maps
+     * qualify. A tuning profile's {@code conv.winogradMinPixels} (or
+     * {@code -Dstriate.conv.winogradMinPixels}) replaces it.
      */
-    static final long WINOGRAD_MIN_PIXELS = 196;
+    static final long WINOGRAD_MIN_PIXELS = Tuning.intValue("striate.conv.winogradMinPixels", "conv.winogradMinPixels", 49);
     /** Channels below which the 16 GEMMs' K (input channels) or M (output channels) is too short to pay for the transforms. */
     static final int WINOGRAD_MIN_CHANNELS = 16;
 

@@ -5,6 +5,7 @@ import dev.striate.gemm.PackedOperand;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
+import dev.striate.runtime.Tuning;
 import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Shape;
@@ -640,8 +641,11 @@ public final class Convolution {
      * Output pixels below which the forward GEMM may run transposed, {@code Yᵀ = colᵀ·Wᵀ}: with few
      * pixels the usual {@code W·col} has a short N that wastes much of the last NR = 24 columns
      * (49 pixels fill 68% of three panels), while channel counts are often multiples of 24 or close.
+     * A tuning profile's {@code conv.transposedMaxPixels} (or the system property
+     * {@code striate.conv.transposedMaxPixels}) replaces it.
      */
-    static final int TRANSPOSED_PRODUCT_MAX_PIXELS = 256;
+    static final int TRANSPOSED_PRODUCT_MAX_PIXELS =
+            Tuning.intValue("striate.conv.transposedMaxPixels", "conv.transposedMaxPixels", 256);
 
     /**
      * Whether the forward product runs transposed for {@code pixels} output pixels: below the

@@ -3,10 +3,8 @@ package dev.striate.gemm;
 import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.VectorSupport;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.striate.runtime.Tuning;
+
 import java.util.Properties;
 
 /**
@@ -65,67 +63,24 @@ public final class GemmConfig {
      * The measured defaults, overridden by a tuning profile ({@code ./striate bench tune} writes one),
      * overridden in turn by the {@code striate.gemm.*} system properties.
      *
-     * <p>The profile is a properties file with any of {@code gemm.kernel}, {@code gemm.mc},
-     * {@code gemm.kc}, {@code gemm.nc}: the file named by the {@code striate.tuning} system property,
-     * else the classpath resource {@code /striate-tuning.properties}; without either the defaults
-     * stand.
+     * <p>The profile ({@link Tuning}) may set any of {@code gemm.kernel}, {@code gemm.mc},
+     * {@code gemm.kc}, {@code gemm.nc}; without one the defaults stand.
      *
      * @throws IllegalArgumentException naming the file or property when a value is not usable
      */
     public static GemmConfig defaults() {
         VectorSupport.require(); // before defaultKernel() touches the species
-        Properties profile = tuningProfile();
+        Properties profile = Tuning.profile();
         return new GemmConfig(
-                System.getProperty("striate.gemm.kernel", profile.getProperty("gemm.kernel", defaultKernel())),
-                intProperty("striate.gemm.mc", profile, "gemm.mc", DEFAULT_MC),
-                intProperty("striate.gemm.kc", profile, "gemm.kc", DEFAULT_KC),
-                intProperty("striate.gemm.nc", profile, "gemm.nc", DEFAULT_NC));
-    }
-
-    /** The tuning profile's properties; empty when there is none. */
-    static Properties tuningProfile() {
-        Properties profile = new Properties();
-        String file = System.getProperty("striate.tuning");
-        try {
-            if (file != null && !file.isBlank()) {
-                try (InputStream in = Files.newInputStream(Path.of(file))) {
-                    profile.load(in);
-                }
-            } else {
-                try (InputStream in = GemmConfig.class.getResourceAsStream("/striate-tuning.properties")) {
-                    if (in != null) {
-                        profile.load(in);
-                    }
-                }
-            }
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("tuning profile " + (file != null ? "'" + file + "'"
-                    : "striate-tuning.properties") + " cannot be read: " + e, e);
-        }
-        return profile;
+                Tuning.value("striate.gemm.kernel", profile, "gemm.kernel", defaultKernel()),
+                Tuning.intValue("striate.gemm.mc", profile, "gemm.mc", DEFAULT_MC),
+                Tuning.intValue("striate.gemm.kc", profile, "gemm.kc", DEFAULT_KC),
+                Tuning.intValue("striate.gemm.nc", profile, "gemm.nc", DEFAULT_NC));
     }
 
     /** 6x2v needs 20 vector registers: only 512-bit machines (AVX-512 has 32) hold it without spilling. */
     private static String defaultKernel() {
         return FloatSpecies.PREFERRED.vectorBitSize() >= 512 ? "6x2v" : "3x3v";
-    }
-
-    /** The system property {@code name}, else the profile's {@code key}, else the fallback. */
-    private static int intProperty(String name, Properties profile, String key, int fallback) {
-        String v = System.getProperty(name);
-        String source = name;
-        if (v == null || v.isBlank()) {
-            v = profile.getProperty(key);
-            source = "tuning profile's " + key;
-        }
-        if (v == null || v.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(source + " must be an integer, got '" + v + "'", e);
-        }
     }
 
     /** The micro-kernel's name, as {@link #of} takes it ({@code "3x3v"}). */

@@ -115,7 +115,8 @@ class ConvParamsTest {
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(14, 14));
-        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(13, 13), "below 196 output pixels");
+        assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(7, 7), "from 49 output pixels");
+        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "below 49 output pixels");
         assertEquals(ConvAlgorithm.IM2COL, conv.withAlgorithm(ConvAlgorithm.IM2COL).algorithmFor(56, 56), "the exact path on request");
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));
         assertThrows(IllegalArgumentException.class, () -> conv.withAlgorithm(ConvAlgorithm.WINOGRAD).withAlgorithm(ConvAlgorithm.DEPTHWISE));
