@@ -5,7 +5,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
@@ -42,16 +41,8 @@ final class CompareChart {
         int width = LABEL + PLOT + 20;
         int height = top + rows.size() * ROW + 34;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = Png.canvas(image, "Change against the baseline (right = slower; whisker: combined JMH error; dashes: threshold)");
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-            g.drawString("Change against the baseline (right = slower; whisker: combined JMH error; dashes: threshold)", 8, 20);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             double zero = LABEL + PLOT / 2.0;
             double scale = PLOT / 2.0 / span;
             int bottom = top + rows.size() * ROW;

@@ -5,7 +5,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
@@ -50,16 +49,8 @@ final class GemmChart {
         int width = LABEL + PLOT + 30;
         int height = top + keys.size() * group + 30;
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
+        Graphics2D g = Png.canvas(image, "GEMM GFLOPS by shape and threads (whiskers: JMH error; dashes: FMA peak × threads)");
         try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-            g.drawString("GEMM GFLOPS by shape and threads (whiskers: JMH error; dashes: FMA peak × threads)", 8, 18);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             int legend = 8;
             g.setColor(STRIATE);
             g.fillRect(legend, 26, 10, 10);
