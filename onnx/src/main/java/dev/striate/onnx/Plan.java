@@ -147,6 +147,16 @@ final class Plan {
                 constants[v] = all[v].tensor();
             }
         }
+        for (int id : outputIds) {
+            // An int64 graph output (a Shape, say) is returned as float32 elements, exact up to 2^24.
+            if (all[id] != null && all[id].longs != null) {
+                float[] f = new float[all[id].longs.length];
+                for (int i = 0; i < f.length; i++) {
+                    f[i] = all[id].longs[i];
+                }
+                constants[id] = Tensor.of(f, all[id].dims);
+            }
+        }
         int[] offsets = new int[all.length];
         int arena = layout(all, steps, inputIds, outputIds, offsets);
         if ((long) arena * Float.BYTES > memoryLimitBytes) {

@@ -86,6 +86,8 @@ class OnnxOperatorOracleTest {
             String f = g.node("Reshape", new String[] {"x", g.longs(6, 20)});
             return g.node("Gemm", new String[] {f, g.normal(0.3, 20, 4)});
         }));
+        v.add(new Variant("shape as a graph output (int64 returned as float)", new int[] {3, 2, 5, 4},
+                g -> g.node("Shape", new String[] {"x"})));
         v.add(new Variant("pytorch flatten chain, batch 3", new int[] {3, 2, 3, 3}, g -> g.linear(g.pytorchFlatten("x"), 18, 4)));
         List<DynamicTest> tests = new ArrayList<>();
         long seed = 11;
