@@ -62,6 +62,8 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("avgpool count_include_pad ceil_mode", new int[] {2, 2, 9, 9}, g -> g.node("AveragePool",
                 new String[] {"x"}, "kernel_shape", new int[] {3, 3}, "strides", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1},
                 "count_include_pad", 1, "ceil_mode", 1)));
+        v.add(new Variant("avgpool dilations 2 (opset 19) pads 1", new int[] {2, 2, 9, 10}, g -> g.node("AveragePool",
+                new String[] {"x"}, "kernel_shape", new int[] {3, 3}, "dilations", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1})));
         v.add(new Variant("avgpool asymmetric pads excluded", new int[] {2, 2, 7, 8}, g -> g.node("AveragePool",
                 new String[] {"x"}, "kernel_shape", new int[] {3, 2}, "pads", new int[] {0, 1, 2, 0})));
         v.add(new Variant("global max pool", new int[] {3, 5, 4, 7}, g -> g.node("GlobalMaxPool", new String[] {"x"})));
