@@ -33,9 +33,22 @@ public final class Compare {
 
     enum Verdict { REGRESSION, IMPROVEMENT, NOISE, UNCHANGED }
 
-    /** One benchmark in both runs; {@code change} is relative, positive = slower. */
+    /** One benchmark in both runs; {@code slowdown} is relative, positive = slower. */
     record Row(String benchmark, BenchReport.Result baseline, BenchReport.Result current, double slowdown,
                double threshold, Verdict verdict) {
+
+        /** {@code sqrt(e₁² + e₂²)} of the two JMH errors, in score units (NaN, too few samples, counts as 0). */
+        double combinedError() {
+            return combinedError(baseline, current);
+        }
+
+        static double combinedError(BenchReport.Result b, BenchReport.Result c) {
+            return Math.sqrt(square(b.error()) + square(c.error()));
+        }
+
+        private static double square(double e) {
+            return Double.isNaN(e) ? 0 : e * e;
+        }
     }
 
     /** What comparing two reports gives: rows, or the reasons the files cannot be compared. */
@@ -172,17 +185,11 @@ public final class Compare {
     static Row row(String name, BenchReport.Result b, BenchReport.Result c, double thresholdPercent) {
         double diff = c.score() - b.score();
         double slowdown = (b.higherIsBetter() ? -diff : diff) / b.score();
-        double combined = Math.sqrt(square(b.error()) + square(c.error()));
-        boolean beyondNoise = Math.abs(diff) > combined;
+        boolean beyondNoise = Math.abs(diff) > Row.combinedError(b, c);
         boolean beyondThreshold = Math.abs(slowdown) * 100 > thresholdPercent;
         Verdict v = !beyondThreshold ? Verdict.UNCHANGED : !beyondNoise ? Verdict.NOISE
                 : slowdown > 0 ? Verdict.REGRESSION : Verdict.IMPROVEMENT;
         return new Row(name, b, c, slowdown, thresholdPercent, v);
-    }
-
-    /** JMH reports NaN when it has too few samples for an interval: counted as no error. */
-    private static double square(double e) {
-        return Double.isNaN(e) ? 0 : e * e;
     }
 
     static String markdown(Outcome o) {

@@ -11,7 +11,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The comparison as a PNG (Java2D, headless): one bar per benchmark, its change in percent (right =
@@ -46,15 +45,7 @@ final class CompareChart {
             double zero = LABEL + PLOT / 2.0;
             double scale = PLOT / 2.0 / span;
             int bottom = top + rows.size() * ROW;
-            double step = span / 4;
-            for (double tick = -span; tick <= span + 1e-9; tick += step) {
-                float x = (float) (zero + tick * scale);
-                g.setColor(new Color(0xDDDDDD));
-                g.draw(new Line2D.Float(x, top, x, bottom));
-                g.setColor(Color.BLACK);
-                String label = String.format(Locale.ROOT, "%+.0f%%", tick);
-                g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2f, bottom + 16);
-            }
+            Png.grid(g, -span, span, 8, zero, scale, top, bottom, "%+.0f%%");
             g.draw(new Line2D.Double(zero, top, zero, bottom));
             for (int i = 0; i < rows.size(); i++) {
                 Compare.Row r = rows.get(i);
@@ -88,9 +79,7 @@ final class CompareChart {
 
     /** The combined error as a percentage of the baseline score. */
     private static double errorPercent(Compare.Row r) {
-        double b = Double.isNaN(r.baseline().error()) ? 0 : r.baseline().error();
-        double c = Double.isNaN(r.current().error()) ? 0 : r.current().error();
-        return Math.sqrt(b * b + c * c) / r.baseline().score() * 100;
+        return r.combinedError() / r.baseline().score() * 100;
     }
 
     private static String fit(Graphics2D g, String text, int width) {

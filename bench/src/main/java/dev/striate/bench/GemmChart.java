@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -66,14 +65,7 @@ final class GemmChart {
             }
             double scale = PLOT / max;
             int bottom = top + keys.size() * group;
-            for (double tick = 0; tick <= max + 1e-9; tick += max / 4) {
-                float x = (float) (LABEL + tick * scale);
-                g.setColor(new Color(0xDDDDDD));
-                g.draw(new Line2D.Float(x, top, x, bottom));
-                g.setColor(Color.BLACK);
-                String label = String.format(Locale.ROOT, "%.0f", tick);
-                g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2f, bottom + 16);
-            }
+            Png.grid(g, 0, max, 4, LABEL, scale, top, bottom, "%.0f");
             for (int i = 0; i < keys.size(); i++) {
                 String key = keys.get(i);
                 double y = top + i * group;

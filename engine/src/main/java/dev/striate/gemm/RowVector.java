@@ -4,6 +4,8 @@ import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import java.util.Arrays;
+
 /**
  * {@code c[j0, j1) := alpha · a[1×k] · op(B)[k×n] + beta · c} for C of one row: a vector-matrix
  * product that streams B once, unpacked. The blocked path would pack all of B (one extra pass over
@@ -37,7 +39,7 @@ final class RowVector {
             return;
         }
         int width = j1 - j0;
-        java.util.Arrays.fill(scratch, 0, width, 0f);
+        Arrays.fill(scratch, 0, width, 0f);
         for (int p = 0; p < k; p++) {
             axpy(row[rowOff + p], b, bOff + p * ldb + j0, scratch, width);
         }
