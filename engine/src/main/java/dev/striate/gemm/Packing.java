@@ -64,16 +64,14 @@ final class Packing {
      */
     static void packB(Transpose tb, float[] b, int bOff, int ldb, int p0, int kc, int j0, int nc,
                       float[] dst, int dstOff, int nr) {
-        for (int jp = 0, d = dstOff; jp < nc; jp += nr, d += nr * kc) {
+        int fullPanels = 0;
+        if (tb == Transpose.N) {
+            fullPanels = nc / nr;
+            packFullPanelsByRow(b, bOff + p0 * ldb + j0, ldb, kc, fullPanels, dst, dstOff, nr);
+        }
+        for (int jp = fullPanels * nr, d = dstOff + fullPanels * nr * kc; jp < nc; jp += nr, d += nr * kc) {
             int cols = Math.min(nr, nc - jp);
-            if (tb == Transpose.N && cols == nr) {
-                // Whole vectors: a per-row System.arraycopy of nr floats costs more in call overhead than the copy.
-                for (int p = 0, src = bOff + p0 * ldb + j0 + jp; p < kc; p++, src += ldb) {
-                    for (int v = 0; v < nr; v += L) {
-                        FloatVector.fromArray(S, b, src + v).intoArray(dst, d + p * nr + v);
-                    }
-                }
-            } else if (tb == Transpose.N) {
+            if (tb == Transpose.N) {
                 for (int p = 0; p < kc; p++) {
                     System.arraycopy(b, bOff + (p0 + p) * ldb + j0 + jp, dst, d + p * nr, cols);
                 }
@@ -95,6 +93,26 @@ final class Packing {
                     for (int v = cols; v < nr; v++) {
                         dst[d + p * nr + v] = 0f;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code panels} whole panels of B ({@code N}) from {@code b[src + p·ldb + q·nr + v]}: one source
+     * row at a time across all the panels, so each row is read as one sequential stream. Packing a
+     * panel at a time instead reads kc rows in parallel, nr floats from each — more streams than the
+     * hardware prefetchers follow — and measured 2–3× slower (a 147 × 12544 im2col matrix: 1.5–2.2 ms
+     * against 0.7–0.9, one Zen 3 core). Whole vectors: a per-row System.arraycopy of nr floats costs
+     * more in call overhead than the copy.
+     */
+    private static void packFullPanelsByRow(float[] b, int src, int ldb, int kc, int panels,
+                                            float[] dst, int dstOff, int nr) {
+        for (int p = 0; p < kc; p++) {
+            int from = src + p * ldb;
+            for (int q = 0, to = dstOff + p * nr; q < panels; q++, from += nr, to += nr * kc) {
+                for (int v = 0; v < nr; v += L) {
+                    FloatVector.fromArray(S, b, from + v).intoArray(dst, to + v);
                 }
             }
         }
