@@ -61,6 +61,31 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     abstract void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt);
 
     /**
+     * Biases that change nothing, for tiles without one: {@code x + (-0.0)} is {@code x} for every
+     * float, {@code -0.0} and NaN included. Long enough for any tile's rows or columns.
+     */
+    static final float[] NO_BIAS = negativeZeros(Math.max(8, 4 * L));
+
+    private static float[] negativeZeros(int n) {
+        float[] z = new float[n];
+        java.util.Arrays.fill(z, -0f);
+        return z;
+    }
+
+    /**
+     * The epilogue of one whole MR × NR tile of C (leading dimension ldc), straight after {@link #run}
+     * stored it: {@code c := clamp(c + rowBias[rowAt + r] + colBias[colAt + j], bounds[0], bounds[1])},
+     * {@link #NO_BIAS} standing for the bias the epilogue does not have. The same roundings as
+     * {@link #finish}, so whole and edge tiles agree bit for bit. Straight-line code over the tile
+     * in L1: the general {@link #finish}, with its row loop, mode tests and tail loops, cost as much
+     * as the multiply itself on a 96×12544×16 product (MobileNetV2's expansions). A separate method
+     * rather than part of {@link #run}: loading the epilogue's operands there measured as one more
+     * accumulator spilled in the k loop (hsdis).
+     */
+    abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
+                             float[] bounds);
+
+    /**
      * {@code C[rows×cols] := fma(C, beta, T)} over the top-left of a scratch tile T (row stride
      * {@code ldt}); with {@code beta == 0} C is overwritten unread. Allocates nothing.
      */
@@ -171,6 +196,28 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             c21.mul(va).intoArray(t, tOff + 2 * ldt + L);
             c22.mul(va).intoArray(t, tOff + 2 * ldt + 2 * L);
         }
+
+        @Override
+        void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
+                        float[] bounds) {
+            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
+            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
+            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
+            FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
+            FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
+            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
+            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
+            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
+            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+        }
     }
 
     /** 8 accumulators, 4 B vectors, 2 broadcasts: fits 16 registers with room to spare; a sweep candidate. */
@@ -211,6 +258,27 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             c11.mul(va).intoArray(t, tOff + ldt + L);
             c12.mul(va).intoArray(t, tOff + ldt + 2 * L);
             c13.mul(va).intoArray(t, tOff + ldt + 3 * L);
+        }
+
+        @Override
+        void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
+                        float[] bounds) {
+            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
+            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
+            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
+            FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, colBias, colAt + 3 * L);
+            FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
+            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
+            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            FloatVector.fromArray(S, c, cAt + 3 * L).add(r0).add(b3).max(lo).min(hi).intoArray(c, cAt + 3 * L);
+            FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
+            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
+            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector.fromArray(S, c, cAt + ldc + 3 * L).add(r1).add(b3).max(lo).min(hi).intoArray(c, cAt + ldc + 3 * L);
         }
     }
 
@@ -262,6 +330,33 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             c41.mul(va).intoArray(t, tOff + 4 * ldt + L);
             c50.mul(va).intoArray(t, tOff + 5 * ldt);
             c51.mul(va).intoArray(t, tOff + 5 * ldt + L);
+        }
+
+        @Override
+        void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
+                        float[] bounds) {
+            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
+            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
+            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
+            FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
+            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
+            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
+            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
+            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
+            FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0).max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
+            FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
+            FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
+            FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0).max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
+            FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
+            FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
+            FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0).max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
+            FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
         }
     }
 }

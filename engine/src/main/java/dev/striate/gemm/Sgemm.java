@@ -48,6 +48,12 @@ public final class Sgemm {
      */
     private static final int PACKED_TOGETHER = 8;
 
+    /**
+     * Packed B blocks up to this many floats (256 KB: half of L2 on the development machine) are
+     * swept row panel by row panel (see {@link #computeBlock}).
+     */
+    private static final long ROW_ORDER_MAX_B_FLOATS = 1 << 16;
+
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
 
@@ -340,29 +346,66 @@ public final class Sgemm {
                         aAt = 0;
                         Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr, 0);
                     }
-                    for (int jr = 0; jr < nc; jr += nr) {
-                        int cols = Math.min(nr, nc - jr);
-                        if (ic == i0 && g.packedB == null && jr % (PACKED_TOGETHER * nr) == 0) {
-                            Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, Math.min(PACKED_TOGETHER * nr, nc - jr),
-                                    packedB, jr * kc, nr);
+                    boolean packing = ic == i0 && g.packedB == null;
+                    if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS) {
+                        // B's block fits L2: sweep each row panel of C across it, so C is written a few
+                        // rows at a time, front to back, instead of MC rows in parallel.
+                        if (packing) {
+                            packB(g, pc, kc, jc, 0, nc, packedB);
                         }
                         for (int ir = 0; ir < mc; ir += mr) {
-                            int rows = Math.min(mr, mc - ir);
-                            int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
-                            if (rows == mr && cols == nr && beta == 0f) {
-                                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
-                            } else {
-                                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
-                                MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+                            for (int jr = 0; jr < nc; jr += nr) {
+                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, jc, jr, nc);
                             }
-                            if (finishing) {
-                                MicroKernel.finish(g.epilogue, g.bias, g.biasOff + ic + ir, g.biasOff + jc + jr,
-                                        rows, cols, g.c, cAt, g.ldc);
+                        }
+                    } else {
+                        for (int jr = 0; jr < nc; jr += nr) {
+                            if (packing && jr % (PACKED_TOGETHER * nr) == 0) {
+                                packB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
+                            }
+                            for (int ir = 0; ir < mc; ir += mr) {
+                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, jc, jr, nc);
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /** Packs B's columns {@code [jc + from, jc + to)} of depths {@code [pc, pc + kc)}, a few panels per pass. */
+    private void packB(Job g, int pc, int kc, int jc, int from, int to, float[] packedB) {
+        int nr = config.nr();
+        for (int jr = from; jr < to; jr += PACKED_TOGETHER * nr) {
+            Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, Math.min(PACKED_TOGETHER * nr, to - jr), packedB,
+                    jr * kc, nr);
+        }
+    }
+
+    /** The MR × NR tile of C at block row ir, block column jr: micro-kernel, then merge and epilogue. */
+    private void tile(Job g, Workspace ws, int kc, float beta, boolean finishing, float[] packedA, int aAt, int ic,
+                      int ir, int mc, float[] packedB, int bAt, int jc, int jr, int nc) {
+        MicroKernel kernel = config.kernel;
+        int mr = kernel.mr;
+        int nr = kernel.nr;
+        int rows = Math.min(mr, mc - ir);
+        int cols = Math.min(nr, nc - jr);
+        int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
+        if (rows == mr && cols == nr && beta == 0f) {
+            kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
+        } else {
+            kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+            MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+        }
+        if (finishing && rows == mr && cols == nr) {
+            boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
+            boolean colBias = g.epilogue.bias() == Epilogue.Bias.PER_COLUMN;
+            kernel.finishTile(g.c, cAt, g.ldc,
+                    rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
+                    colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
+                    g.bounds);
+        } else if (finishing) {
+            MicroKernel.finish(g.epilogue, g.bias, g.biasOff + ic + ir, g.biasOff + jc + jr, rows, cols, g.c, cAt, g.ldc);
         }
     }
 
@@ -435,6 +478,8 @@ public final class Sgemm {
         float[] a, b, c, bias;
         int biasOff;
         Epilogue epilogue = Epilogue.NONE;
+        /** The epilogue's clamp as {@link MicroKernel#finishTile} reads it: {min, max}. */
+        final float[] bounds = new float[2];
         PackedOperand packedA, packedB;
         boolean rowVector;
 
@@ -467,6 +512,8 @@ public final class Sgemm {
             this.epilogue = epilogue;
             this.bias = bias;
             this.biasOff = biasOff;
+            bounds[0] = epilogue.min();
+            bounds[1] = epilogue.max();
         }
 
         void setPacked(PackedOperand packedA, PackedOperand packedB, boolean rowVector) {

@@ -18,19 +18,26 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class SgemmEpilogueTest {
 
+    /** Small blocks: every packed B block fits L2, so C is swept row panel by row panel. */
     private static final Sgemm SMALL_BLOCKS = new Sgemm(GemmConfig.of("3x3v", 6, 17, 48), new ThreadPool(2));
 
-    @ParameterizedTest(name = "{0} [{1}, {2}] {3}{4} m{5}n{6}k{7} beta{8}")
+    /** Blocks whose packed B (KC × NC > 2^16 floats when k and n are large) is swept column panel first. */
+    private static final Sgemm LARGE_BLOCKS = new Sgemm(GemmConfig.of("3x3v", 12, 280, 264), new ThreadPool(2));
+
+    @ParameterizedTest(name = "{0} [{1}, {2}] {3}{4} m{5}n{6}k{7} beta{8} large blocks {9}")
     @CsvSource({
-        "PER_ROW, 0, Infinity, N, N, 37, 53, 41, 0",
-        "PER_ROW, -Infinity, Infinity, T, N, 5, 100, 70, 0.5",
-        "PER_COLUMN, 0, 6, N, T, 29, 31, 35, 1",
-        "PER_COLUMN, -Infinity, Infinity, T, T, 1, 67, 9, 0",
-        "NONE, -0.25, 0.25, N, N, 40, 23, 50, 2",
-        "NONE, 0, Infinity, N, N, 7, 7, 0, 1",
+        "PER_ROW, 0, Infinity, N, N, 37, 53, 41, 0, false",
+        "PER_ROW, -Infinity, Infinity, T, N, 5, 100, 70, 0.5, false",
+        "PER_COLUMN, 0, 6, N, T, 29, 31, 35, 1, false",
+        "PER_COLUMN, -Infinity, Infinity, T, T, 1, 67, 9, 0, false",
+        "NONE, -0.25, 0.25, N, N, 40, 23, 50, 2, false",
+        "NONE, 0, Infinity, N, N, 7, 7, 0, 1, false",
+        "PER_ROW, 0, Infinity, N, N, 29, 290, 301, 0, true",
+        "PER_COLUMN, -1, 1, T, N, 31, 289, 600, 0, true",
+        "NONE, 0, 6, N, T, 7, 300, 290, 0.5, true",
     })
     void biasAndClampAfterTheLastKBlock(Epilogue.Bias mode, float min, float max, Transpose ta, Transpose tb,
-                                        int m, int n, int k, float beta) {
+                                        int m, int n, int k, float beta, boolean large) {
         SplittableRandom random = new SplittableRandom(m * 31L + n);
         float[] a = RandomData.uniform(random, m * k);
         float[] b = RandomData.uniform(random, k * n);
@@ -39,7 +46,7 @@ class SgemmEpilogueTest {
         float[] before = c.clone();
         int lda = ta == Transpose.N ? Math.max(1, k) : m;
         int ldb = tb == Transpose.N ? n : Math.max(1, k);
-        SMALL_BLOCKS.gemm(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, c, 0, n,
+        (large ? LARGE_BLOCKS : SMALL_BLOCKS).gemm(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, c, 0, n,
                 Epilogue.of(mode, min, max), bias, 3);
         double[] ref = ReferenceGemm.multiply(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, before, 0, n);
         double[] mag = ReferenceGemm.productMagnitudes(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb);
