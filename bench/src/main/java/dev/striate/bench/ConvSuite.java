@@ -35,13 +35,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class ConvSuite {
 
+    static final String USAGE = "./striate bench conv [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--forks N] [--warmup N] "
+            + "[--iterations N] [--time SECONDS] [--out DIR] [--quick]";
+
     private static final String[] PASSES = {"forward", "onnxruntime", "backwardData", "backwardWeights"};
 
     private ConvSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick"));
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of("quick"), USAGE);
         boolean quick = opt.containsKey("quick");
         String[] layers = opt.getOrDefault("layers", quick ? "resnet-1x1-256-64,mobilenetv2-dw-32"
                 : String.join(",", ConvLayers.LAYERS.keySet())).split(",");

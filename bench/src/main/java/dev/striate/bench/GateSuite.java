@@ -53,12 +53,15 @@ public final class GateSuite {
                     "threads", new String[] {"1"}, "batch", new String[] {"1"})));
 
     public static void main(String[] args) throws RunnerException, IOException {
+        String usage = "./striate bench gate quick|full [--out FILE.json]";
         if (args.length == 0 || !Set.of("quick", "full").contains(args[0])) {
-            System.err.println("usage: GateSuite quick|full [--out FILE.json]");
+            SuiteOptions.parseOrExit(args, Set.of(), usage); // --help
+            System.err.println("error: the first argument names the suite, quick or full");
+            System.err.println("usage: " + usage);
             System.exit(2);
         }
         boolean quick = args[0].equals("quick");
-        Map<String, String> opt = SuiteOptions.parse(java.util.Arrays.copyOfRange(args, 1, args.length), Set.of());
+        Map<String, String> opt = SuiteOptions.parseOrExit(java.util.Arrays.copyOfRange(args, 1, args.length), Set.of(), usage);
         Path out = Path.of(opt.getOrDefault("out", "bench/results/gate-" + args[0] + ".json"));
         List<RunResult> results = new ArrayList<>();
         for (Entry e : ENTRIES) {

@@ -44,11 +44,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class GemmSuite {
 
+    static final String USAGE = "./striate bench [gemm] [--forks N] [--warmup N] [--iterations N] [--time SECONDS] "
+            + "[--shapes 1024,alexnet-conv2,...] [--threads 1,2] [--gc] [--out DIR] [--quick]";
+
     private GemmSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick", "gc"));
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of("quick", "gc"), USAGE);
         boolean quick = opt.containsKey("quick");
         int forks = Integer.parseInt(opt.getOrDefault("forks", quick ? "1" : "3"));
         int warmup = Integer.parseInt(opt.getOrDefault("warmup", quick ? "1" : "2"));

@@ -30,13 +30,16 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class LayerSuite {
 
+    static final String USAGE = "./striate bench layers [--workloads a,b,...] [--threads 1] [--forks N] [--warmup N] "
+            + "[--iterations N] [--time SECONDS] [--out DIR] [--quick]";
+
     private static final String[] METHODS = {"striate", "scalar", "arraycopy"};
 
     private LayerSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick"));
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of("quick"), USAGE);
         boolean quick = opt.containsKey("quick");
         String[] workloads = opt.getOrDefault("workloads", quick ? "relu@1x64x112x112,maxpool3s2@1x64x112x112"
                 : String.join(",", LayerWorkload.NAMES)).split(",");

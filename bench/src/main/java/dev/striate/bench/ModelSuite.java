@@ -28,11 +28,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class ModelSuite {
 
+    static final String USAGE = "./striate bench models [--models a,b] [--batch 1,8] [--threads 1,2] [--warmup N] [--iterations N] "
+            + "[--out DIR] [--quick]";
+
     private ModelSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick"));
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of("quick"), USAGE);
         boolean quick = opt.containsKey("quick");
         String[] models = opt.getOrDefault("models", quick ? "squeezenet11,lenet5" : "resnet18,mobilenetv2,squeezenet11,lenet5")
                 .split(",");

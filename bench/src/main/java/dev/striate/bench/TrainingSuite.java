@@ -26,11 +26,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class TrainingSuite {
 
+    static final String USAGE = "./striate bench training [--models lenet5,resnet] [--threads 1,2] [--forks N] [--warmup N] "
+            + "[--iterations N] [--time SECONDS] [--out DIR] [--quick]";
+
     private TrainingSuite() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of("quick"));
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of("quick"), USAGE);
         boolean quick = opt.containsKey("quick");
         Path out = Path.of(opt.getOrDefault("out", "bench/results"));
         Files.createDirectories(out);

@@ -34,6 +34,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class TuneSuite {
 
+    static final String USAGE = "./striate bench tune [--minutes 10] [--shapes 512,resnet-3x3-64,resnet-1x1-256-64] "
+            + "[--out striate-tuning.properties]";
+
     private record Candidate(String kernel, int mc, int kc, int nc) {
         String[] jvmArgs() {
             return new String[] {"-Dstriate.gemm.kernel=" + kernel, "-Dstriate.gemm.mc=" + mc, "-Dstriate.gemm.kc=" + kc,
@@ -50,7 +53,7 @@ public final class TuneSuite {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        Map<String, String> opt = SuiteOptions.parse(args, Set.of());
+        Map<String, String> opt = SuiteOptions.parseOrExit(args, Set.of(), USAGE);
         double minutes = Double.parseDouble(opt.getOrDefault("minutes", "10"));
         String[] shapes = opt.getOrDefault("shapes", "512,resnet-3x3-64,resnet-1x1-256-64").split(",");
         for (String s : shapes) {
