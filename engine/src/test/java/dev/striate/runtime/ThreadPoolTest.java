@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -26,6 +27,33 @@ class ThreadPoolTest {
                     assertEquals(1, runs.get(i), "task " + i + " of " + n + " in round " + round);
                 }
             }
+        }
+    }
+
+    @Test
+    void workersWakingLateNeverRunATaskOfAFinishedLoop() throws InterruptedException {
+        try (ThreadPool pool = new ThreadPool(3)) {
+            AtomicInteger current = new AtomicInteger();
+            AtomicInteger strays = new AtomicInteger();
+            for (int round = 0; round < 3000; round++) {
+                if (round % 100 == 0) {
+                    Thread.sleep(2); // past the workers' spin: they park and wake late for the next loops
+                }
+                int loop = round;
+                current.set(loop);
+                int n = 2 + round % 5;
+                AtomicIntegerArray runs = new AtomicIntegerArray(n);
+                pool.parallelFor(n, task -> {
+                    if (current.get() != loop) {
+                        strays.incrementAndGet();
+                    }
+                    runs.incrementAndGet(task);
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, runs.get(i), "task " + i + " of " + n + " in round " + round);
+                }
+            }
+            assertEquals(0, strays.get(), "tasks run after their loop had returned");
         }
     }
 
