@@ -82,22 +82,44 @@ final class Depthwise {
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
-            for (int xo = 0; xo < ow; xo += L) {
+            int whole = wholeVectorColumns(yo);
+            for (int xo = 0; xo < whole; xo += L) {
                 FloatVector acc = FloatVector.zero(S);
                 for (int t = 0; t < taps.length; t++) {
                     acc = FloatVector.fromArray(S, in, base + taps[t] + xo).fma(FloatVector.broadcast(S, weights[wOff + t]), acc);
                 }
-                // Inline, not a helper: a vector passed to a method C2 declines to inline is boxed.
-                FloatVector v = acc.add(bias).max(min).min(max);
-                if (xo + L <= ow || spills(yo)) {
-                    v.intoArray(y, out + xo);
-                } else {
-                    // Not a masked store: C2 leaves its mask checks out of line (measured: 60% of a 14x14 layer).
-                    v.intoArray(tail, 0);
-                    System.arraycopy(tail, 0, y, out + xo, ow - xo);
-                }
+                acc.add(bias).max(min).min(max).intoArray(y, out + xo);
+            }
+            if (whole < ow) {
+                forwardTail(in, base + whole, weights, wOff, bias, min, max, y, out + whole, ow - whole);
             }
         }
+    }
+
+    /**
+     * Output columns of row yo that whole vectors write: all of them, the last vector running past
+     * the row, where {@link #spills} allows; otherwise all but the partial last vector, which
+     * {@link #forwardTail} writes. Decided per row, outside the vector loop: a test inside it, with
+     * vectors live across the rarely taken side, is where C2 boxed them (measured: 448 bytes per
+     * MobileNetV2 run once another change moved C2's inlining).
+     */
+    private int wholeVectorColumns(int yo) {
+        return spills(yo) ? ow : ow - ow % L;
+    }
+
+    /**
+     * The partial last vector of a row: {@code count < L} outputs at {@code y[out]} from the plane at
+     * {@code at}, the same operations as the whole vectors, through {@link #tail}. Not a masked
+     * store: C2 leaves its mask checks out of line (measured: 60% of a 14x14 layer).
+     */
+    private void forwardTail(float[] in, int at, float[] weights, int wOff, float bias, float min, float max,
+                             float[] y, int out, int count) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int t = 0; t < taps.length; t++) {
+            acc = FloatVector.fromArray(S, in, at + taps[t]).fma(FloatVector.broadcast(S, weights[wOff + t]), acc);
+        }
+        acc.add(bias).max(min).min(max).intoArray(tail, 0);
+        System.arraycopy(tail, 0, y, out, count);
     }
 
     /**
@@ -116,7 +138,8 @@ final class Depthwise {
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
-            for (int xo = 0; xo < ow; xo += L) {
+            int whole = wholeVectorColumns(yo);
+            for (int xo = 0; xo < whole; xo += L) {
                 int b = base + xo;
                 FloatVector acc = FloatVector.fromArray(S, in, b + t0).fma(w0, FloatVector.zero(S));
                 acc = FloatVector.fromArray(S, in, b + t1).fma(w1, acc);
@@ -127,15 +150,10 @@ final class Depthwise {
                 acc = FloatVector.fromArray(S, in, b + t6).fma(w6, acc);
                 acc = FloatVector.fromArray(S, in, b + t7).fma(w7, acc);
                 acc = FloatVector.fromArray(S, in, b + t8).fma(w8, acc);
-                // Inline, not a helper: a vector passed to a method C2 declines to inline is boxed.
-                FloatVector v = acc.add(bias).max(min).min(max);
-                if (xo + L <= ow || spills(yo)) {
-                    v.intoArray(y, out + xo);
-                } else {
-                    // Not a masked store: C2 leaves its mask checks out of line (measured: 60% of a 14x14 layer).
-                    v.intoArray(tail, 0);
-                    System.arraycopy(tail, 0, y, out + xo, ow - xo);
-                }
+                acc.add(bias).max(min).min(max).intoArray(y, out + xo);
+            }
+            if (whole < ow) {
+                forwardTail(in, base + whole, weights, wOff, bias, min, max, y, out + whole, ow - whole);
             }
         }
     }

@@ -88,70 +88,49 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     /**
      * {@code C[rows×cols] := fma(C, beta, T)} over the top-left of a scratch tile T (row stride
      * {@code ldt}); with {@code beta == 0} C is overwritten unread. Allocates nothing.
+     *
+     * <p>Scalar on purpose, like {@link #finish}: these run for edge tiles, one-row products and
+     * K-blocked tiles only, so some workloads call them too rarely for C2 to compile them, and the
+     * Vector API outside C2 allocates a box per vector (measured: 448 bytes per run of a small
+     * MobileNetV2, from the classifier's one-row bias add, once whole tiles stopped calling it). The
+     * same roundings as the vector forms: {@link Math#fma}, then add and {@link Math#max}/{@link
+     * Math#min}, element by element.
      */
     static void merge(float[] t, int ldt, int rows, int cols, float beta, float[] c, int cOff, int ldc) {
-        if (beta == 0f) {
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(t, r * ldt, c, cOff + r * ldc, cols);
-            }
-            return;
-        }
-        FloatVector vb = FloatVector.broadcast(S, beta);
-        int vectorCols = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             int ci = cOff + r * ldc;
             int ti = r * ldt;
-            int j = 0;
-            for (; j < vectorCols; j += L) {
-                FloatVector.fromArray(S, c, ci + j).fma(vb, FloatVector.fromArray(S, t, ti + j)).intoArray(c, ci + j);
-            }
-            for (; j < cols; j++) {
-                c[ci + j] = Math.fma(c[ci + j], beta, t[ti + j]);
+            if (beta == 0f) {
+                System.arraycopy(t, ti, c, ci, cols);
+            } else {
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = Math.fma(c[ci + j], beta, t[ti + j]);
+                }
             }
         }
     }
 
     /**
      * {@code C[rows×cols] := clamp(C + bias, min, max)} per {@code e}; {@code rowBias}/{@code colBias}
-     * index the bias of the tile's first row/column. Allocates nothing.
-     *
-     * <p>Clamping with infinite bounds and adding {@code -0.0} are exact identities for every float
-     * (NaN and {@code -0.0} included), so no mode needs a branch inside the vector loop: a vector
-     * live across a rarely taken branch is what C2 boxes.
+     * index the bias of the tile's first row/column. Scalar, for the reason {@link #merge} gives.
+     * Allocates nothing.
      */
     static void finish(Epilogue e, float[] bias, int rowBias, int colBias, int rows, int cols,
                        float[] c, int cOff, int ldc) {
+        float min = e.min();
+        float max = e.max();
         for (int r = 0; r < rows; r++) {
             int ci = cOff + r * ldc;
             if (e.bias() == Epilogue.Bias.PER_COLUMN) {
-                addColumnBiasClamp(c, ci, cols, bias, colBias, e.min(), e.max());
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = Math.min(Math.max(c[ci + j] + bias[colBias + j], min), max);
+                }
             } else {
                 float add = e.bias() == Epilogue.Bias.PER_ROW ? bias[rowBias + r] : -0f;
-                addClamp(c, ci, cols, add, e.min(), e.max());
+                for (int j = 0; j < cols; j++) {
+                    c[ci + j] = Math.min(Math.max(c[ci + j] + add, min), max);
+                }
             }
-        }
-    }
-
-    /** {@code c[ci, ci+cols) := clamp(c + add, min, max)}. */
-    private static void addClamp(float[] c, int ci, int cols, float add, float min, float max) {
-        int j = 0;
-        for (int bound = S.loopBound(cols); j < bound; j += L) {
-            FloatVector.fromArray(S, c, ci + j).add(add).max(min).min(max).intoArray(c, ci + j);
-        }
-        for (; j < cols; j++) {
-            c[ci + j] = Math.min(Math.max(c[ci + j] + add, min), max);
-        }
-    }
-
-    /** {@code c[ci + j] := clamp(c[ci + j] + bias[b + j], min, max)} for j in [0, cols). */
-    private static void addColumnBiasClamp(float[] c, int ci, int cols, float[] bias, int b, float min, float max) {
-        int j = 0;
-        for (int bound = S.loopBound(cols); j < bound; j += L) {
-            FloatVector.fromArray(S, c, ci + j).add(FloatVector.fromArray(S, bias, b + j))
-                    .max(min).min(max).intoArray(c, ci + j);
-        }
-        for (; j < cols; j++) {
-            c[ci + j] = Math.min(Math.max(c[ci + j] + bias[b + j], min), max);
         }
     }
 
