@@ -36,6 +36,12 @@ final class Depthwise {
     private final int[] taps;
     /** The last, partial output vector of a plane, on its way to the output. */
     private final float[] tail = new float[L];
+    /**
+     * The gradient columns past a row's last whole vector, zero-padded to one vector per row
+     * ({@code oh × L}), for {@link #addTailColumns}; and which of a vector's lanes are such columns.
+     */
+    private final float[] tailGradients;
+    private final VectorMask<Float> tailLanes;
 
     /** Geometry for {@code h×w} inputs of layer p. */
     Depthwise(ConvParams p, int h, int w) {
@@ -49,6 +55,10 @@ final class Depthwise {
         int columns = Math.max(p.padLeft() + w + p.padRight(),
                 (roundedOw - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
         this.plane = new StridedPlane(p.padTop() + h + p.padBottom(), columns, p.strideW(), p.padTop(), p.padLeft());
+        this.tailGradients = new float[oh * L];
+        boolean[] lanes = new boolean[L];
+        java.util.Arrays.fill(lanes, 0, ow % L, true);
+        this.tailLanes = VectorMask.fromArray(S, lanes, 0);
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int i = 0; i < p.kernelH(); i++) {
             for (int j = 0; j < p.kernelW(); j++) {
@@ -219,20 +229,43 @@ final class Depthwise {
             backwardWeights3x3(in, dy, dyOff, dw, dwOff);
             return;
         }
+        int full = S.loopBound(ow);
         for (int t = 0; t < taps.length; t++) {
             FloatVector acc = FloatVector.zero(S);
             for (int yo = 0; yo < oh; yo++) {
                 int at = yo * p.strideH() * plane.rowStride + taps[t];
                 int grad = dyOff + yo * ow;
-                int xo = 0;
-                for (; xo + L <= ow; xo += L) {
+                for (int xo = 0; xo < full; xo += L) {
                     acc = FloatVector.fromArray(S, dy, grad + xo).fma(FloatVector.fromArray(S, in, at + xo), acc);
                 }
-                if (xo < ow) {
-                    VectorMask<Float> valid = S.indexInRange(xo, ow);
-                    acc = FloatVector.fromArray(S, dy, grad + xo, valid)
-                            .fma(FloatVector.fromArray(S, in, at + xo, valid), acc);
-                }
+            }
+            dw[dwOff + t] += Lanes.sum(acc);
+        }
+        addTailColumns(in, dy, dyOff, full, dw, dwOff);
+    }
+
+    /**
+     * dw[tap] += the columns past the last whole vector, in a pass of their own: a masked load in the
+     * vector loop took the Vector API's slow path (LeNet-5's 1→6 5x5 layer, which runs here, spent
+     * more in this method than in all its GEMMs), and a scalar pass cost as much as the vector one.
+     * The gradients are zero-padded to whole vectors; the plane's inputs past the row are real
+     * values (infinite, say), so their products are blended out, never just multiplied by zero.
+     */
+    private void addTailColumns(float[] in, float[] dy, int dyOff, int full, float[] dw, int dwOff) {
+        int columns = ow - full;
+        if (columns == 0) {
+            return;
+        }
+        java.util.Arrays.fill(tailGradients, 0f);
+        for (int yo = 0; yo < oh; yo++) {
+            System.arraycopy(dy, dyOff + yo * ow + full, tailGradients, yo * L, columns);
+        }
+        for (int t = 0; t < taps.length; t++) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int yo = 0; yo < oh; yo++) {
+                int at = yo * p.strideH() * plane.rowStride + taps[t] + full;
+                FloatVector sum = FloatVector.fromArray(S, tailGradients, yo * L).fma(FloatVector.fromArray(S, in, at), acc);
+                acc = acc.blend(sum, tailLanes);
             }
             dw[dwOff + t] += Lanes.sum(acc);
         }
@@ -273,17 +306,8 @@ final class Depthwise {
         dw[dwOff + 6] += Lanes.sum(a6);
         dw[dwOff + 7] += Lanes.sum(a7);
         dw[dwOff + 8] += Lanes.sum(a8);
-        // Columns past the last whole vector, scalar, in a pass of their own: with the nine
-        // accumulators live across a masked tail in the loop above, C2 boxed them (0.3 GFLOPS).
-        for (int t = 0; t < 9 && full < ow; t++) {
-            float sum = 0f;
-            for (int yo = 0; yo < oh; yo++) {
-                int at = yo * p.strideH() * plane.rowStride + taps[t];
-                for (int xo = full; xo < ow; xo++) {
-                    sum = Math.fma(dy[dyOff + yo * ow + xo], in[at + xo], sum);
-                }
-            }
-            dw[dwOff + t] += sum;
-        }
+        // Columns past the last whole vector in a pass of their own: with the nine accumulators live
+        // across a masked tail in the loop above, C2 boxed them (0.3 GFLOPS).
+        addTailColumns(in, dy, dyOff, full, dw, dwOff);
     }
 }

@@ -42,7 +42,10 @@ final class Im2col {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
                             continue;
                         }
-                        java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        // Guarded fills: on rows of a few floats (LeNet's 10) the calls cost more than the copy.
+                        if (lo > 0) {
+                            java.util.Arrays.fill(col, dst, dst + lo, 0f);
+                        }
                         int src = channel + ih * w + colShift;
                         if (p.strideW() == 1 && hi > lo) {
                             // guarded: with no column inside, src + lo may point past the array
@@ -52,7 +55,9 @@ final class Im2col {
                                 col[dst + xo] = x[src + xo * p.strideW()];
                             }
                         }
-                        java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
+                        if (hi < ow) {
+                            java.util.Arrays.fill(col, dst + hi, dst + ow, 0f);
+                        }
                     }
                 }
             }
