@@ -202,15 +202,17 @@ final class Depthwise {
                     }
                 }
                 if (full < ow) {
-                    // The row's last gradients, zero-padded to a whole vector: the lanes past the row
-                    // add zeros to plane columns the plane has room for, instead of a masked load and
-                    // store, which C2 keeps out of line on AVX2 (this pass ran at ~1 GFLOPS with them).
+                    // The row's last gradients as a whole vector, its lanes past the row blended back to
+                    // what the plane held (their products are not just zero: an infinite weight makes
+                    // NaN), instead of a masked load and store, which C2 keeps out of line on AVX2
+                    // (this pass ran at ~1 GFLOPS with them).
                     System.arraycopy(dy, grad + full, tail, 0, ow - full);
                     java.util.Arrays.fill(tail, ow - full, L, 0f);
                     for (int t = 0; t < kk; t++) {
                         FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
                         int at = base + taps[t] + full;
-                        FloatVector.fromArray(S, tail, 0).fma(wt, FloatVector.fromArray(S, acc, at)).intoArray(acc, at);
+                        FloatVector before = FloatVector.fromArray(S, acc, at);
+                        before.blend(FloatVector.fromArray(S, tail, 0).fma(wt, before), tailLanes).intoArray(acc, at);
                     }
                 }
             }

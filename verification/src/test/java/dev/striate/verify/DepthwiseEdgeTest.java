@@ -10,11 +10,41 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The depthwise kernels work on whole vectors past a row's last output column (the plane has room
- * for them); what those lanes read must never reach a result. An infinite input in the image's last
- * column is paired, for the left taps, only with such out-of-row lanes: the true weight gradient of
- * those taps stays finite, and must.
+ * for them); what those lanes read or multiply must never reach a result. Infinite values placed
+ * where only such lanes use them leave the true gradients finite, and Striate's must match them.
  */
 class DepthwiseEdgeTest {
+
+    @Test
+    void weightsOnlyOutOfRowLanesUseDoNotReachTheDataGradient() {
+        // Stride 2, 14x14 -> 7x7: every output row is one partial vector. The left tap of each row
+        // reaches the image's last column only through lanes past the row; the right tap reaches it
+        // for real. With the left taps infinite, that column's true gradient stays finite.
+        int c = 4, h = 14, w = 14, batch = 2;
+        ConvParams p = ConvParams.of(c, c, 3).stride(2).padding(1).groups(c);
+        SplittableRandom random = new SplittableRandom(11);
+        float[] weights = RandomData.uniform(random, p.weightSize());
+        for (int i = 0; i < weights.length; i += 3) {
+            weights[i] = Float.POSITIVE_INFINITY;
+        }
+        float[] dy = RandomData.uniform(random, batch * c * 7 * 7);
+        Convolution conv = new Convolution(p, weights, new float[c]);
+        Tensor dx = Tensor.zeros(batch, c, h, w);
+        conv.backwardData(Tensor.wrap(dy, 0, batch, c, 7, 7), dx);
+        ReferenceConv.Result ref = ReferenceConv.backwardData(p, batch, h, w, weights, dy);
+        int checked = 0;
+        for (int i = 0; i < dx.size(); i++) {
+            double expected = ref.value()[i];
+            if (!Double.isFinite(expected)) {
+                continue; // reached by an infinite tap for real: not this test's question
+            }
+            double bound = ref.terms() * 0x1p-24 * ref.magnitude()[i];
+            assertTrue(Math.abs(dx.data()[i] - expected) <= bound,
+                    "dx[" + i + "] = " + dx.data()[i] + ", expected " + expected + " ± " + bound);
+            checked += i % w == w - 1 ? 1 : 0;
+        }
+        assertTrue(checked > 0, "the last column has finite gradients to compare");
+    }
 
     @Test
     void inputsOnlyOutOfRowLanesReadDoNotReachTheWeightGradient() {
