@@ -34,7 +34,10 @@ final class Depthwise {
     private final StridedPlane plane;
     /** Plane offset of each tap (kh, kw) from the output pixel's first tap. */
     private final int[] taps;
-    /** The last, partial output vector of a plane, on its way to the output. */
+    /**
+     * One vector of scratch: the partial last output vector of a row on its way to the output, or a
+     * row's last gradients zero-padded to a whole vector (dx).
+     */
     private final float[] tail = new float[L];
     /**
      * The gradient columns past a row's last whole vector, zero-padded to one vector per row
@@ -109,9 +112,9 @@ final class Depthwise {
     /**
      * Output columns of row yo that whole vectors write: all of them, the last vector running past
      * the row, where {@link #spills} allows; otherwise all but the partial last vector, which
-     * {@link #forwardTail} writes. Decided per row, outside the vector loop: a test inside it, with
-     * vectors live across the rarely taken side, is where C2 boxed them (measured: 448 bytes per
-     * MobileNetV2 run once another change moved C2's inlining).
+     * {@link #forwardTail} writes. Decided per row, outside the vector loop, so the loop has no
+     * rarely taken side with vectors live across it (the shape in which C2 has boxed vectors here
+     * before), and both forward kernels share one tail.
      */
     private int wholeVectorColumns(int yo) {
         return spills(yo) ? ow : ow - ow % L;
