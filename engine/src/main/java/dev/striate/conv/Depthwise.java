@@ -45,6 +45,8 @@ final class Depthwise {
      */
     private final float[] tailGradients;
     private final VectorMask<Float> tailLanes;
+    /** Output columns of a row that whole vectors cover without running past it. */
+    private final int wholeColumns;
 
     /** Geometry for {@code h×w} inputs of layer p. */
     Depthwise(ConvParams p, int h, int w) {
@@ -58,6 +60,7 @@ final class Depthwise {
         int columns = Math.max(p.padLeft() + w + p.padRight(),
                 (roundedOw - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
         this.plane = new StridedPlane(p.padTop() + h + p.padBottom(), columns, p.strideW(), p.padTop(), p.padLeft());
+        this.wholeColumns = ow - ow % L;
         this.tailGradients = new float[oh * L];
         boolean[] lanes = new boolean[L];
         java.util.Arrays.fill(lanes, 0, ow % L, true);
@@ -117,7 +120,7 @@ final class Depthwise {
      * before), and both forward kernels share one tail.
      */
     private int wholeVectorColumns(int yo) {
-        return spills(yo) ? ow : ow - ow % L;
+        return spills(yo) ? ow : wholeColumns;
     }
 
     /**
@@ -191,7 +194,7 @@ final class Depthwise {
         float[] acc = plane.buffer();
         java.util.Arrays.fill(acc, 0, (int) plane.floats(), 0f);
         int kk = taps.length;
-        int full = ow - ow % L;
+        int full = wholeColumns;
         for (int m = 0; m < count; m++) {
             for (int yo = 0; yo < oh; yo++) {
                 int base = yo * p.strideH() * plane.rowStride;
@@ -234,7 +237,7 @@ final class Depthwise {
             backwardWeights3x3(in, dy, dyOff, dw, dwOff);
             return;
         }
-        int full = S.loopBound(ow);
+        int full = wholeColumns;
         for (int t = 0; t < taps.length; t++) {
             FloatVector acc = FloatVector.zero(S);
             for (int yo = 0; yo < oh; yo++) {
@@ -246,7 +249,7 @@ final class Depthwise {
             }
             dw[dwOff + t] += Lanes.sum(acc);
         }
-        addTailColumns(in, dy, dyOff, full, dw, dwOff);
+        addTailColumns(in, dy, dyOff, dw, dwOff);
     }
 
     /**
@@ -256,7 +259,8 @@ final class Depthwise {
      * The gradients are zero-padded to whole vectors; the plane's inputs past the row are real
      * values (infinite, say), so their products are blended out, never just multiplied by zero.
      */
-    private void addTailColumns(float[] in, float[] dy, int dyOff, int full, float[] dw, int dwOff) {
+    private void addTailColumns(float[] in, float[] dy, int dyOff, float[] dw, int dwOff) {
+        int full = wholeColumns;
         int columns = ow - full;
         if (columns == 0) {
             return;
@@ -283,7 +287,7 @@ final class Depthwise {
     private void backwardWeights3x3(float[] in, float[] dy, int dyOff, float[] dw, int dwOff) {
         int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
         int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
-        int full = S.loopBound(ow);
+        int full = wholeColumns;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
@@ -313,6 +317,6 @@ final class Depthwise {
         dw[dwOff + 8] += Lanes.sum(a8);
         // Columns past the last whole vector in a pass of their own: with the nine accumulators live
         // across a masked tail in the loop above, C2 boxed them (0.3 GFLOPS).
-        addTailColumns(in, dy, dyOff, full, dw, dwOff);
+        addTailColumns(in, dy, dyOff, dw, dwOff);
     }
 }

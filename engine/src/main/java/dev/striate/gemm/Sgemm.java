@@ -351,7 +351,7 @@ public final class Sgemm {
                         // B's block fits L2: sweep each row panel of C across it, so C is written a few
                         // rows at a time, front to back, instead of MC rows in parallel.
                         if (packing) {
-                            packB(g, pc, kc, jc, 0, nc, packedB);
+                            packPanelsOfB(g, pc, kc, jc, 0, nc, packedB);
                         }
                         for (int ir = 0; ir < mc; ir += mr) {
                             for (int jr = 0; jr < nc; jr += nr) {
@@ -361,7 +361,7 @@ public final class Sgemm {
                     } else {
                         for (int jr = 0; jr < nc; jr += nr) {
                             if (packing && jr % (PACKED_TOGETHER * nr) == 0) {
-                                packB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
+                                packPanelsOfB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
                             }
                             for (int ir = 0; ir < mc; ir += mr) {
                                 tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, jc, jr, nc);
@@ -374,7 +374,7 @@ public final class Sgemm {
     }
 
     /** Packs B's columns {@code [jc + from, jc + to)} of depths {@code [pc, pc + kc)}, a few panels per pass. */
-    private void packB(Job g, int pc, int kc, int jc, int from, int to, float[] packedB) {
+    private void packPanelsOfB(Job g, int pc, int kc, int jc, int from, int to, float[] packedB) {
         int nr = config.nr();
         for (int jr = from; jr < to; jr += PACKED_TOGETHER * nr) {
             Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, Math.min(PACKED_TOGETHER * nr, to - jr), packedB,
