@@ -3,6 +3,7 @@ package dev.striate.pool;
 import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -12,8 +13,10 @@ import java.util.Arrays;
  *
  * <p>A window's max (or sum) is separable: first over its rows, column by column, into one padded
  * row ({@link #combineRows}: contiguous vector loads of whole input rows), then over its columns
- * ({@link #combineTaps}). At stride 1 a tap is a vector load at a fixed offset in that row; at stride
- * s the row is first split by stride phase, so a tap is again a contiguous load. Each input row is
+ * ({@link #combineTaps}). At stride 1 a tap is a vector load at a fixed offset in that row. The
+ * 2- and 3-wide windows at stride 2 (the pools CNNs use) de-interleave two loaded vectors into a
+ * tap's eight columns; any other stride s first splits the row by stride phase, so a tap is again a
+ * contiguous load. Each input row is
  * read once per window row that covers it, straight from the image; nothing but one row is written
  * besides the output.
  *
@@ -26,6 +29,8 @@ final class PoolRows {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
     /** The padded row of column-wise combined window rows. */
     float[] row = new float[0];
@@ -177,6 +182,16 @@ final class PoolRows {
      */
     void combineTaps(boolean max, int kernel, int dilation, int stride, int paddedWidth, int outWidth,
                      float rowCount, float[] out, int yo) {
+        int full = S.loopBound(outWidth);
+        if (stride == 2 && dilation == 1 && (kernel == 2 || kernel == 3)) {
+            // the whole vectors and then the partial last one, each read de-interleaved straight from the row
+            stride2Taps(max, kernel == 3, 0, full, rowCount, out, yo);
+            if (full < outWidth) {
+                stride2Taps(max, kernel == 3, full, full + L, rowCount, spill, -full);
+                System.arraycopy(spill, 0, out, yo + full, outWidth - full);
+            }
+            return;
+        }
         float[] src = row;
         int phase = 0;
         if (stride > 1) {
@@ -191,7 +206,6 @@ final class PoolRows {
         // Whole vectors straight into out, by a loop specialized for the 2- and 3-tap windows that
         // CNNs use; the last, partial vector into a spill buffer, copied: no vector store is masked
         // or sits in a branch.
-        int full = S.loopBound(outWidth);
         if (kernel == 2 || kernel == 3) {
             taps23(max, src, at[1], kernel == 3 ? at[2] : -1, full, rowCount, out, yo);
         } else {
@@ -226,6 +240,29 @@ final class PoolRows {
                         .add(FloatVector.fromArray(S, src, o + t2))
                         .div(FloatVector.fromArray(S, counts, o).mul(rowCount)).intoArray(out, yo + o);
             }
+        }
+    }
+
+    // out[yo + o] := max or mean of row[2o], row[2o + 1] (and row[2o + 2] when three), o in [from, to) step L | allocates nothing
+    private void stride2Taps(boolean max, boolean three, int from, int to, float rowCount, float[] out, int yo) {
+        float[] r = row;
+        float[] counts = columnCounts;
+        for (int o = from; o < to; o += L) {
+            FloatVector a = FloatVector.fromArray(S, r, 2 * o);
+            FloatVector b = FloatVector.fromArray(S, r, 2 * o + L);
+            FloatVector even = a.rearrange(EVENS, b);
+            FloatVector odd = a.rearrange(ODDS, b);
+            FloatVector acc = max ? even.max(odd) : even.add(odd);
+            if (three) {
+                FloatVector c = FloatVector.fromArray(S, r, 2 * o + 2);
+                FloatVector d = FloatVector.fromArray(S, r, 2 * o + 2 + L);
+                FloatVector next = c.rearrange(EVENS, d);
+                acc = max ? acc.max(next) : acc.add(next);
+            }
+            if (!max) {
+                acc = acc.div(FloatVector.fromArray(S, counts, o).mul(rowCount));
+            }
+            acc.intoArray(out, yo + o);
         }
     }
 
