@@ -81,6 +81,8 @@ public final class AvgPool2d extends Pooling {
         float[] out = job.other.data();
         if (mode == BACKWARD) {
             Arrays.fill(image, xo, xo + job.h * job.w, 0f);
+        } else {
+            rows.fillPads(p.padLeft(), job.w, wp, 0f);
         }
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = oh * p.strideH() - p.padTop();
@@ -89,8 +91,7 @@ public final class AvgPool2d extends Pooling {
                 backwardRow(rows, job, xo, out, yo + oh * job.ow, ih0, wp, rowCount);
                 continue;
             }
-            rows.combineRows(false, image, xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(),
-                    p.padLeft(), wp, 0f);
+            rows.combineRows(false, image, xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);
             rows.combineTaps(false, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow,
                     rowCount, out, yo + oh * job.ow);
         }

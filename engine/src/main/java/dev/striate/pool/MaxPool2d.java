@@ -94,9 +94,10 @@ public final class MaxPool2d extends Pooling {
         int wp = job.paddedWidth;
         float[] x = job.image.data();
         float[] y = job.other.data();
+        rows.fillPads(p.padLeft(), job.w, wp, Float.NEGATIVE_INFINITY);
         for (int oh = 0; oh < job.oh; oh++) {
             rows.combineRows(true, x, xo, job.h, job.w, oh * p.strideH() - p.padTop(), p.kernelH(), p.dilationH(),
-                    p.padLeft(), wp, Float.NEGATIVE_INFINITY);
+                    p.padLeft(), Float.NEGATIVE_INFINITY);
             rows.combineTaps(true, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow, 1f, y, yo + oh * job.ow);
         }
     }
@@ -124,6 +125,7 @@ public final class MaxPool2d extends Pooling {
         float[] y = job.other.data();
         float[] taps = rows.columnCounts;
         float[] maxima = rows.outputRow;
+        rows.fillPads(p.padLeft(), w, job.paddedWidth, 0f);
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = oh * p.strideH() - p.padTop();
             Arrays.fill(maxima, 0, ow, Float.NEGATIVE_INFINITY);
@@ -133,7 +135,7 @@ public final class MaxPool2d extends Pooling {
                 if (ih < 0 || ih >= h) {
                     continue;
                 }
-                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), job.paddedWidth, 0f);
+                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), 0f);
                 int phase = s == 1 ? 0 : rows.splitPhases(s, job.paddedWidth);
                 float[] src = s == 1 ? rows.row : rows.phases();
                 for (int j = 0; j < ow; j += L) {

@@ -67,15 +67,22 @@ final class PoolRows {
     }
 
     /**
+     * {@code row[0, padLeft)} and {@code row[padLeft + w, paddedWidth + 2L)} := fill: the columns
+     * {@link #combineRows} leaves alone, so a plane's rows share one fill.
+     */
+    void fillPads(int padLeft, int w, int paddedWidth, float fill) {
+        Arrays.fill(row, 0, padLeft, fill);
+        Arrays.fill(row, padLeft + w, paddedWidth + 2 * L, fill);
+    }
+
+    /**
      * {@code row[padLeft + j] := max or sum over the window rows ih = ih0 + k·dilation in [0, h) of
-     * x[xo + ih·w + j]}, {@code row[0, padLeft)} and {@code row[padLeft + w, paddedWidth)} := fill.
-     * With no window row inside the image the row is all fill.
+     * x[xo + ih·w + j]} for j < w, or fill when no window row is inside the image; the pads are
+     * {@link #fillPads}'.
      */
     void combineRows(boolean max, float[] x, int xo, int h, int w, int ih0, int kernel, int dilation,
-                    int padLeft, int paddedWidth, float fill) {
+                    int padLeft, float fill) {
         float[] r = row;
-        Arrays.fill(r, 0, padLeft, fill);
-        Arrays.fill(r, padLeft + w, paddedWidth + 2 * L, fill);
         int count = 0;
         for (int k = 0; k < kernel; k++) {
             int ih = ih0 + k * dilation;
