@@ -29,6 +29,18 @@ public final class MaxPool2d extends Pooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
+    /** Integers up to 2^24 are exact in a float lane: tap numbers and offsets are kept below it. */
+    private static final int MAX_EXACT_FLOAT_INT = 1 << 24;
+    private static final int MAX_WINDOW_TAPS = MAX_EXACT_FLOAT_INT;
+    private static final float[] LANE_NUMBERS = laneNumbers();
+
+    private static float[] laneNumbers() {
+        float[] lanes = new float[L];
+        for (int i = 0; i < L; i++) {
+            lanes[i] = i;
+        }
+        return lanes;
+    }
 
     /** On the engine's {@linkplain ThreadPool#common() common} thread pool. */
     public MaxPool2d(PoolParams params) {
@@ -45,10 +57,15 @@ public final class MaxPool2d extends Pooling {
      * (−1 for a window with no input pixel, which dilation can make).
      *
      * @param indices at least {@code N·C·OH·OW} ints, in y's order
+     * @throws IllegalArgumentException also for a window of more than 2^24 taps
      */
     public void forward(Tensor x, Tensor y, int[] indices) {
         checkPair("x", x, "y", y);
         checkIndices(indices, y.size());
+        if ((long) params.kernelH() * params.kernelW() > MAX_WINDOW_TAPS) {
+            throw new IllegalArgumentException(this + ": a window of " + (long) params.kernelH() * params.kernelW()
+                    + " taps exceeds the " + MAX_WINDOW_TAPS + " that indices are recorded for");
+        }
         run(FORWARD_WITH_INDICES, x, y, indices);
     }
 
@@ -103,75 +120,149 @@ public final class MaxPool2d extends Pooling {
     }
 
     /*
-     * PyTorch's scan, L outputs of a row at a time: per tap in window order (rows, then columns), a
-     * lane takes the tap when it is in the image and is its first in-image tap, or v > max, or v is
-     * NaN — the scalar rule lane by lane, so values and indices are the same bits. The running max
-     * and the running argmax (as the tap's number kh·KW + kw, exact in a float) live in rows padded
-     * to whole vectors, copied out once the row is done (masked accesses that reach past an array's
-     * end take the Vector API's slow, allocating path). Each window row is copied into the padded row and, at
-     * stride s > 1, split by stride phase, so the taps of L consecutive outputs are one contiguous
-     * load; the lanes whose column is in the image are a lane range, masked as two tail masks. Only
-     * float vectors and masks of one species: a masked gather, int vectors and mask casts were tried
-     * first and C2 boxed them on AVX2.
+     * With indices, the values come from the inference kernel, then each output row's argmax is the
+     * first tap in window order that equals its maximum: PyTorch's scan (v > max || isnan(v)) keeps
+     * exactly that one when no tap is NaN. The taps are visited in reverse window order, each equal
+     * lane overwriting the running choice, so the first equal tap is the last written; pads hold
+     * NaN, which equals nothing. The choice is kept as the tap's offset from the start of the
+     * window's first row, ih0·W, a float that is exact while such offsets stay under 2^24. A row
+     * whose maximum holds a NaN (PyTorch's index is then the last NaN's), or a plane too large for
+     * exact offsets, takes scanRow, the scan itself.
+     *
+     * Each window row is copied into the padded row and, at stride s > 1, split by stride phase, so
+     * the taps of L consecutive outputs are one contiguous load. Only float vectors and masks of one
+     * species: a masked gather, int vectors and mask casts were tried first and C2 boxed them on AVX2.
      */
     private void forwardWithIndices(PoolRows rows, Job job, int xo, int yo, int indexAt) {
+        forwardPlane(rows, job, xo, yo);
         PoolParams p = params;
-        int h = job.h;
+        int w = job.w;
+        int ow = job.ow;
+        float[] y = job.other.data();
+        long largestOffset = ((long) p.dilationH() * (p.kernelH() - 1) + 1) * w + (long) (ow + L) * p.strideW()
+                + (long) p.dilationW() * (p.kernelW() - 1);
+        boolean exactOffsets = largestOffset < MAX_EXACT_FLOAT_INT;
+        rows.fillPads(p.padLeft(), w, job.paddedWidth, Float.NaN);
+        for (int oh = 0; oh < job.oh; oh++) {
+            int ih0 = oh * p.strideH() - p.padTop();
+            int yRow = yo + oh * ow;
+            int at = indexAt + oh * ow;
+            if (exactOffsets && !holdsNaN(y, yRow, ow)) {
+                matchRow(rows, job, xo, ih0, yRow);
+                float[] offsets = rows.columnCounts;
+                int rowStart = ih0 * w;
+                for (int o = 0; o < ow; o++) {
+                    float offset = offsets[o];
+                    job.indices[at + o] = offset < 0 ? -1 : rowStart + (int) offset;
+                }
+            } else {
+                scanRow(rows, job, xo, ih0, yRow, at);
+            }
+        }
+    }
+
+    private static boolean holdsNaN(float[] y, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            if (y[i] != y[i]) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // rows.columnCounts[o] := offset from ih0·W of the first tap of output o's window equal to y[yRow + o], or -1 when none is
+    private void matchRow(PoolRows rows, Job job, int xo, int ih0, int yRow) {
+        PoolParams p = params;
+        int ow = job.ow;
+        int s = p.strideW();
+        int kernelW = p.kernelW();
+        float[] chosen = rows.columnCounts;
+        float[] maxima = rows.outputRow;
+        System.arraycopy(job.other.data(), yRow, maxima, 0, ow);
+        Arrays.fill(chosen, 0, ow, -1f);
+        FloatVector laneColumns = FloatVector.fromArray(S, LANE_NUMBERS, 0).mul(s); // output o + i's window starts at column (o + i)·s
+        for (int kh = p.kernelH() - 1; kh >= 0; kh--) {
+            int ih = ih0 + kh * p.dilationH();
+            if (ih < 0 || ih >= job.h) {
+                continue;
+            }
+            float[] src = windowRow(rows, job, xo, ih);
+            int[] at = rows.tapOffsets(kernelW, p.dilationW(), s, rows.phaseLength);
+            for (int j = 0; j < ow; j += L) {
+                FloatVector max = FloatVector.fromArray(S, maxima, j);
+                FloatVector choice = FloatVector.fromArray(S, chosen, j);
+                FloatVector rowColumns = laneColumns.add(kh * p.dilationH() * job.w + j * s - p.padLeft());
+                for (int kw = kernelW - 1; kw >= 0; kw--) {
+                    FloatVector v = FloatVector.fromArray(S, src, at[kw] + j);
+                    choice = choice.blend(rowColumns.add(kw * p.dilationW()), v.compare(VectorOperators.EQ, max));
+                }
+                choice.intoArray(chosen, j);
+            }
+        }
+    }
+
+    /** Window row ih copied between the pads and, at stride s > 1, split by stride phase: what the taps load from. */
+    private float[] windowRow(PoolRows rows, Job job, int xo, int ih) {
+        int s = params.strideW();
+        rows.combineRows(true, job.image.data(), xo, job.h, job.w, ih, 1, 1, params.padLeft(), Float.NaN);
+        rows.phaseLength = s == 1 ? 0 : rows.splitPhases(s, job.paddedWidth);
+        return s == 1 ? rows.row : rows.phases();
+    }
+
+    /*
+     * PyTorch's scan for one output row, L outputs at a time: per tap in window order, a lane takes
+     * the tap when it is in the image and is its first in-image tap, or v > max, or v is NaN — the
+     * scalar rule lane by lane, so values and indices are the same bits. The lanes whose column is in
+     * the image are a lane range, masked as two tail masks.
+     */
+    private void scanRow(PoolRows rows, Job job, int xo, int ih0, int yRow, int indexAt) {
+        PoolParams p = params;
         int w = job.w;
         int ow = job.ow;
         int s = p.strideW();
         int kernelW = p.kernelW();
-        float[] x = job.image.data();
-        float[] y = job.other.data();
         float[] taps = rows.columnCounts;
         float[] maxima = rows.outputRow;
-        rows.fillPads(p.padLeft(), w, job.paddedWidth, 0f);
-        for (int oh = 0; oh < job.oh; oh++) {
-            int ih0 = oh * p.strideH() - p.padTop();
-            Arrays.fill(maxima, 0, ow, Float.NEGATIVE_INFINITY);
-            Arrays.fill(taps, 0, ow, -1f);
-            for (int kh = 0; kh < p.kernelH(); kh++) {
-                int ih = ih0 + kh * p.dilationH();
-                if (ih < 0 || ih >= h) {
-                    continue;
-                }
-                rows.combineRows(true, x, xo, h, w, ih, 1, 1, p.padLeft(), 0f);
-                int phase = s == 1 ? 0 : rows.splitPhases(s, job.paddedWidth);
-                float[] src = s == 1 ? rows.row : rows.phases();
-                for (int j = 0; j < ow; j += L) {
-                    int lanes = Math.min(L, ow - j);
-                    FloatVector max = FloatVector.fromArray(S, maxima, j);
-                    FloatVector arg = FloatVector.fromArray(S, taps, j);
-                    for (int kw = 0; kw < kernelW; kw++) {
-                        int c = kw * p.dilationW(); // the tap's padded column for output j + i is (j + i)·s + c
-                        int at = s == 1 ? j + c : (c % s) * phase + j + c / s;
-                        int column = j * s + c - p.padLeft(); // the image column of lane 0
-                        int first = column >= 0 ? 0 : (-column + s - 1) / s;
-                        int end = column >= w ? 0 : Math.min(lanes, (w - 1 - column) / s + 1);
-                        if (end <= first) {
-                            continue;
-                        }
-                        // lanes [first, end), from two ordinary tail masks: indexInRange with a negative
-                        // offset took the JDK's slow path and, once profiled, made other kernels' tail
-                        // masks allocate
-                        VectorMask<Float> inside = S.indexInRange(0, end).andNot(S.indexInRange(0, first));
-                        FloatVector v = FloatVector.fromArray(S, src, at);
-                        VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN))
-                                .or(arg.compare(VectorOperators.LT, 0f)).and(inside);
-                        max = max.blend(v, take);
-                        arg = arg.blend(kh * kernelW + kw, take);
+        Arrays.fill(maxima, 0, ow, Float.NEGATIVE_INFINITY);
+        Arrays.fill(taps, 0, ow, -1f);
+        for (int kh = 0; kh < p.kernelH(); kh++) {
+            int ih = ih0 + kh * p.dilationH();
+            if (ih < 0 || ih >= job.h) {
+                continue;
+            }
+            float[] src = windowRow(rows, job, xo, ih);
+            int phase = rows.phaseLength;
+            for (int j = 0; j < ow; j += L) {
+                int lanes = Math.min(L, ow - j);
+                FloatVector max = FloatVector.fromArray(S, maxima, j);
+                FloatVector arg = FloatVector.fromArray(S, taps, j);
+                for (int kw = 0; kw < kernelW; kw++) {
+                    int c = kw * p.dilationW();
+                    int column = j * s + c - p.padLeft(); // the image column of lane 0
+                    int first = column >= 0 ? 0 : (-column + s - 1) / s;
+                    int end = column >= w ? 0 : Math.min(lanes, (w - 1 - column) / s + 1);
+                    if (end <= first) {
+                        continue;
                     }
-                    max.intoArray(maxima, j);
-                    arg.intoArray(taps, j);
+                    // lanes [first, end), from two ordinary tail masks: indexInRange with a negative
+                    // offset took the JDK's slow path and, once profiled, made other kernels' tail
+                    // masks allocate
+                    VectorMask<Float> inside = S.indexInRange(0, end).andNot(S.indexInRange(0, first));
+                    FloatVector v = FloatVector.fromArray(S, src, (c % s) * phase + j + c / s);
+                    VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN))
+                            .or(arg.compare(VectorOperators.LT, 0f)).and(inside);
+                    max = max.blend(v, take);
+                    arg = arg.blend(kh * kernelW + kw, take);
                 }
+                max.intoArray(maxima, j);
+                arg.intoArray(taps, j);
             }
-            System.arraycopy(maxima, 0, y, yo + oh * ow, ow);
-            int[] indices = job.indices;
-            for (int o = 0; o < ow; o++) {
-                int t = (int) taps[o];
-                indices[indexAt + oh * ow + o] = t < 0 ? -1
-                        : (ih0 + t / kernelW * p.dilationH()) * w + o * s - p.padLeft() + t % kernelW * p.dilationW();
-            }
+        }
+        System.arraycopy(maxima, 0, job.other.data(), yRow, ow);
+        for (int o = 0; o < ow; o++) {
+            int t = (int) taps[o];
+            job.indices[indexAt + o] = t < 0 ? -1
+                    : (ih0 + t / kernelW * p.dilationH()) * w + o * s - p.padLeft() + t % kernelW * p.dilationW();
         }
     }
 

@@ -44,6 +44,8 @@ final class PoolRows {
     float[] columnCounts = new float[0];
     /** An output row being accumulated, with room for a whole last vector (max pooling with indices). */
     float[] outputRow = new float[0];
+    /** The phase length of the last {@link #splitPhases}, 0 before one (max pooling with indices). */
+    int phaseLength;
 
     /** Makes room for padded rows of {@code paddedWidth} floats, stride {@code stride}, {@code outWidth} outputs, {@code kernelWidth} taps. */
     void ensure(int paddedWidth, int stride, int outWidth, int kernelWidth, int kernelHeight) {
@@ -60,6 +62,7 @@ final class PoolRows {
         if (tapOffsets.length < kernelWidth) {
             tapOffsets = new int[kernelWidth];
         }
+
         if (columnCounts.length < outWidth + L) {
             columnCounts = new float[outWidth + L];
             outputRow = new float[outWidth + L];
@@ -205,11 +208,7 @@ final class PoolRows {
             phase = splitPhases(stride, paddedWidth);
             src = phases;
         }
-        int[] at = tapOffsets;
-        for (int k = 0; k < kernel; k++) {
-            int q = k * dilation;
-            at[k] = (q % stride) * phase + q / stride;
-        }
+        int[] at = tapOffsets(kernel, dilation, stride, phase);
         // Whole vectors straight into out, by a loop specialized for the 2- and 3-tap windows that
         // CNNs use; the last, partial vector into a spill buffer, copied: no vector store is masked
         // or sits in a branch.
@@ -222,6 +221,20 @@ final class PoolRows {
             taps(max, src, at, kernel, full, full + L, rowCount, spill, -full);
             System.arraycopy(spill, 0, out, yo + full, outWidth - full);
         }
+    }
+
+    /**
+     * Where tap k (k < kernel) of output 0 lies in a row split by stride phase (phase length
+     * {@code phase}; the row itself at stride 1): output o's tap is o further. In a buffer of this
+     * instance, valid until the next call.
+     */
+    int[] tapOffsets(int kernel, int dilation, int stride, int phase) {
+        int[] at = tapOffsets;
+        for (int k = 0; k < kernel; k++) {
+            int q = k * dilation;
+            at[k] = (q % stride) * phase + q / stride;
+        }
+        return at;
     }
 
     // out[yo + o] := max or mean of src[o], src[o + t1] (and src[o + t2] when t2 >= 0), o < end step L | allocates nothing
