@@ -31,6 +31,9 @@ final class PoolRows {
     private static final int L = FloatSpecies.LANES;
     private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
     private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    /** Lanes of (a, b) interleaved a0 b0 a1 b1 …: the first half, then the second. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i % 2 * L + i / 2);
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> i % 2 * L + L / 2 + i / 2);
 
     /** The padded row of column-wise combined window rows. */
     float[] row = new float[0];
@@ -42,7 +45,7 @@ final class PoolRows {
     private int[] rowStarts = new int[0];
     /** Per output column: how many taps the divisor counts (average pooling), or the argmax's tap (max pooling with indices). */
     float[] columnCounts = new float[0];
-    /** An output row being accumulated, with room for a whole last vector (max pooling with indices). */
+    /** An output row, with room for a whole last vector past one leading slot (max pooling with indices, average pooling's gradient shares). */
     float[] outputRow = new float[0];
     /** The phase length of the last {@link #splitPhases}, 0 before one (max pooling with indices). */
     int phaseLength;
@@ -65,7 +68,7 @@ final class PoolRows {
 
         if (columnCounts.length < outWidth + L) {
             columnCounts = new float[outWidth + L];
-            outputRow = new float[outWidth + L];
+            outputRow = new float[outWidth + 2 * L];
         }
     }
 
@@ -332,17 +335,54 @@ final class PoolRows {
     }
 
     /**
-     * {@code row[o·stride + kw·dilation] += g[go + o] / (rowCount · columnCounts[o])} for every tap:
-     * the adjoint of {@link #combineTaps} for a sum. Allocates nothing.
+     * {@code row[o·stride + kw·dilation] += g[go + o] / (rowCount · columnCounts[o])} for every tap,
+     * on a row that {@link #clearRow} zeroed: the adjoint of {@link #combineTaps} for a sum.
+     * Allocates nothing.
      */
     void scatterTaps(float[] g, int go, int kernel, int dilation, int stride, int outWidth, float rowCount) {
+        // shares[1 + o] := output o's share; shares[0] and the slots past the row stay 0, so output
+        // o - 1's share is one load to the left and the last window's taps see zeros beyond it
+        float[] shares = outputRow;
+        float[] counts = columnCounts;
+        int o = 0;
+        for (int full = S.loopBound(outWidth); o < full; o += L) {
+            FloatVector.fromArray(S, g, go + o).div(FloatVector.fromArray(S, counts, o).mul(rowCount))
+                    .intoArray(shares, 1 + o);
+        }
+        for (; o < outWidth; o++) {
+            shares[1 + o] = g[go + o] / (rowCount * counts[o]);
+        }
+        shares[0] = 0f;
+        Arrays.fill(shares, 1 + outWidth, outWidth + 2 * L, 0f);
+        if (stride == 2 && dilation == 1 && (kernel == 2 || kernel == 3)) {
+            stride2Scatter(kernel == 3, outWidth);
+            return;
+        }
         float[] r = row;
-        for (int o = 0; o < outWidth; o++) {
-            float share = g[go + o] / (rowCount * columnCounts[o]);
+        for (o = 0; o < outWidth; o++) {
+            float share = shares[1 + o];
             int at = o * stride;
             for (int k = 0; k < kernel; k++) {
                 r[at + k * dilation] += share;
             }
+        }
+    }
+
+    /*
+     * The scatter of 2- and 3-wide windows at stride 2 as a gather: column 2o collects output o's
+     * first tap and, for 3 taps, output o - 1's last; column 2o + 1 output o's middle (or last) tap.
+     * Both columns' sums are interleaved into the row, L outputs at a time; the blocks run one past
+     * the last output so its last tap lands too.
+     */
+    private void stride2Scatter(boolean three, int outWidth) {
+        float[] shares = outputRow;
+        float[] r = row;
+        int end = three ? outWidth + 1 : outWidth;
+        for (int o = 0; o < end; o += L) {
+            FloatVector own = FloatVector.fromArray(S, shares, 1 + o);
+            FloatVector even = three ? own.add(FloatVector.fromArray(S, shares, o)) : own;
+            even.rearrange(ZIP_LOW, own).intoArray(r, 2 * o);
+            even.rearrange(ZIP_HIGH, own).intoArray(r, 2 * o + L);
         }
     }
 
