@@ -129,12 +129,19 @@ class PoolOracleTest {
         assertTrue(e.getMessage().contains("MaxPool2d") && e.getMessage().contains("[1, 2, 4, 4]")
                 && e.getMessage().contains("[1, 2, 5, 4]"), e.getMessage());
         assertTrue(Float.isNaN(wrong.data()[0]), "nothing written");
-        int[] bad = new int[32];
-        bad[5] = 64;
-        Tensor dx = PoolCheck.nanFilled(1, 2, 8, 8);
-        e = assertThrows(IllegalArgumentException.class, () -> pool.backward(Tensor.zeros(1, 2, 4, 4), bad, dx));
-        assertTrue(e.getMessage().contains("index 64"), e.getMessage());
-        assertTrue(Float.isNaN(dx.data()[0]), "dx untouched by a rejected call");
+        for (int outside : new int[] {64, -2, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+            int[] bad = new int[32];
+            bad[5] = -1; // no tap in the image: valid
+            bad[31] = outside;
+            Tensor dx = PoolCheck.nanFilled(1, 2, 8, 8);
+            e = assertThrows(IllegalArgumentException.class, () -> pool.backward(Tensor.zeros(1, 2, 4, 4), bad, dx));
+            assertTrue(e.getMessage().contains("index " + outside + " at output 31"), e.getMessage());
+            assertTrue(Float.isNaN(dx.data()[0]) && Float.isNaN(dx.data()[127]), "dx untouched by a rejected call");
+        }
+        MaxPool2d huge = new MaxPool2d(PoolParams.of(4097, 4097, 1, 1).padding(2048));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> huge.forward(Tensor.zeros(1, 1, 2, 2), Tensor.zeros(1, 1, 2, 2), new int[4]));
+        assertTrue(e.getMessage().contains("16785409 taps"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> pool.forward(x, Tensor.zeros(1, 2, 4, 4), new int[31]));
         e = assertThrows(IllegalArgumentException.class, () -> PoolParams.of(3, 1).padding(3));
         assertTrue(e.getMessage().contains("smaller than the dilated kernel"), e.getMessage());
