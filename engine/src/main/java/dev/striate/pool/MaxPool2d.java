@@ -9,6 +9,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,6 +36,11 @@ public final class MaxPool2d extends Pooling {
     private static final int MAX_EXACT_FLOAT_INT = 1 << 24;
     private static final int MAX_WINDOW_TAPS = MAX_EXACT_FLOAT_INT;
     private static final float[] LANE_NUMBERS = laneNumbers();
+    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+
+    /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
+    private final boolean pairedWindows;
 
     private static float[] laneNumbers() {
         float[] lanes = new float[L];
@@ -51,6 +57,9 @@ public final class MaxPool2d extends Pooling {
 
     public MaxPool2d(PoolParams params, ThreadPool threads) {
         super(params, threads, "MaxPool2d(" + params + ")");
+        pairedWindows = params.kernelH() == 2 && params.kernelW() == 2 && params.strideH() == 2 && params.strideW() == 2
+                && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
+                && params.padBottom() == 0 && params.padRight() == 0;
 
     }
 
@@ -109,11 +118,105 @@ public final class MaxPool2d extends Pooling {
 
     @Override
     void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt) {
+        if (mode != BACKWARD && pairedWindows && 2 * job.oh <= job.h && 2 * job.ow <= job.w) {
+            pairedPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
+            return;
+        }
         switch (mode) {
             case FORWARD -> forwardPlane(rows, job, xo, yo);
             case FORWARD_WITH_INDICES -> forwardWithIndices(rows, job, xo, yo, indexAt);
             default -> backwardPlane(job, xo, yo, indexAt);
         }
+    }
+
+    /*
+     * 2x2 windows at stride 2 that lie wholly inside the image, in one pass straight from it: the four
+     * taps of L outputs are the even and odd lanes of two vector pairs (image rows 2·oh and 2·oh + 1),
+     * scanned in window order by PyTorch's rule (v > max || isnan(v)), so values and indices are its
+     * bits, NaN included. The running choice is the tap's offset in the window (0, 1, W, W + 1), exact
+     * in a float lane while W < 2^24. The separable kernel spent most of its time per row on these
+     * small planes (copies, pads, tails): LeNet-5's 6x28x28 and 16x10x10 pools.
+     */
+    private void pairedPlane(PoolRows rows, Job job, int xo, int yo, int indexAt, boolean withIndices) {
+        float[] x = job.image.data();
+        float[] y = job.other.data();
+        int w = job.w;
+        int ow = job.ow;
+        float[] chosen = rows.columnCounts;
+        float[] spill = rows.outputRow;
+        int full = S.loopBound(ow);
+        for (int oh = 0; oh < job.oh; oh++) {
+            int top = xo + 2 * oh * w;
+            int yRow = yo + oh * ow;
+            int o = 0;
+            for (; o < full; o += L) {
+                pairedVector(withIndices, x, top + 2 * o, w, y, yRow + o, chosen, o);
+            }
+            // the partial last vector reads on into the next row, or past the plane, as long as the
+            // array goes on: its lanes past the row are dropped with the spill
+            if (o < ow && top + w + 2 * o + 2 * L <= x.length) {
+                pairedVector(withIndices, x, top + 2 * o, w, spill, 0, chosen, o);
+                System.arraycopy(spill, 0, y, yRow + o, ow - o);
+            } else {
+                for (; o < ow; o++) {
+                    pairedScalar(x, top + 2 * o, w, y, yRow + o, chosen, o);
+                }
+            }
+            if (withIndices) {
+                int[] indices = job.indices;
+                int at = indexAt + oh * ow;
+                int first = 2 * oh * w;
+                for (o = 0; o < ow; o++) {
+                    indices[at + o] = first + 2 * o + (int) chosen[o];
+                }
+            }
+        }
+    }
+
+    // out[outAt + i] := max of the 2x2 window at x[at + 2i] (row width w), i < L; with indices by the
+    // scan, chosen[c + i] := the tap's offset; without, as two maxima of pairs (Math.max's NaN) in
+    // place of the scan's chain
+    private static void pairedVector(boolean withIndices, float[] x, int at, int w, float[] out, int outAt,
+                                     float[] chosen, int c) {
+        FloatVector a = FloatVector.fromArray(S, x, at);
+        FloatVector b = FloatVector.fromArray(S, x, at + L);
+        FloatVector d = FloatVector.fromArray(S, x, at + w);
+        FloatVector e = FloatVector.fromArray(S, x, at + w + L);
+        if (!withIndices) {
+            a.rearrange(EVENS, b).max(a.rearrange(ODDS, b)).max(d.rearrange(EVENS, e).max(d.rearrange(ODDS, e)))
+                    .intoArray(out, outAt);
+            return;
+        }
+        FloatVector max = a.rearrange(EVENS, b);
+        FloatVector choice = FloatVector.zero(S);
+        FloatVector v = a.rearrange(ODDS, b);
+        VectorMask<Float> take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN));
+        max = max.blend(v, take);
+        choice = choice.blend(1f, take);
+        v = d.rearrange(EVENS, e);
+        take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN));
+        max = max.blend(v, take);
+        choice = choice.blend(w, take);
+        v = d.rearrange(ODDS, e);
+        take = v.compare(VectorOperators.GT, max).or(v.test(VectorOperators.IS_NAN));
+        max.blend(v, take).intoArray(out, outAt);
+        choice.blend(w + 1f, take).intoArray(chosen, c);
+    }
+
+    // out[outAt] := max of the 2x2 window at x[at] (row width w) by the scan, chosen[c] := the tap's offset
+    private static void pairedScalar(float[] x, int at, int w, float[] out, int outAt, float[] chosen, int c) {
+        float max = x[at];
+        int choice = 0;
+        for (int k = 1; k < 4; k++) {
+            int tap = (k >> 1) * w + (k & 1);
+            float v = x[at + tap];
+            if (v > max || v != v) {
+                max = v;
+                choice = tap;
+            }
+        }
+        out[outAt] = max;
+        chosen[c] = choice;
     }
 
     private void forwardPlane(PoolRows rows, Job job, int xo, int yo) {
@@ -153,12 +256,14 @@ public final class MaxPool2d extends Pooling {
                 + (long) p.dilationW() * (p.kernelW() - 1);
         boolean exactOffsets = largestOffset < MAX_EXACT_FLOAT_INT;
         rows.fillPads(p.padLeft(), w, job.paddedWidth, Float.NaN);
+        int phase = p.strideW() == 1 ? 0 : PoolRows.phaseLength(p.strideW(), job.paddedWidth);
+        int[] tapAt = rows.tapOffsets(p.kernelW(), p.dilationW(), p.strideW(), phase);
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = oh * p.strideH() - p.padTop();
             int yRow = yo + oh * ow;
             int at = indexAt + oh * ow;
             if (exactOffsets && !holdsNaN(y, yRow, ow)) {
-                matchRow(rows, job, xo, ih0, yRow);
+                matchRow(rows, job, xo, ih0, yRow, tapAt);
                 float[] offsets = rows.columnCounts;
                 int rowStart = ih0 * w;
                 for (int o = 0; o < ow; o++) {
@@ -166,7 +271,7 @@ public final class MaxPool2d extends Pooling {
                     job.indices[at + o] = offset < 0 ? -1 : rowStart + (int) offset;
                 }
             } else {
-                scanRow(rows, job, xo, ih0, yRow, at);
+                scanRow(rows, job, xo, ih0, yRow, at, phase);
             }
         }
     }
@@ -181,7 +286,7 @@ public final class MaxPool2d extends Pooling {
     }
 
     // rows.columnCounts[o] := offset from ih0·W of the first tap of output o's window equal to y[yRow + o], or -1 when none is
-    private void matchRow(PoolRows rows, Job job, int xo, int ih0, int yRow) {
+    private void matchRow(PoolRows rows, Job job, int xo, int ih0, int yRow, int[] tapAt) {
         PoolParams p = params;
         int ow = job.ow;
         int s = p.strideW();
@@ -197,13 +302,12 @@ public final class MaxPool2d extends Pooling {
                 continue;
             }
             float[] src = windowRow(rows, job, xo, ih);
-            int[] at = rows.tapOffsets(kernelW, p.dilationW(), s, rows.phaseLength);
             for (int j = 0; j < ow; j += L) {
                 FloatVector max = FloatVector.fromArray(S, maxima, j);
                 FloatVector choice = FloatVector.fromArray(S, chosen, j);
                 FloatVector rowColumns = laneColumns.add(kh * p.dilationH() * job.w + j * s - p.padLeft());
                 for (int kw = kernelW - 1; kw >= 0; kw--) {
-                    FloatVector v = FloatVector.fromArray(S, src, at[kw] + j);
+                    FloatVector v = FloatVector.fromArray(S, src, tapAt[kw] + j);
                     choice = choice.blend(rowColumns.add(kw * p.dilationW()), v.compare(VectorOperators.EQ, max));
                 }
                 choice.intoArray(chosen, j);
@@ -215,8 +319,11 @@ public final class MaxPool2d extends Pooling {
     private float[] windowRow(PoolRows rows, Job job, int xo, int ih) {
         int s = params.strideW();
         rows.combineRows(true, job.image.data(), xo, job.h, job.w, ih, 1, 1, params.padLeft(), Float.NaN);
-        rows.phaseLength = s == 1 ? 0 : rows.splitPhases(s, job.paddedWidth);
-        return s == 1 ? rows.row : rows.phases();
+        if (s == 1) {
+            return rows.row;
+        }
+        rows.splitPhases(s, job.paddedWidth);
+        return rows.phases();
     }
 
     /*
@@ -225,7 +332,7 @@ public final class MaxPool2d extends Pooling {
      * scalar rule lane by lane, so values and indices are the same bits. The lanes whose column is in
      * the image are a lane range, masked as two tail masks.
      */
-    private void scanRow(PoolRows rows, Job job, int xo, int ih0, int yRow, int indexAt) {
+    private void scanRow(PoolRows rows, Job job, int xo, int ih0, int yRow, int indexAt, int phase) {
         PoolParams p = params;
         int w = job.w;
         int ow = job.ow;
@@ -241,7 +348,6 @@ public final class MaxPool2d extends Pooling {
                 continue;
             }
             float[] src = windowRow(rows, job, xo, ih);
-            int phase = rows.phaseLength;
             for (int j = 0; j < ow; j += L) {
                 int lanes = Math.min(L, ow - j);
                 FloatVector max = FloatVector.fromArray(S, maxima, j);

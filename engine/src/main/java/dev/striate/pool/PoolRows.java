@@ -47,8 +47,6 @@ final class PoolRows {
     float[] columnCounts = new float[0];
     /** An output row, with room for a whole last vector past one leading slot (max pooling with indices, average pooling's gradient shares). */
     float[] outputRow = new float[0];
-    /** The phase length of the last {@link #splitPhases}, 0 before one (max pooling with indices). */
-    int phaseLength;
 
     /** Makes room for padded rows of {@code paddedWidth} floats, stride {@code stride}, {@code outWidth} outputs, {@code kernelWidth} taps. */
     void ensure(int paddedWidth, int stride, int outWidth, int kernelWidth, int kernelHeight) {
@@ -309,9 +307,14 @@ final class PoolRows {
         }
     }
 
+    /** The length of each stride phase {@link #splitPhases} makes of a padded row. */
+    static int phaseLength(int stride, int paddedWidth) {
+        return paddedWidth / stride + 1;
+    }
+
     /** Splits row[0, paddedWidth) by stride phase into {@link #phases}; returns the phase length. */
     int splitPhases(int stride, int paddedWidth) {
-        int p = paddedWidth / stride + 1;
+        int p = phaseLength(stride, paddedWidth);
         float[] r = row;
         float[] ph = phases;
         if (stride == 2) {

@@ -42,6 +42,7 @@ class PoolOracleTest {
                 Arguments.of("2x2s2 even", PoolParams.of(2), 2, 3, 8, 8),
                 Arguments.of("2x2s2 odd", PoolParams.of(2), 1, 2, 9, 11),
                 Arguments.of("2x2s2 ceil odd", PoolParams.of(2).ceilMode(true), 1, 2, 9, 11),
+                Arguments.of("2x2s2 wide rows", PoolParams.of(2), 2, 3, 6, 41),
                 Arguments.of("3x3s2 resnet", PoolParams.of(3, 2).padding(1), 1, 4, 16, 16),
                 Arguments.of("3x3s2 alexnet ceil", PoolParams.of(3, 2).ceilMode(true), 1, 2, 14, 14),
                 Arguments.of("3x3s2p1 ceil overhang", PoolParams.of(3, 2).padding(1).ceilMode(true), 2, 2, 10, 12),
