@@ -99,7 +99,26 @@ final class Depthwise {
             int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
             int whole = wholeVectorColumns(yo);
-            for (int xo = 0; xo < whole; xo += L) {
+            int xo = 0;
+            // four vectors of the row per pass over the taps, so each tap's offset and weight are
+            // read once for four multiply-adds: per vector, the tap loop's loads and checks cost more
+            // than its arithmetic (half the time of LeNet-5's 1→6 5x5 layer)
+            for (; xo + 3 * L < whole; xo += 4 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int t = 0; t < taps.length; t++) {
+                    FloatVector weight = FloatVector.broadcast(S, weights[wOff + t]);
+                    int at = base + taps[t] + xo;
+                    a0 = FloatVector.fromArray(S, in, at).fma(weight, a0);
+                    a1 = FloatVector.fromArray(S, in, at + L).fma(weight, a1);
+                    a2 = FloatVector.fromArray(S, in, at + 2 * L).fma(weight, a2);
+                    a3 = FloatVector.fromArray(S, in, at + 3 * L).fma(weight, a3);
+                }
+                a0.add(bias).max(min).min(max).intoArray(y, out + xo);
+                a1.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+                a2.add(bias).max(min).min(max).intoArray(y, out + xo + 2 * L);
+                a3.add(bias).max(min).min(max).intoArray(y, out + xo + 3 * L);
+            }
+            for (; xo < whole; xo += L) {
                 FloatVector acc = FloatVector.zero(S);
                 for (int t = 0; t < taps.length; t++) {
                     acc = FloatVector.fromArray(S, in, base + taps[t] + xo).fma(FloatVector.broadcast(S, weights[wOff + t]), acc);

@@ -39,6 +39,7 @@ class ConvOracleTest {
         "g3mb3ic3ih10oc6kh3sh2ph1",
         "g8mb1ic8ih17oc8kh3ph1",
         "g5mb2ic5ih21iw19oc5kh5ph2dh1",
+        "g3mb1ic3ih6iw45oc6kh5ph2",
         "g4mb1ic4ih12oc4kh3sh2ph0pw1pb1pr0",
         "g6mb1ic6ih30iw35oc12kh3ph1",
         "mb1ic5ih7oc3kh1",
