@@ -63,6 +63,8 @@ public final class Convolution {
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
     private final WorkspacePool<Winograd> idleWinograd = new WorkspacePool<>();
+    private final WorkspacePool<ImageJob> idleImageJobs = new WorkspacePool<>();
+    private final WorkspacePool<float[]> idlePartials = new WorkspacePool<>();
     /*
      * Forms derived from the weights, each computed on first use and recomputed in place (no new
      * array) when it is older than the weights: weightsVersion counts weightsUpdated() calls, and
@@ -239,17 +241,25 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
         }
+        PackedOperand[] packed = transposesProduct(oh * ow) ? packedTransposed() : packedWeights();
+        if (byImages(n, oh * ow)) {
+            runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
+            return;
+        }
+        forwardImages(algorithm, 0, n, x, y, h, w, oh, ow, packed);
+    }
+
+    /** Images [i0, i1) of {@link #forward} on the GEMM paths, on workspaces borrowed for them. */
+    private void forwardImages(ConvAlgorithm algorithm, int i0, int i1, Tensor x, Tensor y, int h, int w,
+                               int oh, int ow, PackedOperand[] packed) {
         int groups = params.groups();
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
-        int kg = params.groupPatchSize();
         int plane = oh * ow;
         float[] col = algorithm == ConvAlgorithm.IM2COL ? borrow(idleColumns, columnFloats(h, w)) : null;
-        boolean swap = transposesProduct(plane);
-        float[] product = swap ? borrow(idleProducts, (long) plane * ocg) : null;
-        PackedOperand[] packed = swap ? packedTransposed() : packedWeights();
+        float[] product = transposesProduct(plane) ? borrow(idleProducts, (long) plane * ocg) : null;
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = i0; i < i1; i++) {
                 for (int g = 0; g < groups; g++) {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int yAt = y.offset() + (i * params.outChannels() + g * ocg) * plane;
@@ -325,18 +335,27 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
             return;
         }
+        if (lowersToColumns(algorithm)) {
+            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
+        }
+        if (byImages(n, oh * ow)) {
+            runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, null);
+            return;
+        }
+        backwardDataImages(algorithm, 0, n, dy, dx, h, w, oh, ow);
+    }
+
+    /** Images [i0, i1) of {@link #backwardData} on the GEMM paths (dx already zeroed where col2im adds). */
+    private void backwardDataImages(ConvAlgorithm algorithm, int i0, int i1, Tensor dy, Tensor dx, int h, int w,
+                                    int oh, int ow) {
         int groups = params.groups();
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        float[] col = null;
-        if (lowersToColumns(algorithm)) {
-            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
-            col = borrow(idleColumns, columnFloats(h, w));
-        }
+        float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
-            for (int i = 0; i < n; i++) {
+            for (int i = i0; i < i1; i++) {
                 for (int g = 0; g < groups; g++) {
                     int dxAt = dx.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
@@ -394,14 +413,41 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw);
             return;
         }
+        int chunks = weightGradientChunks(n, plane);
+        if (chunks == 1) {
+            backwardWeightsImages(algorithm, 0, n, x, dy, h, w, oh, ow, dw.data(), dw.offset());
+            return;
+        }
+        // Chunks of images summed apart, then in chunk order: the chunks, not the threads, fix the
+        // order of the additions, so any thread count gives the same bits.
+        int size = dw.size();
+        float[] partial = borrow(idlePartials, (long) chunks * size);
+        try {
+            runImages(ImageJob.BACKWARD_WEIGHTS, algorithm, n, x, dy, h, w, oh, ow, partial, null);
+            float[] sum = dw.data();
+            System.arraycopy(partial, 0, sum, dw.offset(), size);
+            for (int c = 1; c < chunks; c++) {
+                for (int e = 0; e < size; e++) {
+                    sum[dw.offset() + e] += partial[c * size + e];
+                }
+            }
+        } finally {
+            idlePartials.give(partial);
+        }
+    }
+
+    /** dw[dwOff, +size) := the weight gradient of images [i0, i1), summed in image order. */
+    private void backwardWeightsImages(ConvAlgorithm algorithm, int i0, int i1, Tensor x, Tensor dy, int h, int w,
+                                       int oh, int ow, float[] dw, int dwOff) {
         int groups = params.groups();
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
+        int plane = oh * ow;
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
-            for (int i = 0; i < n; i++) {
-                float beta = i == 0 ? 0f : 1f;
+            for (int i = i0; i < i1; i++) {
+                float beta = i == i0 ? 0f : 1f;
                 for (int g = 0; g < groups; g++) {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
@@ -413,11 +459,99 @@ public final class Convolution {
                         bAt = 0;
                     }
                     gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
-                            b, bAt, plane, beta, dw.data(), dw.offset() + g * ocg * kg, kg);
+                            b, bAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
                 }
             }
         } finally {
             idleColumns.give(col);
+        }
+    }
+
+    /**
+     * Per-image multiply-adds below which a batch's GEMM-path images run in parallel, whole images
+     * per task, rather than one image after another with each GEMM split over the threads: a small
+     * image's GEMMs (LeNet-5's 6→16 layer: 16 × 150 × 100) are too small to split well, and its
+     * lowering runs on one thread (measured: no gain from a second thread on that layer, forward or
+     * weight gradient).
+     */
+    private static final long IMAGE_PARALLEL_MAX_WORK = 1 << 22;
+
+    /** Images per partial sum of a weight gradient taken by image (see {@link #backwardWeights}). */
+    private static final int WEIGHT_GRADIENT_CHUNK = 8;
+
+    private boolean byImages(int n, int plane) {
+        return n > 1 && gemm.pool().parallelism() > 1 && smallImages(plane);
+    }
+
+    private boolean smallImages(int plane) {
+        return (long) params.outChannels() * params.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
+    }
+
+    /**
+     * Partial sums the weight gradient of n images is taken in: one when images are large (the
+     * GEMMs split over the threads) or few; else chunks of {@value #WEIGHT_GRADIENT_CHUNK} images,
+     * a number that does not depend on the thread count.
+     */
+    private int weightGradientChunks(int n, int plane) {
+        return smallImages(plane) && n > WEIGHT_GRADIENT_CHUNK ? (n + WEIGHT_GRADIENT_CHUNK - 1) / WEIGHT_GRADIENT_CHUNK : 1;
+    }
+
+    private void runImages(int mode, ConvAlgorithm algorithm, int n, Tensor a, Tensor b, int h, int w, int oh,
+                           int ow, float[] partial, PackedOperand[] packed) {
+        ImageJob job = idleImageJobs.take();
+        if (job == null) {
+            job = new ImageJob();
+        }
+        try {
+            job.mode = mode;
+            job.algorithm = algorithm;
+            job.a = a;
+            job.b = b;
+            job.partial = partial;
+            job.packed = packed;
+            job.h = h;
+            job.w = w;
+            job.oh = oh;
+            job.ow = ow;
+            job.n = n;
+            job.tasks = mode == ImageJob.BACKWARD_WEIGHTS ? weightGradientChunks(n, oh * ow)
+                    : Math.min(n, gemm.pool().parallelism());
+            gemm.pool().parallelFor(job.tasks, job);
+        } finally {
+            job.a = job.b = null;
+            job.partial = null;
+            job.packed = null;
+            idleImageJobs.give(job);
+        }
+    }
+
+    /**
+     * A range of whole images of one GEMM-path pass per task, reused across calls so dispatch
+     * allocates nothing; the GEMMs and lowerings inside run on the task's thread (the pool runs
+     * nested loops inline).
+     */
+    private final class ImageJob implements ThreadPool.ParallelTask {
+        static final int FORWARD = 0;
+        static final int BACKWARD_DATA = 1;
+        static final int BACKWARD_WEIGHTS = 2;
+
+        int mode, h, w, oh, ow, n, tasks;
+        ConvAlgorithm algorithm;
+        Tensor a, b;
+        float[] partial;
+        PackedOperand[] packed;
+
+        @Override
+        public void run(int task) {
+            switch (mode) {
+                case FORWARD -> forwardImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow, packed);
+                case BACKWARD_DATA -> backwardDataImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow);
+                default -> {
+                    int i0 = task * WEIGHT_GRADIENT_CHUNK;
+                    backwardWeightsImages(algorithm, i0, Math.min(n, i0 + WEIGHT_GRADIENT_CHUNK), a, b, h, w, oh, ow,
+                            partial, task * params.outChannels() * params.groupPatchSize());
+                }
+            }
         }
     }
 
