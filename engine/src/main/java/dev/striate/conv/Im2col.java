@@ -1,8 +1,6 @@
 package dev.striate.conv;
 
-import dev.striate.simd.FloatSpecies;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
+import dev.striate.simd.Rows;
 
 /**
  * Lowering between one image's channels and the patch matrix a convolution GEMM multiplies.
@@ -20,9 +18,6 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Thread-safety: stateless; callers own the arrays.
  */
 final class Im2col {
-
-    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    private static final int L = FloatSpecies.LANES;
 
     private Im2col() {
     }
@@ -129,7 +124,9 @@ final class Im2col {
                         int src = row * plane + y * ow;
                         int dst = channel + ih * w + colShift;
                         if (p.strideW() == 1) {
-                            addRow(col, src + lo, x, dst + lo, hi - lo);
+                            // a vector add: the scalar loop below, its stride a variable, is not
+                            // vectorized (LeNet-5's 6→16 layer: 0.88x the dx time with this)
+                            Rows.add(x, dst + lo, col, src + lo, hi - lo);
                         } else {
                             for (int xo = lo; xo < hi; xo++) {
                                 x[dst + xo * p.strideW()] += col[src + xo];
@@ -138,24 +135,6 @@ final class Im2col {
                     }
                 }
             }
-        }
-    }
-
-    /*
-     * col2im adds rows of a few to a few dozen floats (LeNet-5's 10, ResNet's 7 to 56), once per
-     * output row per patch row: a scalar loop with the stride as a variable was not vectorized
-     * (LeNet-5's 6→16 layer: 0.88x the dx time with this). For im2col's copies, whole vectors with
-     * an overlapping last one were slower than System.arraycopy (1.1x).
-     */
-
-    // dst[d, d + n) += src[s, s + n): whole vectors, then the rest one by one | allocates nothing
-    private static void addRow(float[] src, int s, float[] dst, int d, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
-        }
-        for (; i < n; i++) {
-            dst[d + i] += src[s + i];
         }
     }
 

@@ -2,6 +2,7 @@ package dev.striate.pool;
 
 import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
+import dev.striate.simd.Rows;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
@@ -171,18 +172,7 @@ final class PoolRows {
             out[o + j] = x[a + j] + x[b + j] + x[c + j];
         }
         for (int i = 3; i < count; i++) {
-            addRow(out, o, x, at[i], n);
-        }
-    }
-
-    // out[o + j] += src[s + j] for j < n | allocates nothing
-    private static void addRow(float[] out, int o, float[] src, int s, int n) {
-        int j = 0;
-        for (int bound = S.loopBound(n); j < bound; j += L) {
-            FloatVector.fromArray(S, out, o + j).add(FloatVector.fromArray(S, src, s + j)).intoArray(out, o + j);
-        }
-        for (; j < n; j++) {
-            out[o + j] += src[s + j];
+            Rows.add(out, o, x, at[i], n);
         }
     }
 
@@ -391,7 +381,7 @@ final class PoolRows {
 
     /** {@code dx[xo + j] += row[padLeft + j]} for j < w. */
     void addRowInto(float[] dx, int xo, int padLeft, int w) {
-        addRow(dx, xo, row, padLeft, w);
+        Rows.add(dx, xo, row, padLeft, w);
     }
 
 }

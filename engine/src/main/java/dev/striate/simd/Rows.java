@@ -1,0 +1,31 @@
+package dev.striate.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Element-wise steps on short rows of floats, the inner loops of lowering and pooling: rows of a few
+ * to a few dozen floats, entered once per output row, where C2 does not vectorize a loop whose
+ * stride is a variable and a call per row must stay cheap.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class Rows {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+
+    private Rows() {
+    }
+
+    /** {@code dst[d + i] += src[s + i]} for {@code i < n} (none when n ≤ 0): whole vectors, then one by one. Allocates nothing. */
+    public static void add(float[] dst, int d, float[] src, int s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, dst, d + i).add(FloatVector.fromArray(S, src, s + i)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] += src[s + i];
+        }
+    }
+}
