@@ -1,11 +1,11 @@
 package dev.striate.elementwise;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Lanes;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -126,8 +126,9 @@ public final class BatchNorm2d {
                     sumG = sumG.add(gv);
                     sumGx = gv.fma(FloatVector.fromArray(S, x.data(), xAt + i).sub(mean[c]), sumGx);
                 }
-                float sg = sumG.reduceLanes(VectorOperators.ADD);
-                float sgx = sumGx.reduceLanes(VectorOperators.ADD);
+                // lane order: reduceLanes(ADD) gives other bits once C2 compiles it
+                float sg = Lanes.sum(sumG);
+                float sgx = Lanes.sum(sumGx);
                 for (; i < plane; i++) {
                     sg += g[gAt + i];
                     sgx += g[gAt + i] * (x.data()[xAt + i] - mean[c]);

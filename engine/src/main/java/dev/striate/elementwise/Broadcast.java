@@ -1,12 +1,12 @@
 package dev.striate.elementwise;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Lanes;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -250,7 +250,7 @@ public final class Broadcast {
                 FloatVector va = FloatVector.fromArray(S, a, ao + i);
                 acc = b == null ? acc.add(va) : va.fma(FloatVector.fromArray(S, b, bo + i), acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = Lanes.sum(acc); // lane order: reduceLanes(ADD) gives other bits once C2 compiles it
         }
         for (; i < n; i++) {
             float v = a[ao + i * sa];

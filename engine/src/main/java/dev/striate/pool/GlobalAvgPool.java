@@ -1,10 +1,10 @@
 package dev.striate.pool;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Lanes;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -33,7 +33,7 @@ public final class GlobalAvgPool extends GlobalPooling {
         for (int bound = S.loopBound(plane); i < bound; i += L) {
             acc = acc.add(FloatVector.fromArray(S, in, at + i));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Lanes.sum(acc); // lane order: reduceLanes(ADD) gives other bits once C2 compiles it
         for (; i < plane; i++) {
             sum += in[at + i];
         }
