@@ -230,9 +230,9 @@ final class Depthwise {
                     // The row's last gradients as a whole vector, its lanes past the row blended back to
                     // what the plane held (their products are not just zero: an infinite weight makes
                     // NaN), instead of a masked load and store, which C2 keeps out of line on AVX2
-                    // (this pass ran at ~1 GFLOPS with them).
+                    // (this pass ran at ~1 GFLOPS with them). The lanes past the row hold what the last
+                    // row left there: blended out as well, so they need no clearing.
                     System.arraycopy(dy, grad + full, tail, 0, ow - full);
-                    java.util.Arrays.fill(tail, ow - full, L, 0f);
                     for (int t = 0; t < kk; t++) {
                         FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
                         int at = base + taps[t] + full;

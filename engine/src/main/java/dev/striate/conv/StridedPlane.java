@@ -117,6 +117,9 @@ final class StridedPlane {
             int dst = xOff + ih * w;
             if (s == 1) {
                 System.arraycopy(pl, row + padLeft, x, dst, w);
+            } else if (s == 2) {
+                Interleave.mergePairs(pl, row + (padLeft % 2) * phase + padLeft / 2,
+                        pl, row + ((padLeft + 1) % 2) * phase + (padLeft + 1) / 2, x, dst, w);
             } else {
                 int f = padLeft % s;
                 int slot = padLeft / s;

@@ -16,6 +16,9 @@ public final class Interleave {
     private static final int L = FloatSpecies.LANES;
     private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
     private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    /** Lanes of (a, b) interleaved a0 b0 a1 b1 …: the first half, then the second. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i % 2 * L + i / 2);
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> i % 2 * L + L / 2 + i / 2);
 
     private Interleave() {
     }
@@ -40,6 +43,25 @@ public final class Interleave {
             } else {
                 odd[oddAt + i / 2] = x[from + i];
             }
+        }
+    }
+
+    /**
+     * The inverse of {@link #splitPairs}: {@code x[to + 2k] := even[evenAt + k]} and
+     * {@code x[to + 2k + 1] := odd[oddAt + k]} for the {@code n} elements {@code x[to, to + n)}, a
+     * vector pair at a time (a scalar loop un-splitting a strided plane took longer than the depthwise
+     * gradient it stored). x must not overlap the sources. Allocates nothing.
+     */
+    public static void mergePairs(float[] even, int evenAt, float[] odd, int oddAt, float[] x, int to, int n) {
+        int i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) {
+            FloatVector a = FloatVector.fromArray(S, even, evenAt + i / 2);
+            FloatVector b = FloatVector.fromArray(S, odd, oddAt + i / 2);
+            a.rearrange(ZIP_LOW, b).intoArray(x, to + i);
+            a.rearrange(ZIP_HIGH, b).intoArray(x, to + i + L);
+        }
+        for (; i < n; i++) {
+            x[to + i] = (i & 1) == 0 ? even[evenAt + i / 2] : odd[oddAt + i / 2];
         }
     }
 }
