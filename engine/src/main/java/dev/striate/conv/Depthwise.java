@@ -34,6 +34,8 @@ final class Depthwise {
     private final StridedPlane plane;
     /** Plane offset of each tap (kh, kw) from the output pixel's first tap. */
     private final int[] taps;
+    /** The taps column by column (kw outer): the order backwardData adds them in. */
+    private final int[] scatterOrder;
     /**
      * One vector of scratch: the partial last output vector of a row on its way to the output, or a
      * row's last gradients zero-padded to a whole vector (dx).
@@ -66,6 +68,12 @@ final class Depthwise {
         java.util.Arrays.fill(lanes, 0, ow % L, true);
         this.tailLanes = VectorMask.fromArray(S, lanes, 0);
         this.taps = new int[p.kernelH() * p.kernelW()];
+        this.scatterOrder = new int[taps.length];
+        for (int kw = 0, i = 0; kw < p.kernelW(); kw++) {
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                scatterOrder[i++] = kh * p.kernelW() + kw;
+            }
+        }
         for (int i = 0; i < p.kernelH(); i++) {
             for (int j = 0; j < p.kernelW(); j++) {
                 taps[i * p.kernelW() + j] = plane.offset(i * p.dilationH(), j * p.dilationW());
@@ -218,7 +226,8 @@ final class Depthwise {
             for (int yo = 0; yo < oh; yo++) {
                 int base = yo * p.strideH() * plane.rowStride;
                 int grad = dyOff + m * oh * ow + yo * ow;
-                for (int t = 0; t < kk; t++) {
+                for (int i = 0; i < kk; i++) {
+                    int t = scatterOrder[i];
                     FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
                     int at = base + taps[t];
                     for (int xo = 0; xo < full; xo += L) {
