@@ -82,6 +82,9 @@ public final class Convolution {
     /** Each group's weights transposed and packed as the GEMM's B, for the transposed product of small images. */
     private volatile PackedOperand[] packedTransposed;
     private volatile int packedTransposedVersion = -1;
+    /** Each group's weights transposed, packed as the data gradient's A ({@code C/g·KH·KW × OC/g}). */
+    private volatile PackedOperand[] packedDataWeights;
+    private volatile int packedDataVersion = -1;
     /** The layer computing dx for Winograd and stride-1 depthwise layers (flipped kernel), and its weights. */
     private volatile Convolution dataGradientLayer;
     private volatile int dataGradientVersion = -1;
@@ -353,18 +356,20 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
+        PackedOperand[] packed = packedDataWeights();
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 for (int g = 0; g < groups; g++) {
                     int dxAt = dx.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
+                    // Wᵀ·dy, Wᵀ packed once per weights version, not per image and group
                     if (col == null) {
-                        gemm.gemm(Transpose.T, Transpose.N, kg, plane, ocg, 1f, weights, g * ocg * kg, kg,
-                                dy.data(), dyAt, plane, 0f, dx.data(), dxAt, plane);
+                        gemm.gemm(packed[g], Transpose.N, plane, 1f, dy.data(), dyAt, plane, 0f, dx.data(), dxAt,
+                                plane, Epilogue.NONE, null, 0);
                     } else {
-                        gemm.gemm(Transpose.T, Transpose.N, kg, plane, ocg, 1f, weights, g * ocg * kg, kg,
-                                dy.data(), dyAt, plane, 0f, col, 0, plane);
+                        gemm.gemm(packed[g], Transpose.N, plane, 1f, dy.data(), dyAt, plane, 0f, col, 0, plane,
+                                Epilogue.NONE, null, 0);
                         lower(true, dx.data(), dxAt, cg, h, w, oh, ow, col);
                     }
                 }
@@ -740,7 +745,7 @@ public final class Convolution {
         int version = weightsVersion;
         PackedOperand[] packed = packedWeights;
         if (packedVersion != version) {
-            packed = packGroups(packed, false);
+            packed = packGroups(packed, PackedForm.A);
             packedWeights = packed;
             packedVersion = version;
         }
@@ -752,22 +757,42 @@ public final class Convolution {
         int version = weightsVersion;
         PackedOperand[] packed = packedTransposed;
         if (packedTransposedVersion != version) {
-            packed = packGroups(packed, true);
+            packed = packGroups(packed, PackedForm.TRANSPOSED_B);
             packedTransposed = packed;
             packedTransposedVersion = version;
         }
         return packed;
     }
 
-    /** Group g's {@code OC/g × K} weights packed as A, or as B = their transpose ({@code K × OC/g}); into {@code into} if given. */
-    private PackedOperand[] packGroups(PackedOperand[] into, boolean asB) {
+    /** Each group's weights transposed ({@code K × OC/g}), the data gradient's packed A; cached. */
+    private PackedOperand[] packedDataWeights() {
+        int version = weightsVersion;
+        PackedOperand[] packed = packedDataWeights;
+        if (packedDataVersion != version) {
+            packed = packGroups(packed, PackedForm.TRANSPOSED_A);
+            packedDataWeights = packed;
+            packedDataVersion = version;
+        }
+        return packed;
+    }
+
+    private enum PackedForm { A, TRANSPOSED_A, TRANSPOSED_B }
+
+    /**
+     * Group g's {@code OC/g × K} weights packed as A, their transpose ({@code K × OC/g}) as A, or their
+     * transpose as B; into {@code into} if given.
+     */
+    private PackedOperand[] packGroups(PackedOperand[] into, PackedForm form) {
         int groups = params.groups();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         PackedOperand[] packed = into == null ? new PackedOperand[groups] : into;
         for (int g = 0; g < groups; g++) {
-            packed[g] = asB ? gemm.packB(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g])
-                    : gemm.packA(Transpose.N, ocg, kg, weights, g * ocg * kg, kg, packed[g]);
+            packed[g] = switch (form) {
+                case A -> gemm.packA(Transpose.N, ocg, kg, weights, g * ocg * kg, kg, packed[g]);
+                case TRANSPOSED_A -> gemm.packA(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g]);
+                case TRANSPOSED_B -> gemm.packB(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g]);
+            };
         }
         return packed;
     }
