@@ -10,6 +10,8 @@ import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * A 2-D convolution layer's computation with its weights: forward {@code y = clamp(conv(x, w) + b)},
@@ -68,23 +70,22 @@ public final class Convolution {
     /*
      * Forms derived from the weights, each computed on first use and recomputed in place (no new
      * array) when it is older than the weights: weightsVersion counts weightsUpdated() calls, and
-     * each form records the version it was computed from. A race computes a form twice from the
-     * same weights: harmless, and no lock on the hot path.
+     * each form records the version it was computed from, written after the form and read before
+     * it (read the other way round, a thread could pair a new version with the form's old, null
+     * value: the image-parallel data gradient hit that). A race computes a form twice from the same
+     * weights: harmless, and no lock on the hot path.
      */
     private volatile int weightsVersion;
     /** Winograd's transformed weights, and packed for its 16 GEMMs. */
     private volatile float[] winogradWeights;
     private volatile PackedOperand[] packedWinograd;
     private volatile int winogradVersion = -1;
-    /** Each group's weights packed as the GEMM's A ({@code OC/g × C/g·KH·KW}). */
-    private volatile PackedOperand[] packedWeights;
-    private volatile int packedVersion = -1;
-    /** Each group's weights transposed and packed as the GEMM's B, for the transposed product of small images. */
-    private volatile PackedOperand[] packedTransposed;
-    private volatile int packedTransposedVersion = -1;
-    /** Each group's weights transposed, packed as the data gradient's A ({@code C/g·KH·KW × OC/g}). */
-    private volatile PackedOperand[] packedDataWeights;
-    private volatile int packedDataVersion = -1;
+    /**
+     * Each group's weights packed for the GEMMs, per {@link PackedForm} (indexed by ordinal), and the
+     * weights version each was packed from.
+     */
+    private final AtomicReferenceArray<PackedOperand[]> packedForms = new AtomicReferenceArray<>(PackedForm.values().length);
+    private final AtomicIntegerArray packedVersions = neverPacked();
     /** The layer computing dx for Winograd and stride-1 depthwise layers (flipped kernel), and its weights. */
     private volatile Convolution dataGradientLayer;
     private volatile int dataGradientVersion = -1;
@@ -244,7 +245,7 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
         }
-        PackedOperand[] packed = transposesProduct(oh * ow) ? packedTransposed() : packedWeights();
+        PackedOperand[] packed = packed(transposesProduct(oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
         if (byImages(n, oh * ow)) {
             runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
             return;
@@ -341,22 +342,22 @@ public final class Convolution {
         if (lowersToColumns(algorithm)) {
             java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
         }
+        PackedOperand[] packed = packed(PackedForm.TRANSPOSED_A);
         if (byImages(n, oh * ow)) {
-            runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, null);
+            runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, packed);
             return;
         }
-        backwardDataImages(algorithm, 0, n, dy, dx, h, w, oh, ow);
+        backwardDataImages(algorithm, 0, n, dy, dx, h, w, oh, ow, packed);
     }
 
     /** Images [i0, i1) of {@link #backwardData} on the GEMM paths (dx already zeroed where col2im adds). */
     private void backwardDataImages(ConvAlgorithm algorithm, int i0, int i1, Tensor dy, Tensor dx, int h, int w,
-                                    int oh, int ow) {
+                                    int oh, int ow, PackedOperand[] packed) {
         int groups = params.groups();
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        PackedOperand[] packed = packedDataWeights();
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
             for (int i = i0; i < i1; i++) {
@@ -550,7 +551,7 @@ public final class Convolution {
         public void run(int task) {
             switch (mode) {
                 case FORWARD -> forwardImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow, packed);
-                case BACKWARD_DATA -> backwardDataImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow);
+                case BACKWARD_DATA -> backwardDataImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow, packed);
                 default -> {
                     int i0 = task * WEIGHT_GRADIENT_CHUNK;
                     backwardWeightsImages(algorithm, i0, Math.min(n, i0 + WEIGHT_GRADIENT_CHUNK), a, b, h, w, oh, ow,
@@ -724,59 +725,49 @@ public final class Convolution {
     /** Winograd's 16 weight matrices {@code U[ξ]} ({@code OC × C}), packed as the GEMMs' A; cached. */
     private PackedOperand[] winogradWeights() {
         int version = weightsVersion;
+        if (winogradVersion == version) {
+            return packedWinograd; // read after its version, as in packed(PackedForm)
+        }
         PackedOperand[] packed = packedWinograd;
-        if (winogradVersion != version) {
-            float[] u = Winograd.transformWeights(params, weights, winogradWeights);
-            int oc = params.outChannels();
-            int c = params.inChannels();
-            PackedOperand[] next = packed == null ? new PackedOperand[16] : packed;
-            for (int xi = 0; xi < 16; xi++) {
-                next[xi] = gemm.packA(Transpose.N, oc, c, u, xi * oc * c, c, next[xi]);
-            }
-            winogradWeights = u;
-            packedWinograd = packed = next;
-            winogradVersion = version;
+        float[] u = Winograd.transformWeights(params, weights, winogradWeights);
+        int oc = params.outChannels();
+        int c = params.inChannels();
+        PackedOperand[] next = packed == null ? new PackedOperand[16] : packed;
+        for (int xi = 0; xi < 16; xi++) {
+            next[xi] = gemm.packA(Transpose.N, oc, c, u, xi * oc * c, c, next[xi]);
         }
-        return packed;
+        winogradWeights = u;
+        packedWinograd = next;
+        winogradVersion = version;
+        return next;
     }
 
-    /** Each group's weights as the GEMM's packed A; cached. */
-    private PackedOperand[] packedWeights() {
+    /** Each group's weights packed in the given form; cached until the weights change. */
+    private PackedOperand[] packed(PackedForm form) {
         int version = weightsVersion;
-        PackedOperand[] packed = packedWeights;
-        if (packedVersion != version) {
-            packed = packGroups(packed, PackedForm.A);
-            packedWeights = packed;
-            packedVersion = version;
+        int f = form.ordinal();
+        // the version before the form: a form is stored before its version, so a current version
+        // guarantees the form that goes with it is visible
+        if (packedVersions.get(f) == version) {
+            return packedForms.get(f);
         }
+        PackedOperand[] packed = packGroups(packedForms.get(f), form);
+        packedForms.set(f, packed);
+        packedVersions.set(f, version);
         return packed;
     }
 
-    /** Each group's weights, transposed, as the GEMM's packed B; cached. */
-    private PackedOperand[] packedTransposed() {
-        int version = weightsVersion;
-        PackedOperand[] packed = packedTransposed;
-        if (packedTransposedVersion != version) {
-            packed = packGroups(packed, PackedForm.TRANSPOSED_B);
-            packedTransposed = packed;
-            packedTransposedVersion = version;
-        }
-        return packed;
-    }
-
-    /** Each group's weights transposed ({@code K × OC/g}), the data gradient's packed A; cached. */
-    private PackedOperand[] packedDataWeights() {
-        int version = weightsVersion;
-        PackedOperand[] packed = packedDataWeights;
-        if (packedDataVersion != version) {
-            packed = packGroups(packed, PackedForm.TRANSPOSED_A);
-            packedDataWeights = packed;
-            packedDataVersion = version;
-        }
-        return packed;
-    }
-
+    /**
+     * The forms the GEMM paths use: W as A (the forward), Wᵀ as A (the data gradient, {@code Wᵀ·dY}),
+     * Wᵀ as B (the transposed forward product {@code colᵀ·Wᵀ}).
+     */
     private enum PackedForm { A, TRANSPOSED_A, TRANSPOSED_B }
+
+    private static AtomicIntegerArray neverPacked() {
+        int[] versions = new int[PackedForm.values().length];
+        java.util.Arrays.fill(versions, -1);
+        return new AtomicIntegerArray(versions);
+    }
 
     /**
      * Group g's {@code OC/g × K} weights packed as A, their transpose ({@code K × OC/g}) as A, or their
@@ -859,35 +850,36 @@ public final class Convolution {
     /** {@link #transposedParams(ConvParams)} with the kernel flipped and its channels swapped; cached. */
     private Convolution dataGradientLayer() {
         int version = weightsVersion;
+        if (dataGradientVersion == version) {
+            return dataGradientLayer; // read after its version, as in packed(PackedForm)
+        }
         Convolution layer = dataGradientLayer;
-        if (dataGradientVersion != version) {
-            int kh = params.kernelH();
-            int kw = params.kernelW();
-            int cg = params.groupInChannels();
-            int ocg = params.groupOutChannels();
-            float[] flipped = layer == null ? new float[weights.length] : layer.weights;
-            // Output channel o = g·OCg + j reading input i = g·Cg + k becomes output i reading input j of group g.
-            for (int o = 0; o < params.outChannels(); o++) {
-                int g = o / ocg;
-                for (int k = 0; k < cg; k++) {
-                    int i = g * cg + k;
-                    for (int y = 0; y < kh; y++) {
-                        for (int x = 0; x < kw; x++) {
-                            flipped[((i * ocg + o - g * ocg) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]
-                                    = weights[((o * cg + k) * kh + y) * kw + x];
-                        }
+        int kh = params.kernelH();
+        int kw = params.kernelW();
+        int cg = params.groupInChannels();
+        int ocg = params.groupOutChannels();
+        float[] flipped = layer == null ? new float[weights.length] : layer.weights;
+        // Output channel o = g·OCg + j reading input i = g·Cg + k becomes output i reading input j of group g.
+        for (int o = 0; o < params.outChannels(); o++) {
+            int g = o / ocg;
+            for (int k = 0; k < cg; k++) {
+                int i = g * cg + k;
+                for (int y = 0; y < kh; y++) {
+                    for (int x = 0; x < kw; x++) {
+                        flipped[((i * ocg + o - g * ocg) * kh + (kh - 1 - y)) * kw + (kw - 1 - x)]
+                                = weights[((o * cg + k) * kh + y) * kw + x];
                     }
                 }
             }
-            if (layer == null) {
-                layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
-                        requested, gemm);
-            } else {
-                layer.weightsUpdated();
-            }
-            dataGradientLayer = layer;
-            dataGradientVersion = version;
         }
+        if (layer == null) {
+            layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
+                    requested, gemm);
+        } else {
+            layer.weightsUpdated();
+        }
+        dataGradientLayer = layer;
+        dataGradientVersion = version;
         return layer;
     }
 
