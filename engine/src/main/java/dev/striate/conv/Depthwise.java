@@ -36,6 +36,8 @@ final class Depthwise {
     private final int[] taps;
     /** The taps column by column (kw outer): the order backwardData adds them in. */
     private final int[] scatterOrder;
+    /** Three-column kernel rows at column stride 2, undilated: backwardData runs {@link #scatterPairedTaps}. */
+    private final boolean pairedTaps;
     /**
      * One vector of scratch: the partial last output vector of a row on its way to the output, or a
      * row's last gradients zero-padded to a whole vector (dx).
@@ -68,6 +70,7 @@ final class Depthwise {
         java.util.Arrays.fill(lanes, 0, ow % L, true);
         this.tailLanes = VectorMask.fromArray(S, lanes, 0);
         this.taps = new int[p.kernelH() * p.kernelW()];
+        this.pairedTaps = p.kernelW() == 3 && p.strideW() == 2 && p.dilationW() == 1;
         this.scatterOrder = new int[taps.length];
         for (int kw = 0, i = 0; kw < p.kernelW(); kw++) {
             for (int kh = 0; kh < p.kernelH(); kh++) {
@@ -226,13 +229,17 @@ final class Depthwise {
             for (int yo = 0; yo < oh; yo++) {
                 int base = yo * p.strideH() * plane.rowStride;
                 int grad = dyOff + m * oh * ow + yo * ow;
-                for (int i = 0; i < kk; i++) {
-                    int t = scatterOrder[i];
-                    FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
-                    int at = base + taps[t];
-                    for (int xo = 0; xo < full; xo += L) {
-                        FloatVector g = FloatVector.fromArray(S, dy, grad + xo);
-                        g.fma(wt, FloatVector.fromArray(S, acc, at + xo)).intoArray(acc, at + xo);
+                if (pairedTaps) {
+                    scatterPairedTaps(dy, grad, weights, wOff + m * kk, acc, base);
+                } else {
+                    for (int i = 0; i < kk; i++) {
+                        int t = scatterOrder[i];
+                        FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
+                        int at = base + taps[t];
+                        for (int xo = 0; xo < full; xo += L) {
+                            FloatVector g = FloatVector.fromArray(S, dy, grad + xo);
+                            g.fma(wt, FloatVector.fromArray(S, acc, at + xo)).intoArray(acc, at + xo);
+                        }
                     }
                 }
                 if (full < ow) {
@@ -252,6 +259,37 @@ final class Depthwise {
             }
         }
         plane.store(dx, dxOff, h, w);
+    }
+
+    /*
+     * backwardData's whole vectors of one output row when each kernel row's taps are three columns
+     * at stride 2 (MobileNet's strided 3x3): taps 0 and 2 fall in the same stride phase one float
+     * apart, so adding them one tap after the other reloaded a vector its previous tap had just
+     * stored one float aside, which store forwarding cannot serve. Here tap 2's products are shifted
+     * one lane in registers (the vector's last lane carried into the next) and added with tap 0's:
+     * each phase vector is read and written once per kernel row.
+     */
+    private void scatterPairedTaps(float[] dy, int grad, float[] weights, int wAt, float[] acc, int base) {
+        int full = wholeColumns;
+        for (int kh = 0; kh < p.kernelH(); kh++) {
+            FloatVector w0 = FloatVector.broadcast(S, weights[wAt + 3 * kh]);
+            FloatVector w1 = FloatVector.broadcast(S, weights[wAt + 3 * kh + 1]);
+            FloatVector w2 = FloatVector.broadcast(S, weights[wAt + 3 * kh + 2]);
+            int even = base + taps[3 * kh];
+            int odd = base + taps[3 * kh + 1];
+            FloatVector carried = FloatVector.zero(S);
+            for (int xo = 0; xo < full; xo += L) {
+                FloatVector g = FloatVector.fromArray(S, dy, grad + xo);
+                FloatVector third = g.mul(w2);
+                g.fma(w0, FloatVector.fromArray(S, acc, even + xo)).add(carried.slice(L - 1, third))
+                        .intoArray(acc, even + xo);
+                g.fma(w1, FloatVector.fromArray(S, acc, odd + xo)).intoArray(acc, odd + xo);
+                carried = third;
+            }
+            if (full > 0) {
+                acc[even + full] += carried.lane(L - 1);
+            }
+        }
     }
 
     /**
