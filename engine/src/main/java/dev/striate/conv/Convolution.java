@@ -246,11 +246,7 @@ public final class Convolution {
             return;
         }
         PackedOperand[] packed = packed(transposesProduct(oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
-        if (byImages(n, oh * ow)) {
-            runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
-            return;
-        }
-        forwardImages(algorithm, 0, n, x, y, h, w, oh, ow, packed);
+        runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
     }
 
     /** Images [i0, i1) of {@link #forward} on the GEMM paths, on workspaces borrowed for them. */
@@ -342,12 +338,7 @@ public final class Convolution {
         if (lowersToColumns(algorithm)) {
             java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
         }
-        PackedOperand[] packed = packed(PackedForm.TRANSPOSED_A);
-        if (byImages(n, oh * ow)) {
-            runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, packed);
-            return;
-        }
-        backwardDataImages(algorithm, 0, n, dy, dx, h, w, oh, ow, packed);
+        runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, packed(PackedForm.TRANSPOSED_A));
     }
 
     /** Images [i0, i1) of {@link #backwardData} on the GEMM paths (dx already zeroed where col2im adds). */
@@ -502,6 +493,7 @@ public final class Convolution {
         return smallImages(plane) && n > WEIGHT_GRADIENT_CHUNK ? (n + WEIGHT_GRADIENT_CHUNK - 1) / WEIGHT_GRADIENT_CHUNK : 1;
     }
 
+    /** A GEMM-path pass ({@link ImageJob}'s mode) over the batch's images, split as {@link #byImages} and the weight-gradient chunks say. */
     private void runImages(int mode, ConvAlgorithm algorithm, int n, Tensor a, Tensor b, int h, int w, int oh,
                            int ow, float[] partial, PackedOperand[] packed) {
         ImageJob job = idleImageJobs.take();
@@ -520,8 +512,9 @@ public final class Convolution {
             job.oh = oh;
             job.ow = ow;
             job.n = n;
+            // one task (run on the caller, its GEMMs free to split) unless small images go by image
             job.tasks = mode == ImageJob.BACKWARD_WEIGHTS ? weightGradientChunks(n, oh * ow)
-                    : Math.min(n, gemm.pool().parallelism());
+                    : byImages(n, oh * ow) ? Math.min(n, gemm.pool().parallelism()) : 1;
             gemm.pool().parallelFor(job.tasks, job);
         } finally {
             job.a = job.b = null;
