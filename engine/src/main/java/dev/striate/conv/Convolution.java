@@ -7,6 +7,7 @@ import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.Tuning;
 import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.Rows;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
@@ -424,9 +425,7 @@ public final class Convolution {
             float[] sum = dw.data();
             System.arraycopy(partial, 0, sum, dw.offset(), size);
             for (int c = 1; c < chunks; c++) {
-                for (int e = 0; e < size; e++) {
-                    sum[dw.offset() + e] += partial[c * size + e];
-                }
+                Rows.add(sum, dw.offset(), partial, c * size, size);
             }
         } finally {
             idlePartials.give(partial);
@@ -542,14 +541,18 @@ public final class Convolution {
 
         @Override
         public void run(int task) {
-            switch (mode) {
-                case FORWARD -> forwardImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow, packed);
-                case BACKWARD_DATA -> backwardDataImages(algorithm, n * task / tasks, n * (task + 1) / tasks, a, b, h, w, oh, ow, packed);
-                default -> {
-                    int i0 = task * WEIGHT_GRADIENT_CHUNK;
-                    backwardWeightsImages(algorithm, i0, Math.min(n, i0 + WEIGHT_GRADIENT_CHUNK), a, b, h, w, oh, ow,
-                            partial, task * params.outChannels() * params.groupPatchSize());
-                }
+            if (mode == BACKWARD_WEIGHTS) {
+                int i0 = task * WEIGHT_GRADIENT_CHUNK;
+                backwardWeightsImages(algorithm, i0, Math.min(n, i0 + WEIGHT_GRADIENT_CHUNK), a, b, h, w, oh, ow,
+                        partial, task * params.outChannels() * params.groupPatchSize());
+                return;
+            }
+            int i0 = n * task / tasks;
+            int i1 = n * (task + 1) / tasks;
+            if (mode == FORWARD) {
+                forwardImages(algorithm, i0, i1, a, b, h, w, oh, ow, packed);
+            } else {
+                backwardDataImages(algorithm, i0, i1, a, b, h, w, oh, ow, packed);
             }
         }
     }

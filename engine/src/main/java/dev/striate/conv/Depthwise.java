@@ -375,7 +375,7 @@ final class Depthwise {
         for (int yo = 0; yo < oh; yo++) {
             System.arraycopy(dy, dyOff + yo * ow + full, tailGradients, yo * L, columns);
         }
-        // the taps in pairs, two accumulators per pass, for the same reason as backwardWeights4
+        // the taps in pairs, two accumulators per pass, for the same reason as backwardWeights8
         int t = 0;
         for (; t + 2 <= taps.length; t += 2) {
             FloatVector a0 = FloatVector.zero(S);

@@ -100,9 +100,8 @@ final class StridedPlane {
 
     /** Stride 2: one input row into its two phases (see {@link Interleave#splitPairs}). */
     private void splitPairs(float[] x, int src, int w, float[] pl, int row) {
-        int evenDst = row + (padLeft % 2) * phase + padLeft / 2;             // iw = 2k
-        int oddDst = row + ((padLeft + 1) % 2) * phase + (padLeft + 1) / 2;  // iw = 2k + 1
-        Interleave.splitPairs(x, src, w, pl, evenDst, pl, oddDst);
+        // iw = 2k at padded column padLeft + 2k, iw = 2k + 1 one column on
+        Interleave.splitPairs(x, src, w, pl, row + offset(0, padLeft), pl, row + offset(0, padLeft + 1));
     }
 
     /**
@@ -118,8 +117,7 @@ final class StridedPlane {
             if (s == 1) {
                 System.arraycopy(pl, row + padLeft, x, dst, w);
             } else if (s == 2) {
-                Interleave.mergePairs(pl, row + (padLeft % 2) * phase + padLeft / 2,
-                        pl, row + ((padLeft + 1) % 2) * phase + (padLeft + 1) / 2, x, dst, w);
+                Interleave.mergePairs(pl, row + offset(0, padLeft), pl, row + offset(0, padLeft + 1), x, dst, w);
             } else {
                 int f = padLeft % s;
                 int slot = padLeft / s;

@@ -62,7 +62,6 @@ public final class MaxPool2d extends Pooling {
         pairedWindows = params.kernelH() == 2 && params.kernelW() == 2 && params.strideH() == 2 && params.strideW() == 2
                 && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
                 && params.padBottom() == 0 && params.padRight() == 0;
-
     }
 
     /**

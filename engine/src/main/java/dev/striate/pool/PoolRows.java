@@ -17,9 +17,8 @@ import java.util.Arrays;
  * ({@link #combineTaps}). At stride 1 a tap is a vector load at a fixed offset in that row. The
  * 2- and 3-wide windows at stride 2 (the pools CNNs use) de-interleave two loaded vectors into a
  * tap's eight columns; any other stride s first splits the row by stride phase, so a tap is again a
- * contiguous load. Each input row is
- * read once per window row that covers it, straight from the image; nothing but one row is written
- * besides the output.
+ * contiguous load. Each input row is read once per window row that covers it, straight from the
+ * image; nothing but one row is written besides the output.
  *
  * <p>Buffers carry {@code 2·L} floats of slack so the last vector of a row may load past its end;
  * only the output store is masked.
@@ -44,7 +43,7 @@ final class PoolRows {
     private int[] tapOffsets = new int[0];
     /** Start of each window row inside the image, for the current output row. */
     private int[] rowStarts = new int[0];
-    /** Per output column: how many taps the divisor counts (average pooling), or the argmax's tap (max pooling with indices). */
+    /** Per output column: how many taps the divisor counts (average pooling), or where its maximum is (max pooling with indices). */
     float[] columnCounts = new float[0];
     /** An output row, with room for a whole last vector past one leading slot (max pooling with indices, average pooling's gradient shares). */
     float[] outputRow = new float[0];
@@ -64,7 +63,6 @@ final class PoolRows {
         if (tapOffsets.length < kernelWidth) {
             tapOffsets = new int[kernelWidth];
         }
-
         if (columnCounts.length < outWidth + L) {
             columnCounts = new float[outWidth + L];
             outputRow = new float[outWidth + 2 * L];
@@ -184,7 +182,7 @@ final class PoolRows {
     void combineTaps(boolean max, int kernel, int dilation, int stride, int paddedWidth, int outWidth,
                      float rowCount, float[] out, int yo) {
         int full = S.loopBound(outWidth);
-        if (stride == 2 && dilation == 1 && (kernel == 2 || kernel == 3)) {
+        if (narrowStride2(kernel, dilation, stride)) {
             // the whole vectors and then the partial last one, each read de-interleaved straight from the row
             stride2Taps(max, kernel == 3, 0, full, rowCount, out, yo);
             if (full < outWidth) {
@@ -212,6 +210,11 @@ final class PoolRows {
             taps(max, src, at, kernel, full, full + L, rowCount, spill, -full);
             System.arraycopy(spill, 0, out, yo + full, outWidth - full);
         }
+    }
+
+    /** The 2- and 3-wide undilated windows at stride 2, which {@link #stride2Taps} and {@link #stride2Scatter} serve. */
+    private static boolean narrowStride2(int kernel, int dilation, int stride) {
+        return stride == 2 && dilation == 1 && (kernel == 2 || kernel == 3);
     }
 
     /**
@@ -347,7 +350,7 @@ final class PoolRows {
         }
         shares[0] = 0f;
         Arrays.fill(shares, 1 + outWidth, outWidth + 2 * L, 0f);
-        if (stride == 2 && dilation == 1 && (kernel == 2 || kernel == 3)) {
+        if (narrowStride2(kernel, dilation, stride)) {
             stride2Scatter(kernel == 3, outWidth);
             return;
         }
