@@ -395,7 +395,11 @@ public final class Sgemm {
             kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
         } else {
             kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
-            MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+            if (rows == mr && cols == nr && beta != 0f) {
+                kernel.mergeTile(ws.tile, beta, g.c, cAt, g.ldc);
+            } else {
+                MicroKernel.merge(ws.tile, nr, rows, cols, beta, g.c, cAt, g.ldc);
+            }
         }
         if (finishing && rows == mr && cols == nr) {
             boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
