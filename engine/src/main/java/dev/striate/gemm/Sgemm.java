@@ -165,7 +165,7 @@ public final class Sgemm {
         int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
         int nPanels = ceilDiv(n, nr);
-        int rowParts = rowParts(threads, mPanels, nPanels);
+        int rowParts = rowParts(threads, mPanels, nPanels, mr, nr, packedA == null, packedB == null);
         int colParts = Math.min(threads / rowParts, nPanels);
 
         Job job = borrowJob();
@@ -270,14 +270,24 @@ public final class Sgemm {
     }
 
     /**
-     * How many row ranges to cut C into for {@code threads} threads: the factorization
-     * {@code rows × cols = threads} with the smallest per-thread share of tiles, then the least
-     * packing (a thread packs all of A's rows in its range and all of B's columns in its range).
+     * The cost of packing one float, in micro-kernel multiply-adds: the kernel does 16 per cycle on an
+     * AVX2 core, packing moves one or two floats (a strided read and a write). Only the ratio
+     * matters, and only where two grids are close in tiles.
      */
-    static int rowParts(int threads, int mPanels, int nPanels) {
+    static final int PACK_COST = 8;
+
+    /**
+     * How many row ranges to cut C into for {@code threads} threads: the factorization
+     * {@code rows × cols = threads} whose busiest thread does the least work, counting its
+     * multiply-adds (its tiles × MR·NR) and the floats it packs ({@link #PACK_COST} each): all of A's
+     * rows in its range unless A is pre-packed, all of B's columns in its range unless B is. Work
+     * rather than tiles alone because a product with few rows (a convolution's M = output channels)
+     * split by rows packs the whole of B on every thread: at M = 64, N = 784 (ResNet's Winograd
+     * products) one column more per thread share tipped the tile count the other way.
+     */
+    static int rowParts(int threads, int mPanels, int nPanels, int mr, int nr, boolean packsA, boolean packsB) {
         int best = 1;
-        long bestTiles = Long.MAX_VALUE;
-        long bestPacking = Long.MAX_VALUE;
+        long bestWork = Long.MAX_VALUE;
         for (int rows = 1; rows <= threads; rows++) {
             if (threads % rows != 0 || rows > mPanels) {
                 continue;
@@ -285,12 +295,11 @@ public final class Sgemm {
             int cols = Math.min(threads / rows, nPanels);
             long rowShare = ceilDiv(mPanels, rows);
             long colShare = ceilDiv(nPanels, cols);
-            long tiles = rowShare * colShare;
-            long packing = rowShare + colShare;
-            if (tiles < bestTiles || (tiles == bestTiles && packing < bestPacking)) {
+            long work = rowShare * colShare * mr * nr
+                    + PACK_COST * ((packsA ? rowShare * mr : 0) + (packsB ? colShare * nr : 0));
+            if (work < bestWork) {
                 best = rows;
-                bestTiles = tiles;
-                bestPacking = packing;
+                bestWork = work;
             }
         }
         return best;

@@ -66,11 +66,15 @@ class SgemmArgumentsTest {
     }
 
     @Test
-    void threadGridPrefersTheSplitWithTheFewestTilesPerThread() {
-        assertEquals(1, Sgemm.rowParts(2, 22, 196));   // M=64 rows: split the columns
-        assertEquals(2, Sgemm.rowParts(2, 400, 3));    // few columns: split the rows
-        assertEquals(1, Sgemm.rowParts(1, 100, 100));
-        assertEquals(4, Sgemm.rowParts(16, 100, 100)); // square: a 4x4 grid
+    void threadGridPrefersTheSplitWithTheLeastWorkPerThread() {
+        assertEquals(1, Sgemm.rowParts(2, 22, 196, 3, 24, true, true));   // M=64 rows: split the columns
+        assertEquals(2, Sgemm.rowParts(2, 400, 3, 3, 24, true, true));    // few columns: split the rows
+        assertEquals(1, Sgemm.rowParts(1, 100, 100, 3, 24, true, true));
+        assertEquals(4, Sgemm.rowParts(16, 100, 100, 3, 24, true, true)); // square: a 4x4 grid
+        // M=64, N=784 (33 panels): rows give 363 tiles against 374, but each thread would pack all of B.
+        assertEquals(1, Sgemm.rowParts(2, 22, 33, 3, 24, false, true));
+        // The same grid with B pre-packed and A packed per call: now the rows are the cheap split.
+        assertEquals(2, Sgemm.rowParts(2, 22, 33, 3, 24, true, false));
     }
 
     @Test
