@@ -11,8 +11,9 @@ import dev.striate.runtime.Tuning;
 public enum ConvAlgorithm {
     /**
      * Pick per layer and input size: {@link #DEPTHWISE} where it applies, else {@link #POINTWISE}, else
-     * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 196 output pixels and 16 channels in
-     * and out (measurements on {@code WINOGRAD_MIN_PIXELS}), else {@link #IM2COL}.
+     * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 49 output pixels and 16 channels in
+     * and out (measurements on {@code WINOGRAD_MIN_PIXELS}), or {@link #WINOGRAD_F4} instead where a
+     * tuning profile allows it ({@code WINOGRAD_TILE}), else {@link #IM2COL}.
      */
     AUTO,
     /** Patches of one image and group lowered to a matrix, then Sgemm: valid for every layer. */
@@ -27,7 +28,18 @@ public enum ConvAlgorithm {
      * the Winograd forward pass of the flipped kernel (when no pad exceeds 2); dw runs the
      * {@link #IM2COL} formulation.
      */
-    WINOGRAD;
+    WINOGRAD,
+    /**
+     * As {@link #WINOGRAD} with 4x4 output tiles, F(4x4, 3x3): 4× fewer multiplications than direct,
+     * 1.78× fewer than F(2x2), at about ten times F(2x2)'s rounding error (measured on 64→64 at
+     * 56x56 and 128→128 at 28x28, uniform [−1, 1) data: max |error| 6.9e-6 and 1.1e-5 of max |y|,
+     * against 7.7e-7 and 8.0e-7) — within this repo's oracle bound, but outside the tightest
+     * float32 comparisons (PyTorch's default {@code assert_close}: atol 1e-5) on outputs of order
+     * one. So {@code AUTO} picks it only when the tuning profile says {@code conv.winogradTile=4}.
+     * Measured here (one thread, forward, batch 1): 0.82× F(2x2)'s time on 64→64 at 56x56 and on
+     * 128→128 at 28x28, 0.75× on 64→64 at 55x55, 0.59× on 256→256 at 56x56; dx 0.75× at 56x56.
+     */
+    WINOGRAD_F4;
 
     /**
      * Output pixels from which {@code AUTO} picks Winograd for a layer it applies to. Measured (one
@@ -45,21 +57,49 @@ public enum ConvAlgorithm {
     static final int WINOGRAD_MIN_CHANNELS = 16;
 
     /**
-     * The algorithm this choice means for {@code p} with {@code outputPixels = OH·OW}; an explicit
-     * choice that cannot run p is rejected.
+     * The largest Winograd output tile {@code AUTO} may pick: 2 (F(2x2, 3x3), the default) or 4
+     * ({@link #WINOGRAD_F4}, faster and less exact), from {@code -Dstriate.conv.winogradTile} or a
+     * tuning profile's {@code conv.winogradTile}.
      */
-    ConvAlgorithm choose(ConvParams p, long outputPixels) {
+    static final int WINOGRAD_TILE = winogradTile(Tuning.intValue("striate.conv.winogradTile", "conv.winogradTile", 2));
+
+    /** Tiles of 4x4 outputs from which {@code AUTO} prefers F(4x4) when allowed: 7x7 tiles, a 25x25 map or larger. */
+    static final int F4_MIN_TILES = 49;
+
+    static int winogradTile(int tile) {
+        if (tile != 2 && tile != 4) {
+            throw new IllegalArgumentException("conv.winogradTile must be 2 or 4, got " + tile);
+        }
+        return tile;
+    }
+
+    /**
+     * The algorithm this choice means for {@code p} with an {@code oh×ow} output; an explicit choice
+     * that cannot run p is rejected.
+     */
+    ConvAlgorithm choose(ConvParams p, int oh, int ow) {
         return switch (this) {
             case AUTO -> p.isDepthwise() ? DEPTHWISE
                     : p.isPointwise() ? POINTWISE
-                    : Winograd.applies(p) && outputPixels >= WINOGRAD_MIN_PIXELS
+                    : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
-                    ? WINOGRAD : IM2COL;
+                    ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
+                    : IM2COL;
             case IM2COL -> IM2COL;
             case POINTWISE -> require(p.isPointwise(), p, "a 1x1 kernel, stride 1 and no padding");
             case DEPTHWISE -> require(p.isDepthwise(), p, "groups == inChannels");
-            case WINOGRAD -> require(Winograd.applies(p), p, "a 3x3 kernel, stride 1, no dilation and one group");
+            case WINOGRAD, WINOGRAD_F4 -> require(Winograd.applies(p), p, "a 3x3 kernel, stride 1, no dilation and one group");
         };
+    }
+
+    /** Whether this is one of the Winograd algorithms. */
+    boolean isWinograd() {
+        return this == WINOGRAD || this == WINOGRAD_F4;
+    }
+
+    /** The Winograd output tile side of this algorithm (2 or 4). */
+    int winogradTile() {
+        return this == WINOGRAD_F4 ? 4 : 2;
     }
 
     private ConvAlgorithm require(boolean applies, ConvParams p, String what) {

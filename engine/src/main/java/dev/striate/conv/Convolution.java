@@ -23,15 +23,16 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * one image and group at a time to a patch matrix ({@code C/g·KH·KW × OH·OW}) and multiplies it by
  * the group's weights with {@link Sgemm}, so the workspace is one image's patch matrix at most, never
  * the batch's. A 1x1 layer with stride 1 and no padding multiplies the input directly; 3x3 stride-1
- * layers with enough pixels run Winograd F(2x2, 3x3); a depthwise layer runs a direct vectorized
+ * layers with enough pixels run Winograd F(2x2, 3x3) (F(4x4, 3x3) on request: faster, less exact);
+ * a depthwise layer runs a direct vectorized
  * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as each output tile is finished,
  * not in a second pass.
  *
  * <p>Weights stay in the caller's array; the forward GEMMs read them pre-packed ({@link
  * dev.striate.gemm.PackedOperand}), derived once on first use and held by the layer: the weights as
  * the GEMM's A, or, for images under 256 output pixels where the product runs transposed
- * ({@code Yᵀ = colᵀ·Wᵀ}), as its B; for Winograd, the transform ({@code 16·OC·C} floats) packed per
- * tile position. Packing per call cost as much as the multiplication on small images (measured,
+ * ({@code Yᵀ = colᵀ·Wᵀ}), as its B; for Winograd, the transform ({@code (m+2)²·OC·C} floats for
+ * m×m output tiles) packed per tile position. Packing per call cost as much as the multiplication on small images (measured,
  * one thread: 512 channels 3x3 over 7x7 pixels 8.1 → 5.7 ms, 256 over 14x14 by Winograd 6.4 → 3.6 ms).
  * After changing the weights in place, call {@link #weightsUpdated()}: the next forward repacks
  * into the same arrays.
@@ -77,10 +78,8 @@ public final class Convolution {
      * weights: harmless, and no lock on the hot path.
      */
     private volatile int weightsVersion;
-    /** Winograd's transformed weights, and packed for its 16 GEMMs. */
-    private volatile float[] winogradWeights;
-    private volatile PackedOperand[] packedWinograd;
-    private volatile int winogradVersion = -1;
+    /** Winograd's transformed and packed weights for the tile side last used. */
+    private volatile WinogradForm winogradForm;
     /**
      * Each group's weights packed for the GEMMs, per {@link PackedForm} (indexed by ordinal), and the
      * weights version each was packed from.
@@ -128,7 +127,7 @@ public final class Convolution {
         this.min = min;
         this.max = max;
         this.requested = requested;
-        requested.choose(params, 1); // rejects an explicit algorithm that cannot run this layer
+        requested.choose(params, 1, 1); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
         this.transposedParams = transposedParams(params);
@@ -170,7 +169,7 @@ public final class Convolution {
 
     /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
     public ConvAlgorithm algorithmFor(int h, int w) {
-        return requested.choose(params, (long) params.outputHeight(h) * params.outputWidth(w));
+        return requested.choose(params, params.outputHeight(h), params.outputWidth(w));
     }
 
     /** The output shape for an input of shape x. @throws IllegalArgumentException as {@link #forward} */
@@ -191,7 +190,7 @@ public final class Convolution {
             case IM2COL -> columnFloats(h, w) + productFloats(h, w);
             case POINTWISE -> productFloats(h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats();
-            case WINOGRAD -> new Winograd(params, h, w).workspaceFloats();
+            case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
             default -> 0;
         };
     }
@@ -228,11 +227,11 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
-        if (algorithm == ConvAlgorithm.WINOGRAD) {
-            Winograd winograd = borrowWinograd(h, w);
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
+        if (algorithm.isWinograd()) {
+            Winograd winograd = borrowWinograd(h, w, algorithm.winogradTile());
             try {
-                PackedOperand[] u = winogradWeights();
+                PackedOperand[] u = winogradWeights(winograd.tile());
                 for (int i = 0; i < n; i++) {
                     winograd.forward(u, x.data(), x.offset() + i * params.inChannels() * h * w, gemm, bias, min, max,
                             y.data(), y.offset() + i * params.outChannels() * oh * ow);
@@ -323,8 +322,8 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
-        if (transposedParams != null && (algorithm == ConvAlgorithm.WINOGRAD
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
+        if (transposedParams != null && (algorithm.isWinograd()
                 || algorithm == ConvAlgorithm.DEPTHWISE && params.inChannels() == params.outChannels())) {
             // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
             // kernel: a forward pass, which Winograd and the depthwise kernel run faster than
@@ -397,7 +396,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, (long) oh * ow);
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
         int plane = oh * ow;
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
@@ -718,24 +717,41 @@ public final class Convolution {
         }
     }
 
-    /** Winograd's 16 weight matrices {@code U[ξ]} ({@code OC × C}), packed as the GEMMs' A; cached. */
-    private PackedOperand[] winogradWeights() {
-        int version = weightsVersion;
-        if (winogradVersion == version) {
-            return packedWinograd; // read after its version, as in packed(PackedForm)
+    /**
+     * Winograd's (m+2)² weight matrices {@code U[ξ]} ({@code OC × C}) for output tiles of side m,
+     * packed as the GEMMs' A; cached for the current weights and tile side. A form for the same m is
+     * refreshed in place when the weights change (no allocation per training step); a form for the
+     * other m is a new object, so a caller never mixes one tile side's matrices with the other's.
+     */
+    private PackedOperand[] winogradWeights(int m) {
+        long key = (long) weightsVersion << 3 | m;
+        WinogradForm form = winogradForm;
+        if (form != null && form.key == key) {
+            return form.packed; // written before its key
         }
-        PackedOperand[] packed = packedWinograd;
-        float[] u = Winograd.transformWeights(params, weights, winogradWeights);
+        WinogradForm next = form != null && form.m == m ? form : new WinogradForm(m);
+        next.u = Winograd.transformWeights(params, weights, m, next.u);
         int oc = params.outChannels();
         int c = params.inChannels();
-        PackedOperand[] next = packed == null ? new PackedOperand[16] : packed;
-        for (int xi = 0; xi < 16; xi++) {
-            next[xi] = gemm.packA(Transpose.N, oc, c, u, xi * oc * c, c, next[xi]);
+        for (int xi = 0; xi < next.packed.length; xi++) {
+            next.packed[xi] = gemm.packA(Transpose.N, oc, c, next.u, xi * oc * c, c, next.packed[xi]);
         }
-        winogradWeights = u;
-        packedWinograd = next;
-        winogradVersion = version;
-        return next;
+        next.key = key;
+        winogradForm = next;
+        return next.packed;
+    }
+
+    /** Winograd's transformed weights for one tile side, packed, and the weights version and side they are for. */
+    private static final class WinogradForm {
+        final int m;
+        final PackedOperand[] packed;
+        float[] u;
+        volatile long key = -1;
+
+        WinogradForm(int m) {
+            this.m = m;
+            this.packed = new PackedOperand[(m + 2) * (m + 2)];
+        }
     }
 
     /** Each group's weights packed in the given form; cached until the weights change. */
@@ -881,13 +897,13 @@ public final class Convolution {
 
     /** Whether the backward passes lower patches to columns (Winograd layers' dw does). */
     private static boolean lowersToColumns(ConvAlgorithm algorithm) {
-        return algorithm == ConvAlgorithm.IM2COL || algorithm == ConvAlgorithm.WINOGRAD;
+        return algorithm == ConvAlgorithm.IM2COL || algorithm.isWinograd();
     }
 
-    /** A Winograd workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
-    private Winograd borrowWinograd(int h, int w) {
+    /** A Winograd workspace for {@code h×w} inputs and m×m output tiles: a pooled one if it fits, else a new one. */
+    private Winograd borrowWinograd(int h, int w, int m) {
         Winograd winograd = idleWinograd.take();
-        return winograd != null && winograd.fits(h, w) ? winograd : new Winograd(params, h, w);
+        return winograd != null && winograd.fits(h, w, m) ? winograd : new Winograd(params, h, w, m);
     }
 
     /** A strided-im2col plane and the image size it was built for. */

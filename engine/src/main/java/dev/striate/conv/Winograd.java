@@ -12,21 +12,30 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Winograd's minimal filtering F(2x2, 3x3) (Lavin &amp; Gray, 2016) for 3x3, stride-1, undilated,
- * ungrouped layers: each 2x2 output tile is {@code Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A} over the 4x4 input tile
- * d, so the 36 multiplications of a direct 2x2 tile become 16 — 2.25× fewer. Summed over input
- * channels, the 16 element-wise products become 16 independent GEMMs
+ * Winograd's minimal filtering F(m×m, 3x3) (Lavin &amp; Gray, 2016) for 3x3, stride-1, undilated,
+ * ungrouped layers, with output tiles of m = 2 or 4: each m×m output tile is
+ * {@code Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A} over the (m+2)×(m+2) input tile d, so the 9m² multiplications of a
+ * direct tile become (m+2)² — 2.25× fewer for m = 2, 4× for m = 4. Summed over input channels, the
+ * (m+2)² element-wise products become as many independent GEMMs
  * {@code M_ξ[OC×T] = U_ξ[OC×C] · V_ξ[C×T]} over the T tiles of an image, run on {@link Sgemm}.
  *
+ * <p>Which m: F(4x4) multiplies 1.78× less than F(2x2) per output but cuts the image into a quarter
+ * as many tiles, so its GEMMs are four times narrower (N = T) and a map that is not a multiple of 4
+ * wastes more of its last tiles. Measured here (one thread, the GEMMs alone, weights packed): F(4x4)
+ * took 0.58 of F(2x2)'s GEMM time at 56x56 (64 channels), 0.73 at 28x28 (128), 0.85 at 14x14 (256,
+ * 16 tiles of N). Which one runs is {@link ConvAlgorithm}'s choice ({@code WINOGRAD} or
+ * {@code WINOGRAD_F4}).
+ *
  * <p>Transforms are vectorized across L neighbouring tiles: the input is read from a
- * {@link StridedPlane} of stride 2, where the columns {@code 2t + j} of consecutive tiles t are
+ * {@link StridedPlane} of stride m, where the columns {@code m·t + j} of consecutive tiles t are
  * consecutive floats, and V is written straight into the GEMM's row-major B operand. The output
  * transform adds the bias and clamps as it writes y: no extra pass.
  *
- * <p>Error: the transforms add and halve, so the result is not the direct sum's rounding. Measured
- * against the exact im2col path, max |difference| is 8.1e-7 of max |y| on ResNet's 64→64 at 56x56
- * and 8.8e-7 on 256→256 at 14x14 (uniform [−1, 1) data); the oracle tests hold it to the same bound
- * as the direct algorithms. {@link ConvAlgorithm#IM2COL} forces the exact path.
+ * <p>Error: the transforms add, scale and (for m = 4) multiply by up to 8 and divide by 24, so the
+ * result is not the direct sum's rounding. Measured against the exact im2col path, max |difference|
+ * for F(2x2) is 8.1e-7 of max |y| on ResNet's 64→64 at 56x56 and 8.8e-7 on 256→256 at 14x14
+ * (uniform [−1, 1) data); the oracle tests hold both tile sizes to the same bound as the direct
+ * algorithms. {@link ConvAlgorithm#IM2COL} forces the exact path.
  *
  * <p>Thread-safety: holds one call's workspace; use one instance per concurrent call.
  */
@@ -40,11 +49,13 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     private final ConvParams p;
     private final int h, w, oh, ow;
+    /** Output tile side m, input tile side m + 2, and the (m + 2)² products ξ. */
+    private final int m, alpha, products;
     /** Tile rows and columns, tiles per image, and the row stride of V and M (tiles + L of slack). */
     private final int tileRows, tileCols, tiles, ldt;
     private final int roundedCols;
-    private final float[] v, m;
-    /** Per-thread scratch (a plane, two output rows), borrowed by each transform task. */
+    private final float[] v, mt;
+    /** Per-thread scratch (a plane, output rows, the transforms' intermediate vectors), borrowed by each transform task. */
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
     /* The call in flight, read by the transform tasks. */
@@ -53,52 +64,69 @@ final class Winograd implements ThreadPool.ParallelTask {
     private int xOff, yOff;
     private float min, max;
 
-    /** Whether F(2x2, 3x3) computes layer p. */
+    /** Whether F(m×m, 3x3) computes layer p. */
     static boolean applies(ConvParams p) {
         return p.kernelH() == 3 && p.kernelW() == 3 && p.strideH() == 1 && p.strideW() == 1
                 && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
     }
 
-    Winograd(ConvParams p, int h, int w) {
+    /** A workspace for layer p on {@code h×w} inputs with {@code m×m} output tiles (m = 2 or 4). */
+    Winograd(ConvParams p, int h, int w, int m) {
         this.p = p;
         this.h = h;
         this.w = w;
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
-        this.tileRows = (oh + 1) / 2;
-        this.tileCols = (ow + 1) / 2;
+        this.m = m;
+        this.alpha = m + 2;
+        this.products = alpha * alpha;
+        this.tileRows = (oh + m - 1) / m;
+        this.tileCols = (ow + m - 1) / m;
         this.tiles = tileRows * tileCols;
         this.ldt = tiles + L;
         this.roundedCols = (tileCols + L - 1) / L * L;
-        this.v = new float[16 * p.inChannels() * ldt];
-        this.m = new float[16 * p.outChannels() * ldt];
+        this.v = new float[products * p.inChannels() * ldt];
+        this.mt = new float[products * p.outChannels() * ldt];
     }
 
-    /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
-    boolean fits(int height, int width) {
-        return h == height && w == width;
+    /** The output tile side m this workspace runs. */
+    int tile() {
+        return m;
     }
 
-    /** One transform task's scratch: the input plane and two output rows. */
+    /** Whether this workspace serves inputs of this size with this tile (its owner's layer is fixed). */
+    boolean fits(int height, int width, int tile) {
+        return h == height && w == width && m == tile;
+    }
+
+    /** One transform task's scratch: the input plane, m output rows, and the transforms' intermediate vectors. */
     private final class Scratch {
-        // Tile (ty, tx) reads padded rows 2ty..2ty+3 and columns 2tx..2tx+3, lanes past tileCols included.
-        final StridedPlane plane = new StridedPlane(2 * tileRows + 2, 2 * roundedCols + 2, 2, p.padTop(), p.padLeft());
-        final float[] rows = new float[2 * 2 * roundedCols];
+        // Tile (ty, tx) reads padded rows m·ty..m·ty+m+1 and columns m·tx..m·tx+m+1, lanes past tileCols included.
+        final StridedPlane plane = new StridedPlane(m * tileRows + 2, m * roundedCols + 2, m, p.padTop(), p.padLeft());
+        final float[] rows = new float[m * m * roundedCols];
+        final float[] between = new float[m == 4 ? 36 * L : 0];
     }
 
-    /** Floats of workspace: V and M, and per thread a plane and two output rows (U belongs to the layer). */
+    /** Floats of workspace: V and M, and per thread a plane, output rows and intermediates (U belongs to the layer). */
     long workspaceFloats() {
-        return (long) v.length + m.length + new Scratch().plane.floats() + 4L * roundedCols;
+        Scratch s = new Scratch();
+        return (long) v.length + mt.length + s.plane.floats() + s.rows.length + s.between.length;
     }
 
     /**
-     * The transformed weights {@code U_ξ[oc][c] = (G g Gᵀ)_ξ} for every filter g, ξ = 4i + j | weights
-     * {@code [OC][C][3][3]} | written into {@code into} ({@code 16·OC·C} floats), or a new array when it is null.
+     * The transformed weights {@code U_ξ[oc][c] = (G g Gᵀ)_ξ} for every filter g and output tile side
+     * {@code m}, ξ = (m + 2)·i + j | weights {@code [OC][C][3][3]} | written into {@code into}
+     * ({@code (m+2)²·OC·C} floats), or a new array when it is null or not that long.
      */
-    static float[] transformWeights(ConvParams p, float[] weights, float[] into) {
-        float[] u = into != null ? into : new float[16 * p.outChannels() * p.inChannels()];
+    static float[] transformWeights(ConvParams p, float[] weights, int m, float[] into) {
         int oc = p.outChannels();
         int c = p.inChannels();
+        int a = m + 2;
+        float[] u = into != null && into.length == a * a * oc * c ? into : new float[a * a * oc * c];
+        if (m == 4) {
+            transformWeights4(weights, oc, c, u);
+            return u;
+        }
         for (int o = 0; o < oc; o++) {
             for (int i = 0; i < c; i++) {
                 int g = (o * c + i) * 9;
@@ -116,6 +144,37 @@ final class Winograd implements ThreadPool.ParallelTask {
             }
         }
         return u;
+    }
+
+    /** F(4x4, 3x3)'s G (6x3), interpolation points 0, ±1, ±2 and ∞. */
+    private static final double[][] G4 = {
+        {1 / 4.0, 0, 0},
+        {-1 / 6.0, -1 / 6.0, -1 / 6.0},
+        {-1 / 6.0, 1 / 6.0, -1 / 6.0},
+        {1 / 24.0, 1 / 12.0, 1 / 6.0},
+        {1 / 24.0, -1 / 12.0, 1 / 6.0},
+        {0, 0, 1},
+    };
+
+    /** U_ξ = G g Gᵀ for m = 4, in double and rounded once: the fractions of G are not exact in float. */
+    private static void transformWeights4(float[] weights, int oc, int c, float[] u) {
+        double[] gg = new double[18];
+        for (int o = 0; o < oc; o++) {
+            for (int i = 0; i < c; i++) {
+                int g = (o * c + i) * 9;
+                for (int r = 0; r < 6; r++) {
+                    for (int k = 0; k < 3; k++) {
+                        gg[r * 3 + k] = G4[r][0] * weights[g + k] + G4[r][1] * weights[g + 3 + k] + G4[r][2] * weights[g + 6 + k];
+                    }
+                }
+                for (int r = 0; r < 6; r++) {
+                    for (int col = 0; col < 6; col++) {
+                        double e = gg[r * 3] * G4[col][0] + gg[r * 3 + 1] * G4[col][1] + gg[r * 3 + 2] * G4[col][2];
+                        u[((r * 6 + col) * oc + o) * c + i] = (float) e;
+                    }
+                }
+            }
+        }
     }
 
     /** Row {@code row} of {@code G g}, column k, for the filter at g. */
@@ -151,8 +210,8 @@ final class Winograd implements ThreadPool.ParallelTask {
             // a vector past a row's last tile never reaches the next row): one task per channel.
             outputPhase = false;
             gemm.pool().parallelFor(c, this);
-            for (int xi = 0; xi < 16; xi++) {
-                gemm.gemm(u[xi], Transpose.N, tiles, 1f, v, xi * c * ldt, ldt, 0f, m, xi * oc * ldt, ldt,
+            for (int xi = 0; xi < products; xi++) {
+                gemm.gemm(u[xi], Transpose.N, tiles, 1f, v, xi * c * ldt, ldt, 0f, mt, xi * oc * ldt, ldt,
                         Epilogue.NONE, null, 0);
             }
             outputPhase = true;
@@ -170,17 +229,22 @@ final class Winograd implements ThreadPool.ParallelTask {
             scratch = new Scratch();
         }
         try {
-            if (outputPhase) {
+            float[] plane = outputPhase ? null : scratch.plane.load(x, xOff + task * h * w, h, w);
+            if (outputPhase && m == 4) {
+                transformOutput4(task, bias == null ? -0f : bias[task], scratch, y, yOff + task * oh * ow);
+            } else if (outputPhase) {
                 transformOutput(task, bias == null ? -0f : bias[task], scratch.rows, y, yOff + task * oh * ow);
+            } else if (m == 4) {
+                transformInput4(plane, scratch, task);
             } else {
-                transformInput(scratch.plane.load(x, xOff + task * h * w, h, w), scratch.plane, task);
+                transformInput(plane, scratch.plane, task);
             }
         } finally {
             idleScratch.give(scratch);
         }
     }
 
-    /** V_ξ[c][tiles] := (Bᵀ d B)_ξ for every tile of input channel c. */
+    /** V_ξ[c][tiles] := (Bᵀ d B)_ξ for every tile of input channel c (m = 2). */
     private void transformInput(float[] pl, StridedPlane plane, int c) {
         int rs = plane.rowStride;
         int ph = plane.phase;
@@ -229,7 +293,7 @@ final class Winograd implements ThreadPool.ParallelTask {
         }
     }
 
-    /** y[o] := clamp(Aᵀ M A + bias) over every tile, M_ξ[o][tiles] from the GEMMs. */
+    /** y[o] := clamp(Aᵀ M A + bias) over every tile, M_ξ[o][tiles] from the GEMMs (m = 2). */
     private void transformOutput(int o, float bias, float[] rows, float[] y, int yOff) {
         int stride = p.outChannels() * ldt;
         int half = rows.length / 2;
@@ -237,10 +301,10 @@ final class Winograd implements ThreadPool.ParallelTask {
             for (int tx = 0; tx < tileCols; tx += L) {
                 int at = o * ldt + ty * tileCols + tx;
                 // M[i][j] at ξ = 4i + j
-                FloatVector m00 = FloatVector.fromArray(S, m, at), m01 = FloatVector.fromArray(S, m, at + stride), m02 = FloatVector.fromArray(S, m, at + 2 * stride), m03 = FloatVector.fromArray(S, m, at + 3 * stride);
-                FloatVector m10 = FloatVector.fromArray(S, m, at + 4 * stride), m11 = FloatVector.fromArray(S, m, at + 5 * stride), m12 = FloatVector.fromArray(S, m, at + 6 * stride), m13 = FloatVector.fromArray(S, m, at + 7 * stride);
-                FloatVector m20 = FloatVector.fromArray(S, m, at + 8 * stride), m21 = FloatVector.fromArray(S, m, at + 9 * stride), m22 = FloatVector.fromArray(S, m, at + 10 * stride), m23 = FloatVector.fromArray(S, m, at + 11 * stride);
-                FloatVector m30 = FloatVector.fromArray(S, m, at + 12 * stride), m31 = FloatVector.fromArray(S, m, at + 13 * stride), m32 = FloatVector.fromArray(S, m, at + 14 * stride), m33 = FloatVector.fromArray(S, m, at + 15 * stride);
+                FloatVector m00 = FloatVector.fromArray(S, mt, at), m01 = FloatVector.fromArray(S, mt, at + stride), m02 = FloatVector.fromArray(S, mt, at + 2 * stride), m03 = FloatVector.fromArray(S, mt, at + 3 * stride);
+                FloatVector m10 = FloatVector.fromArray(S, mt, at + 4 * stride), m11 = FloatVector.fromArray(S, mt, at + 5 * stride), m12 = FloatVector.fromArray(S, mt, at + 6 * stride), m13 = FloatVector.fromArray(S, mt, at + 7 * stride);
+                FloatVector m20 = FloatVector.fromArray(S, mt, at + 8 * stride), m21 = FloatVector.fromArray(S, mt, at + 9 * stride), m22 = FloatVector.fromArray(S, mt, at + 10 * stride), m23 = FloatVector.fromArray(S, mt, at + 11 * stride);
+                FloatVector m30 = FloatVector.fromArray(S, mt, at + 12 * stride), m31 = FloatVector.fromArray(S, mt, at + 13 * stride), m32 = FloatVector.fromArray(S, mt, at + 14 * stride), m33 = FloatVector.fromArray(S, mt, at + 15 * stride);
                 // Aᵀ·M: rows (m0 + m1 + m2, m1 − m2 − m3) per column j
                 FloatVector s00 = m00.add(m10).add(m20), s10 = m10.sub(m20).sub(m30);
                 FloatVector s01 = m01.add(m11).add(m21), s11 = m11.sub(m21).sub(m31);
@@ -263,4 +327,109 @@ final class Winograd implements ThreadPool.ParallelTask {
         }
     }
 
+    /**
+     * V_ξ[c][tiles] := (Bᵀ d B)_ξ for every 6x6 tile d of input channel c (m = 4), in two passes
+     * through {@code between}: d·B row by row (six loads, six stores), then Bᵀ·(d·B) column by
+     * column into V. Thirty-six vectors live at once otherwise — twice AVX-512's registers.
+     */
+    private void transformInput4(float[] pl, Scratch scratch, int c) {
+        float[] t = scratch.between;
+        int rs = scratch.plane.rowStride;
+        int ph = scratch.plane.phase;
+        int stride = p.inChannels() * ldt; // from V_ξ to V_ξ+1
+        for (int ty = 0; ty < tileRows; ty++) {
+            for (int tx = 0; tx < tileCols; tx += L) {
+                for (int r = 0; r < 6; r++) {
+                    // Padded column 4·tile + j lives at phase j mod 4, slot tile + j/4.
+                    int at = (4 * ty + r) * rs + tx;
+                    FloatVector d0 = FloatVector.fromArray(S, pl, at), d1 = FloatVector.fromArray(S, pl, at + ph);
+                    FloatVector d2 = FloatVector.fromArray(S, pl, at + 2 * ph), d3 = FloatVector.fromArray(S, pl, at + 3 * ph);
+                    FloatVector d4 = FloatVector.fromArray(S, pl, at + 1), d5 = FloatVector.fromArray(S, pl, at + ph + 1);
+                    int o = r * 6 * L;
+                    // Bᵀ rows: (4, 0, −5, 0, 1, 0), (0, −4, −4, 1, 1, 0), (0, 4, −4, −1, 1, 0),
+                    // (0, −2, −1, 2, 1, 0), (0, 2, −1, −2, 1, 0), (0, 4, 0, −5, 0, 1)
+                    FloatVector q = d4.sub(d2.mul(4f));
+                    FloatVector e = d3.sub(d1.mul(4f));
+                    FloatVector f = d4.sub(d2);
+                    FloatVector g = d3.sub(d1).mul(2f);
+                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(t, o);
+                    q.add(e).intoArray(t, o + L);
+                    q.sub(e).intoArray(t, o + 2 * L);
+                    f.add(g).intoArray(t, o + 3 * L);
+                    f.sub(g).intoArray(t, o + 4 * L);
+                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(t, o + 5 * L);
+                }
+                int at = c * ldt + ty * tileCols + tx;
+                for (int j = 0; j < 6; j++) {
+                    FloatVector d0 = FloatVector.fromArray(S, t, j * L), d1 = FloatVector.fromArray(S, t, (6 + j) * L);
+                    FloatVector d2 = FloatVector.fromArray(S, t, (12 + j) * L), d3 = FloatVector.fromArray(S, t, (18 + j) * L);
+                    FloatVector d4 = FloatVector.fromArray(S, t, (24 + j) * L), d5 = FloatVector.fromArray(S, t, (30 + j) * L);
+                    FloatVector q = d4.sub(d2.mul(4f));
+                    FloatVector e = d3.sub(d1.mul(4f));
+                    FloatVector f = d4.sub(d2);
+                    FloatVector g = d3.sub(d1).mul(2f);
+                    int xi = at + j * stride; // ξ = 6i + j
+                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v, xi);
+                    q.add(e).intoArray(v, xi + 6 * stride);
+                    q.sub(e).intoArray(v, xi + 12 * stride);
+                    f.add(g).intoArray(v, xi + 18 * stride);
+                    f.sub(g).intoArray(v, xi + 24 * stride);
+                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v, xi + 30 * stride);
+                }
+            }
+        }
+    }
+
+    /**
+     * y[o] := clamp(Aᵀ M A + bias) over every 4x4 tile (m = 4): Aᵀ·M column by column into
+     * {@code between}, then (Aᵀ·M)·A row by row, the four output columns of L tiles interleaved into
+     * output rows by two rounds of pairwise zips.
+     */
+    private void transformOutput4(int o, float bias, Scratch scratch, float[] y, int yOff) {
+        float[] t = scratch.between;
+        float[] rows = scratch.rows;
+        int rowLength = 4 * roundedCols;
+        int stride = p.outChannels() * ldt;
+        for (int ty = 0; ty < tileRows; ty++) {
+            for (int tx = 0; tx < tileCols; tx += L) {
+                int at = o * ldt + ty * tileCols + tx;
+                for (int j = 0; j < 6; j++) {
+                    // Aᵀ rows: (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1)
+                    int xi = at + j * stride; // ξ = 6i + j
+                    FloatVector m0 = FloatVector.fromArray(S, mt, xi), m1 = FloatVector.fromArray(S, mt, xi + 6 * stride);
+                    FloatVector m2 = FloatVector.fromArray(S, mt, xi + 12 * stride), m3 = FloatVector.fromArray(S, mt, xi + 18 * stride);
+                    FloatVector m4 = FloatVector.fromArray(S, mt, xi + 24 * stride), m5 = FloatVector.fromArray(S, mt, xi + 30 * stride);
+                    FloatVector sum12 = m1.add(m2), diff12 = m1.sub(m2);
+                    FloatVector sum34 = m3.add(m4), diff34 = m3.sub(m4);
+                    m0.add(sum12).add(sum34).intoArray(t, j * L);
+                    diff12.add(diff34.mul(2f)).intoArray(t, (6 + j) * L);
+                    sum12.add(sum34.mul(4f)).intoArray(t, (12 + j) * L);
+                    diff12.add(diff34.mul(8f)).add(m5).intoArray(t, (18 + j) * L);
+                }
+                for (int i = 0; i < 4; i++) {
+                    int r = i * 6 * L;
+                    FloatVector m0 = FloatVector.fromArray(S, t, r), m1 = FloatVector.fromArray(S, t, r + L);
+                    FloatVector m2 = FloatVector.fromArray(S, t, r + 2 * L), m3 = FloatVector.fromArray(S, t, r + 3 * L);
+                    FloatVector m4 = FloatVector.fromArray(S, t, r + 4 * L), m5 = FloatVector.fromArray(S, t, r + 5 * L);
+                    FloatVector sum12 = m1.add(m2), diff12 = m1.sub(m2);
+                    FloatVector sum34 = m3.add(m4), diff34 = m3.sub(m4);
+                    FloatVector y0 = m0.add(sum12).add(sum34).add(bias).max(min).min(max);
+                    FloatVector y1 = diff12.add(diff34.mul(2f)).add(bias).max(min).min(max);
+                    FloatVector y2 = sum12.add(sum34.mul(4f)).add(bias).max(min).min(max);
+                    FloatVector y3 = diff12.add(diff34.mul(8f)).add(m5).add(bias).max(min).min(max);
+                    // Lanes are tiles: zip (y0, y2) and (y1, y3), then those, to get y0 y1 y2 y3 per tile.
+                    FloatVector a = y0.rearrange(ZIP_LOW, y2), b = y1.rearrange(ZIP_LOW, y3);
+                    FloatVector c = y0.rearrange(ZIP_HIGH, y2), d = y1.rearrange(ZIP_HIGH, y3);
+                    int out = i * rowLength + 4 * tx;
+                    a.rearrange(ZIP_LOW, b).intoArray(rows, out);
+                    a.rearrange(ZIP_HIGH, b).intoArray(rows, out + L);
+                    c.rearrange(ZIP_LOW, d).intoArray(rows, out + 2 * L);
+                    c.rearrange(ZIP_HIGH, d).intoArray(rows, out + 3 * L);
+                }
+            }
+            for (int i = 0; i < 4 && 4 * ty + i < oh; i++) {
+                System.arraycopy(rows, i * rowLength, y, yOff + (4 * ty + i) * ow, ow);
+            }
+        }
+    }
 }

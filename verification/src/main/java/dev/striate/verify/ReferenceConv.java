@@ -15,6 +15,35 @@ public final class ReferenceConv {
 
     /** Oracle values, their {@code Σ|term|} magnitudes, and the longest sum (the accumulation length). */
     public record Result(double[] value, double[] magnitude, int terms) {
+
+        /**
+         * The same values with each element's magnitude raised to the largest in its m×m output tile
+         * (planes of {@code h×w}, tiles from the top-left): the bound for Winograd's F(m×m, 3x3),
+         * which computes a tile's outputs from shared transformed products, so that an output's
+         * rounding error follows its tile's inputs, not its own window's — an output whose window
+         * lies in the padding is exactly 0 directly and about 1e-8 by F(4x4).
+         */
+        public Result tiled(int h, int w, int m) {
+            double[] tileMag = magnitude.clone();
+            for (int plane = 0; plane < magnitude.length / (h * w); plane++) {
+                for (int ty = 0; ty < h; ty += m) {
+                    for (int tx = 0; tx < w; tx += m) {
+                        double most = 0;
+                        for (int y = ty; y < Math.min(ty + m, h); y++) {
+                            for (int x = tx; x < Math.min(tx + m, w); x++) {
+                                most = Math.max(most, magnitude[(plane * h + y) * w + x]);
+                            }
+                        }
+                        for (int y = ty; y < Math.min(ty + m, h); y++) {
+                            for (int x = tx; x < Math.min(tx + m, w); x++) {
+                                tileMag[(plane * h + y) * w + x] = most;
+                            }
+                        }
+                    }
+                }
+            }
+            return new Result(value, tileMag, terms);
+        }
     }
 
     private ReferenceConv() {

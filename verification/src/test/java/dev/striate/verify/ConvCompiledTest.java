@@ -29,7 +29,8 @@ class ConvCompiledTest {
             "mb1ic16ih20oc8kh1",        // pointwise, W·x
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
             "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
-            "mb2ic16ih28oc16kh3ph1");    // Winograd
+            "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
+            "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4");
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
@@ -50,9 +51,13 @@ class ConvCompiledTest {
 
     @BeforeAll
     void warmUp() {
-        workloads = WARM_UP.stream().map(d -> {
+        workloads = WARM_UP.stream().map(entry -> {
+            // "descriptor" or "descriptor ALGORITHM" for a layer AUTO would not pick
+            String[] parts = entry.split(" ");
+            String d = parts[0];
             ConvProblemCheck c = ConvProblemCheck.of(d);
-            Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu();
+            Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu()
+                    .withAlgorithm(parts.length > 1 ? ConvAlgorithm.valueOf(parts[1]) : ConvAlgorithm.AUTO);
             return new Workload(d + " " + conv.algorithmFor(c.h, c.w), conv, c.input(),
                     Tensor.zeros(c.n, c.p.outChannels(), c.oh, c.ow),
                     Tensor.of(c.dy.clone(), c.n, c.p.outChannels(), c.oh, c.ow),
@@ -94,6 +99,9 @@ class ConvCompiledTest {
             ConvProblemCheck c = ConvProblemCheck.of(d);
             c.checkAll(ConvAlgorithm.IM2COL, Sgemm.shared());
             c.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
+            if (ConvOracleTest.winogradApplies(c.problem)) {
+                c.checkAll(ConvAlgorithm.WINOGRAD_F4, Sgemm.shared());
+            }
         }
     }
 }

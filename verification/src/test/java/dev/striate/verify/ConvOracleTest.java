@@ -68,6 +68,12 @@ class ConvOracleTest {
         "g2mb1ic2ih20iw34oc2kh3sh2ph0pw2",
         "g3mb1ic3ih17iw25oc3kh3sh3ph1",
         "g2mb1ic2ih9iw40oc2kh5kw3sh1sw2ph2pw1",
+        // Winograd on maps where AUTO may pick F(4x4): a multiple of 4, ragged last tiles in both
+        // directions, no padding, asymmetric padding, a batch, more channels than L.
+        "mb1ic16ih28oc20kh3ph1",
+        "mb2ic17ih30iw27oc18kh3ph1",
+        "mb1ic16ih31oc16kh3",
+        "mb1ic16ih29iw33oc17kh3ph2pw0pb1pr2",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
@@ -86,8 +92,12 @@ class ConvOracleTest {
                 if (auto != ConvAlgorithm.IM2COL) {
                     out.add(Arguments.of(d, auto, gemm, g));
                 }
-                if (auto != ConvAlgorithm.WINOGRAD && winogradApplies(problem)) {
-                    out.add(Arguments.of(d, ConvAlgorithm.WINOGRAD, gemm, g));
+                if (winogradApplies(problem)) {
+                    for (ConvAlgorithm winograd : new ConvAlgorithm[] {ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD_F4}) {
+                        if (auto != winograd) {
+                            out.add(Arguments.of(d, winograd, gemm, g));
+                        }
+                    }
                 }
             }
         }

@@ -48,6 +48,7 @@ class ConvPropertyTest {
         check.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
         if (ConvOracleTest.winogradApplies(check.problem)) {
             check.checkAll(ConvAlgorithm.WINOGRAD, Sgemm.shared());
+            check.checkAll(ConvAlgorithm.WINOGRAD_F4, Sgemm.shared());
         }
     }
 }
