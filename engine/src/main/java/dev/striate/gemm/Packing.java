@@ -135,9 +135,9 @@ final class Packing {
      * {@code dY·colᵀ} packs col transposed).
      */
     private static int transposeBlocks(float[] b, int src, int ldb, int kc, float[] dst, int d, int nr) {
-        int p = 0;
-        for (; p + 8 <= kc; p += 8) {
-            for (int v = 0; v < nr; v += 8) {
+        int blocks = kc / 8 * 8;
+        for (int v = 0; v < nr; v += 8) {
+            for (int p = 0; p < blocks; p += 8) {
                 int from = src + v * ldb + p;
                 FloatVector x0 = FloatVector.fromArray(S, b, from);
                 FloatVector x1 = FloatVector.fromArray(S, b, from + ldb);
@@ -170,6 +170,6 @@ final class Packing {
                 x3.rearrange(ZIP_HIGH, x7).intoArray(dst, to + 7 * nr);
             }
         }
-        return p;
+        return blocks;
     }
 }
