@@ -30,12 +30,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * <p>Five warm-up iterations by default: the Winograd and depthwise kernels take 3–5 s of calls
  * before C2 has compiled them (measured: 131 ms per pass in the first second, 2.7 ms from the fifth).
  *
- * <p>Usage: {@code ConvSuite [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--forks N] [--warmup N]
- * [--iterations N] [--time SECONDS] [--out DIR] [--quick]}.
+ * <p>Usage: {@code ConvSuite [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--winograd-tile 2|4]
+ * [--forks N] [--warmup N] [--iterations N] [--time SECONDS] [--out DIR] [--quick]}; {@code
+ * --winograd-tile 4} lets {@code AUTO} pick F(4x4, 3x3) in every fork.
  */
 public final class ConvSuite {
 
-    static final String USAGE = "./striate bench conv [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--forks N] [--warmup N] "
+    static final String USAGE = "./striate bench conv [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--winograd-tile 2|4] [--forks N] [--warmup N] "
             + "[--iterations N] [--time SECONDS] [--out DIR] [--quick]";
 
     private static final String[] PASSES = {"forward", "onnxruntime", "backwardData", "backwardWeights"};
@@ -52,12 +53,25 @@ public final class ConvSuite {
         String[] batches = opt.getOrDefault("batch", "1").split(",");
         Path out = Path.of(opt.getOrDefault("out", "bench/results"));
         Files.createDirectories(out);
+        // The Winograd tile AUTO may pick (conv.winogradTile): here for the table, and in every fork.
+        String tile = opt.get("winograd-tile");
+        if (tile != null) {
+            if (!tile.equals("2") && !tile.equals("4")) {
+                System.err.println("error: --winograd-tile must be 2 or 4, got " + tile);
+                System.err.println("usage: " + USAGE);
+                System.exit(2);
+            }
+            System.setProperty("striate.conv.winogradTile", tile);
+        }
+        String[] forkArgs = tile == null ? new String[] {"--add-modules=jdk.incubator.vector"}
+                : new String[] {"--add-modules=jdk.incubator.vector", "-Dstriate.conv.winogradTile=" + tile};
         List<RunResult> results = new ArrayList<>();
         for (String layer : layers) {
             ConvLayers.problem(layer, 1); // fail fast on an unknown name
             results.addAll(new Runner(new OptionsBuilder()
                     .include(ConvBenchmark.class.getName() + ".(" + String.join("|", PASSES) + ")$")
                     .param("layer", layer).param("threads", threads).param("batch", batches)
+                    .jvmArgsAppend(forkArgs)
                     .forks(Integer.parseInt(opt.getOrDefault("forks", "1")))
                     .warmupIterations(Integer.parseInt(opt.getOrDefault("warmup", quick ? "3" : "5")))
                     .measurementIterations(Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5")))
