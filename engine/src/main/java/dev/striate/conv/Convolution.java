@@ -266,7 +266,7 @@ public final class Convolution {
                     float[] b = x.data();
                     int bAt = xAt;
                     if (col != null) {
-                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
+                        lower(false, x.data(), xAt, cg, h, w, 0, oh, oh, ow, col);
                         b = col;
                         bAt = 0;
                     }
@@ -362,7 +362,7 @@ public final class Convolution {
                     } else {
                         gemm.gemm(packed[g], Transpose.N, plane, 1f, dy.data(), dyAt, plane, 0f, col, 0, plane,
                                 Epilogue.NONE, null, 0);
-                        lower(true, dx.data(), dxAt, cg, h, w, oh, ow, col);
+                        lower(true, dx.data(), dxAt, cg, h, w, 0, oh, oh, ow, col);
                     }
                 }
             }
@@ -446,15 +446,24 @@ public final class Convolution {
                 for (int g = 0; g < groups; g++) {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
-                    float[] b = x.data();
-                    int bAt = xAt;
-                    if (col != null) {
-                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
-                        b = col;
-                        bAt = 0;
+                    if (col == null) {
+                        gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
+                                x.data(), xAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
+                        continue;
                     }
-                    gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
-                            b, bAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
+                    // Bands of output rows whose patches fit in L2, each lowered just before its
+                    // product, which then packs col transposed from L2, not from L3.
+                    int bandRows = (int) Math.max(1, Math.min(oh, DW_BAND_FLOATS / ((long) kg * ow)));
+                    if (params.strideW() != 1 || (long) bandRows * ow < DW_MIN_BAND_PIXELS) {
+                        bandRows = oh;
+                    }
+                    for (int y0 = 0; y0 < oh; y0 += bandRows) {
+                        int y1 = Math.min(oh, y0 + bandRows);
+                        int band = (y1 - y0) * ow;
+                        lower(false, x.data(), xAt, cg, h, w, y0, y1, oh, ow, col);
+                        gemm.gemm(Transpose.N, Transpose.T, ocg, kg, band, 1f, dy.data(), dyAt + y0 * ow, plane,
+                                col, 0, band, y0 == 0 ? beta : 1f, dw, dwOff + g * ocg * kg, kg);
+                    }
                 }
             }
         } finally {
@@ -559,6 +568,21 @@ public final class Convolution {
     /** Multiply-adds a depthwise task should hold at least (several small planes per task). */
     private static final long DEPTHWISE_TASK_WORK = 1 << 13;
 
+    /**
+     * Patch-matrix floats per band of the weight gradient's lowering (stride-1 columns): 256 KB,
+     * half of L2 on the development machine. Lowered whole, ResNet's 64→64 3x3 layer at 56x56
+     * wrote a 7 MB col that its transposed packing then read back from L3, a third of the pass;
+     * in two-row bands dw took 0.86–0.95 of the time (0.84 at 112x112, one-row bands).
+     */
+    private static final long DW_BAND_FLOATS = 1 << 16;
+
+    /**
+     * The fewest pixels a band may have: each band is one product with K = its pixels, and bands of
+     * 56 pixels (128→128 at 28x28, 256→256 at 56x56) or 26 (256→384 at 13x13) measured 1.15–1.5×
+     * slower than the whole image. Layers whose band would be narrower are lowered whole.
+     */
+    private static final long DW_MIN_BAND_PIXELS = 100;
+
     /** Below this many patch-matrix floats, lowering runs on the caller: waking workers costs more. */
     private static final long PARALLEL_LOWERING_MIN = 1 << 15;
 
@@ -567,16 +591,16 @@ public final class Convolution {
      * ({@code true}: image += col scattered back), channels split across the pool's threads: each
      * channel's rows of col and its plane of the image are touched by one task only.
      */
-    private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
-                       float[] col) {
-        long size = (long) channels * params.kernelH() * params.kernelW() * oh * ow;
+    private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int y0, int y1,
+                       int oh, int ow, float[] col) {
+        long size = (long) channels * params.kernelH() * params.kernelW() * (y1 - y0) * ow;
         int parts = size < PARALLEL_LOWERING_MIN ? 1 : Math.min(channels, gemm.pool().parallelism());
         LoweringJob job = idleLowerings.take();
         if (job == null) {
             job = new LoweringJob();
         }
         try {
-            job.set(scatter, image, imageOff, channels, h, w, oh, ow, col, parts);
+            job.set(scatter, image, imageOff, channels, h, w, y0, y1, oh, ow, col, parts);
             gemm.pool().parallelFor(parts, job);
         } finally {
             job.image = job.col = null;
@@ -588,10 +612,12 @@ public final class Convolution {
     private final class LoweringJob implements ThreadPool.ParallelTask {
         boolean scatter;
         float[] image, col;
-        int imageOff, channels, h, w, oh, ow, parts;
+        int imageOff, channels, h, w, y0, y1, oh, ow, parts;
 
-        void set(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
-                 float[] col, int parts) {
+        void set(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int y0, int y1, int oh,
+                 int ow, float[] col, int parts) {
+            this.y0 = y0;
+            this.y1 = y1;
             this.scatter = scatter;
             this.image = image;
             this.imageOff = imageOff;
@@ -611,7 +637,7 @@ public final class Convolution {
             if (scatter) {
                 Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
             } else if (params.strideW() == 1) {
-                Im2col.im2col(params, image, imageOff, c0, c1, h, w, oh, ow, col);
+                Im2col.im2col(params, image, imageOff, c0, c1, h, w, y0, y1, ow, col);
             } else {
                 LoweringPlane plane = borrowPlane(h, w, ow);
                 try {

@@ -23,12 +23,13 @@ final class Im2col {
     }
 
     /**
-     * col rows of channels [c0, c1) := their patches | x: channels {@code ×h×w} at xOff (channel c at
-     * {@code xOff + c·h·w}); col: {@code channels·KH·KW × OH·OW} | no aliasing | allocates nothing.
+     * col rows of channels [c0, c1) := their patches for output rows [y0, y1) | x: channels {@code ×h×w}
+     * at xOff (channel c at {@code xOff + c·h·w}); col: {@code channels·KH·KW × (y1−y0)·OW} | no aliasing
+     * | allocates nothing.
      */
     static void im2col(ConvParams p, float[] x, int xOff, int c0, int c1, int h, int w,
-                       int oh, int ow, float[] col) {
-        int plane = oh * ow;
+                       int y0, int y1, int ow, float[] col) {
+        int plane = (y1 - y0) * ow;
         int row = c0 * p.kernelH() * p.kernelW();
         for (int c = c0; c < c1; c++) {
             int channel = xOff + c * h * w;
@@ -37,8 +38,8 @@ final class Im2col {
                     int colShift = kw * p.dilationW() - p.padLeft();
                     int lo = Math.min(ow, firstInside(colShift, p.strideW()));
                     int hi = Math.max(lo, lastInsideExclusive(colShift, p.strideW(), w, ow));
-                    for (int y = 0; y < oh; y++) {
-                        int dst = row * plane + y * ow;
+                    for (int y = y0; y < y1; y++) {
+                        int dst = row * plane + (y - y0) * ow;
                         int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
                         if (ih < 0 || ih >= h) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
