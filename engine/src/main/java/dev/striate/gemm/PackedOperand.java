@@ -18,21 +18,37 @@ package dev.striate.gemm;
  */
 public final class PackedOperand {
 
-    final boolean isA;
+    /*
+     * Final for every operand a caller holds; only Sgemm's own shared-packing workspaces are
+     * reshaped (reshape), between the calls that own them.
+     */
+    boolean isA;
     /** Rows of op(A) (m) or columns of op(B) (n): the panel side. */
-    final int side;
-    final int depth;
-    final int panel;
-    final int kc;
-    final float[] data;
+    int side;
+    int depth;
+    int panel;
+    int kc;
+    float[] data;
 
     PackedOperand(boolean isA, int side, int depth, int panel, int kc) {
+        reshape(isA, side, depth, panel, kc);
+    }
+
+    /**
+     * This operand as an empty packing of another shape, its buffer reused when large enough (Sgemm's
+     * shared-packing workspace: nothing allocated per call once grown).
+     */
+    PackedOperand reshape(boolean isA, int side, int depth, int panel, int kc) {
         this.isA = isA;
         this.side = side;
         this.depth = depth;
         this.panel = panel;
         this.kc = kc;
-        this.data = new float[Math.toIntExact((long) padded() * depth)];
+        int size = Math.toIntExact((long) padded() * depth);
+        if (data == null || data.length < size) {
+            data = new float[size];
+        }
+        return this;
     }
 
     /** The panel side rounded up to whole panels. */

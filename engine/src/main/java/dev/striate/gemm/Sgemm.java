@@ -57,10 +57,27 @@ public final class Sgemm {
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
 
+    /**
+     * From this many multiply-adds, an operand that several threads would each pack a part of again
+     * is packed once, on all threads, before the product ({@link #packShared}): the extra parallel
+     * loop costs microseconds, re-packing 4 MB at 1024³ about a millisecond per thread.
+     */
+    private static final long SHARED_PACKING_MIN_VOLUME = 1L << 24;
+
+    /**
+     * The largest operand packed whole and shared (8 MB): packed up front rather than a block just
+     * before its kernels, it is read back from L3. On 16 cores (Intel Xeon, one noisy fork per point)
+     * sharing took 0.77–0.95 of the time at 1024³ (4 MB of B) on 2–16 threads, but 0.98–1.11 at 2048³
+     * (16 MB); on 2 Zen 3 cores 0.96–0.97 at 1024³ and 0.95 on AlexNet conv2's GEMM.
+     */
+    private static final long SHARED_PACKING_MAX_FLOATS = 1L << 21;
+
     private final GemmConfig config;
     private final ThreadPool pool;
     private final WorkspacePool<Job> idleJobs = new WorkspacePool<>();
     private final WorkspacePool<Workspace> idleWorkspaces = new WorkspacePool<>();
+    private final WorkspacePool<PackedOperand> idleShared = new WorkspacePool<>();
+    private final WorkspacePool<PackJob> idlePackJobs = new WorkspacePool<>();
 
     /**
      * A GEMM with the given blocking, running on {@code pool}.
@@ -167,6 +184,22 @@ public final class Sgemm {
         int nPanels = ceilDiv(n, nr);
         int rowParts = rowParts(threads, mPanels, nPanels, mr, nr, packedA == null, packedB == null);
         int colParts = Math.min(threads / rowParts, nPanels);
+        // Split both ways, each thread would pack its part of the other side again: pack that
+        // operand once, on all threads, and let every thread read it.
+        PackedOperand shared = null;
+        if (threads > 1 && !rowVector && (long) m * n * k >= SHARED_PACKING_MIN_VOLUME) {
+            if (packedB == null && rowParts > 1 && (long) n * k <= SHARED_PACKING_MAX_FLOATS) {
+                shared = packShared(false, tb, n, k, b, bOff, ldb, threads);
+                packedB = shared;
+            } else if (packedA == null && colParts > 1 && (long) m * k <= SHARED_PACKING_MAX_FLOATS) {
+                shared = packShared(true, ta, m, k, a, aOff, lda, threads);
+                packedA = shared;
+            }
+            if (shared != null) {
+                rowParts = rowParts(threads, mPanels, nPanels, mr, nr, packedA == null, packedB == null);
+                colParts = Math.min(threads / rowParts, nPanels);
+            }
+        }
 
         Job job = borrowJob();
         try {
@@ -178,6 +211,70 @@ public final class Sgemm {
         } finally {
             job.clear();
             idleJobs.give(job);
+            if (shared != null) {
+                idleShared.give(shared);
+            }
+        }
+    }
+
+    /**
+     * op(A) ({@code isA}, {@code side = m}) or op(B) ({@code side = n}) packed into a workspace
+     * operand, panels dealt out to the pool's threads. Packing is a copy, so who packs which panel
+     * changes no bit of the product.
+     */
+    private PackedOperand packShared(boolean isA, Transpose t, int side, int k, float[] src, int off, int ld,
+                                     int threads) {
+        int panel = isA ? config.mr() : config.nr();
+        PackedOperand p = idleShared.take();
+        p = p == null ? new PackedOperand(isA, side, k, panel, config.kc()) : p.reshape(isA, side, k, panel, config.kc());
+        PackJob job = idlePackJobs.take();
+        if (job == null) {
+            job = new PackJob();
+        }
+        try {
+            job.set(p, t, src, off, ld, Math.min(threads, ceilDiv(side, panel)));
+            pool.parallelFor(job.parts, job);
+        } finally {
+            job.clear();
+            idlePackJobs.give(job);
+        }
+        return p;
+    }
+
+    /** One shared packing ({@link #packShared}), reused across calls so dispatch allocates nothing. */
+    private final class PackJob implements ThreadPool.ParallelTask {
+        PackedOperand p;
+        Transpose t;
+        float[] src;
+        int off, ld, parts;
+
+        void set(PackedOperand p, Transpose t, float[] src, int off, int ld, int parts) {
+            this.p = p;
+            this.t = t;
+            this.src = src;
+            this.off = off;
+            this.ld = ld;
+            this.parts = parts;
+        }
+
+        void clear() {
+            p = null;
+            src = null;
+        }
+
+        @Override
+        public void run(int task) {
+            int panels = ceilDiv(p.side, p.panel);
+            int i0 = (int) ((long) panels * task / parts) * p.panel;
+            int i1 = Math.min(p.side, (int) ((long) panels * (task + 1) / parts) * p.panel);
+            for (int pc = 0; pc < p.depth && i0 < i1; pc += p.kc) {
+                int kc = Math.min(p.kc, p.depth - pc);
+                if (p.isA) {
+                    Packing.packA(t, src, off, ld, i0, i1 - i0, pc, kc, p.data, p.panel, p.panelAt(pc, kc, i0));
+                } else {
+                    Packing.packB(t, src, off, ld, pc, kc, i0, i1 - i0, p.data, p.panelAt(pc, kc, i0), p.panel);
+                }
+            }
         }
     }
 

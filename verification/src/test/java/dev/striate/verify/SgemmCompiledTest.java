@@ -11,6 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.TestInstance;
 
 /**
@@ -81,13 +83,15 @@ class SgemmCompiledTest {
         }
     }
 
-    @Test
-    void multiThreadedCallsAllocateNothingOnAnyThread() {
+    /** A small product split over two threads, and one of 2^24+ multiply-adds whose B is packed once and shared. */
+    @ParameterizedTest(name = "m{0}n{1}k{2}")
+    @CsvSource({"97, 130, 70, 3000", "300, 240, 240, 400"})
+    void multiThreadedCallsAllocateNothingOnAnyThread(int m, int n, int k, int warmUpCalls) {
         try (ThreadPool pool = new ThreadPool(2)) {
             Sgemm gemm = new Sgemm(GemmConfig.defaults(), pool);
-            GemmProblem p = new GemmProblem(Transpose.N, Transpose.N, 97, 130, 70, 1f, 0.5f, false, 1, 2);
+            GemmProblem p = new GemmProblem(Transpose.N, Transpose.N, m, n, k, 1f, 0.5f, false, 1, 2);
             GemmProblem.Operands x = p.operands(3);
-            for (int i = 0; i < WARM_UP_CALLS; i++) {
+            for (int i = 0; i < warmUpCalls; i++) {
                 run(gemm, p, x);
             }
             long[] workers = Thread.getAllStackTraces().keySet().stream()

@@ -19,6 +19,9 @@ class SgemmThreadsTest {
     @CsvSource({
             "N, N, 203, 517, 129", "N, T, 301, 97, 700", "T, N, 64, 3136, 64", "T, T, 157, 211, 1031",
             "N, N, 1, 4000, 300", "N, N, 4000, 2, 300", "T, T, 1, 1003, 517", "N, T, 1, 1000, 1280",
+            // From 2^24 multiply-adds an operand split both ways is packed once and shared:
+            // B when the rows are split, A when the columns are.
+            "N, N, 600, 120, 300", "N, N, 30, 3000, 300", "T, N, 33, 2000, 400",
     })
     void sameBitsForOneTwoAndThreeThreads(Transpose ta, Transpose tb, int m, int n, int k) {
         // Small blocks so several MC/KC/NC blocks, and therefore several hand-overs, happen per thread.
