@@ -24,16 +24,16 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * the group's weights with {@link Sgemm}, so the workspace is one image's patch matrix at most, never
  * the batch's. A 1x1 layer with stride 1 and no padding multiplies the input directly; 3x3 stride-1
  * layers with enough pixels run Winograd F(2x2, 3x3) (F(4x4, 3x3) on request: faster, less exact);
- * a depthwise layer runs a direct vectorized
- * kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are applied as each output tile is finished,
- * not in a second pass.
+ * a depthwise layer runs a direct vectorized kernel. Bias and the clamp (ReLU, ReLU6, ONNX Clip) are
+ * applied as each output tile is finished, not in a second pass.
  *
  * <p>Weights stay in the caller's array; the forward GEMMs read them pre-packed ({@link
  * dev.striate.gemm.PackedOperand}), derived once on first use and held by the layer: the weights as
  * the GEMM's A, or, for images under 256 output pixels where the product runs transposed
  * ({@code Yᵀ = colᵀ·Wᵀ}), as its B; for Winograd, the transform ({@code (m+2)²·OC·C} floats for
- * m×m output tiles) packed per tile position. Packing per call cost as much as the multiplication on small images (measured,
- * one thread: 512 channels 3x3 over 7x7 pixels 8.1 → 5.7 ms, 256 over 14x14 by Winograd 6.4 → 3.6 ms).
+ * m×m output tiles) packed per tile position. Packing per call cost as much as the multiplication on
+ * small images (measured, one thread: 512 channels 3x3 over 7x7 pixels 8.1 → 5.7 ms, 256 over 14x14
+ * by Winograd 6.4 → 3.6 ms).
  * After changing the weights in place, call {@link #weightsUpdated()}: the next forward repacks
  * into the same arrays.
  *
