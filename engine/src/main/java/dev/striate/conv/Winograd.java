@@ -8,8 +8,10 @@ import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+
+import static dev.striate.simd.Interleave.ZIP_LOW;
+import static dev.striate.simd.Interleave.ZIP_HIGH;
 
 /**
  * Winograd's minimal filtering F(m×m, 3x3) (Lavin &amp; Gray, 2016) for 3x3, stride-1, undilated,
@@ -46,9 +48,6 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
-    /** Interleave two vectors: lanes a0 b0 a1 b1 … (first half) and the second half. */
-    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> (i % 2) * L + i / 2);
-    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> (i % 2) * L + L / 2 + i / 2);
 
     private final ConvParams p;
     private final int h, w, oh, ow;

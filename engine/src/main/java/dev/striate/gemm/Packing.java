@@ -2,8 +2,10 @@ package dev.striate.gemm;
 
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+
+import static dev.striate.simd.Interleave.ZIP_LOW;
+import static dev.striate.simd.Interleave.ZIP_HIGH;
 
 /**
  * Copies blocks of A and B into the micro-panel layout the micro-kernels stream through.
@@ -119,10 +121,6 @@ final class Packing {
             }
         }
     }
-
-    /** Lane i of {@code a.rearrange(ZIP_LOW, b)}: a's and b's first halves interleaved; ZIP_HIGH the second halves. */
-    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> (i % 2) * L + i / 2);
-    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> (i % 2) * L + L / 2 + i / 2);
 
     /**
      * The whole 8-depth blocks of one full transposed panel: {@code dst[d + p·nr + v] = b[src + v·ldb + p]}

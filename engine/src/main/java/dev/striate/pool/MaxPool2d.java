@@ -9,8 +9,10 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
+
+import static dev.striate.simd.Interleave.EVENS;
+import static dev.striate.simd.Interleave.ODDS;
 
 /**
  * {@code MaxPool2d} (PyTorch {@code nn.MaxPool2d}, ONNX {@code MaxPool}): each output is the maximum
@@ -36,10 +38,6 @@ public final class MaxPool2d extends Pooling {
     private static final int MAX_EXACT_FLOAT_INT = 1 << 24;
     private static final int MAX_WINDOW_TAPS = MAX_EXACT_FLOAT_INT;
     private static final float[] LANE_NUMBERS = laneNumbers();
-    // the kernel's own shuffle constants, as in PoolRows and Interleave: the same rearranges through
-    // small static helpers in Interleave measured 2.4x slower in pairedVector (C2's inlining)
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
-    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
 
     /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
     private final boolean pairedWindows;

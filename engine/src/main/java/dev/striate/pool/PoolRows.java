@@ -4,10 +4,14 @@ import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
 import dev.striate.simd.Rows;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
+
+import static dev.striate.simd.Interleave.EVENS;
+import static dev.striate.simd.Interleave.ODDS;
+import static dev.striate.simd.Interleave.ZIP_LOW;
+import static dev.striate.simd.Interleave.ZIP_HIGH;
 
 /**
  * One thread's row buffers and the row kernels that pooling is built from.
@@ -29,11 +33,6 @@ final class PoolRows {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
-    private static final VectorShuffle<Float> EVENS = VectorShuffle.fromOp(S, i -> 2 * i);
-    private static final VectorShuffle<Float> ODDS = VectorShuffle.fromOp(S, i -> 2 * i + 1);
-    /** Lanes of (a, b) interleaved a0 b0 a1 b1 …: the first half, then the second. */
-    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i % 2 * L + i / 2);
-    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> i % 2 * L + L / 2 + i / 2);
 
     /** The padded row of column-wise combined window rows. */
     float[] row = new float[0];
