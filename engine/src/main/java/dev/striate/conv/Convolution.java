@@ -440,6 +440,12 @@ public final class Convolution {
         int kg = params.groupPatchSize();
         int plane = oh * ow;
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
+        // Bands of output rows whose patches fit in L2, each lowered just before its product, which
+        // then packs col transposed from L2, not from L3.
+        int bandRows = (int) Math.max(1, Math.min(oh, DW_BAND_FLOATS / ((long) kg * ow)));
+        if (params.strideW() != 1 || (long) bandRows * ow < DW_MIN_BAND_PIXELS) {
+            bandRows = oh;
+        }
         try {
             for (int i = i0; i < i1; i++) {
                 float beta = i == i0 ? 0f : 1f;
@@ -450,12 +456,6 @@ public final class Convolution {
                         gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
                                 x.data(), xAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
                         continue;
-                    }
-                    // Bands of output rows whose patches fit in L2, each lowered just before its
-                    // product, which then packs col transposed from L2, not from L3.
-                    int bandRows = (int) Math.max(1, Math.min(oh, DW_BAND_FLOATS / ((long) kg * ow)));
-                    if (params.strideW() != 1 || (long) bandRows * ow < DW_MIN_BAND_PIXELS) {
-                        bandRows = oh;
                     }
                     for (int y0 = 0; y0 < oh; y0 += bandRows) {
                         int y1 = Math.min(oh, y0 + bandRows);

@@ -340,7 +340,9 @@ final class Winograd implements ThreadPool.ParallelTask {
     /**
      * V_ξ[c][tiles] := (Bᵀ d B)_ξ for every 6x6 tile d of input channel c (m = 4), in two passes
      * through {@code between}: d·B row by row (six loads, six stores), then Bᵀ·(d·B) column by
-     * column into V. Thirty-six vectors live at once otherwise — twice AVX-512's registers.
+     * column into V. Thirty-six vectors live at once otherwise — twice AVX-512's registers. The six
+     * formulas are written out in both passes, as in F(2x2): vectors handed to a method C2 does not
+     * inline are boxed.
      */
     private void transformInput4(float[] pl, Scratch scratch, int c) {
         float[] t = scratch.between;

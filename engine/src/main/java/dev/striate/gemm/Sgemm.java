@@ -368,8 +368,9 @@ public final class Sgemm {
 
     /**
      * The cost of packing one float, in micro-kernel multiply-adds: the kernel does 16 per cycle on an
-     * AVX2 core, packing moves one or two floats (a strided read and a write). Only the ratio
-     * matters, and only where two grids are close in tiles.
+     * AVX2 core, packing one or two floats per cycle at best (strided, transposed packing measured
+     * nearer 4 cycles a float, so this is the low end). Only the ratio matters, and only where two
+     * grids are close in tiles; where both would re-pack, the shared packing below removes the cost.
      */
     static final int PACK_COST = 8;
 
