@@ -48,6 +48,7 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
+    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2;
 
     private final ConvParams p;
     private final int h, w, oh, ow;
@@ -60,8 +61,10 @@ final class Winograd implements ThreadPool.ParallelTask {
     /** Per-thread scratch (a plane, output rows, the transforms' intermediate vectors), borrowed by each transform task. */
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
-    /* The call in flight, read by the transform tasks. */
-    private boolean outputPhase;
+    /* The call in flight, read by the tasks of each phase. */
+    private int phase;
+    private PackedOperand[] u;
+    private Sgemm gemm;
     private float[] x, y, bias;
     private int xOff, yOff;
     private float min, max;
@@ -215,25 +218,39 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.bias = bias;
         this.min = min;
         this.max = max;
+        this.u = u;
+        this.gemm = gemm;
         try {
             // Channels are independent in both transforms (V and M rows have L floats of slack, so
             // a vector past a row's last tile never reaches the next row): one task per channel.
-            outputPhase = false;
+            phase = INPUT;
             gemm.pool().parallelFor(c, this);
-            for (int xi = 0; xi < products; xi++) {
-                gemm.gemm(u[xi], Transpose.N, tiles, 1f, v, xi * c * ldt, ldt, 0f, mt, xi * oc * ldt, ldt,
-                        Epilogue.NONE, null, 0);
-            }
-            outputPhase = true;
+            phase = PRODUCTS;
+            gemm.pool().parallelFor(products, this);
+            phase = OUTPUT;
             gemm.pool().parallelFor(oc, this);
         } finally {
             this.x = this.y = this.bias = null;
+            this.u = null;
+            this.gemm = null;
         }
     }
 
-    /** Transform task: input channel {@code task} before the GEMMs, output channel {@code task} after. */
+    /**
+     * Input channel {@code task} transformed, product ξ = {@code task} (its GEMM runs on this thread:
+     * the (m+2)² products keep all threads busy without a fork and join per product), or output
+     * channel {@code task} transformed.
+     */
     @Override
     public void run(int task) {
+        if (phase == PRODUCTS) {
+            int c = p.inChannels();
+            int oc = p.outChannels();
+            gemm.gemm(u[task], Transpose.N, tiles, 1f, v, task * c * ldt, ldt, 0f, mt, task * oc * ldt, ldt,
+                    Epilogue.NONE, null, 0);
+            return;
+        }
+        boolean outputPhase = phase == OUTPUT;
         Scratch scratch = idleScratch.take();
         if (scratch == null) {
             scratch = new Scratch();

@@ -2,6 +2,7 @@ package dev.striate.verify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
+import dev.striate.conv.ConvAlgorithm;
 import dev.striate.conv.ConvProblem;
 import dev.striate.conv.Convolution;
 import dev.striate.gemm.GemmConfig;
@@ -9,6 +10,7 @@ import dev.striate.gemm.Sgemm;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.tensor.Tensor;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -22,11 +24,22 @@ class ConvThreadsTest {
     @ValueSource(strings = {"mb2ic16ih23oc24kh3ph1", "g12mb2ic12ih31oc24kh3sh2ph1", "mb3ic32ih17oc40kh1",
         "g2mb1ic8ih29oc6kh5sh2ph2dh1", "mb19ic6ih14oc16kh5", "g2mb11ic4ih9oc6kh3sh2ph1", "mb10ic8ih6oc12kh1"})
     void sameBitsForOneTwoAndThreeThreads(String descriptor) {
+        sameBits(descriptor, ConvAlgorithm.AUTO);
+    }
+
+    /** Winograd runs its (m+2)² products as tasks, one GEMM per thread at a time. */
+    @ParameterizedTest
+    @EnumSource(value = ConvAlgorithm.class, names = {"WINOGRAD", "WINOGRAD_F4"})
+    void winogradSameBitsForOneTwoAndThreeThreads(ConvAlgorithm algorithm) {
+        sameBits("mb2ic16ih23oc24kh3ph1", algorithm);
+    }
+
+    private static void sameBits(String descriptor, ConvAlgorithm algorithm) {
         ConvProblemCheck c = ConvProblemCheck.of(descriptor);
         int[][] results = new int[3][];
         for (int threads = 1; threads <= 3; threads++) {
             try (ThreadPool pool = new ThreadPool(threads)) {
-                Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu()
+                Convolution conv = new Convolution(c.p, c.weights, c.bias).withRelu().withAlgorithm(algorithm)
                         .withGemm(new Sgemm(GemmConfig.of("3x3v", 48, 100, 240), pool));
                 Tensor y = conv.forward(c.input());
                 Tensor dyT = Tensor.of(c.dy.clone(), c.n, c.p.outChannels(), c.oh, c.ow);
