@@ -106,7 +106,7 @@ public final class Broadcast {
         }
         requireInPlaceOrDisjoint(name, "a", a, out);
         requireInPlaceOrDisjoint(name, "b", b, out);
-        walk(op, 0, out.shape(), a, a.offset(), b, b.offset(), out, out.offset());
+        walk(op, 0, mergedFrom(out.shape(), a, b, out), out.shape(), a, a.offset(), b, b.offset(), out, out.offset());
     }
 
     private static void reduce(String name, int op, Tensor dy, Tensor other, Tensor target) {
@@ -127,7 +127,8 @@ public final class Broadcast {
             Operands.disjoint(name, "target", target, "other", other);
         }
         java.util.Arrays.fill(target.data(), target.offset(), target.offset() + target.size(), 0f);
-        walk(op, 0, dy.shape(), dy, dy.offset(), other, other == null ? 0 : other.offset(), target, target.offset());
+        walk(op, 0, mergedFrom(dy.shape(), dy, other, target), dy.shape(), dy, dy.offset(), other,
+                other == null ? 0 : other.offset(), target, target.offset());
     }
 
     /** Whether {@code out} is the broadcast shape of a and b; compares dims without building a shape. */
@@ -155,25 +156,67 @@ public final class Broadcast {
 
     /**
      * Visits dimension {@code d} of the iteration shape; each tensor is indexed with its own
-     * broadcast strides (0 where it repeats). The last dimension runs the vector loops.
+     * broadcast strides (0 where it repeats). Dimensions from {@code from} on run as one inner loop.
      */
-    private static void walk(int op, int d, Shape shape, Tensor a, int ao, Tensor b, int bo, Tensor o, int oo) {
+    private static void walk(int op, int d, int from, Shape shape, Tensor a, int ao, Tensor b, int bo, Tensor o, int oo) {
         int rank = shape.rank();
         if (rank == 0) {
             inner(op, 1, a.data(), ao, 0, b == null ? null : b.data(), bo, 0, o.data(), oo, 0);
+            return;
+        }
+        if (d == from) {
+            int n = 1;
+            for (int k = from; k < rank; k++) {
+                n *= shape.dim(k);
+            }
+            inner(op, n, a.data(), ao, innerStride(shape, a, from), b == null ? null : b.data(), bo,
+                    b == null ? 0 : innerStride(shape, b, from), o.data(), oo, innerStride(shape, o, from));
             return;
         }
         int n = shape.dim(d);
         int sa = stride(a, d, rank);
         int sb = b == null ? 0 : stride(b, d, rank);
         int so = stride(o, d, rank);
-        if (d == rank - 1) {
-            inner(op, n, a.data(), ao, sa, b == null ? null : b.data(), bo, sb, o.data(), oo, so);
-            return;
-        }
         for (int i = 0; i < n; i++) {
-            walk(op, d + 1, shape, a, ao + i * sa, b, bo + i * sb, o, oo + i * so);
+            walk(op, d + 1, from, shape, a, ao + i * sa, b, bo + i * sb, o, oo + i * so);
         }
+    }
+
+    /**
+     * The first dimension from which each tensor is, over the rest of the shape, either whole or
+     * broadcast (size 1 throughout): those dimensions run as one inner loop of strides 1 or 0, so a
+     * residual add is one loop, and a per-channel one a loop per plane rather than per row.
+     */
+    private static int mergedFrom(Shape shape, Tensor a, Tensor b, Tensor o) {
+        int from = Math.max(0, shape.rank() - 1);
+        while (from > 0 && uniformFrom(shape, a, from - 1) && uniformFrom(shape, b, from - 1)
+                && uniformFrom(shape, o, from - 1)) {
+            from--;
+        }
+        return from;
+    }
+
+    private static boolean uniformFrom(Shape shape, Tensor t, int from) {
+        return t == null || innerStride(shape, t, from) == 0 || whole(shape, t, from);
+    }
+
+    private static boolean whole(Shape shape, Tensor t, int from) {
+        for (int k = from; k < shape.rank(); k++) {
+            if (dimAligned(t.shape(), k, shape.rank()) != shape.dim(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 0 where t has size 1 in every dimension from {@code from} on (it repeats), else 1. */
+    private static int innerStride(Shape shape, Tensor t, int from) {
+        for (int k = from; k < shape.rank(); k++) {
+            if (dimAligned(t.shape(), k, shape.rank()) != 1) {
+                return 1;
+            }
+        }
+        return 0;
     }
 
     /** Row-major stride of t at dimension d of a rank-{@code rank} iteration, 0 where t is broadcast. */

@@ -34,7 +34,11 @@ class ElementwiseOracleTest {
                 Arguments.of(new int[] {4, 33}, new int[] {33}),                // row vector
                 Arguments.of(new int[] {4, 33}, new int[] {4, 1}),              // column vector
                 Arguments.of(new int[] {3, 4}, new int[] {}),                   // scalar
-                Arguments.of(new int[] {17}, new int[] {1}));
+                Arguments.of(new int[] {17}, new int[] {1}),
+                Arguments.of(new int[] {2, 3, 1, 1}, new int[] {2, 3, 1, 1}),   // trailing ones, merged whole
+                Arguments.of(new int[] {2, 3, 5, 7}, new int[] {5, 7}),         // whole plane, repeated per channel
+                Arguments.of(new int[] {2, 1, 5, 7}, new int[] {2, 3, 1, 1}),   // plane against channel
+                Arguments.of(new int[] {3, 1, 1}, new int[] {2, 3, 4, 1}));     // last dimension broadcast on both
     }
 
     @ParameterizedTest(name = "{0} ⊕ {1}")
