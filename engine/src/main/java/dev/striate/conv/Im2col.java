@@ -68,22 +68,24 @@ final class Im2col {
     }
 
     /**
-     * {@link #im2col} for a column stride above 1: each channel is first copied into {@code plane}
-     * (zero-padded left and right, columns split by stride phase, see {@link StridedPlane}), where
-     * the input columns of consecutive outputs are consecutive, so every row of col is a few
-     * {@code System.arraycopy} calls instead of one strided load per element.
+     * {@link #im2col} for a column stride above 1: each channel's rows that output rows [y0, y1) read
+     * are first copied into {@code plane} (zero-padded left and right, columns split by stride phase,
+     * see {@link StridedPlane}), where the input columns of consecutive outputs are consecutive, so
+     * every row of col is a few {@code System.arraycopy} calls instead of one strided load per element.
      */
     static void im2colStrided(ConvParams p, StridedPlane plane, float[] x, int xOff, int c0, int c1,
-                              int h, int w, int oh, int ow, float[] col) {
-        int planeSize = oh * ow;
+                              int h, int w, int y0, int y1, int ow, float[] col) {
+        int planeSize = (y1 - y0) * ow;
         int row = c0 * p.kernelH() * p.kernelW();
+        int firstRow = Math.max(0, y0 * p.strideH() - p.padTop());
+        int endRow = Math.min(h, (y1 - 1) * p.strideH() - p.padTop() + (p.kernelH() - 1) * p.dilationH() + 1);
         for (int c = c0; c < c1; c++) {
-            float[] pl = plane.load(x, xOff + c * h * w, h, w);
+            float[] pl = plane.load(x, xOff + c * h * w, h, w, firstRow, Math.max(firstRow, endRow));
             for (int kh = 0; kh < p.kernelH(); kh++) {
                 for (int kw = 0; kw < p.kernelW(); kw++, row++) {
                     int column = plane.offset(0, kw * p.dilationW());
-                    for (int y = 0; y < oh; y++) {
-                        int dst = row * planeSize + y * ow;
+                    for (int y = y0; y < y1; y++) {
+                        int dst = row * planeSize + (y - y0) * ow;
                         int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
                         if (ih < 0 || ih >= h) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);

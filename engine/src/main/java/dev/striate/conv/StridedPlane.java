@@ -64,13 +64,21 @@ final class StridedPlane {
 
     /** The plane := x's channel ({@code h×w} at xOff) with zeros around it; returns the buffer. */
     float[] load(float[] x, int xOff, int h, int w) {
+        return load(x, xOff, h, w, 0, rows);
+    }
+
+    /**
+     * Padded rows {@code [r0, r1)} of the plane := those of x's channel, zeros around them; the other
+     * rows keep what they held (a caller reading only these rows may load a band at a time).
+     */
+    float[] load(float[] x, int xOff, int h, int w, int r0, int r1) {
         float[] pl = grown();
         if (!paddingClear) {
             java.util.Arrays.fill(pl, 0, (int) floats(), 0f);
             paddingClear = true;
         }
         int s = stride;
-        for (int r = 0; r < rows; r++) {
+        for (int r = r0; r < r1; r++) {
             int row = r * rowStride;
             int ih = r - padTop;
             if (ih < 0 || ih >= h) {

@@ -74,6 +74,12 @@ class ConvOracleTest {
         "mb2ic17ih30iw27oc18kh3ph1",
         "mb1ic16ih31oc16kh3",
         "mb1ic16ih29iw33oc17kh3ph2pw0pb1pr2",
+        // Patch matrices over 2^16 floats, lowered and multiplied in bands of output rows: two bands
+        // at stride 1, at stride 2 with asymmetric pads, and a short last band with groups, stride 3,
+        // dilation and a batch.
+        "mb1ic3ih64oc8kh3ph1",
+        "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1",
+        "g2mb2ic4ih200oc6kh3sh3ph1dh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
