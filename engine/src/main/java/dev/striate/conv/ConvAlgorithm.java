@@ -25,8 +25,10 @@ public enum ConvAlgorithm {
     /**
      * 3x3, stride 1, no dilation, one group: Winograd F(2x2, 3x3), 2.25× fewer multiplications, not
      * the exact rounding of the direct sum (error documented on {@code Winograd}). The layer's dx is
-     * the Winograd forward pass of the flipped kernel (when no pad exceeds 2); dw runs the
-     * {@link #IM2COL} formulation.
+     * the Winograd forward pass of the flipped kernel (when no pad exceeds 2); dw goes through
+     * F(2x2) too from 512 tiles per image and 64 channels in and out (about 3.6× the rounding error
+     * of {@link #IM2COL}'s, ~1e-6 of the gradient's largest element), else runs the {@link #IM2COL}
+     * formulation.
      */
     WINOGRAD,
     /**

@@ -31,7 +31,8 @@ class ConvCompiledTest {
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
             "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
             "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
-            "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4");
+            "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
+            "mb1ic64ih45iw47oc64kh3ph1");  // Winograd, weight gradient through F(2x2)
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 

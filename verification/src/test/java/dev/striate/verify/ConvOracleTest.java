@@ -80,6 +80,10 @@ class ConvOracleTest {
         "mb1ic3ih64oc8kh3ph1",
         "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1",
         "g2mb2ic4ih200oc6kh3sh3ph1dh1",
+        // Winograd's weight gradient through F(2x2) (>= 512 tiles, >= 64 channels): ragged last
+        // tiles, asymmetric padding (a batch: ConvThreadsTest).
+        "mb1ic64ih45iw47oc64kh3ph1",
+        "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
