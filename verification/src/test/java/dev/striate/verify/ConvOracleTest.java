@@ -84,6 +84,11 @@ class ConvOracleTest {
         // tiles, asymmetric padding (a batch: ConvThreadsTest).
         "mb1ic64ih45iw47oc64kh3ph1",
         "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
+        // Depthwise on narrow maps, 8 channels at a time: a block and 4 channels more, a batch;
+        // stride 2 on a non-square map; a 5x5 kernel with asymmetric padding.
+        "g12mb2ic12ih9oc12kh3ph1",
+        "g16mb1ic16ih13iw11oc16kh3sh2ph1",
+        "g8mb1ic8ih10oc8kh5ph1pw2pb2pr0",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
