@@ -1,11 +1,10 @@
 package dev.striate.conv;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
-import static dev.striate.simd.Interleave.ZIP_HIGH;
-import static dev.striate.simd.Interleave.ZIP_LOW;
 
 /**
  * Depthwise forward for small planes, eight channels at a time ({@code groups == inChannels ==
@@ -149,12 +148,12 @@ final class ChannelBlockedDepthwise {
             int count = Math.min(BLOCK, plane - p0);
             if (p0 < whole || xOff + (BLOCK - 1) * plane + p0 + BLOCK <= x.length) {
                 // a last partial group reads on into the next plane: lanes not placed below
-                transpose(x, xOff + p0, plane, scratch, 0, BLOCK);
+                Interleave.transpose8(x, xOff + p0, plane, scratch, 0, BLOCK);
             } else {
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(x, xOff + lane * plane + p0, scratch, lane * BLOCK, count);
                 }
-                transpose(scratch, 0, BLOCK, scratch, 0, BLOCK);
+                Interleave.transpose8(scratch, 0, BLOCK, scratch, 0, BLOCK);
             }
             // scratch row j: pixel p0 + j's eight channels, placed at its padded position
             for (int j = 0; j < count; j++) {
@@ -174,50 +173,14 @@ final class ChannelBlockedDepthwise {
         for (int p0 = 0; p0 < plane; p0 += BLOCK) {
             int count = Math.min(BLOCK, plane - p0);
             if (count == BLOCK) {
-                transpose(out, p0 * BLOCK, BLOCK, y, yOff + p0, plane);
+                Interleave.transpose8(out, p0 * BLOCK, BLOCK, y, yOff + p0, plane);
             } else {
                 // the out buffer's slack holds the lanes past the plane: whole vectors, then the part
-                transpose(out, p0 * BLOCK, BLOCK, scratch, 0, BLOCK);
+                Interleave.transpose8(out, p0 * BLOCK, BLOCK, scratch, 0, BLOCK);
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(scratch, lane * BLOCK, y, yOff + lane * plane + p0, count);
                 }
             }
         }
-    }
-
-    /**
-     * dst row r := column r of the 8x8 block whose row j is {@code src[srcOff + j·srcStride, +8)}
-     * (dst rows at {@code dstOff + r·dstStride}); src and dst may be the same block. Three rounds of
-     * zips, pairing row i with row i + 4, transpose eight vectors in registers.
-     */
-    private static void transpose(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
-        FloatVector x0 = FloatVector.fromArray(S, src, srcOff);
-        FloatVector x1 = FloatVector.fromArray(S, src, srcOff + srcStride);
-        FloatVector x2 = FloatVector.fromArray(S, src, srcOff + 2 * srcStride);
-        FloatVector x3 = FloatVector.fromArray(S, src, srcOff + 3 * srcStride);
-        FloatVector x4 = FloatVector.fromArray(S, src, srcOff + 4 * srcStride);
-        FloatVector x5 = FloatVector.fromArray(S, src, srcOff + 5 * srcStride);
-        FloatVector x6 = FloatVector.fromArray(S, src, srcOff + 6 * srcStride);
-        FloatVector x7 = FloatVector.fromArray(S, src, srcOff + 7 * srcStride);
-        FloatVector y0 = x0.rearrange(ZIP_LOW, x4), y1 = x0.rearrange(ZIP_HIGH, x4);
-        FloatVector y2 = x1.rearrange(ZIP_LOW, x5), y3 = x1.rearrange(ZIP_HIGH, x5);
-        FloatVector y4 = x2.rearrange(ZIP_LOW, x6), y5 = x2.rearrange(ZIP_HIGH, x6);
-        FloatVector y6 = x3.rearrange(ZIP_LOW, x7), y7 = x3.rearrange(ZIP_HIGH, x7);
-        x0 = y0.rearrange(ZIP_LOW, y4);
-        x1 = y0.rearrange(ZIP_HIGH, y4);
-        x2 = y1.rearrange(ZIP_LOW, y5);
-        x3 = y1.rearrange(ZIP_HIGH, y5);
-        x4 = y2.rearrange(ZIP_LOW, y6);
-        x5 = y2.rearrange(ZIP_HIGH, y6);
-        x6 = y3.rearrange(ZIP_LOW, y7);
-        x7 = y3.rearrange(ZIP_HIGH, y7);
-        x0.rearrange(ZIP_LOW, x4).intoArray(dst, dstOff);
-        x0.rearrange(ZIP_HIGH, x4).intoArray(dst, dstOff + dstStride);
-        x1.rearrange(ZIP_LOW, x5).intoArray(dst, dstOff + 2 * dstStride);
-        x1.rearrange(ZIP_HIGH, x5).intoArray(dst, dstOff + 3 * dstStride);
-        x2.rearrange(ZIP_LOW, x6).intoArray(dst, dstOff + 4 * dstStride);
-        x2.rearrange(ZIP_HIGH, x6).intoArray(dst, dstOff + 5 * dstStride);
-        x3.rearrange(ZIP_LOW, x7).intoArray(dst, dstOff + 6 * dstStride);
-        x3.rearrange(ZIP_HIGH, x7).intoArray(dst, dstOff + 7 * dstStride);
     }
 }

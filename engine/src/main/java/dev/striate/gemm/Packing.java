@@ -1,12 +1,11 @@
 package dev.striate.gemm;
 
 import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
-import static dev.striate.simd.Interleave.ZIP_LOW;
-import static dev.striate.simd.Interleave.ZIP_HIGH;
 
 /**
  * Copies blocks of A and B into the micro-panel layout the micro-kernels stream through.
@@ -148,8 +147,7 @@ final class Packing {
      * for v &lt; nr, p &lt; kc rounded down to 8; returns how many depths it packed. 8-lane vectors only.
      *
      * <p>Eight source rows (panel columns) of eight depths are loaded as vectors and transposed in
-     * registers — three rounds of zips, pairing vector i with i + 4, transpose an 8×8 block — then
-     * stored a depth at a time. The scalar gather it replaces moved one float per load and store with
+     * registers ({@link Interleave#transpose8}), then stored a depth at a time. The scalar gather it replaces moved one float per load and store with
      * a bounds check each, and was 13% of a LeNet-5 training step (the weight gradient's
      * {@code dY·colᵀ} packs col transposed).
      */
@@ -157,36 +155,7 @@ final class Packing {
         int blocks = kc / 8 * 8;
         for (int v = 0; v < nr; v += 8) {
             for (int p = 0; p < blocks; p += 8) {
-                int from = src + v * ldb + p;
-                FloatVector x0 = FloatVector.fromArray(S, b, from);
-                FloatVector x1 = FloatVector.fromArray(S, b, from + ldb);
-                FloatVector x2 = FloatVector.fromArray(S, b, from + 2 * ldb);
-                FloatVector x3 = FloatVector.fromArray(S, b, from + 3 * ldb);
-                FloatVector x4 = FloatVector.fromArray(S, b, from + 4 * ldb);
-                FloatVector x5 = FloatVector.fromArray(S, b, from + 5 * ldb);
-                FloatVector x6 = FloatVector.fromArray(S, b, from + 6 * ldb);
-                FloatVector x7 = FloatVector.fromArray(S, b, from + 7 * ldb);
-                FloatVector y0 = x0.rearrange(ZIP_LOW, x4), y1 = x0.rearrange(ZIP_HIGH, x4);
-                FloatVector y2 = x1.rearrange(ZIP_LOW, x5), y3 = x1.rearrange(ZIP_HIGH, x5);
-                FloatVector y4 = x2.rearrange(ZIP_LOW, x6), y5 = x2.rearrange(ZIP_HIGH, x6);
-                FloatVector y6 = x3.rearrange(ZIP_LOW, x7), y7 = x3.rearrange(ZIP_HIGH, x7);
-                x0 = y0.rearrange(ZIP_LOW, y4);
-                x1 = y0.rearrange(ZIP_HIGH, y4);
-                x2 = y1.rearrange(ZIP_LOW, y5);
-                x3 = y1.rearrange(ZIP_HIGH, y5);
-                x4 = y2.rearrange(ZIP_LOW, y6);
-                x5 = y2.rearrange(ZIP_HIGH, y6);
-                x6 = y3.rearrange(ZIP_LOW, y7);
-                x7 = y3.rearrange(ZIP_HIGH, y7);
-                int to = d + p * nr + v;
-                x0.rearrange(ZIP_LOW, x4).intoArray(dst, to);
-                x0.rearrange(ZIP_HIGH, x4).intoArray(dst, to + nr);
-                x1.rearrange(ZIP_LOW, x5).intoArray(dst, to + 2 * nr);
-                x1.rearrange(ZIP_HIGH, x5).intoArray(dst, to + 3 * nr);
-                x2.rearrange(ZIP_LOW, x6).intoArray(dst, to + 4 * nr);
-                x2.rearrange(ZIP_HIGH, x6).intoArray(dst, to + 5 * nr);
-                x3.rearrange(ZIP_LOW, x7).intoArray(dst, to + 6 * nr);
-                x3.rearrange(ZIP_HIGH, x7).intoArray(dst, to + 7 * nr);
+                Interleave.transpose8(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
             }
         }
         return blocks;
