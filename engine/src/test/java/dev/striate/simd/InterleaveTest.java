@@ -40,4 +40,35 @@ class InterleaveTest {
             assertArrayEquals(expected, merged, "mergePairs undoes splitPairs and writes nothing else, n = " + n);
         }
     }
+
+    @Test
+    void transpose8FollowsItsDefinitionOutOfPlaceAndInPlace() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FloatSpecies.LANES == 8, "8-lane vectors only");
+        float[] src = new float[3 + 7 * 11 + 8];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = i * 0.25f - 9f;
+        }
+        float[] dst = new float[5 + 7 * 13 + 8];
+        java.util.Arrays.fill(dst, Float.NaN);
+        Interleave.transpose8(src, 3, 11, dst, 5, 13);
+        float[] expected = new float[dst.length];
+        java.util.Arrays.fill(expected, Float.NaN);
+        for (int r = 0; r < 8; r++) {
+            for (int j = 0; j < 8; j++) {
+                expected[5 + r * 13 + j] = src[3 + j * 11 + r];
+            }
+        }
+        assertArrayEquals(expected, dst, "dst row r = source column r; nothing else written");
+
+        float[] block = new float[64];
+        for (int i = 0; i < 64; i++) {
+            block[i] = i;
+        }
+        Interleave.transpose8(block, 0, 8, block, 0, 8);
+        for (int r = 0; r < 8; r++) {
+            for (int j = 0; j < 8; j++) {
+                org.junit.jupiter.api.Assertions.assertEquals(j * 8 + r, block[r * 8 + j], "in place, row " + r + " column " + j);
+            }
+        }
+    }
 }
