@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 
 /**
- * Depthwise forward for small planes, eight channels at a time ({@code groups == inChannels ==
+ * Depthwise forward and weight gradient for small planes, eight channels at a time ({@code groups == inChannels ==
  * outChannels}; 8-lane vectors): the channels are transposed into a zero-padded, pixel-major
  * buffer (each pixel one vector of the eight channels), every output pixel is then
  * {@code KH·KW} vector loads and fused multiply-adds whatever the stride, and the outputs are
@@ -59,6 +59,7 @@ final class ChannelBlockedDepthwise {
         this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
                 (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
         this.in = new float[Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), BLOCK)];
+        // output pixels, or dy's for the weight gradient, with one group of slack for a last partial transpose
         this.out = new float[Math.multiplyExact(oh * ow + BLOCK, BLOCK)];
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int kh = 0; kh < p.kernelH(); kh++) {
@@ -133,6 +134,56 @@ final class ChannelBlockedDepthwise {
             acc.add(b).max(min).min(max).intoArray(out, q * BLOCK);
         }
         store(y, yOff);
+    }
+
+    /**
+     * dw[c][t] += Σ over this image's output pixels of dy[c][pixel]·x[c][the pixel's tap t], for the
+     * block's channels c in [c0, c0 + 8) | x and dy: the image's channels, c0's plane at xOff / dyOff;
+     * dw: {@code [C][KH·KW]} at dwOff | allocates nothing. Per tap the pixels are summed in four interleaved
+     * partial sums (pixel mod 4), then {@code (s0 + s1) + (s2 + s3)}: a fixed order whatever the
+     * thread count.
+     */
+    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff, int c0) {
+        load(x, xOff);
+        gather(dy, dyOff);
+        int kk = taps.length;
+        int count = pixels.length;
+        for (int t = 0; t < kk; t++) {
+            int tap = taps[t];
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            int q = 0;
+            for (; q + 3 < count; q += 4) {
+                int o = q * BLOCK;
+                s0 = FloatVector.fromArray(S, out, o).fma(FloatVector.fromArray(S, in, pixels[q] + tap), s0);
+                s1 = FloatVector.fromArray(S, out, o + BLOCK).fma(FloatVector.fromArray(S, in, pixels[q + 1] + tap), s1);
+                s2 = FloatVector.fromArray(S, out, o + 2 * BLOCK).fma(FloatVector.fromArray(S, in, pixels[q + 2] + tap), s2);
+                s3 = FloatVector.fromArray(S, out, o + 3 * BLOCK).fma(FloatVector.fromArray(S, in, pixels[q + 3] + tap), s3);
+            }
+            for (; q < count; q++) {
+                s0 = FloatVector.fromArray(S, out, q * BLOCK).fma(FloatVector.fromArray(S, in, pixels[q] + tap), s0);
+            }
+            s0.add(s1).add(s2.add(s3)).intoArray(scratch, 0);
+            for (int lane = 0; lane < BLOCK; lane++) {
+                dw[dwOff + (c0 + lane) * kk + t] += scratch[lane];
+            }
+        }
+    }
+
+    /** The block's eight planes of dy ({@code oh×ow}, c0's at dyOff) into the pixel-major output buffer. */
+    private void gather(float[] dy, int dyOff) {
+        int plane = oh * ow;
+        for (int p0 = 0; p0 < plane; p0 += BLOCK) {
+            if (p0 + BLOCK <= plane || dyOff + (BLOCK - 1) * plane + p0 + BLOCK <= dy.length) {
+                // a last partial group reads on into the next plane: pixels past the plane are never summed
+                Interleave.transpose8(dy, dyOff + p0, plane, out, p0 * BLOCK, BLOCK);
+            } else {
+                int count = plane - p0;
+                for (int lane = 0; lane < BLOCK; lane++) {
+                    System.arraycopy(dy, dyOff + lane * plane + p0, scratch, lane * BLOCK, count);
+                }
+                Interleave.transpose8(scratch, 0, BLOCK, out, p0 * BLOCK, BLOCK);
+            }
+        }
     }
 
     /**

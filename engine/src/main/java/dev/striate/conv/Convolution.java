@@ -809,17 +809,19 @@ public final class Convolution {
             job = new DepthwiseJob();
         }
         try {
-            boolean blocked = mode == DepthwiseJob.FORWARD && channelBlocked(ow);
-            // blocked: an item is an image's block of 8 channels (its last block, when the channels
-            // do not divide by 8, the rest one plane at a time)
+            boolean blocked = mode != DepthwiseJob.BACKWARD_DATA && channelBlocked(ow);
+            // blocked: an item is a block of 8 channels, of an image (forward) or over the batch (dw);
+            // the last block, when the channels do not divide by 8, the rest one plane at a time
             int items = blocked ? (channels + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK : channels;
-            int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? channels : n * items;
+            int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? items : n * items;
             // Several planes per task when planes are small (MobileNet's 7x7): a task borrows a
             // workspace and claims its index, which cost more than a 7x7 plane's 441 multiply-adds.
             long work = (long) oh * ow * params.kernelH() * params.kernelW()
-                    * (mode == DepthwiseJob.BACKWARD_WEIGHTS ? n : blocked ? ChannelBlockedDepthwise.BLOCK : 1);
+                    * (mode == DepthwiseJob.BACKWARD_WEIGHTS ? n : 1) * (blocked ? ChannelBlockedDepthwise.BLOCK : 1);
             int perTask = (int) Math.max(1, Math.min(planes, DEPTHWISE_TASK_WORK / Math.max(1, work)));
-            job.set(blocked ? DepthwiseJob.FORWARD_BLOCKED : mode, a, b, dw, h, w, oh, ow, n, planes, perTask);
+            int jobMode = !blocked ? mode : mode == DepthwiseJob.FORWARD ? DepthwiseJob.FORWARD_BLOCKED
+                    : DepthwiseJob.BACKWARD_WEIGHTS_BLOCKED;
+            job.set(jobMode, a, b, dw, h, w, oh, ow, n, planes, perTask);
             gemm.pool().parallelFor((planes + perTask - 1) / perTask, job);
         } finally {
             job.clear();
@@ -833,6 +835,7 @@ public final class Convolution {
         static final int BACKWARD_DATA = 1;
         static final int BACKWARD_WEIGHTS = 2;
         static final int FORWARD_BLOCKED = 3;
+        static final int BACKWARD_WEIGHTS_BLOCKED = 4;
 
         int mode, h, w, oh, ow, batch, planes, perTask;
         Tensor a, b, dw;
@@ -860,7 +863,7 @@ public final class Convolution {
         @Override
         public void run(int task) {
             Depthwise kernel = borrowDepthwise(h, w);
-            ChannelBlockedDepthwise blocks = mode == FORWARD_BLOCKED ? borrowChannelBlocked(h, w) : null;
+            ChannelBlockedDepthwise blocks = mode >= FORWARD_BLOCKED ? borrowChannelBlocked(h, w) : null;
             try {
                 for (int item = task * perTask, end = Math.min(planes, item + perTask); item < end; item++) {
                     if (blocks != null) {
@@ -877,13 +880,27 @@ public final class Convolution {
             }
         }
 
-        /** Forward, item = (image, block of 8 channels): a whole block at once, a last partial one plane by plane. */
+        /**
+         * Item = (image, block of 8 channels) forward, or a block of 8 channels over the batch for dw
+         * (images in order): a whole block at once, a last partial one plane by plane.
+         */
         private void runBlock(int item, ChannelBlockedDepthwise blocks, Depthwise kernel) {
             int c = params.inChannels();
             int perImage = (c + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK;
             int i = item / perImage;
             int c0 = item % perImage * ChannelBlockedDepthwise.BLOCK;
-            if (c0 + ChannelBlockedDepthwise.BLOCK <= c) {
+            boolean whole = c0 + ChannelBlockedDepthwise.BLOCK <= c;
+            if (mode == BACKWARD_WEIGHTS_BLOCKED) {
+                for (int image = 0; whole && image < batch; image++) {
+                    blocks.backwardWeights(a.data(), a.offset() + (image * c + c0) * h * w, b.data(),
+                            b.offset() + (image * c + c0) * oh * ow, dw.data(), dw.offset(), c0);
+                }
+                for (int o = c0; !whole && o < c; o++) {
+                    run(o, kernel);
+                }
+                return;
+            }
+            if (whole) {
                 blocks.forward(a.data(), a.offset() + (i * c + c0) * h * w, weights, c0, bias, min, max,
                         b.data(), b.offset() + (i * c + c0) * oh * ow);
                 return;
