@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 
 /**
- * Depthwise forward and weight gradient for small planes, eight channels at a time ({@code groups == inChannels ==
+ * Depthwise forward and gradients for small planes, eight channels at a time ({@code groups == inChannels ==
  * outChannels}; 8-lane vectors): the channels are transposed into a zero-padded, pixel-major
  * buffer (each pixel one vector of the eight channels), every output pixel is then
  * {@code KH·KW} vector loads and fused multiply-adds whatever the stride, and the outputs are
@@ -39,6 +39,8 @@ final class ChannelBlockedDepthwise {
     private final float[] out;
     /** The block's weights, tap by tap, as vectors of its channels. */
     private final float[] weights;
+    /** dx of the block accumulated in the padded pixel-major layout; cleared per call, made on first use. */
+    private float[] gradients = new float[0];
     /** A partial block of eight rows on its way in or out. */
     private final float[] scratch = new float[BLOCK * BLOCK];
 
@@ -165,6 +167,60 @@ final class ChannelBlockedDepthwise {
             s0.add(s1).add(s2.add(s3)).intoArray(scratch, 0);
             for (int lane = 0; lane < BLOCK; lane++) {
                 dw[dwOff + (c0 + lane) * kk + t] += scratch[lane];
+            }
+        }
+    }
+
+    /**
+     * dx channels [c0, c0 + 8) := dy sent back through the block's filters, for one image | dy: the
+     * image's channels, c0's plane at dyOff; dx likewise at dxOff, overwritten | allocates nothing
+     * after the first call. Each output pixel's gradient is scattered over its taps (pixels in plane
+     * order, taps in (kh, kw) order) in the padded layout, whose interior is then transposed back.
+     */
+    void backwardData(float[] dy, int dyOff, float[] filters, int c0, float[] dx, int dxOff) {
+        if (gradients.length != in.length) {
+            gradients = new float[in.length];
+        }
+        float[] g = gradients;
+        java.util.Arrays.fill(g, 0f);
+        gather(dy, dyOff);
+        int kk = taps.length;
+        for (int t = 0; t < kk; t++) {
+            for (int lane = 0; lane < BLOCK; lane++) {
+                weights[t * BLOCK + lane] = filters[(c0 + lane) * kk + t];
+            }
+        }
+        for (int q = 0, count = pixels.length; q < count; q++) {
+            FloatVector d = FloatVector.fromArray(S, out, q * BLOCK);
+            int at = pixels[q];
+            for (int t = 0; t < kk; t++) {
+                int i = at + taps[t];
+                d.fma(FloatVector.fromArray(S, weights, t * BLOCK), FloatVector.fromArray(S, g, i)).intoArray(g, i);
+            }
+        }
+        int plane = h * w;
+        int ih = 0;
+        int iw = 0;
+        for (int p0 = 0; p0 < plane; p0 += BLOCK) {
+            int count = Math.min(BLOCK, plane - p0);
+            // pixel p0 + j's eight channels into scratch row j, then the block's rows back into planes
+            for (int j = 0; j < BLOCK; j++) {
+                if (j < count) {
+                    FloatVector.fromArray(S, g, ((ih + p.padTop()) * paddedWidth + iw + p.padLeft()) * BLOCK)
+                            .intoArray(scratch, j * BLOCK);
+                    if (++iw == w) {
+                        iw = 0;
+                        ih++;
+                    }
+                }
+            }
+            if (count == BLOCK) {
+                Interleave.transpose8(scratch, 0, BLOCK, dx, dxOff + p0, plane);
+            } else {
+                Interleave.transpose8(scratch, 0, BLOCK, scratch, 0, BLOCK);
+                for (int lane = 0; lane < BLOCK; lane++) {
+                    System.arraycopy(scratch, lane * BLOCK, dx, dxOff + lane * plane + p0, count);
+                }
             }
         }
     }

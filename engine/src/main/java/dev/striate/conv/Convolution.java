@@ -809,9 +809,9 @@ public final class Convolution {
             job = new DepthwiseJob();
         }
         try {
-            boolean blocked = mode != DepthwiseJob.BACKWARD_DATA && channelBlocked(ow);
-            // blocked: an item is a block of 8 channels, of an image (forward) or over the batch (dw);
-            // the last block, when the channels do not divide by 8, the rest one plane at a time
+            boolean blocked = channelBlocked(ow);
+            // blocked: an item is a block of 8 channels, of an image (forward, dx) or over the batch
+            // (dw); the last block, when the channels do not divide by 8, the rest one plane at a time
             int items = blocked ? (channels + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK : channels;
             int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? items : n * items;
             // Several planes per task when planes are small (MobileNet's 7x7): a task borrows a
@@ -820,7 +820,7 @@ public final class Convolution {
                     * (mode == DepthwiseJob.BACKWARD_WEIGHTS ? n : 1) * (blocked ? ChannelBlockedDepthwise.BLOCK : 1);
             int perTask = (int) Math.max(1, Math.min(planes, DEPTHWISE_TASK_WORK / Math.max(1, work)));
             int jobMode = !blocked ? mode : mode == DepthwiseJob.FORWARD ? DepthwiseJob.FORWARD_BLOCKED
-                    : DepthwiseJob.BACKWARD_WEIGHTS_BLOCKED;
+                    : mode == DepthwiseJob.BACKWARD_DATA ? DepthwiseJob.BACKWARD_DATA_BLOCKED : DepthwiseJob.BACKWARD_WEIGHTS_BLOCKED;
             job.set(jobMode, a, b, dw, h, w, oh, ow, n, planes, perTask);
             gemm.pool().parallelFor((planes + perTask - 1) / perTask, job);
         } finally {
@@ -836,6 +836,7 @@ public final class Convolution {
         static final int BACKWARD_WEIGHTS = 2;
         static final int FORWARD_BLOCKED = 3;
         static final int BACKWARD_WEIGHTS_BLOCKED = 4;
+        static final int BACKWARD_DATA_BLOCKED = 5;
 
         int mode, h, w, oh, ow, batch, planes, perTask;
         Tensor a, b, dw;
@@ -881,8 +882,8 @@ public final class Convolution {
         }
 
         /**
-         * Item = (image, block of 8 channels) forward, or a block of 8 channels over the batch for dw
-         * (images in order): a whole block at once, a last partial one plane by plane.
+         * Item = (image, block of 8 channels) for forward and dx, or a block of 8 channels over the
+         * batch for dw (images in order): a whole block at once, a last partial one plane by plane.
          */
         private void runBlock(int item, ChannelBlockedDepthwise blocks, Depthwise kernel) {
             int c = params.inChannels();
@@ -898,6 +899,11 @@ public final class Convolution {
                 for (int o = c0; !whole && o < c; o++) {
                     run(o, kernel);
                 }
+                return;
+            }
+            if (whole && mode == BACKWARD_DATA_BLOCKED) {
+                blocks.backwardData(b.data(), b.offset() + (i * c + c0) * oh * ow, weights, c0, a.data(),
+                        a.offset() + (i * c + c0) * h * w);
                 return;
             }
             if (whole) {
@@ -925,7 +931,7 @@ public final class Convolution {
                     kernel.forward(a.data(), a.offset() + (i * c + o / multiplier) * image, weights, o * kk,
                             bias == null ? -0f : bias[o], min, max, b.data(), b.offset() + (i * oc + o) * plane);
                 }
-                case BACKWARD_DATA -> {
+                case BACKWARD_DATA, BACKWARD_DATA_BLOCKED -> {
                     // a = dx, b = dy; task = (image, input channel), summing its output channels in order
                     int i = task / c;
                     int ci = task % c;
