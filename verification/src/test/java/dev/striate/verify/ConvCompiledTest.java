@@ -31,6 +31,7 @@ class ConvCompiledTest {
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
             "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
             "g12mb2ic12ih9oc12kh3ph1",  // depthwise on a narrow map, 8 channels at a time
+            "g16mb1ic16ih13iw11oc16kh3sh2ph1", // the same at stride 2 (its own dx)
             "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
             "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
             "mb1ic64ih45iw47oc64kh3ph1");  // Winograd, weight gradient through F(2x2)
