@@ -22,9 +22,10 @@ class ConvCompiledTest {
 
     private static final int WARM_UP_CALLS = 1500;
     private static final List<String> WARM_UP = List.of(
-            "mb2ic8ih12oc16kh3ph1",     // im2col, small image: transposed product
+            "mb2ic8ih12oc16kh3ph1",     // small image, pixel-major (was the transposed product)
             "mb1ic8ih20oc16kh3ph1dh1",  // im2col, W·col
             "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (stride-split plane)
+            "mb2ic6ih14oc16kh5",        // small images: patches read in place, pixel-major
             "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col in bands of output rows
             "mb2ic16ih12oc16kh1",       // pointwise, transposed product
             "mb1ic16ih20oc8kh1",        // pointwise, W·x

@@ -1,0 +1,279 @@
+package dev.striate.conv;
+
+import dev.striate.simd.FloatSpecies;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Forward convolution of small images without a patch matrix (one group): the image is copied
+ * pixel-major ({@code [H][W][C]}, zero-padded), and each output pixel's patch is read in place
+ * through a table of tap offsets, {@code (c, kh, kw)} in the weights' order — im2col's product with
+ * the lowering folded into the loads. Four output pixels by two vectors of output channels per
+ * register tile: per tap two weight vectors and four broadcast input values feed eight fused
+ * multiply-adds. On LeNet-5's 6→16 5x5 layer the im2col path spent as long lowering and packing
+ * its 150 × 100 patch matrix as multiplying it.
+ *
+ * <p>Per output element: the taps' products summed from zero in {@code (c, kh, kw)} order, then
+ * bias and clamp, whichever thread computes it.
+ *
+ * <p>Thread-safety: holds one thread's buffers; use one instance per concurrent task.
+ */
+final class PixelMajorConv {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+
+    private final ConvParams p;
+    private final int h, w, oh, ow;
+    private final int channels, paddedWidth;
+    /** Output channels rounded up to whole vectors: the row length of the weights and of out. */
+    private final int lanes;
+    /** Input offset of tap k = (c, kh, kw) from an output pixel's first tap. */
+    private final int[] taps;
+    /** Input offset of each output pixel's first tap, in plane order. */
+    private final int[] pixels;
+    /** The image, pixel-major and zero-padded; the padding is never written. */
+    private final float[] in;
+    /** Output pixels, pixel-major, {@link #lanes} floats each. */
+    private final float[] out;
+    /** Bias per output channel, −0 past them (the weight gradient's scratch for one tile's sums). */
+    private final float[] biases;
+
+    /** Whether this kernel serves layer p: one group, output channels filling an even number of vectors. */
+    static boolean applies(ConvParams p) {
+        return p.groups() == 1 && (p.outChannels() + L - 1) / L % 2 == 0;
+    }
+
+    PixelMajorConv(ConvParams p, int h, int w) {
+        this.p = p;
+        this.h = h;
+        this.w = w;
+        this.oh = p.outputHeight(h);
+        this.ow = p.outputWidth(w);
+        this.channels = p.inChannels();
+        int paddedHeight = Math.max(p.padTop() + h + p.padBottom(),
+                (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
+        this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
+                (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.lanes = (p.outChannels() + L - 1) / L * L;
+        this.in = new float[Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), channels)];
+        this.out = new float[Math.multiplyExact(oh * ow, lanes)];
+        this.biases = new float[Math.max(lanes, 2 * L)];
+        this.taps = new int[channels * p.kernelH() * p.kernelW()];
+        for (int c = 0, k = 0; c < channels; c++) {
+            for (int kh = 0; kh < p.kernelH(); kh++) {
+                for (int kw = 0; kw < p.kernelW(); kw++, k++) {
+                    taps[k] = (kh * p.dilationH() * paddedWidth + kw * p.dilationW()) * channels + c;
+                }
+            }
+        }
+        this.pixels = new int[oh * ow];
+        for (int yo = 0; yo < oh; yo++) {
+            for (int xo = 0; xo < ow; xo++) {
+                pixels[yo * ow + xo] = (yo * p.strideH() * paddedWidth + xo * p.strideW()) * channels;
+            }
+        }
+    }
+
+    /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
+    boolean fits(int height, int width) {
+        return h == height && w == width;
+    }
+
+    /** Floats of workspace: the pixel-major input and output. */
+    long floats() {
+        return (long) in.length + out.length;
+    }
+
+    /**
+     * The weights {@code [OC][C][KH][KW]} as {@code [C·KH·KW][lanes]}: tap k's row holds every output
+     * channel's weight, zero past them | into: reused when it has that length.
+     */
+    static float[] packWeights(ConvParams p, float[] weights, float[] into) {
+        int oc = p.outChannels();
+        int kk = p.groupPatchSize();
+        int lanes = (oc + L - 1) / L * L;
+        float[] packed = into != null && into.length == kk * lanes ? into : new float[Math.multiplyExact(kk, lanes)];
+        for (int k = 0; k < kk; k++) {
+            for (int o = 0; o < lanes; o++) {
+                packed[k * lanes + o] = o < oc ? weights[o * kk + k] : 0f;
+            }
+        }
+        return packed;
+    }
+
+    /**
+     * y := clamp(conv(x) + bias) for one image | x: {@code C×h×w} at xOff; y: {@code OC×oh×ow} at
+     * yOff; packed from {@link #packWeights}; bias null for none | y must not alias x | allocates nothing.
+     */
+    void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff) {
+        load(x, xOff);
+        int oc = p.outChannels();
+        for (int o = 0; o < lanes; o++) {
+            biases[o] = bias != null && o < oc ? bias[o] : -0f; // -0 is the exact additive identity
+        }
+        int count = pixels.length;
+        for (int ob = 0; ob < lanes; ob += 2 * L) {
+            int q = 0;
+            for (; q + 3 < count; q += 4) {
+                tile4x2(q, ob, packed, min, max);
+            }
+            for (; q < count; q++) {
+                tile1x2(q, ob, packed, min, max);
+            }
+        }
+        int plane = oh * ow;
+        for (int o = 0; o < oc; o++) {
+            for (int q = 0, at = yOff + o * plane; q < plane; q++) {
+                y[at + q] = out[q * lanes + o];
+            }
+        }
+    }
+
+    /** Output pixels q..q+3, channels ob..ob+2L: eight accumulators. */
+    private void tile4x2(int q, int ob, float[] packed, float min, float max) {
+        int i0 = pixels[q], i1 = pixels[q + 1], i2 = pixels[q + 2], i3 = pixels[q + 3];
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int k = 0, kk = taps.length; k < kk; k++) {
+            int tap = taps[k];
+            int row = k * lanes + ob;
+            FloatVector b0 = FloatVector.fromArray(S, packed, row);
+            FloatVector b1 = FloatVector.fromArray(S, packed, row + L);
+            FloatVector a0 = FloatVector.broadcast(S, in[i0 + tap]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, in[i1 + tap]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, in[i2 + tap]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, in[i3 + tap]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+        }
+        FloatVector bias0 = FloatVector.fromArray(S, biases, ob);
+        FloatVector bias1 = FloatVector.fromArray(S, biases, ob + L);
+        int at = q * lanes + ob;
+        c00.add(bias0).max(min).min(max).intoArray(out, at);
+        c01.add(bias1).max(min).min(max).intoArray(out, at + L);
+        c10.add(bias0).max(min).min(max).intoArray(out, at + lanes);
+        c11.add(bias1).max(min).min(max).intoArray(out, at + lanes + L);
+        c20.add(bias0).max(min).min(max).intoArray(out, at + 2 * lanes);
+        c21.add(bias1).max(min).min(max).intoArray(out, at + 2 * lanes + L);
+        c30.add(bias0).max(min).min(max).intoArray(out, at + 3 * lanes);
+        c31.add(bias1).max(min).min(max).intoArray(out, at + 3 * lanes + L);
+    }
+
+    /** One output pixel, channels ob..ob+2L. */
+    private void tile1x2(int q, int ob, float[] packed, float min, float max) {
+        int i0 = pixels[q];
+        FloatVector c00 = FloatVector.zero(S), c01 = c00;
+        for (int k = 0, kk = taps.length; k < kk; k++) {
+            int row = k * lanes + ob;
+            FloatVector a0 = FloatVector.broadcast(S, in[i0 + taps[k]]);
+            c00 = FloatVector.fromArray(S, packed, row).fma(a0, c00);
+            c01 = FloatVector.fromArray(S, packed, row + L).fma(a0, c01);
+        }
+        int at = q * lanes + ob;
+        c00.add(FloatVector.fromArray(S, biases, ob)).max(min).min(max).intoArray(out, at);
+        c01.add(FloatVector.fromArray(S, biases, ob + L)).max(min).min(max).intoArray(out, at + L);
+    }
+
+    /**
+     * dw := beta·dw + the weight gradient of one image (beta 0 or 1), {@code dw[oc][k] = Σ over output
+     * pixels (in plane order) of dy[oc][pixel]·x[the pixel's tap k]} | x: {@code C×h×w} at xOff; dy:
+     * {@code OC×oh×ow} at dyOff; dw: {@code [OC][C·KH·KW]} at dwOff | allocates nothing. Four taps by
+     * two vectors of output channels per register tile; dy is transposed into {@link #out} first.
+     */
+    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float beta, float[] dw, int dwOff) {
+        load(x, xOff);
+        int oc = p.outChannels();
+        int plane = oh * ow;
+        for (int o = 0; o < lanes; o++) {
+            for (int q = 0, at = dyOff + o * plane; q < plane; q++) {
+                out[q * lanes + o] = o < oc ? dy[at + q] : 0f;
+            }
+        }
+        int kk = taps.length;
+        for (int ob = 0; ob < lanes; ob += 2 * L) {
+            int k = 0;
+            for (; k + 3 < kk; k += 4) {
+                gradientTile(k, 4, ob, beta, dw, dwOff);
+            }
+            if (k < kk) {
+                gradientTile(k, kk - k, ob, beta, dw, dwOff);
+            }
+        }
+    }
+
+    /**
+     * Taps k..k+n−1 (n ≤ 4; missing taps repeat the last, their sums unused) by output channels
+     * ob..ob+2L: eight accumulators over the pixels.
+     */
+    private void gradientTile(int k, int n, int ob, float beta, float[] dw, int dwOff) {
+        int t0 = taps[k], t1 = taps[k + Math.min(1, n - 1)], t2 = taps[k + Math.min(2, n - 1)], t3 = taps[k + n - 1];
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        for (int q = 0, count = pixels.length; q < count; q++) {
+            int i = pixels[q];
+            int row = q * lanes + ob;
+            FloatVector b0 = FloatVector.fromArray(S, out, row);
+            FloatVector b1 = FloatVector.fromArray(S, out, row + L);
+            FloatVector a0 = FloatVector.broadcast(S, in[i + t0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, in[i + t1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, in[i + t2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, in[i + t3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+        }
+        // lanes: output channels ob.., rows: taps k..; biases doubles as scratch (forward refills it)
+        c00.intoArray(biases, 0);
+        c01.intoArray(biases, L);
+        addColumn(k, ob, beta, dw, dwOff);
+        if (n > 1) {
+            c10.intoArray(biases, 0);
+            c11.intoArray(biases, L);
+            addColumn(k + 1, ob, beta, dw, dwOff);
+        }
+        if (n > 2) {
+            c20.intoArray(biases, 0);
+            c21.intoArray(biases, L);
+            addColumn(k + 2, ob, beta, dw, dwOff);
+        }
+        if (n > 3) {
+            c30.intoArray(biases, 0);
+            c31.intoArray(biases, L);
+            addColumn(k + 3, ob, beta, dw, dwOff);
+        }
+    }
+
+    /** dw[oc][k] := beta·dw[oc][k] + sum, for the output channels ob.. whose sums {@link #biases} holds. */
+    private void addColumn(int k, int ob, float beta, float[] dw, int dwOff) {
+        int kk = taps.length;
+        for (int o = ob, end = Math.min(p.outChannels(), ob + 2 * L); o < end; o++) {
+            int at = dwOff + o * kk + k;
+            dw[at] = beta == 0f ? biases[o - ob] : dw[at] + biases[o - ob];
+        }
+    }
+
+    /** The image into the padded pixel-major buffer. */
+    private void load(float[] x, int xOff) {
+        for (int c = 0; c < channels; c++) {
+            for (int ih = 0; ih < h; ih++) {
+                int src = xOff + (c * h + ih) * w;
+                int dst = ((ih + p.padTop()) * paddedWidth + p.padLeft()) * channels + c;
+                for (int iw = 0; iw < w; iw++) {
+                    in[dst + iw * channels] = x[src + iw];
+                }
+            }
+        }
+    }
+}
