@@ -36,8 +36,10 @@ final class PixelMajorConv {
     private final float[] in;
     /** Output pixels, pixel-major, {@link #lanes} floats each. */
     private final float[] out;
-    /** Bias per output channel, −0 past them (the weight gradient's scratch for one tile's sums). */
+    /** Bias per output channel, −0 past them. */
     private final float[] biases;
+    /** One register tile's sums, four rows of two vectors ({@link #accumulate}). */
+    private final float[] sums = new float[8 * L];
 
     /** Whether this kernel serves layer p: one group, output channels filling an even number of vectors. */
     static boolean applies(ConvParams p) {
@@ -58,7 +60,7 @@ final class PixelMajorConv {
         this.lanes = (p.outChannels() + L - 1) / L * L;
         this.in = new float[Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), channels)];
         this.out = new float[Math.multiplyExact(oh * ow, lanes)];
-        this.biases = new float[Math.max(lanes, 2 * L)];
+        this.biases = new float[lanes];
         this.taps = new int[channels * p.kernelH() * p.kernelW()];
         for (int c = 0, k = 0; c < channels; c++) {
             for (int kh = 0; kh < p.kernelH(); kh++) {
@@ -130,40 +132,53 @@ final class PixelMajorConv {
         }
     }
 
-    /** Output pixels q..q+3, channels ob..ob+2L: eight accumulators. */
+    /** Output pixels q..q+3, channels ob..ob+2L: summed over the taps by {@link #accumulate}, then bias and clamp. */
     private void tile4x2(int q, int ob, float[] packed, float min, float max) {
-        int i0 = pixels[q], i1 = pixels[q + 1], i2 = pixels[q + 2], i3 = pixels[q + 3];
+        accumulate(packed, ob, taps, pixels[q], pixels[q + 1], pixels[q + 2], pixels[q + 3]);
+        FloatVector bias0 = FloatVector.fromArray(S, biases, ob);
+        FloatVector bias1 = FloatVector.fromArray(S, biases, ob + L);
+        for (int j = 0; j < 4; j++) {
+            int at = (q + j) * lanes + ob;
+            FloatVector.fromArray(S, sums, 2 * j * L).add(bias0).max(min).min(max).intoArray(out, at);
+            FloatVector.fromArray(S, sums, (2 * j + 1) * L).add(bias1).max(min).min(max).intoArray(out, at + L);
+        }
+    }
+
+    /**
+     * The register tile both passes share: for r = 0..3, {@link #sums} row pair r := Σ over steps s
+     * (in order) of {@code b[s·lanes + ob, +2L) · in[base_r + offsets[s]]} — the forward pass steps
+     * over taps (base: output pixels), the weight gradient over output pixels (base: taps, b: dy).
+     * Eight accumulators, two vectors of b and four broadcasts per step.
+     */
+    private void accumulate(float[] b, int ob, int[] offsets, int i0, int i1, int i2, int i3) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int k = 0, kk = taps.length; k < kk; k++) {
-            int tap = taps[k];
+        for (int k = 0, steps = offsets.length; k < steps; k++) {
+            int off = offsets[k];
             int row = k * lanes + ob;
-            FloatVector b0 = FloatVector.fromArray(S, packed, row);
-            FloatVector b1 = FloatVector.fromArray(S, packed, row + L);
-            FloatVector a0 = FloatVector.broadcast(S, in[i0 + tap]);
+            FloatVector b0 = FloatVector.fromArray(S, b, row);
+            FloatVector b1 = FloatVector.fromArray(S, b, row + L);
+            FloatVector a0 = FloatVector.broadcast(S, in[i0 + off]);
             c00 = b0.fma(a0, c00);
             c01 = b1.fma(a0, c01);
-            FloatVector a1 = FloatVector.broadcast(S, in[i1 + tap]);
+            FloatVector a1 = FloatVector.broadcast(S, in[i1 + off]);
             c10 = b0.fma(a1, c10);
             c11 = b1.fma(a1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, in[i2 + tap]);
+            FloatVector a2 = FloatVector.broadcast(S, in[i2 + off]);
             c20 = b0.fma(a2, c20);
             c21 = b1.fma(a2, c21);
-            FloatVector a3 = FloatVector.broadcast(S, in[i3 + tap]);
+            FloatVector a3 = FloatVector.broadcast(S, in[i3 + off]);
             c30 = b0.fma(a3, c30);
             c31 = b1.fma(a3, c31);
         }
-        FloatVector bias0 = FloatVector.fromArray(S, biases, ob);
-        FloatVector bias1 = FloatVector.fromArray(S, biases, ob + L);
-        int at = q * lanes + ob;
-        c00.add(bias0).max(min).min(max).intoArray(out, at);
-        c01.add(bias1).max(min).min(max).intoArray(out, at + L);
-        c10.add(bias0).max(min).min(max).intoArray(out, at + lanes);
-        c11.add(bias1).max(min).min(max).intoArray(out, at + lanes + L);
-        c20.add(bias0).max(min).min(max).intoArray(out, at + 2 * lanes);
-        c21.add(bias1).max(min).min(max).intoArray(out, at + 2 * lanes + L);
-        c30.add(bias0).max(min).min(max).intoArray(out, at + 3 * lanes);
-        c31.add(bias1).max(min).min(max).intoArray(out, at + 3 * lanes + L);
+        c00.intoArray(sums, 0);
+        c01.intoArray(sums, L);
+        c10.intoArray(sums, 2 * L);
+        c11.intoArray(sums, 3 * L);
+        c20.intoArray(sums, 4 * L);
+        c21.intoArray(sums, 5 * L);
+        c30.intoArray(sums, 6 * L);
+        c31.intoArray(sums, 7 * L);
     }
 
     /** One output pixel, channels ob..ob+2L. */
@@ -210,57 +225,17 @@ final class PixelMajorConv {
 
     /**
      * Taps k..k+n−1 (n ≤ 4; missing taps repeat the last, their sums unused) by output channels
-     * ob..ob+2L: eight accumulators over the pixels.
+     * ob..ob+2L: {@code dw[oc][k + r] := beta·dw[oc][k + r] + Σ over pixels}.
      */
     private void gradientTile(int k, int n, int ob, float beta, float[] dw, int dwOff) {
-        int t0 = taps[k], t1 = taps[k + Math.min(1, n - 1)], t2 = taps[k + Math.min(2, n - 1)], t3 = taps[k + n - 1];
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
-        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int q = 0, count = pixels.length; q < count; q++) {
-            int i = pixels[q];
-            int row = q * lanes + ob;
-            FloatVector b0 = FloatVector.fromArray(S, out, row);
-            FloatVector b1 = FloatVector.fromArray(S, out, row + L);
-            FloatVector a0 = FloatVector.broadcast(S, in[i + t0]);
-            c00 = b0.fma(a0, c00);
-            c01 = b1.fma(a0, c01);
-            FloatVector a1 = FloatVector.broadcast(S, in[i + t1]);
-            c10 = b0.fma(a1, c10);
-            c11 = b1.fma(a1, c11);
-            FloatVector a2 = FloatVector.broadcast(S, in[i + t2]);
-            c20 = b0.fma(a2, c20);
-            c21 = b1.fma(a2, c21);
-            FloatVector a3 = FloatVector.broadcast(S, in[i + t3]);
-            c30 = b0.fma(a3, c30);
-            c31 = b1.fma(a3, c31);
-        }
-        // lanes: output channels ob.., rows: taps k..; biases doubles as scratch (forward refills it)
-        c00.intoArray(biases, 0);
-        c01.intoArray(biases, L);
-        addColumn(k, ob, beta, dw, dwOff);
-        if (n > 1) {
-            c10.intoArray(biases, 0);
-            c11.intoArray(biases, L);
-            addColumn(k + 1, ob, beta, dw, dwOff);
-        }
-        if (n > 2) {
-            c20.intoArray(biases, 0);
-            c21.intoArray(biases, L);
-            addColumn(k + 2, ob, beta, dw, dwOff);
-        }
-        if (n > 3) {
-            c30.intoArray(biases, 0);
-            c31.intoArray(biases, L);
-            addColumn(k + 3, ob, beta, dw, dwOff);
-        }
-    }
-
-    /** dw[oc][k] := beta·dw[oc][k] + sum, for the output channels ob.. whose sums {@link #biases} holds. */
-    private void addColumn(int k, int ob, float beta, float[] dw, int dwOff) {
+        accumulate(out, ob, pixels, taps[k], taps[k + Math.min(1, n - 1)], taps[k + Math.min(2, n - 1)], taps[k + n - 1]);
         int kk = taps.length;
-        for (int o = ob, end = Math.min(p.outChannels(), ob + 2 * L); o < end; o++) {
-            int at = dwOff + o * kk + k;
-            dw[at] = beta == 0f ? biases[o - ob] : dw[at] + biases[o - ob];
+        for (int r = 0; r < n; r++) {
+            for (int o = ob, end = Math.min(p.outChannels(), ob + 2 * L); o < end; o++) {
+                int at = dwOff + o * kk + k + r;
+                float sum = sums[2 * r * L + o - ob];
+                dw[at] = beta == 0f ? sum : dw[at] + sum;
+            }
         }
     }
 
