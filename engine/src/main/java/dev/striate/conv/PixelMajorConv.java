@@ -41,9 +41,9 @@ final class PixelMajorConv {
     /** One register tile's sums, four rows of two vectors ({@link #accumulate}). */
     private final float[] sums = new float[8 * L];
 
-    /** Whether this kernel serves layer p: one group, output channels filling an even number of vectors. */
+    /** Whether this kernel serves layer p: one group. */
     static boolean applies(ConvParams p) {
-        return p.groups() == 1 && (p.outChannels() + L - 1) / L % 2 == 0;
+        return p.groups() == 1;
     }
 
     PixelMajorConv(ConvParams p, int h, int w) {
@@ -116,12 +116,13 @@ final class PixelMajorConv {
         }
         int count = pixels.length;
         for (int ob = 0; ob < lanes; ob += 2 * L) {
+            boolean two = ob + L < lanes; // an odd last vector of channels runs alone
             int q = 0;
             for (; q + 3 < count; q += 4) {
-                tile4x2(q, ob, packed, min, max);
+                tile4x2(q, ob, two, packed, min, max);
             }
             for (; q < count; q++) {
-                tile1x2(q, ob, packed, min, max);
+                tile1x2(q, ob, two, packed, min, max);
             }
         }
         int plane = oh * ow;
@@ -133,15 +134,38 @@ final class PixelMajorConv {
     }
 
     /** Output pixels q..q+3, channels ob..ob+2L: summed over the taps by {@link #accumulate}, then bias and clamp. */
-    private void tile4x2(int q, int ob, float[] packed, float min, float max) {
-        accumulate(packed, ob, taps, pixels[q], pixels[q + 1], pixels[q + 2], pixels[q + 3]);
+    private void tile4x2(int q, int ob, boolean two, float[] packed, float min, float max) {
+        if (two) {
+            accumulate(packed, ob, taps, pixels[q], pixels[q + 1], pixels[q + 2], pixels[q + 3]);
+        } else {
+            accumulate1(packed, ob, taps, pixels[q], pixels[q + 1], pixels[q + 2], pixels[q + 3]);
+        }
         FloatVector bias0 = FloatVector.fromArray(S, biases, ob);
-        FloatVector bias1 = FloatVector.fromArray(S, biases, ob + L);
         for (int j = 0; j < 4; j++) {
             int at = (q + j) * lanes + ob;
             FloatVector.fromArray(S, sums, 2 * j * L).add(bias0).max(min).min(max).intoArray(out, at);
-            FloatVector.fromArray(S, sums, (2 * j + 1) * L).add(bias1).max(min).min(max).intoArray(out, at + L);
+            if (two) {
+                FloatVector.fromArray(S, sums, (2 * j + 1) * L).add(FloatVector.fromArray(S, biases, ob + L))
+                        .max(min).min(max).intoArray(out, at + L);
+            }
         }
+    }
+
+    /** {@link #accumulate} for one vector of output channels (the odd last one): four accumulators. */
+    private void accumulate1(float[] b, int ob, int[] offsets, int i0, int i1, int i2, int i3) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        for (int k = 0, steps = offsets.length; k < steps; k++) {
+            int off = offsets[k];
+            FloatVector b0 = FloatVector.fromArray(S, b, k * lanes + ob);
+            c0 = b0.fma(FloatVector.broadcast(S, in[i0 + off]), c0);
+            c1 = b0.fma(FloatVector.broadcast(S, in[i1 + off]), c1);
+            c2 = b0.fma(FloatVector.broadcast(S, in[i2 + off]), c2);
+            c3 = b0.fma(FloatVector.broadcast(S, in[i3 + off]), c3);
+        }
+        c0.intoArray(sums, 0);
+        c1.intoArray(sums, 2 * L);
+        c2.intoArray(sums, 4 * L);
+        c3.intoArray(sums, 6 * L);
     }
 
     /**
@@ -182,18 +206,21 @@ final class PixelMajorConv {
     }
 
     /** One output pixel, channels ob..ob+2L. */
-    private void tile1x2(int q, int ob, float[] packed, float min, float max) {
+    private void tile1x2(int q, int ob, boolean two, float[] packed, float min, float max) {
         int i0 = pixels[q];
+        int second = two ? L : 0; // one vector: the second sum repeats the first, unused
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         for (int k = 0, kk = taps.length; k < kk; k++) {
             int row = k * lanes + ob;
             FloatVector a0 = FloatVector.broadcast(S, in[i0 + taps[k]]);
             c00 = FloatVector.fromArray(S, packed, row).fma(a0, c00);
-            c01 = FloatVector.fromArray(S, packed, row + L).fma(a0, c01);
+            c01 = FloatVector.fromArray(S, packed, row + second).fma(a0, c01);
         }
         int at = q * lanes + ob;
         c00.add(FloatVector.fromArray(S, biases, ob)).max(min).min(max).intoArray(out, at);
-        c01.add(FloatVector.fromArray(S, biases, ob + L)).max(min).min(max).intoArray(out, at + L);
+        if (two) {
+            c01.add(FloatVector.fromArray(S, biases, ob + L)).max(min).min(max).intoArray(out, at + L);
+        }
     }
 
     /**
@@ -213,12 +240,13 @@ final class PixelMajorConv {
         }
         int kk = taps.length;
         for (int ob = 0; ob < lanes; ob += 2 * L) {
+            boolean two = ob + L < lanes;
             int k = 0;
             for (; k + 3 < kk; k += 4) {
-                gradientTile(k, 4, ob, beta, dw, dwOff);
+                gradientTile(k, 4, ob, two, beta, dw, dwOff);
             }
             if (k < kk) {
-                gradientTile(k, kk - k, ob, beta, dw, dwOff);
+                gradientTile(k, kk - k, ob, two, beta, dw, dwOff);
             }
         }
     }
@@ -227,11 +255,16 @@ final class PixelMajorConv {
      * Taps k..k+n−1 (n ≤ 4; missing taps repeat the last, their sums unused) by output channels
      * ob..ob+2L: {@code dw[oc][k + r] := beta·dw[oc][k + r] + Σ over pixels}.
      */
-    private void gradientTile(int k, int n, int ob, float beta, float[] dw, int dwOff) {
-        accumulate(out, ob, pixels, taps[k], taps[k + Math.min(1, n - 1)], taps[k + Math.min(2, n - 1)], taps[k + n - 1]);
+    private void gradientTile(int k, int n, int ob, boolean two, float beta, float[] dw, int dwOff) {
+        int t0 = taps[k], t1 = taps[k + Math.min(1, n - 1)], t2 = taps[k + Math.min(2, n - 1)], t3 = taps[k + n - 1];
+        if (two) {
+            accumulate(out, ob, pixels, t0, t1, t2, t3);
+        } else {
+            accumulate1(out, ob, pixels, t0, t1, t2, t3);
+        }
         int kk = taps.length;
         for (int r = 0; r < n; r++) {
-            for (int o = ob, end = Math.min(p.outChannels(), ob + 2 * L); o < end; o++) {
+            for (int o = ob, end = Math.min(p.outChannels(), ob + (two ? 2 : 1) * L); o < end; o++) {
                 int at = dwOff + o * kk + k + r;
                 float sum = sums[2 * r * L + o - ob];
                 dw[at] = beta == 0f ? sum : dw[at] + sum;
