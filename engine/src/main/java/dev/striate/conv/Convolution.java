@@ -260,6 +260,10 @@ public final class Convolution {
             }
             return;
         }
+        if (pixelMajor(algorithm, oh * ow)) {
+            runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, null);
+            return;
+        }
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
@@ -525,12 +529,13 @@ public final class Convolution {
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
         }
-        if (algorithm == ConvAlgorithm.DEPTHWISE || n == 0) {
+        boolean depthwise = algorithm == ConvAlgorithm.DEPTHWISE && !pixelMajor(algorithm, plane);
+        if (depthwise || n == 0) {
             // Depthwise accumulates into dw; an empty batch has a zero gradient (the GEMMs, which
             // overwrite dw on the first image, would leave it untouched).
             java.util.Arrays.fill(dw.data(), dw.offset(), dw.offset() + dw.size(), 0f);
         }
-        if (algorithm == ConvAlgorithm.DEPTHWISE) {
+        if (depthwise) {
             runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw);
             return;
         }
@@ -1184,14 +1189,17 @@ public final class Convolution {
      * Whether the forward pass and the weight gradient read each patch in place from a pixel-major
      * copy of the image ({@link PixelMajorConv}) instead of lowering it: im2col layers of one group
      * on small images (under 2^22 multiply-adds, as {@link #smallImages}, and under 256 output
-     * pixels) whose output channels fill an even number of vectors (the register tile is two vectors
-     * of them). Measured (time against im2col + GEMM, batch 64): LeNet-5's 6→16 5x5 layer at 10x10,
+     * pixels). Measured (time against im2col + GEMM, batch 64): LeNet-5's 6→16 5x5 layer at 10x10,
      * forward 0.49–0.51 / 0.54 (1 / 2 threads), weight gradient 0.48 / 0.57; a CIFAR-size 16→32
-     * 3x3/s2 layer at 16x16 (256 pixels) 1.03 / 1.06, which keeps im2col.
+     * 3x3/s2 layer at 16x16 (256 pixels) 1.03 / 1.06, which keeps im2col. A one-input-channel layer
+     * (else the depthwise kernel, one plane per output channel) too: the demo's 1→32 5x5 on 8x8
+     * forward 0.47, dw 0.43; LeNet-5's 1→6 on 28x28 (784 pixels) measured 1.40 and stays depthwise.
      */
     private boolean pixelMajor(ConvAlgorithm algorithm, int plane) {
-        return algorithm == ConvAlgorithm.IM2COL && PixelMajorConv.applies(params) && smallImages(plane)
-                && plane < PIXEL_MAJOR_MAX_PIXELS;
+        // one input channel counts as depthwise too (groups == inChannels == 1), several outputs per input
+        boolean oneInput = algorithm == ConvAlgorithm.DEPTHWISE && params.groups() == 1;
+        return (algorithm == ConvAlgorithm.IM2COL || oneInput) && plane < PIXEL_MAJOR_MAX_PIXELS
+                && PixelMajorConv.applies(params) && smallImages(plane);
     }
 
     private static final int PIXEL_MAJOR_MAX_PIXELS = 256;

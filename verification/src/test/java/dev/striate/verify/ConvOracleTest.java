@@ -89,6 +89,8 @@ class ConvOracleTest {
         "g12mb2ic12ih9oc12kh3ph1",
         "g16mb1ic16ih13iw11oc16kh3sh2ph1",
         "g8mb1ic8ih10oc8kh5ph1pw2pb2pr0",
+        // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
+        "mb3ic1ih8oc32kh5ph2",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
