@@ -190,16 +190,25 @@ public final class Convolution {
 
     /**
      * Floats of workspace a forward call borrows for an {@code h×w} input: one group's patch matrix
-     * of one image for the im2col path (or of one band of output rows per thread); for images under 256 output pixels also one group's
-     * transposed product (im2col and pointwise); one padded input plane per thread for the
-     * depthwise kernel; Winograd's V and M and a plane per thread. Weights derived once per layer
+     * of one image for the im2col path (or of one band of output rows per thread), and for images
+     * under 256 output pixels one group's transposed product (im2col and pointwise) — or, for small
+     * one-group images, the pixel-major copies of one image and its output instead of both; one
+     * padded input plane per thread for the depthwise kernel (plus 8 channels' pixel-major buffers
+     * on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
      * (packed, Winograd-transformed) are not counted.
      */
     public long workspaceFloats(int h, int w) {
-        return switch (algorithmFor(h, w)) {
+        ConvAlgorithm algorithm = algorithmFor(h, w);
+        int oh = params.outputHeight(h);
+        int ow = params.outputWidth(w);
+        if (pixelMajor(algorithm, oh * ow)) {
+            return new PixelMajorConv(params, h, w).floats();
+        }
+        return switch (algorithm) {
             case IM2COL -> forwardColumnFloats(h, w) + productFloats(h, w);
             case POINTWISE -> productFloats(h, w);
-            case DEPTHWISE -> new Depthwise(params, h, w).planeFloats();
+            case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
+                    + (channelBlocked(ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
             default -> 0;
         };
