@@ -27,11 +27,11 @@ final class ChannelBlockedDepthwise {
 
     private final ConvParams p;
     private final int h, w, oh, ow;
-    /** Padded width of the pixel-major input buffer. */
-    private final int paddedWidth;
+    /** Where pixels lie in the input buffer. */
+    private final PixelMajorLayout layout;
     /** Buffer offset of tap t from an output pixel's first tap, in floats. */
     private final int[] taps;
-    /** Buffer offset of each output pixel's first tap, in plane order. */
+    /** Buffer offset of each output pixel's first tap, in plane order ({@link PixelMajorLayout#pixels}). */
     private final int[] pixels;
     /** Input pixels as vectors of the block's channels, zero-padded; the padding is never written. */
     private final float[] in;
@@ -56,26 +56,18 @@ final class ChannelBlockedDepthwise {
         this.w = w;
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
-        int paddedHeight = Math.max(p.padTop() + h + p.padBottom(),
-                (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
-        this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
-                (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
-        this.in = new float[Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), BLOCK)];
+        this.layout = new PixelMajorLayout(p, h, w, BLOCK);
+        this.pixels = layout.pixels;
+        this.in = new float[layout.floats()];
         // output pixels, or dy's for the weight gradient, with one group of slack for a last partial transpose
         this.out = new float[Math.multiplyExact(oh * ow + BLOCK, BLOCK)];
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int kh = 0; kh < p.kernelH(); kh++) {
             for (int kw = 0; kw < p.kernelW(); kw++) {
-                taps[kh * p.kernelW() + kw] = (kh * p.dilationH() * paddedWidth + kw * p.dilationW()) * BLOCK;
+                taps[kh * p.kernelW() + kw] = layout.tap(kh, kw);
             }
         }
         this.weights = new float[taps.length * BLOCK];
-        this.pixels = new int[oh * ow];
-        for (int yo = 0; yo < oh; yo++) {
-            for (int xo = 0; xo < ow; xo++) {
-                pixels[yo * ow + xo] = (yo * p.strideH() * paddedWidth + xo * p.strideW()) * BLOCK;
-            }
-        }
     }
 
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
@@ -206,7 +198,7 @@ final class ChannelBlockedDepthwise {
             // pixel p0 + j's eight channels into scratch row j, then the block's rows back into planes
             for (int j = 0; j < BLOCK; j++) {
                 if (j < count) {
-                    FloatVector.fromArray(S, g, ((ih + p.padTop()) * paddedWidth + iw + p.padLeft()) * BLOCK)
+                    FloatVector.fromArray(S, g, layout.input(ih, iw))
                             .intoArray(scratch, j * BLOCK);
                     if (++iw == w) {
                         iw = 0;
@@ -265,7 +257,7 @@ final class ChannelBlockedDepthwise {
             // scratch row j: pixel p0 + j's eight channels, placed at its padded position
             for (int j = 0; j < count; j++) {
                 FloatVector.fromArray(S, scratch, j * BLOCK)
-                        .intoArray(in, ((ih + p.padTop()) * paddedWidth + iw + p.padLeft()) * BLOCK);
+                        .intoArray(in, layout.input(ih, iw));
                 if (++iw == w) {
                     iw = 0;
                     ih++;

@@ -1226,7 +1226,7 @@ public final class Convolution {
         return params.outputHeight(h) == h && params.outputWidth(w) == w
                 && requested.choose(transposedParams, h, w) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
-                && transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
+                && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }
 
     /** The weights as {@link PixelMajorConv} reads them, repacked when they change (read version first, as {@link #packed}). */

@@ -25,7 +25,9 @@ final class PixelMajorConv {
 
     private final ConvParams p;
     private final int h, w, oh, ow;
-    private final int channels, paddedWidth;
+    private final int channels;
+    /** Where pixels lie in the input buffer. */
+    private final PixelMajorLayout layout;
     /** Output channels rounded up to whole vectors: the row length of the weights and of out. */
     private final int lanes;
     /** Input offset of tap k = (c, kh, kw) from an output pixel's first tap. */
@@ -53,26 +55,18 @@ final class PixelMajorConv {
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
         this.channels = p.inChannels();
-        int paddedHeight = Math.max(p.padTop() + h + p.padBottom(),
-                (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
-        this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
-                (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.layout = new PixelMajorLayout(p, h, w, channels);
+        this.pixels = layout.pixels;
         this.lanes = (p.outChannels() + L - 1) / L * L;
-        this.in = new float[Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), channels)];
+        this.in = new float[layout.floats()];
         this.out = new float[Math.multiplyExact(oh * ow, lanes)];
         this.biases = new float[lanes];
         this.taps = new int[channels * p.kernelH() * p.kernelW()];
         for (int c = 0, k = 0; c < channels; c++) {
             for (int kh = 0; kh < p.kernelH(); kh++) {
                 for (int kw = 0; kw < p.kernelW(); kw++, k++) {
-                    taps[k] = (kh * p.dilationH() * paddedWidth + kw * p.dilationW()) * channels + c;
+                    taps[k] = layout.tap(kh, kw) + c;
                 }
-            }
-        }
-        this.pixels = new int[oh * ow];
-        for (int yo = 0; yo < oh; yo++) {
-            for (int xo = 0; xo < ow; xo++) {
-                pixels[yo * ow + xo] = (yo * p.strideH() * paddedWidth + xo * p.strideW()) * channels;
             }
         }
     }
@@ -277,7 +271,7 @@ final class PixelMajorConv {
         for (int c = 0; c < channels; c++) {
             for (int ih = 0; ih < h; ih++) {
                 int src = xOff + (c * h + ih) * w;
-                int dst = ((ih + p.padTop()) * paddedWidth + p.padLeft()) * channels + c;
+                int dst = layout.input(ih, 0) + c;
                 for (int iw = 0; iw < w; iw++) {
                     in[dst + iw * channels] = x[src + iw];
                 }

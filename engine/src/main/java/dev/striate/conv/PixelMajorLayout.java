@@ -1,0 +1,49 @@
+package dev.striate.conv;
+
+/**
+ * The zero-padded, pixel-major buffer the small-map kernels read ({@link PixelMajorConv},
+ * {@link ChannelBlockedDepthwise}): padded pixel (r, c) holds {@code pixelFloats} consecutive floats
+ * at {@code (r·paddedWidth + c)·pixelFloats}, large enough for every tap of every output pixel.
+ *
+ * <p>Thread-safety: immutable.
+ */
+final class PixelMajorLayout {
+
+    final int paddedHeight, paddedWidth, pixelFloats;
+    /** Buffer offset of each output pixel's first tap, in plane order. */
+    final int[] pixels;
+    private final ConvParams p;
+
+    /** The layout of layer p's {@code h×w} inputs with {@code pixelFloats} floats per pixel. */
+    PixelMajorLayout(ConvParams p, int h, int w, int pixelFloats) {
+        this.p = p;
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        this.paddedHeight = Math.max(p.padTop() + h + p.padBottom(),
+                (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
+        this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
+                (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.pixelFloats = pixelFloats;
+        this.pixels = new int[oh * ow];
+        for (int yo = 0; yo < oh; yo++) {
+            for (int xo = 0; xo < ow; xo++) {
+                pixels[yo * ow + xo] = (yo * p.strideH() * paddedWidth + xo * p.strideW()) * pixelFloats;
+            }
+        }
+    }
+
+    /** Floats of the buffer. */
+    int floats() {
+        return Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), pixelFloats);
+    }
+
+    /** Offset of tap (kh, kw) from an output pixel's first tap. */
+    int tap(int kh, int kw) {
+        return (kh * p.dilationH() * paddedWidth + kw * p.dilationW()) * pixelFloats;
+    }
+
+    /** Offset of input pixel (ih, iw), past the padding. */
+    int input(int ih, int iw) {
+        return ((ih + p.padTop()) * paddedWidth + iw + p.padLeft()) * pixelFloats;
+    }
+}
