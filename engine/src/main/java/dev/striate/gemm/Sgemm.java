@@ -226,7 +226,8 @@ public final class Sgemm {
                                      int threads) {
         int panel = isA ? config.mr() : config.nr();
         PackedOperand p = idleShared.take();
-        p = p == null ? new PackedOperand(isA, side, k, panel, config.kc()) : p.reshape(isA, side, k, panel, config.kc());
+        int kc = config.depthBlock(k);
+        p = p == null ? new PackedOperand(isA, side, k, panel, kc) : p.reshape(isA, side, k, panel, kc);
         PackJob job = idlePackJobs.take();
         if (job == null) {
             job = new PackJob();
@@ -288,8 +289,8 @@ public final class Sgemm {
     public PackedOperand packA(Transpose ta, int m, int k, float[] a, int aOff, int lda, PackedOperand into) {
         GemmArguments.check(ta, Transpose.N, m, 0, k, 1f, a, aOff, lda, NO_FLOATS, 0, 1, NO_FLOATS, 0, 1);
         PackedOperand p = reuse(into, true, m, k, config.mr());
-        for (int pc = 0; pc < k; pc += config.kc()) {
-            int kc = Math.min(config.kc(), k - pc);
+        for (int pc = 0; pc < k; pc += p.kc) {
+            int kc = Math.min(p.kc, k - pc);
             Packing.packA(ta, a, aOff, lda, 0, m, pc, kc, p.data, config.mr(), p.panelAt(pc, kc, 0));
         }
         return p;
@@ -306,8 +307,8 @@ public final class Sgemm {
         GemmArguments.check(Transpose.N, tb, 0, n, k, 1f, NO_FLOATS, 0, Math.max(1, k), b, bOff, ldb, NO_FLOATS, 0,
                 Math.max(1, n));
         PackedOperand p = reuse(into, false, n, k, config.nr());
-        for (int pc = 0; pc < k; pc += config.kc()) {
-            int kc = Math.min(config.kc(), k - pc);
+        for (int pc = 0; pc < k; pc += p.kc) {
+            int kc = Math.min(p.kc, k - pc);
             Packing.packB(tb, b, bOff, ldb, pc, kc, 0, n, p.data, p.panelAt(pc, kc, 0), config.nr());
         }
         return p;
@@ -315,9 +316,10 @@ public final class Sgemm {
 
     private PackedOperand reuse(PackedOperand into, boolean isA, int side, int depth, int panel) {
         if (into == null) {
-            return new PackedOperand(isA, side, depth, panel, config.kc());
+            return new PackedOperand(isA, side, depth, panel, config.depthBlock(depth));
         }
-        if (into.isA != isA || into.side != side || into.depth != depth || into.panel != panel || into.kc != config.kc()) {
+        if (into.isA != isA || into.side != side || into.depth != depth || into.panel != panel
+                || into.kc != config.depthBlock(depth)) {
             throw new IllegalArgumentException("sgemm: cannot repack into an operand packed for another shape or blocking");
         }
         return into;
@@ -350,7 +352,8 @@ public final class Sgemm {
     }
 
     private void requirePacked(PackedOperand p, boolean isA) {
-        if (p == null || p.isA != isA || p.panel != (isA ? config.mr() : config.nr()) || p.kc != config.kc()) {
+        if (p == null || p.isA != isA || p.panel != (isA ? config.mr() : config.nr())
+                || p.kc != config.depthBlock(p.depth)) {
             throw new IllegalArgumentException("sgemm: packed " + (isA ? "A" : "B") + " missing or packed for another blocking than "
                     + config);
         }
@@ -434,8 +437,8 @@ public final class Sgemm {
         int nr = kernel.nr;
         for (int jc = j0; jc < j1; jc += config.nc()) {
             int nc = Math.min(config.nc(), j1 - jc);
-            for (int pc = 0; pc < g.k; pc += config.kc()) {
-                int kc = Math.min(config.kc(), g.k - pc);
+            for (int pc = 0, depthBlock = config.depthBlock(g.k); pc < g.k; pc += depthBlock) {
+                int kc = Math.min(depthBlock, g.k - pc);
                 float beta = pc == 0 ? g.beta : 1f;
                 boolean finishing = pc + kc == g.k && !g.epilogue.isIdentity();
                 // Pre-packed operands are read where they lie; the others are packed here, per block.
