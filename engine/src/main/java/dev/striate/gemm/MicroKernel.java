@@ -179,10 +179,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
          * the same bits, without storing and reloading the tile — on convolutions with few
          * multiply-adds per output (K = 27 for a 3-channel 3x3 layer) that round trip, bounds checks
          * and cache misses on the output included, took 15% of the layer (JFR). Values the epilogue
-         * needs are read after the k loop, so none of them holds a register during it. Written out
-         * like {@link #finishTile} rather than through a shared per-row helper taking vectors: C2 did
-         * not inline that helper into this large method, and the vectors passed to it were boxed
-         * (half a megabyte per 20 small convolutions, caught by {@code ConvCompiledTest}).
+         * needs are read after the k loop, so none of them holds a register during it.
          */
         @Override
         void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt,
