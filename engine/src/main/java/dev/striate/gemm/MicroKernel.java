@@ -61,17 +61,6 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     abstract void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt);
 
     /**
-     * {@link #run} into C itself, then {@link #finishTile}'s epilogue on the tile: for a whole tile whose
-     * product is C's final value (one K block, beta 0). A kernel may apply the epilogue to its
-     * accumulators before storing them, with the same roundings, instead of reloading the stored tile.
-     */
-    void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] c, int cAt, int ldc,
-                     float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
-        run(kc, a, aOff, b, bOff, alpha, c, cAt, ldc);
-        finishTile(c, cAt, ldc, rowBias, rowAt, colBias, colAt, bounds);
-    }
-
-    /**
      * Biases that change nothing, for tiles without one: {@code x + (-0.0)} is {@code x} for every
      * float, {@code -0.0} and NaN included. Long enough for any tile's rows or columns.
      */
@@ -170,20 +159,6 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
 
         @Override
         void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
-            runFinished(kc, a, aOff, b, bOff, alpha, t, tOff, ldt, null, 0, null, 0, null);
-        }
-
-        /**
-         * The epilogue applied to the accumulators as they are stored (no {@code bounds}: stored as
-         * they are): the same operations in the same order as {@link #finishTile} after {@link #run}, so
-         * the same bits, without storing and reloading the tile — on convolutions with few
-         * multiply-adds per output (K = 27 for a 3-channel 3x3 layer) that round trip, bounds checks
-         * and cache misses on the output included, took 15% of the layer (JFR). Values the epilogue
-         * needs are read after the k loop, so none of them holds a register during it.
-         */
-        @Override
-        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt,
-                         float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
             FloatVector c20 = c00, c21 = c00, c22 = c00;
             for (int p = 0; p < kc; p++) {
@@ -207,35 +182,15 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             }
             // Broadcast only after the loop so it never competes with the accumulators for registers.
             FloatVector va = FloatVector.broadcast(S, alpha);
-            if (bounds == null) {
-                c00.mul(va).intoArray(t, tOff);
-                c01.mul(va).intoArray(t, tOff + L);
-                c02.mul(va).intoArray(t, tOff + 2 * L);
-                c10.mul(va).intoArray(t, tOff + ldt);
-                c11.mul(va).intoArray(t, tOff + ldt + L);
-                c12.mul(va).intoArray(t, tOff + ldt + 2 * L);
-                c20.mul(va).intoArray(t, tOff + 2 * ldt);
-                c21.mul(va).intoArray(t, tOff + 2 * ldt + L);
-                c22.mul(va).intoArray(t, tOff + 2 * ldt + 2 * L);
-                return;
-            }
-            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
-            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
-            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
-            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
-            FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
-            FloatVector r = FloatVector.broadcast(S, rowBias[rowAt]);
-            c00.mul(va).add(r).add(b0).max(lo).min(hi).intoArray(t, tOff);
-            c01.mul(va).add(r).add(b1).max(lo).min(hi).intoArray(t, tOff + L);
-            c02.mul(va).add(r).add(b2).max(lo).min(hi).intoArray(t, tOff + 2 * L);
-            r = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            c10.mul(va).add(r).add(b0).max(lo).min(hi).intoArray(t, tOff + ldt);
-            c11.mul(va).add(r).add(b1).max(lo).min(hi).intoArray(t, tOff + ldt + L);
-            c12.mul(va).add(r).add(b2).max(lo).min(hi).intoArray(t, tOff + ldt + 2 * L);
-            r = FloatVector.broadcast(S, rowBias[rowAt + 2]);
-            c20.mul(va).add(r).add(b0).max(lo).min(hi).intoArray(t, tOff + 2 * ldt);
-            c21.mul(va).add(r).add(b1).max(lo).min(hi).intoArray(t, tOff + 2 * ldt + L);
-            c22.mul(va).add(r).add(b2).max(lo).min(hi).intoArray(t, tOff + 2 * ldt + 2 * L);
+            c00.mul(va).intoArray(t, tOff);
+            c01.mul(va).intoArray(t, tOff + L);
+            c02.mul(va).intoArray(t, tOff + 2 * L);
+            c10.mul(va).intoArray(t, tOff + ldt);
+            c11.mul(va).intoArray(t, tOff + ldt + L);
+            c12.mul(va).intoArray(t, tOff + ldt + 2 * L);
+            c20.mul(va).intoArray(t, tOff + 2 * ldt);
+            c21.mul(va).intoArray(t, tOff + 2 * ldt + L);
+            c22.mul(va).intoArray(t, tOff + 2 * ldt + 2 * L);
         }
 
         @Override

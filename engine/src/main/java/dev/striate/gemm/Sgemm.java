@@ -501,11 +501,6 @@ public final class Sgemm {
         int rows = Math.min(mr, mc - ir);
         int cols = Math.min(nr, nc - jr);
         int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
-        if (rows == mr && cols == nr && beta == 0f && finishing) {
-            kernel.runFinished(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc,
-                    g.rowBias(), g.rowBiasAt(ic + ir), g.colBias(), g.colBiasAt(jc + jr), g.bounds);
-            return;
-        }
         if (rows == mr && cols == nr && beta == 0f) {
             kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
         } else {
@@ -517,7 +512,11 @@ public final class Sgemm {
             }
         }
         if (finishing && rows == mr && cols == nr) {
-            kernel.finishTile(g.c, cAt, g.ldc, g.rowBias(), g.rowBiasAt(ic + ir), g.colBias(), g.colBiasAt(jc + jr),
+            boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
+            boolean colBias = g.epilogue.bias() == Epilogue.Bias.PER_COLUMN;
+            kernel.finishTile(g.c, cAt, g.ldc,
+                    rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
+                    colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
                     g.bounds);
         } else if (finishing) {
             MicroKernel.finish(g.epilogue, g.bias, g.biasOff + ic + ir, g.biasOff + jc + jr, rows, cols, g.c, cAt, g.ldc);
@@ -629,24 +628,6 @@ public final class Sgemm {
             this.biasOff = biasOff;
             bounds[0] = epilogue.min();
             bounds[1] = epilogue.max();
-        }
-
-        /** The per-row bias as {@link MicroKernel#finishTile} reads it: the bias, or {@link MicroKernel#NO_BIAS}. */
-        float[] rowBias() {
-            return epilogue.bias() == Epilogue.Bias.PER_ROW ? bias : MicroKernel.NO_BIAS;
-        }
-
-        /** Where {@link #rowBias()} holds C's row {@code row}. */
-        int rowBiasAt(int row) {
-            return epilogue.bias() == Epilogue.Bias.PER_ROW ? biasOff + row : 0;
-        }
-
-        float[] colBias() {
-            return epilogue.bias() == Epilogue.Bias.PER_COLUMN ? bias : MicroKernel.NO_BIAS;
-        }
-
-        int colBiasAt(int col) {
-            return epilogue.bias() == Epilogue.Bias.PER_COLUMN ? biasOff + col : 0;
         }
 
         void setPacked(PackedOperand packedA, PackedOperand packedB, boolean rowVector) {
