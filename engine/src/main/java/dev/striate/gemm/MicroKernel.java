@@ -80,7 +80,11 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      * in L1: the general {@link #finish}, with its row loop, mode tests and tail loops, cost as much
      * as the multiply itself on a 96×12544×16 product (MobileNetV2's expansions). A separate method
      * rather than part of {@link #run}: loading the epilogue's operands there measured as one more
-     * accumulator spilled in the k loop (hsdis).
+     * accumulator spilled in the k loop (hsdis). Fusing the epilogue into the kernel after its k loop
+     * (accumulators biased and clamped before the store, values read only after the loop) was tried
+     * again on 2026-11-26: wherever products with and without an epilogue share the compiled kernel,
+     * its k loop slowed down, ResNet's 7x7 first layer 2.2× (A/B of the two builds), although a GEMM
+     * without epilogues alone, whose profile never takes the epilogue branch, did not.
      */
     abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
                              float[] bounds);
