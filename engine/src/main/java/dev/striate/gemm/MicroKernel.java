@@ -81,10 +81,11 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      * as the multiply itself on a 96×12544×16 product (MobileNetV2's expansions). A separate method
      * rather than part of {@link #run}: loading the epilogue's operands there measured as one more
      * accumulator spilled in the k loop (hsdis). Fusing the epilogue into the kernel after its k loop
-     * (accumulators biased and clamped before the store, values read only after the loop) was tried
-     * again on 2026-11-26: wherever products with and without an epilogue share the compiled kernel,
-     * its k loop slowed down, ResNet's 7x7 first layer 2.2× (A/B of the two builds), although a GEMM
-     * without epilogues alone, whose profile never takes the epilogue branch, did not.
+     * (accumulators biased and clamped before the store, its values read only after the loop) was
+     * tried again on 2026-11-26, as a branch after run's loop and as a method with its own copy of
+     * the loop: either way the layers that take it ran 1.1–2.2× slower (A/B of the builds: ResNet's
+     * 7x7 first layer 1.9–2.2×, a 1x1 64→256 at 56x56 1.9×); only products without an epilogue,
+     * whose compiled code never reaches it, kept their speed.
      */
     abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
                              float[] bounds);
