@@ -91,6 +91,16 @@ public final class ThreadPool implements AutoCloseable {
     }
 
     /**
+     * The threads a loop started now would get: {@link #parallelism()}, or 1 while the pool runs a
+     * loop (a call from inside one of its tasks, or another thread's loop), since {@link #parallelFor}
+     * then runs the tasks on its caller alone. For planning how to cut work, never for correctness:
+     * the pool may be taken or freed before the loop starts.
+     */
+    public int idleParallelism() {
+        return dispatching.get() ? 1 : parallelism();
+    }
+
+    /**
      * Runs {@code task.run(i)} for every {@code i} in {@code [0, taskCount)} and returns when all
      * have finished. Tasks are claimed dynamically; which thread runs which task is unspecified.
      * If tasks throw, the first throwable is rethrown after all tasks have finished.

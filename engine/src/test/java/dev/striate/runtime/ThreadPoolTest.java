@@ -119,6 +119,19 @@ class ThreadPoolTest {
     }
 
     @Test
+    void idleParallelismIsOneInsideTheLoopsOwnTasks() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            assertEquals(2, pool.idleParallelism());
+            AtomicIntegerArray seen = new AtomicIntegerArray(4);
+            pool.parallelFor(4, t -> seen.set(t, pool.idleParallelism()));
+            for (int t = 0; t < 4; t++) {
+                assertEquals(1, seen.get(t), "task " + t + " would get one thread for a nested loop");
+            }
+            assertEquals(2, pool.idleParallelism());
+        }
+    }
+
+    @Test
     void closedPoolRefusesWorkAndParallelismIsValidated() {
         ThreadPool pool = new ThreadPool(2);
         pool.close();
