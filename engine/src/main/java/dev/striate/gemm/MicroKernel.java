@@ -85,7 +85,9 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      * tried again on 2026-11-26, as a branch after run's loop and as a method with its own copy of
      * the loop: either way the layers that take it ran 1.1–2.2× slower (A/B of the builds: ResNet's
      * 7x7 first layer 1.9–2.2×, a 1x1 64→256 at 56x56 1.9×); only products without an epilogue,
-     * whose compiled code never reaches it, kept their speed.
+     * whose compiled code never reaches it, kept their speed. hsdis of the fused loop: two vector
+     * registers idle inside it and one accumulator spilled (a load, FMA and store every k step); with
+     * the epilogue's loads made to depend on the loop's exit value, three spilled.
      */
     abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
                              float[] bounds);
