@@ -2,7 +2,8 @@ package dev.striate.gemm;
 
 /**
  * One GEMM operand packed once for many products with it — a layer's weights: {@code op(A)} as
- * MR-high panels or {@code op(B)} as NR-wide panels, KC-deep slice after slice, exactly as
+ * MR-high panels or {@code op(B)} as NR-wide panels, slice after slice of the product's K blocks
+ * ({@link GemmConfig#depthBlock}: at most KC deep), exactly as
  * {@link Sgemm} packs operands inside a call. A product with it skips that packing, which for a
  * convolution with few output pixels costs as much as the multiplication (measured on a 512-channel
  * 3x3 layer over 7x7 pixels: packing the weights took 43% of the call).
