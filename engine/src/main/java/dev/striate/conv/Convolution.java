@@ -833,7 +833,9 @@ public final class Convolution {
             int c1 = channels * (task + 1) / parts;
             if (scatter) {
                 Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
-            } else if (params.strideW() == 1) {
+            } else if (params.strideW() == 1 || params.kernelW() == 1) {
+                // A one-wide kernel reads each input column of a row once: gathering it straight from
+                // the image beats splitting whole rows (odd rows too, at 1x1/s2) into a strided plane.
                 Im2col.im2col(params, image, imageOff, c0, c1, h, w, y0, y1, ow, col);
             } else {
                 LoweringPlane plane = borrowPlane(h, w, ow);

@@ -91,6 +91,11 @@ class ConvOracleTest {
         "g8mb1ic8ih10oc8kh5ph1pw2pb2pr0",
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
+        // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
+        // a 3x1 kernel with strides 2/3 and padding, and a 1x1/s2 product run transposed (64 pixels).
+        "mb1ic8ih36oc6kh1sh2",
+        "mb2ic6ih40iw45oc5kh3kw1sh2sw3ph1pw2",
+        "mb1ic256ih16oc256kh1sh2",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
