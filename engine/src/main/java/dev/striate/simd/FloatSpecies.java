@@ -44,6 +44,6 @@ public final class FloatSpecies {
             throw new IllegalArgumentException("striate.vector.bits=" + bits + " exceeds this CPU's widest vector ("
                     + preferred.vectorBitSize() + " bits): wider species would run emulated, not in registers");
         }
-        return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits)).check(Float.class);
+        return preferred.withShape(VectorShape.forBitSize(bits)).check(float.class);
     }
 }
