@@ -35,6 +35,7 @@ class ConvCompiledTest {
             "g16mb1ic16ih13iw11oc16kh3sh2ph1", // the same at stride 2 (its own dx)
             "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
             "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
+            "mb1ic32ih7oc48kh3ph1",     // Winograd F(2x2) on a 7x7 map (16 tiles)
             "mb1ic64ih45iw47oc64kh3ph1");  // Winograd, weight gradient through F(2x2)
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

@@ -74,6 +74,10 @@ class ConvOracleTest {
         "mb2ic17ih30iw27oc18kh3ph1",
         "mb1ic16ih31oc16kh3",
         "mb1ic16ih29iw33oc17kh3ph2pw0pb1pr2",
+        // Winograd on small maps, where the tiles fill part of a register tile's width: 16 tiles at
+        // 7x7; 25 tiles with a batch and asymmetric padding.
+        "mb1ic16ih7oc40kh3ph1",
+        "mb2ic20ih9iw11oc33kh3ph1pw0pb2pr1",
         // Patch matrices over 2^16 floats, lowered and multiplied in bands of output rows: two bands
         // at stride 1, at stride 2 with asymmetric pads, and a short last band with groups, stride 3,
         // dilation and a batch.

@@ -33,6 +33,7 @@ class ConvThreadsTest {
     @EnumSource(value = ConvAlgorithm.class, names = {"WINOGRAD", "WINOGRAD_F4"})
     void winogradSameBitsForOneTwoAndThreeThreads(ConvAlgorithm algorithm) {
         sameBits("mb2ic16ih23oc24kh3ph1", algorithm);
+        sameBits("mb2ic16ih7oc40kh3ph1", algorithm); // 16 tiles, fewer than a register tile is wide
         sameBits("mb2ic64ih45iw47oc64kh3ph1", algorithm); // F(2x2)'s weight gradient at 552 tiles
     }
 
