@@ -505,6 +505,16 @@ public final class Sgemm {
         int rows = Math.min(mr, mc - ir);
         int cols = Math.min(nr, nc - jr);
         int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
+        boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
+        boolean colBias = g.epilogue.bias() == Epilogue.Bias.PER_COLUMN;
+        if (rows == mr && cols == nr && beta == 0f && finishing && g.alpha == 1f) {
+            // the whole product in this one K block: the kernel starts from the bias and clamps
+            kernel.runFinished(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.c, cAt, g.ldc,
+                    rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
+                    colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
+                    g.bounds);
+            return;
+        }
         if (rows == mr && cols == nr && beta == 0f) {
             kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
         } else {
@@ -516,8 +526,6 @@ public final class Sgemm {
             }
         }
         if (finishing && rows == mr && cols == nr) {
-            boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
-            boolean colBias = g.epilogue.bias() == Epilogue.Bias.PER_COLUMN;
             kernel.finishTile(g.c, cAt, g.ldc,
                     rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
                     colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
