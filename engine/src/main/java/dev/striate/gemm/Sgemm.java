@@ -505,14 +505,10 @@ public final class Sgemm {
         int rows = Math.min(mr, mc - ir);
         int cols = Math.min(nr, nc - jr);
         int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
-        boolean rowBias = g.epilogue.bias() == Epilogue.Bias.PER_ROW;
-        boolean colBias = g.epilogue.bias() == Epilogue.Bias.PER_COLUMN;
         if (rows == mr && cols == nr && beta == 0f && finishing && g.alpha == 1f) {
             // the whole product in this one K block: the kernel starts from the bias and clamps
             kernel.runFinished(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.c, cAt, g.ldc,
-                    rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
-                    colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
-                    g.bounds);
+                    g.rowBias, g.rowBiasAt(ic + ir), g.colBias, g.colBiasAt(jc + jr), g.bounds);
             return;
         }
         if (rows == mr && cols == nr && beta == 0f) {
@@ -526,9 +522,7 @@ public final class Sgemm {
             }
         }
         if (finishing && rows == mr && cols == nr) {
-            kernel.finishTile(g.c, cAt, g.ldc,
-                    rowBias ? g.bias : MicroKernel.NO_BIAS, rowBias ? g.biasOff + ic + ir : 0,
-                    colBias ? g.bias : MicroKernel.NO_BIAS, colBias ? g.biasOff + jc + jr : 0,
+            kernel.finishTile(g.c, cAt, g.ldc, g.rowBias, g.rowBiasAt(ic + ir), g.colBias, g.colBiasAt(jc + jr),
                     g.bounds);
         } else if (finishing) {
             MicroKernel.finish(g.epilogue, g.bias, g.biasOff + ic + ir, g.biasOff + jc + jr, rows, cols, g.c, cAt, g.ldc);
@@ -606,6 +600,8 @@ public final class Sgemm {
         Epilogue epilogue = Epilogue.NONE;
         /** The epilogue's clamp as {@link MicroKernel#finishTile} reads it: {min, max}. */
         final float[] bounds = new float[2];
+        /** The epilogue's bias as the whole-tile kernels read it: {@link MicroKernel#NO_BIAS} for the side it is not on. */
+        float[] rowBias = MicroKernel.NO_BIAS, colBias = MicroKernel.NO_BIAS;
         PackedOperand packedA, packedB;
         boolean rowVector;
 
@@ -640,6 +636,18 @@ public final class Sgemm {
             this.biasOff = biasOff;
             bounds[0] = epilogue.min();
             bounds[1] = epilogue.max();
+            rowBias = epilogue.bias() == Epilogue.Bias.PER_ROW ? bias : MicroKernel.NO_BIAS;
+            colBias = epilogue.bias() == Epilogue.Bias.PER_COLUMN ? bias : MicroKernel.NO_BIAS;
+        }
+
+        /** Where C's row {@code row} finds its bias in {@link #rowBias} (NO_BIAS is read from its start). */
+        int rowBiasAt(int row) {
+            return rowBias == MicroKernel.NO_BIAS ? 0 : biasOff + row;
+        }
+
+        /** Where C's column {@code col} finds its bias in {@link #colBias}. */
+        int colBiasAt(int col) {
+            return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
         void setPacked(PackedOperand packedA, PackedOperand packedB, boolean rowVector) {
@@ -651,6 +659,7 @@ public final class Sgemm {
         /** Drops the references to the caller's arrays so a pooled job keeps nothing alive. */
         void clear() {
             a = b = c = bias = null;
+            rowBias = colBias = MicroKernel.NO_BIAS;
             packedA = packedB = null;
         }
 
