@@ -93,7 +93,7 @@ public final class AvgPool2d extends Pooling {
             }
             rows.combineRows(false, image, xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);
             rows.combineTaps(false, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow,
-                    rowCount, out, yo + oh * job.ow);
+                    rowCount, out, yo + oh * job.ow, yo + job.oh * job.ow);
         }
     }
 

@@ -227,7 +227,8 @@ public final class MaxPool2d extends Pooling {
         for (int oh = 0; oh < job.oh; oh++) {
             rows.combineRows(true, x, xo, job.h, job.w, oh * p.strideH() - p.padTop(), p.kernelH(), p.dilationH(),
                     p.padLeft(), Float.NEGATIVE_INFINITY);
-            rows.combineTaps(true, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow, 1f, y, yo + oh * job.ow);
+            rows.combineTaps(true, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow, 1f, y, yo + oh * job.ow,
+                    yo + job.oh * job.ow);
         }
     }
 

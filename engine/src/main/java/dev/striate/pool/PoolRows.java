@@ -80,26 +80,38 @@ final class PoolRows {
     /**
      * {@code row[padLeft + j] := max or sum over the window rows ih = ih0 + k·dilation in [0, h) of
      * x[xo + ih·w + j]} for j < w, or fill when no window row is inside the image; the pads are
-     * {@link #fillPads}'.
+     * {@link #fillPads}' (which must have used the same fill).
      */
     void combineRows(boolean max, float[] x, int xo, int h, int w, int ih0, int kernel, int dilation,
                     int padLeft, float fill) {
         float[] r = row;
         int count = 0;
+        int last = 0;
         for (int k = 0; k < kernel; k++) {
             int ih = ih0 + k * dilation;
             if (ih >= 0 && ih < h) {
-                rowStarts[count++] = xo + ih * w;
+                last = xo + ih * w;
+                rowStarts[count++] = last;
             }
         }
         if (count == 0) {
             Arrays.fill(r, padLeft, padLeft + w, fill);
         } else if (count == 1) {
             System.arraycopy(x, rowStarts[0], r, padLeft, w);
-        } else if (max) {
-            maxRows(x, rowStarts, count, r, padLeft, w);
         } else {
-            sumRows(x, rowStarts, count, r, padLeft, w);
+            // The partial last vector reads on past the row while the array goes on (rows lie in
+            // ascending order, the last the furthest): on 55- and 27-wide rows a scalar tail cost as
+            // much as the vectors. The right pad it overwrites is filled again.
+            int vectors = (w + L - 1) / L * L;
+            int end = last + vectors <= x.length ? vectors : S.loopBound(w);
+            if (max) {
+                maxRows(x, rowStarts, count, r, padLeft, w, end);
+            } else {
+                sumRows(x, rowStarts, count, r, padLeft, w, end);
+            }
+            if (end > w) {
+                Arrays.fill(r, padLeft + w, padLeft + end, fill);
+            }
         }
     }
 
@@ -110,14 +122,14 @@ final class PoolRows {
      * vectors for a 112-wide row), so each loop entry and each extra pass over the row counts.
      */
 
-    // out[o + j] := max over the count rows x[at[i] + j], j < n, count >= 2 | allocates nothing
-    private static void maxRows(float[] x, int[] at, int count, float[] out, int o, int n) {
+    // out[o + j] := max over the count rows x[at[i] + j], j < n, count >= 2, vectors up to end (a
+    // multiple of L, <= n rounded up, every x read in bounds), scalars after | allocates nothing
+    private static void maxRows(float[] x, int[] at, int count, float[] out, int o, int n, int end) {
         int a = at[0];
         int b = at[1];
-        int bound = S.loopBound(n);
         int j = 0;
         if (count == 2) {
-            for (; j < bound; j += L) {
+            for (; j < end; j += L) {
                 FloatVector.fromArray(S, x, a + j).max(FloatVector.fromArray(S, x, b + j)).intoArray(out, o + j);
             }
             for (; j < n; j++) {
@@ -126,7 +138,7 @@ final class PoolRows {
             return;
         }
         int c = at[2];
-        for (; j < bound; j += L) {
+        for (; j < end; j += L) {
             FloatVector.fromArray(S, x, a + j).max(FloatVector.fromArray(S, x, b + j))
                     .max(FloatVector.fromArray(S, x, c + j)).intoArray(out, o + j);
         }
@@ -136,7 +148,7 @@ final class PoolRows {
         for (int i = 3; i < count; i++) {
             int d = at[i];
             j = 0;
-            for (; j < bound; j += L) {
+            for (; j < end; j += L) {
                 FloatVector.fromArray(S, out, o + j).max(FloatVector.fromArray(S, x, d + j)).intoArray(out, o + j);
             }
             for (; j < n; j++) {
@@ -145,14 +157,14 @@ final class PoolRows {
         }
     }
 
-    // out[o + j] := sum over the count rows x[at[i] + j], j < n, count >= 2 | allocates nothing
-    private static void sumRows(float[] x, int[] at, int count, float[] out, int o, int n) {
+    // out[o + j] := sum over the count rows x[at[i] + j], j < n, count >= 2, vectors up to end as
+    // maxRows | allocates nothing
+    private static void sumRows(float[] x, int[] at, int count, float[] out, int o, int n, int end) {
         int a = at[0];
         int b = at[1];
-        int bound = S.loopBound(n);
         int j = 0;
         if (count == 2) {
-            for (; j < bound; j += L) {
+            for (; j < end; j += L) {
                 FloatVector.fromArray(S, x, a + j).add(FloatVector.fromArray(S, x, b + j)).intoArray(out, o + j);
             }
             for (; j < n; j++) {
@@ -161,7 +173,7 @@ final class PoolRows {
             return;
         }
         int c = at[2];
-        for (; j < bound; j += L) {
+        for (; j < end; j += L) {
             FloatVector.fromArray(S, x, a + j).add(FloatVector.fromArray(S, x, b + j))
                     .add(FloatVector.fromArray(S, x, c + j)).intoArray(out, o + j);
         }
@@ -169,22 +181,27 @@ final class PoolRows {
             out[o + j] = x[a + j] + x[b + j] + x[c + j];
         }
         for (int i = 3; i < count; i++) {
-            Rows.add(out, o, x, at[i], n);
+            Rows.add(out, o, x, at[i], Math.max(n, end));
         }
     }
 
     /**
      * {@code out[yo + o] := max or sum over kw < kernel of row[o·stride + kw·dilation]} for o in
      * [0, outWidth), the row having {@code paddedWidth} valid floats; for a sum, then divided by
-     * {@code rowCount · columnCounts[o]} (average pooling).
+     * {@code rowCount · columnCounts[o]} (average pooling). Floats of out in {@code [yo + outWidth,
+     * outLimit)} may be overwritten: the caller writes them later.
      */
     void combineTaps(boolean max, int kernel, int dilation, int stride, int paddedWidth, int outWidth,
-                     float rowCount, float[] out, int yo) {
+                     float rowCount, float[] out, int yo, int outLimit) {
         int full = S.loopBound(outWidth);
+        // The partial last vector goes straight into out when the rest of the plane's output follows
+        // (to be written next), else through a spill buffer: on 27- and 55-wide rows the spill's
+        // second loop entry and copy cost a third of the row.
+        int direct = full < outWidth && yo + full + L <= outLimit ? full + L : full;
         if (narrowStride2(kernel, dilation, stride)) {
-            // the whole vectors and then the partial last one, each read de-interleaved straight from the row
-            stride2Taps(max, kernel == 3, 0, full, rowCount, out, yo);
-            if (full < outWidth) {
+            // the vectors read de-interleaved straight from the row
+            stride2Taps(max, kernel == 3, 0, direct, rowCount, out, yo);
+            if (direct < outWidth) {
                 stride2Taps(max, kernel == 3, full, full + L, rowCount, spill, -full);
                 System.arraycopy(spill, 0, out, yo + full, outWidth - full);
             }
@@ -197,15 +214,15 @@ final class PoolRows {
             src = phases;
         }
         int[] at = tapOffsets(kernel, dilation, stride, phase);
-        // Whole vectors straight into out, by a loop specialized for the 2- and 3-tap windows that
-        // CNNs use; the last, partial vector into a spill buffer, copied: no vector store is masked
-        // or sits in a branch.
+        // Vectors straight into out, by a loop specialized for the 2- and 3-tap windows that CNNs
+        // use; a last, partial vector that may not overrun into a spill buffer, copied: no vector
+        // store is masked or sits in a branch.
         if (kernel == 2 || kernel == 3) {
-            taps23(max, src, at[1], kernel == 3 ? at[2] : -1, full, rowCount, out, yo);
+            taps23(max, src, at[1], kernel == 3 ? at[2] : -1, direct, rowCount, out, yo);
         } else {
-            taps(max, src, at, kernel, 0, full, rowCount, out, yo);
+            taps(max, src, at, kernel, 0, direct, rowCount, out, yo);
         }
-        if (full < outWidth) {
+        if (direct < outWidth) {
             taps(max, src, at, kernel, full, full + L, rowCount, spill, -full);
             System.arraycopy(spill, 0, out, yo + full, outWidth - full);
         }

@@ -58,7 +58,11 @@ class PoolOracleTest {
                 Arguments.of("width 1", PoolParams.of(3, 1, 2, 1).padding(1, 0, 1, 0), 1, 2, 9, 1),
                 Arguments.of("wide row", PoolParams.of(3, 2).padding(1), 1, 1, 3, 61),
                 Arguments.of("kernel larger than image", PoolParams.of(4, 1).padding(3, 3, 0, 0), 1, 2, 2, 3),
-                Arguments.of("3x3s2 56x56 many planes", PoolParams.of(3, 2).padding(1), 2, 5, 56, 56));
+                Arguments.of("3x3s2 56x56 many planes", PoolParams.of(3, 2).padding(1), 2, 5, 56, 56),
+                // SqueezeNet's unpadded pools: rows of 55 and 27 end in a partial vector
+                Arguments.of("3x3s2 squeezenet 55x55", PoolParams.of(3, 2), 1, 3, 55, 55),
+                Arguments.of("3x3s2 squeezenet 27x27", PoolParams.of(3, 2), 2, 3, 27, 27),
+                Arguments.of("3x3s2 outputs narrower than a vector", PoolParams.of(3, 2), 1, 3, 9, 9));
     }
 
     @ParameterizedTest(name = "{0} integers")
@@ -117,6 +121,43 @@ class PoolOracleTest {
             for (int i = 0; i < planes * size; i++) {
                 // one division, as PyTorch's grad / (H·W)
                 assertTrue(dx.data()[i] == dy[i / size] / size, "global avg backward at " + i);
+            }
+        }
+    }
+
+    /*
+     * Rows whose last vector is partial are read on past their end and written on into the next
+     * output row: views inside larger arrays, NaN on both sides, show that what lies outside the
+     * views is neither read into a result nor written.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("problems")
+    void viewsInsideLargerArraysReadAndWriteOnlyThemselves(String name, PoolParams p, int n, int c, int h, int w) {
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        int size = n * c * h * w;
+        int outSize = n * c * oh * ow;
+        float[] x = PoolCheck.input(new SplittableRandom(h * 7L + w), size, false, false);
+        float[] xArray = new float[size + 80];
+        java.util.Arrays.fill(xArray, Float.NaN);
+        System.arraycopy(x, 0, xArray, 40, size);
+        Tensor xView = Tensor.wrap(xArray, 40, n, c, h, w);
+        Tensor xt = Tensor.of(x, n, c, h, w);
+        for (boolean maxPool : new boolean[] {true, false}) {
+            Tensor ref = maxPool ? new MaxPool2d(p, ONE).forward(xt) : new AvgPool2d(p, false, ONE).forward(xt);
+            float[] yArray = new float[outSize + 80];
+            java.util.Arrays.fill(yArray, Float.NaN);
+            Tensor yView = Tensor.wrap(yArray, 40, n, c, oh, ow);
+            if (maxPool) {
+                new MaxPool2d(p, THREE).forward(xView, yView);
+            } else {
+                new AvgPool2d(p, false, THREE).forward(xView, yView);
+            }
+            float[] got = java.util.Arrays.copyOfRange(yArray, 40, 40 + outSize);
+            assertArrayEquals(ref.data(), got, 0f, name + (maxPool ? ": max" : ": avg") + " from a view");
+            for (int i = 0; i < 40; i++) {
+                assertTrue(Float.isNaN(yArray[i]) && Float.isNaN(yArray[40 + outSize + i]),
+                        name + ": wrote outside the output view at " + i);
             }
         }
     }
