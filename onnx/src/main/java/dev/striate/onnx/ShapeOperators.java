@@ -307,7 +307,7 @@ final class ShapeOperators {
                 }
                 return Step.constant(Value.longs(dims, out));
             }
-            return Step.compute((i, o) -> {
+            Kernel copy = (i, o) -> {
                 Tensor y = o[0];
                 for (int j = 0, column = 0; j < i.length; column += inners[j], j++) {
                     for (int r = 0; r < outer; r++) {
@@ -315,7 +315,9 @@ final class ShapeOperators {
                                 inners[j]);
                     }
                 }
-            }, 0, Value.runtime(dims));
+            };
+            // one row (batch 1 along the channels, say): every input is one contiguous slice of the output
+            return outer == 1 ? Step.gather(copy, Value.runtime(dims)) : Step.compute(copy, 0, Value.runtime(dims));
         };
     }
 

@@ -42,6 +42,12 @@ class OnnxArchitectureOracleTest {
     }
 
     @Test
+    void squeezenet11BatchOne() {
+        // batch 1: the fire modules' Concats are elided, each expand conv writing its channel slice
+        check("squeezenet1_1", OnnxArchitectures.squeezenet11(10, 3), 1, 3, 67, 67);
+    }
+
+    @Test
     void leNet5() {
         check("lenet5", OnnxArchitectures.leNet5(4), 3, 1, 28, 28);
     }

@@ -84,6 +84,33 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("sigmoid", new int[] {2, 3, 4}, g -> g.node("Sigmoid", new String[] {"x"})));
         v.add(new Variant("concat axis 1 of three", new int[] {2, 3, 4, 4}, g -> g.node("Concat", new String[] {"x",
                 g.relu("x"), g.node("Sigmoid", new String[] {"x"})}, "axis", 1)));
+        // Batch 1: a Concat along the channels gathers contiguous slices, so planning has the
+        // producers write straight into them where every input qualifies, and copies otherwise.
+        v.add(new Variant("concat batch 1 in place (squeezenet fire)", new int[] {1, 3, 6, 6}, g -> {
+            String squeeze = g.relu(g.conv("x", 3, 4, 1, 1, 0, 1, true));
+            return g.node("Concat", new String[] {g.relu(g.conv(squeeze, 4, 5, 1, 1, 0, 1, true)),
+                    g.relu(g.conv(squeeze, 4, 6, 3, 1, 1, 1, true))}, "axis", 1);
+        }));
+        v.add(new Variant("concat batch 1 in place, an input read on (densenet)", new int[] {1, 3, 5, 5}, g -> {
+            String a = g.conv("x", 3, 4, 3, 1, 1, 1, true);
+            String b = g.relu(g.conv(a, 4, 4, 3, 1, 1, 1, true));
+            String joined = g.node("Concat", new String[] {a, b}, "axis", 1);
+            return g.node("Add", new String[] {g.conv(joined, 8, 4, 1, 1, 0, 1, true), a});
+        }));
+        v.add(new Variant("concat batch 1 of a graph input and one value twice (copied)", new int[] {1, 3, 4, 4},
+                g -> {
+                    String r = g.relu(g.conv("x", 3, 3, 3, 1, 1, 1, true));
+                    return g.node("Concat", new String[] {"x", r, r}, "axis", 1);
+                }));
+        v.add(new Variant("concat batch 1 of one value twice (copied)", new int[] {1, 2, 4, 4}, g -> {
+            String r = g.relu(g.conv("x", 2, 3, 3, 1, 1, 1, true));
+            return g.node("Concat", new String[] {r, r}, "axis", 1);
+        }));
+        v.add(new Variant("concat batch 1 of a concat (inner in place, outer copied)", new int[] {1, 2, 4, 4}, g -> {
+            String inner = g.node("Concat", new String[] {g.conv("x", 2, 3, 1, 1, 0, 1, true),
+                    g.conv("x", 2, 2, 3, 1, 1, 1, true)}, "axis", 1);
+            return g.relu(g.node("Concat", new String[] {inner, g.conv("x", 2, 4, 1, 1, 0, 1, true)}, "axis", 1));
+        }));
         v.add(new Variant("flatten axis 2 then gemm", new int[] {2, 3, 4, 5}, g -> {
             String f = g.node("Reshape", new String[] {"x", g.longs(6, 20)});
             return g.node("Gemm", new String[] {f, g.normal(0.3, 20, 4)});
