@@ -31,6 +31,7 @@ final class LayerWorkload {
             "softmax@1x64x112x112", "softmax-backward@1x64x112x112", "softmax@1x1000", "softmax-backward@1x1000",
             "maxpool3s2@1x64x112x112", "maxpool3s2-train@1x64x112x112", "maxpool3s2-backward@1x64x112x112",
             "maxpool2s2@1x64x112x112", "maxpool2s2-backward@1x64x112x112",
+            "maxpool3s2p0@1x64x111x111", "maxpool3s2p0@1x128x55x55",
             "avgpool3s2@1x64x112x112", "avgpool3s2-backward@1x64x112x112",
             "globalavg@1x2048x7x7", "globalavg-backward@1x2048x7x7");
 
@@ -76,6 +77,8 @@ final class LayerWorkload {
             case "maxpool3s2", "maxpool3s2-train", "maxpool3s2-backward" ->
                     pool(name, op, PoolParams.of(3, 2).padding(1), x, threads);
             case "maxpool2s2", "maxpool2s2-backward" -> pool(name, op, PoolParams.of(2), x, threads);
+            // unpadded, as SqueezeNet 1.1 and AlexNet pool: odd rows ending in a partial vector
+            case "maxpool3s2p0" -> pool(name, op, PoolParams.of(3, 2), x, threads);
             case "avgpool3s2", "avgpool3s2-backward" -> pool(name, op, PoolParams.of(3, 2).padding(1), x, threads);
             case "globalavg" -> {
                 Tensor y = Tensor.zeros(shape[0], shape[1], 1, 1);

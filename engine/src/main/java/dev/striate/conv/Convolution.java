@@ -7,6 +7,7 @@ import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.Tuning;
 import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Rows;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Shape;
@@ -486,6 +487,10 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
+        if (lowersToColumns(algorithm) && rowPaddedScatter(ow)) {
+            rowPaddedDataGradient(i0, i1, dy, dx, h, w, oh, ow, packed);
+            return;
+        }
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
             for (int i = i0; i < i1; i++) {
@@ -505,6 +510,62 @@ public final class Convolution {
             }
         } finally {
             idleColumns.give(col);
+        }
+    }
+
+    /**
+     * Whether dx scatters through row-padded patch rows ({@link #rowPaddedDataGradient}): an
+     * unpadded, undilated stride-1 layer, a kernel wider than one, and output rows narrower than two
+     * vectors, where col2im's row adds are too short to pay for their calls (LeNet-5's 6→16 layer,
+     * 10 wide: col2im was half of its dx time).
+     */
+    private boolean rowPaddedScatter(int ow) {
+        ConvParams p = params;
+        return p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && p.padTop() == 0
+                && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0 && p.kernelW() > 1
+                && ow < 2 * FloatSpecies.LANES;
+    }
+
+    /**
+     * dx of images [i0, i1) with dy's rows spread to the input's row stride: a copy of dy with each
+     * output row followed by {@code KW − 1} zeros makes {@code Wᵀ·dy} rows laid out as the input
+     * plane, so every patch row (c, kh, kw) adds to dx as one run of {@code (OH−1)·W + OW} floats from
+     * {@code dx[c][kh][kw]} — the zeros landing on the columns its windows miss — instead of OH
+     * runs of OW. The product is W/OW times wider (1.4× for LeNet-5's 10-wide rows) and the
+     * workspace as much larger than the patch matrix, plus the spread dy.
+     */
+    private void rowPaddedDataGradient(int i0, int i1, Tensor dy, Tensor dx, int h, int w, int oh, int ow,
+                                       PackedOperand[] packed) {
+        int cg = params.groupInChannels();
+        int ocg = params.groupOutChannels();
+        int kg = params.groupPatchSize();
+        int kh = params.kernelH();
+        int kw = params.kernelW();
+        int run = (oh - 1) * w + ow;
+        float[] work = borrow(idleColumns, (long) (kg + ocg) * run);
+        int spread = kg * run;
+        try {
+            java.util.Arrays.fill(work, spread, spread + ocg * run, 0f);
+            for (int i = i0; i < i1; i++) {
+                for (int g = 0; g < params.groups(); g++) {
+                    int dxAt = dx.offset() + (i * params.inChannels() + g * cg) * h * w;
+                    int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * oh * ow;
+                    for (int m = 0; m < ocg; m++) {
+                        for (int y = 0; y < oh; y++) {
+                            System.arraycopy(dy.data(), dyAt + (m * oh + y) * ow, work, spread + m * run + y * w, ow);
+                        }
+                    }
+                    gemm.gemm(packed[g], Transpose.N, run, 1f, work, spread, run, 0f, work, 0, run, Epilogue.NONE,
+                            null, 0);
+                    for (int row = 0; row < kg; row++) {
+                        int c = row / (kh * kw);
+                        int tap = row % (kh * kw);
+                        Rows.add(dx.data(), dxAt + c * h * w + (tap / kw) * w + tap % kw, work, row * run, run);
+                    }
+                }
+            }
+        } finally {
+            idleColumns.give(work);
         }
     }
 
