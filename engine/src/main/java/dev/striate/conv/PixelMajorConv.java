@@ -171,9 +171,12 @@ final class PixelMajorConv {
     private void accumulate(float[] b, int ob, int[] offsets, int i0, int i1, int i2, int i3) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        for (int k = 0, steps = offsets.length; k < steps; k++) {
+        // fields in locals and the row stepped, not multiplied: C2 otherwise re-read lanes from the
+        // object and multiplied in every step (LeNet-5's 6->16 forward 0.88x the time with this)
+        float[] in = this.in;
+        int stride = lanes;
+        for (int k = 0, steps = offsets.length, row = ob; k < steps; k++, row += stride) {
             int off = offsets[k];
-            int row = k * lanes + ob;
             FloatVector b0 = FloatVector.fromArray(S, b, row);
             FloatVector b1 = FloatVector.fromArray(S, b, row + L);
             FloatVector a0 = FloatVector.broadcast(S, in[i0 + off]);
