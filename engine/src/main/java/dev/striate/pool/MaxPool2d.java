@@ -41,6 +41,8 @@ public final class MaxPool2d extends Pooling {
 
     /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
     private final boolean pairedWindows;
+    /** 3x3 windows, stride 2, no padding or dilation: {@link #tripledPlane} applies when every window lies inside the image. */
+    private final boolean tripledWindows;
 
     private static float[] laneNumbers() {
         float[] lanes = new float[L];
@@ -58,6 +60,9 @@ public final class MaxPool2d extends Pooling {
     public MaxPool2d(PoolParams params, ThreadPool threads) {
         super(params, threads, "MaxPool2d(" + params + ")");
         pairedWindows = params.kernelH() == 2 && params.kernelW() == 2 && params.strideH() == 2 && params.strideW() == 2
+                && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
+                && params.padBottom() == 0 && params.padRight() == 0;
+        tripledWindows = params.kernelH() == 3 && params.kernelW() == 3 && params.strideH() == 2 && params.strideW() == 2
                 && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
                 && params.padBottom() == 0 && params.padRight() == 0;
     }
@@ -119,6 +124,10 @@ public final class MaxPool2d extends Pooling {
     void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt) {
         if (mode != BACKWARD && pairedWindows && 2 * job.oh <= job.h && 2 * job.ow <= job.w) {
             pairedPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
+            return;
+        }
+        if (mode == FORWARD && tripledWindows && 2 * job.oh < job.h && 2 * job.ow < job.w) {
+            tripledPlane(rows, job, xo, yo);
             return;
         }
         switch (mode) {
@@ -216,6 +225,56 @@ public final class MaxPool2d extends Pooling {
         }
         out[outAt] = max;
         chosen[c] = choice;
+    }
+
+    /*
+     * 3x3 windows at stride 2 inside the image (unpadded, as SqueezeNet and AlexNet pool), a plane
+     * in one pass straight from it: per L outputs, two vectors of each of the three rows, their
+     * column maxima de-interleaved into the windows' first and second taps; the third tap is the
+     * next L outputs' first, carried to the next step and shifted in by a slice. The separable
+     * kernel's per-row calls, pads and stored row were most of a 27- or 55-wide row's time. A row
+     * whose last block would read past the array, and a plane's last row when its partial vector
+     * would write past the plane, take the separable kernel.
+     */
+    private void tripledPlane(PoolRows rows, Job job, int xo, int yo) {
+        float[] x = job.image.data();
+        float[] y = job.other.data();
+        int w = job.w;
+        int ow = job.ow;
+        int blocks = (ow + L - 1) / L;
+        int planeEnd = yo + job.oh * ow;
+        boolean padsFilled = false;
+        for (int oh = 0; oh < job.oh; oh++) {
+            int top = xo + 2 * oh * w;
+            int yRow = yo + oh * ow;
+            if (top + 2 * w + 2 * (blocks + 1) * L > x.length || yRow + blocks * L > planeEnd) {
+                if (!padsFilled) {
+                    rows.fillPads(0, w, job.paddedWidth, Float.NEGATIVE_INFINITY);
+                    padsFilled = true;
+                }
+                rows.combineRows(true, x, xo, job.h, w, 2 * oh, 3, 1, 0, Float.NEGATIVE_INFINITY);
+                rows.combineTaps(true, 3, 1, 2, job.paddedWidth, ow, 1f, y, yRow, planeEnd);
+                continue;
+            }
+            FloatVector lo = columnMax(x, top, w, 0);
+            FloatVector hi = columnMax(x, top, w, L);
+            FloatVector even = lo.rearrange(EVENS, hi);
+            for (int b = 0; b < blocks; b++) {
+                int at = top + 2 * (b + 1) * L;
+                FloatVector odd = lo.rearrange(ODDS, hi);
+                lo = columnMax(x, at, w, 0);
+                hi = columnMax(x, at, w, L);
+                FloatVector nextEven = lo.rearrange(EVENS, hi);
+                even.max(odd).max(even.slice(1, nextEven)).intoArray(y, yRow + b * L);
+                even = nextEven;
+            }
+        }
+    }
+
+    // max of x[at + c + i], x[at + w + c + i], x[at + 2w + c + i] for lanes i < L | allocates nothing
+    private static FloatVector columnMax(float[] x, int at, int w, int c) {
+        return FloatVector.fromArray(S, x, at + c).max(FloatVector.fromArray(S, x, at + w + c))
+                .max(FloatVector.fromArray(S, x, at + 2 * w + c));
     }
 
     private void forwardPlane(PoolRows rows, Job job, int xo, int yo) {
