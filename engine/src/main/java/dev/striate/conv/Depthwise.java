@@ -363,7 +363,10 @@ final class Depthwise {
      * vector loop took the Vector API's slow path (LeNet-5's 1→6 5x5 layer, which runs here, spent
      * more in this method than in all its GEMMs), and a scalar pass cost as much as the vector one.
      * The gradients are zero-padded to whole vectors; the plane's inputs past the row are real
-     * values (infinite, say), so their products are blended out, never just multiplied by zero.
+     * values (infinite, say), so they are blended to zero before the product, never just multiplied
+     * by a zero gradient. Eight taps per pass, each its own accumulator, the blend on the input, off
+     * their chains (two per pass with the blend on the accumulator: LeNet-5's 1→6 weight gradient
+     * 1.06x the time, A/B).
      */
     private void addTailColumns(float[] in, float[] dy, int dyOff, float[] dw, int dwOff) {
         int full = wholeColumns;
@@ -375,25 +378,39 @@ final class Depthwise {
         for (int yo = 0; yo < oh; yo++) {
             System.arraycopy(dy, dyOff + yo * ow + full, tailGradients, yo * L, columns);
         }
-        // the taps in pairs, two accumulators per pass, for the same reason as backwardWeights8
+        FloatVector zero = FloatVector.zero(S);
         int t = 0;
-        for (; t + 2 <= taps.length; t += 2) {
-            FloatVector a0 = FloatVector.zero(S);
-            FloatVector a1 = a0;
+        for (; t + 8 <= taps.length; t += 8) {
+            int t0 = taps[t], t1 = taps[t + 1], t2 = taps[t + 2], t3 = taps[t + 3];
+            int t4 = taps[t + 4], t5 = taps[t + 5], t6 = taps[t + 6], t7 = taps[t + 7];
+            FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero;
             for (int yo = 0; yo < oh; yo++) {
                 int at = yo * p.strideH() * plane.rowStride + full;
                 FloatVector g = FloatVector.fromArray(S, tailGradients, yo * L);
-                a0 = a0.blend(g.fma(FloatVector.fromArray(S, in, at + taps[t]), a0), tailLanes);
-                a1 = a1.blend(g.fma(FloatVector.fromArray(S, in, at + taps[t + 1]), a1), tailLanes);
+                a0 = zero.blend(FloatVector.fromArray(S, in, at + t0), tailLanes).fma(g, a0);
+                a1 = zero.blend(FloatVector.fromArray(S, in, at + t1), tailLanes).fma(g, a1);
+                a2 = zero.blend(FloatVector.fromArray(S, in, at + t2), tailLanes).fma(g, a2);
+                a3 = zero.blend(FloatVector.fromArray(S, in, at + t3), tailLanes).fma(g, a3);
+                a4 = zero.blend(FloatVector.fromArray(S, in, at + t4), tailLanes).fma(g, a4);
+                a5 = zero.blend(FloatVector.fromArray(S, in, at + t5), tailLanes).fma(g, a5);
+                a6 = zero.blend(FloatVector.fromArray(S, in, at + t6), tailLanes).fma(g, a6);
+                a7 = zero.blend(FloatVector.fromArray(S, in, at + t7), tailLanes).fma(g, a7);
             }
             dw[dwOff + t] += Lanes.sum(a0);
             dw[dwOff + t + 1] += Lanes.sum(a1);
+            dw[dwOff + t + 2] += Lanes.sum(a2);
+            dw[dwOff + t + 3] += Lanes.sum(a3);
+            dw[dwOff + t + 4] += Lanes.sum(a4);
+            dw[dwOff + t + 5] += Lanes.sum(a5);
+            dw[dwOff + t + 6] += Lanes.sum(a6);
+            dw[dwOff + t + 7] += Lanes.sum(a7);
         }
-        if (t < taps.length) {
-            FloatVector acc = FloatVector.zero(S);
+        for (; t < taps.length; t++) {
+            FloatVector acc = zero;
             for (int yo = 0; yo < oh; yo++) {
                 int at = yo * p.strideH() * plane.rowStride + taps[t] + full;
-                acc = acc.blend(FloatVector.fromArray(S, tailGradients, yo * L).fma(FloatVector.fromArray(S, in, at), acc), tailLanes);
+                acc = zero.blend(FloatVector.fromArray(S, in, at), tailLanes)
+                        .fma(FloatVector.fromArray(S, tailGradients, yo * L), acc);
             }
             dw[dwOff + t] += Lanes.sum(acc);
         }
