@@ -396,6 +396,8 @@ final class Depthwise {
                 a6 = zero.blend(FloatVector.fromArray(S, in, at + t6), tailLanes).fma(g, a6);
                 a7 = zero.blend(FloatVector.fromArray(S, in, at + t7), tailLanes).fma(g, a7);
             }
+            // written out as in backwardWeights8: a helper taking eight vectors is what C2 boxes
+            // when it does not inline it
             dw[dwOff + t] += Lanes.sum(a0);
             dw[dwOff + t + 1] += Lanes.sum(a1);
             dw[dwOff + t + 2] += Lanes.sum(a2);

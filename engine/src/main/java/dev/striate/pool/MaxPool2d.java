@@ -59,12 +59,11 @@ public final class MaxPool2d extends Pooling {
 
     public MaxPool2d(PoolParams params, ThreadPool threads) {
         super(params, threads, "MaxPool2d(" + params + ")");
-        pairedWindows = params.kernelH() == 2 && params.kernelW() == 2 && params.strideH() == 2 && params.strideW() == 2
-                && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
-                && params.padBottom() == 0 && params.padRight() == 0;
-        tripledWindows = params.kernelH() == 3 && params.kernelW() == 3 && params.strideH() == 2 && params.strideW() == 2
-                && params.dilationH() == 1 && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0
-                && params.padBottom() == 0 && params.padRight() == 0;
+        boolean plainStride2 = params.strideH() == 2 && params.strideW() == 2 && params.dilationH() == 1
+                && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0 && params.padBottom() == 0
+                && params.padRight() == 0;
+        pairedWindows = plainStride2 && params.kernelH() == 2 && params.kernelW() == 2;
+        tripledWindows = plainStride2 && params.kernelH() == 3 && params.kernelW() == 3;
     }
 
     /**

@@ -51,9 +51,9 @@ final class Step {
         return new Step(new Value[] {output}, kernel, -1, false, true, null, null, 0);
     }
 
-    /** This gather with its inputs already in place: nothing to run. */
+    /** This gather with its inputs already in place: nothing to run, as for outputs known while planning. */
     Step elided() {
-        return new Step(outputs, null, -1, false, false, null, null, 0);
+        return constant(outputs);
     }
 
     /** One output of input 0's shape that {@code kernel} may write over input 0. */
