@@ -102,7 +102,7 @@ final class Depthwise {
     void forward(float[] x, int xOff, float[] weights, int wOff, float bias, float min, float max,
                  float[] y, int yOff) {
         float[] in = plane.load(x, xOff, h, w);
-        if (taps.length == 9) {
+        if (taps.length == 9 && p.dilationW() == 1 && p.strideW() <= 2) {
             forward3x3(in, weights, wOff, bias, min, max, y, yOff);
             return;
         }
@@ -169,8 +169,12 @@ final class Depthwise {
     }
 
     /**
-     * {@link #forward} for the common 3x3 kernel (same operations in the same order): taps and weights
-     * in locals, so the loop body is nine loads and fused multiply-adds with nothing reloaded.
+     * {@link #forward} for 3x3 kernels at column stride 1 or 2, undilated along rows (the same
+     * operations in the same order): weights in locals, each kernel row read from one plane index
+     * plus constant column offsets — stride 1 at +0, +1, +2; stride 2 at +0 and +1 of the even
+     * phase and +0 of the odd one — and two output vectors per pass, two independent chains of nine
+     * multiply-adds. Nine tap offsets in locals, one chain per pass, spilled the offsets, kept a
+     * bounds check per load and ran at ~22 cycles a vector, latency-bound (one 56x56 channel: 4.7 µs).
      */
     private void forward3x3(float[] in, float[] weights, int wOff, float bias, float min, float max,
                             float[] y, int yOff) {
@@ -179,27 +183,66 @@ final class Depthwise {
         FloatVector w4 = FloatVector.broadcast(S, weights[wOff + 4]), w5 = FloatVector.broadcast(S, weights[wOff + 5]);
         FloatVector w6 = FloatVector.broadcast(S, weights[wOff + 6]), w7 = FloatVector.broadcast(S, weights[wOff + 7]);
         FloatVector w8 = FloatVector.broadcast(S, weights[wOff + 8]);
-        int t0 = taps[0], t1 = taps[1], t2 = taps[2], t3 = taps[3], t4 = taps[4];
-        int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
+        // kernel rows 1 and 2 from row 0; the odd phase from the even one (stride 2)
+        int row1 = taps[3], row2 = taps[6], odd = plane.phase;
+        boolean pairs = p.strideW() == 2;
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
-            int whole = wholeVectorColumns(yo);
-            for (int xo = 0; xo < whole; xo += L) {
-                int b = base + xo;
-                FloatVector acc = FloatVector.fromArray(S, in, b + t0).fma(w0, FloatVector.zero(S));
-                acc = FloatVector.fromArray(S, in, b + t1).fma(w1, acc);
-                acc = FloatVector.fromArray(S, in, b + t2).fma(w2, acc);
-                acc = FloatVector.fromArray(S, in, b + t3).fma(w3, acc);
-                acc = FloatVector.fromArray(S, in, b + t4).fma(w4, acc);
-                acc = FloatVector.fromArray(S, in, b + t5).fma(w5, acc);
-                acc = FloatVector.fromArray(S, in, b + t6).fma(w6, acc);
-                acc = FloatVector.fromArray(S, in, b + t7).fma(w7, acc);
-                acc = FloatVector.fromArray(S, in, b + t8).fma(w8, acc);
-                acc.add(bias).max(min).min(max).intoArray(y, out + xo);
+            // pairs of vectors, the last pair moved back to end at the row's end (outputs computed
+            // twice are the same floats): no partial vector, no odd vector through the slower tail
+            int pairsEnd = ow >= 2 * L ? ow : 0;
+            for (int next = 0; next < pairsEnd; next += 2 * L) {
+                int xo = Math.min(next, pairsEnd - 2 * L);
+                int a = base + xo, b = a + row1, c = a + row2;
+                if (pairs) {
+                    int ao = a + odd, bo = b + odd, co = c + odd;
+                    FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
+                    FloatVector t = FloatVector.fromArray(S, in, a + L).fma(w0, FloatVector.zero(S));
+                    s = FloatVector.fromArray(S, in, ao).fma(w1, s);
+                    t = FloatVector.fromArray(S, in, ao + L).fma(w1, t);
+                    s = FloatVector.fromArray(S, in, a + 1).fma(w2, s);
+                    t = FloatVector.fromArray(S, in, a + L + 1).fma(w2, t);
+                    s = FloatVector.fromArray(S, in, b).fma(w3, s);
+                    t = FloatVector.fromArray(S, in, b + L).fma(w3, t);
+                    s = FloatVector.fromArray(S, in, bo).fma(w4, s);
+                    t = FloatVector.fromArray(S, in, bo + L).fma(w4, t);
+                    s = FloatVector.fromArray(S, in, b + 1).fma(w5, s);
+                    t = FloatVector.fromArray(S, in, b + L + 1).fma(w5, t);
+                    s = FloatVector.fromArray(S, in, c).fma(w6, s);
+                    t = FloatVector.fromArray(S, in, c + L).fma(w6, t);
+                    s = FloatVector.fromArray(S, in, co).fma(w7, s);
+                    t = FloatVector.fromArray(S, in, co + L).fma(w7, t);
+                    s = FloatVector.fromArray(S, in, c + 1).fma(w8, s);
+                    t = FloatVector.fromArray(S, in, c + L + 1).fma(w8, t);
+                    s.add(bias).max(min).min(max).intoArray(y, out + xo);
+                    t.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+                } else {
+                    FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
+                    FloatVector t = FloatVector.fromArray(S, in, a + L).fma(w0, FloatVector.zero(S));
+                    s = FloatVector.fromArray(S, in, a + 1).fma(w1, s);
+                    t = FloatVector.fromArray(S, in, a + L + 1).fma(w1, t);
+                    s = FloatVector.fromArray(S, in, a + 2).fma(w2, s);
+                    t = FloatVector.fromArray(S, in, a + L + 2).fma(w2, t);
+                    s = FloatVector.fromArray(S, in, b).fma(w3, s);
+                    t = FloatVector.fromArray(S, in, b + L).fma(w3, t);
+                    s = FloatVector.fromArray(S, in, b + 1).fma(w4, s);
+                    t = FloatVector.fromArray(S, in, b + L + 1).fma(w4, t);
+                    s = FloatVector.fromArray(S, in, b + 2).fma(w5, s);
+                    t = FloatVector.fromArray(S, in, b + L + 2).fma(w5, t);
+                    s = FloatVector.fromArray(S, in, c).fma(w6, s);
+                    t = FloatVector.fromArray(S, in, c + L).fma(w6, t);
+                    s = FloatVector.fromArray(S, in, c + 1).fma(w7, s);
+                    t = FloatVector.fromArray(S, in, c + L + 1).fma(w7, t);
+                    s = FloatVector.fromArray(S, in, c + 2).fma(w8, s);
+                    t = FloatVector.fromArray(S, in, c + L + 2).fma(w8, t);
+                    s.add(bias).max(min).min(max).intoArray(y, out + xo);
+                    t.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+                }
             }
-            if (whole < ow) {
-                forwardTail(in, base + whole, weights, wOff, bias, min, max, y, out + whole, ow - whole);
+            // rows too short for a pair: the general tail, the same operations
+            for (int xo = pairsEnd; xo < ow; xo += L) {
+                forwardTail(in, base + xo, weights, wOff, bias, min, max, y, out + xo, Math.min(L, ow - xo));
             }
         }
     }
