@@ -209,7 +209,7 @@ public final class Convolution {
             case IM2COL -> forwardColumnFloats(h, w) + productFloats(h, w);
             case POINTWISE -> productFloats(h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
-                    + (channelBlocked(ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
+                    + (channelBlocked(ow) && !Depthwise.flattens(params, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
             default -> 0;
         };
@@ -916,7 +916,7 @@ public final class Convolution {
             job = new DepthwiseJob();
         }
         try {
-            boolean blocked = channelBlocked(ow);
+            boolean blocked = channelBlocked(ow) && !(mode == DepthwiseJob.FORWARD && Depthwise.flattens(params, ow));
             // blocked: an item is a block of 8 channels, of an image (forward, dx) or over the batch
             // (dw); the last block, when the channels do not divide by 8, the rest one plane at a time
             int items = blocked ? (channels + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK : channels;

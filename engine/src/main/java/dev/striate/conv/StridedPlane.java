@@ -1,6 +1,7 @@
 package dev.striate.conv;
 
 import dev.striate.simd.Interleave;
+import dev.striate.simd.Rows;
 
 /**
  * One input channel copied into a zero-padded plane whose columns are split by stride phase: padded
@@ -86,7 +87,7 @@ final class StridedPlane {
             }
             int src = xOff + ih * w;
             if (s == 1) {
-                System.arraycopy(x, src, pl, row + padLeft, w);
+                Rows.copy(x, src, pl, row + padLeft, w);
             } else if (s == 2) {
                 splitPairs(x, src, w, pl, row);
             } else {

@@ -18,6 +18,26 @@ public final class Rows {
     private Rows() {
     }
 
+    /**
+     * {@code dst[d + i] := src[s + i]} for {@code i < n}: whole vectors, the last one moved back to
+     * end at n (elements copied twice get the same value), one by one below a vector. The ranges
+     * must not overlap. For rows of a few vectors, where {@link System#arraycopy}'s call costs
+     * more than the copy (measured: half of a 14x14 depthwise layer's time in copies of 14-float
+     * rows). Allocates nothing.
+     */
+    public static void copy(float[] src, int s, float[] dst, int d, int n) {
+        if (n < L) {
+            for (int i = 0; i < n; i++) {
+                dst[d + i] = src[s + i];
+            }
+            return;
+        }
+        for (int i = 0; i < n; i += L) {
+            int at = Math.min(i, n - L);
+            FloatVector.fromArray(S, src, s + at).intoArray(dst, d + at);
+        }
+    }
+
     /** {@code dst[d + i] += src[s + i]} for {@code i < n} (none when n ≤ 0): whole vectors, then one by one. Allocates nothing. */
     public static void add(float[] dst, int d, float[] src, int s, int n) {
         int i = 0;
