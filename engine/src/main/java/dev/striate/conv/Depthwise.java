@@ -88,8 +88,11 @@ final class Depthwise {
         }
         tapOffsets(plane, taps);
         if (flattens(p, ow)) {
+            // rows of slack for the last positions' lower taps and vector lanes
             int rows = p.padTop() + h + p.padBottom();
-            this.flatPlane = new StridedPlane(rows + 1, p.padLeft() + w + p.padRight(), 1, p.padTop(), p.padLeft());
+            int width = p.padLeft() + w + p.padRight();
+            int slack = (p.kernelW() - 1 + L + width - 1) / width;
+            this.flatPlane = new StridedPlane(rows + slack, width, 1, p.padTop(), p.padLeft());
             this.flatTaps = tapOffsets(flatPlane, new int[taps.length]);
             this.flatOut = new float[Math.multiplyExact(oh, flatPlane.rowStride)];
         } else {
@@ -109,18 +112,23 @@ final class Depthwise {
     }
 
     /**
-     * Whether {@link #forward} runs layer p's {@code ow}-wide output as one long row: 3x3, stride 1,
-     * undilated, rows of one to two vectors (MobileNetV2's 14x14 maps on AVX2), where row by row most
-     * of the work would go through the one-vector tail. Outputs are computed at every padded column
-     * (two in sixteen wasted at 14x14) and the valid ones copied out. Measured against the
-     * 8-channel {@link ChannelBlockedDepthwise} it replaces there (A/B of the builds, one thread):
-     * 576 channels at 14x14 0.78, 384 0.83; at 7x7 (960 channels) it was 1.5× slower — two in nine
-     * columns wasted and rows shorter than a vector copied one float at a time — so narrower maps
-     * keep the channel-blocked kernel.
+     * Whether {@link #forward} runs layer p's {@code ow}-wide output as one long row, at stride 1
+     * undilated: outputs are computed at every padded column and the valid ones copied out.
+     * <ul>
+     * <li>3x3 on rows of one to two vectors (MobileNetV2's 14x14 maps on AVX2), where row by row most
+     * of the work would go through the one-vector tail; two columns in sixteen wasted at 14x14.
+     * Measured against the 8-channel {@link ChannelBlockedDepthwise} it replaces there (A/B of the
+     * builds, one thread): 576 channels at 14x14 0.78, 384 0.83; at 7x7 (960 channels) it was 1.5×
+     * slower — two in nine columns wasted and rows shorter than a vector copied one float at a time —
+     * so narrower maps keep the channel-blocked kernel.
+     * <li>Five columns wide ({@link #forwardFiveColumns}), any width: eight output vectors per pass need
+     * a row longer than LeNet-5's 28; four columns in 32 are wasted there, as many as its rows'
+     * spilling last vectors computed.
+     * </ul>
      */
     static boolean flattens(ConvParams p, int ow) {
-        return p.kernelH() == 3 && p.kernelW() == 3 && p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1
-                && p.dilationW() == 1 && ow >= L && ow < 2 * L;
+        boolean unit = p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1;
+        return unit && (p.kernelH() == 3 && p.kernelW() == 3 && ow >= L && ow < 2 * L || p.kernelW() == 5);
     }
 
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
@@ -143,7 +151,11 @@ final class Depthwise {
         if (flatPlane != null) {
             float[] in = flatPlane.load(x, xOff, h, w);
             int width = flatPlane.rowStride;
-            forward3x3(in, flatTaps, weights, wOff, bias, min, max, flatOut, 0, 1, oh * width, 0);
+            if (p.kernelW() == 3) {
+                forward3x3(in, flatTaps, weights, wOff, bias, min, max, flatOut, 0, 1, oh * width, 0);
+            } else {
+                forwardFiveColumns(in, weights, wOff, bias, min, max, flatOut, oh * width);
+            }
             for (int yo = 0; yo < oh; yo++) {
                 Rows.copy(flatOut, yo * width, y, yOff + yo * ow, ow);
             }
@@ -188,6 +200,92 @@ final class Depthwise {
                 forwardTail(in, taps, base + whole, weights, wOff, bias, min, max, y, out + whole, ow - whole);
             }
         }
+    }
+
+    /**
+     * Outputs {@code [0, cols)} of a flattened plane ({@link #flattens}) for kernels five columns
+     * wide (LeNet-5's 5x5 layer on one input channel; the same operations in the same order): eight
+     * output vectors per pass over the taps ({@link #fiveColumnOctet}), the last pass moved back to
+     * end at cols (outputs computed twice are the same floats). Row by row, four vectors per pass
+     * and a tap offset and bounds check per load, the taps cost three times their multiply-adds and
+     * each vector's 25 dependent multiply-adds left the loop latency-bound.
+     */
+    private void forwardFiveColumns(float[] in, float[] weights, int wOff, float bias, float min, float max,
+                                    float[] y, int cols) {
+        int done = 0;
+        if (cols >= 8 * L) {
+            for (int next = 0; next < cols; next += 8 * L) {
+                fiveColumnOctet(in, Math.min(next, cols - 8 * L), weights, wOff, bias, min, max, y);
+            }
+            done = cols;
+        }
+        for (int xo = done; xo < cols; xo += L) {
+            forwardTail(in, flatTaps, xo, weights, wOff, bias, min, max, y, xo, Math.min(L, cols - xo));
+        }
+    }
+
+    /** Outputs {@code [xo, xo + 8L)} of {@link #forwardFiveColumns}, kernel rows at the flattened plane's tap offsets. */
+    private void fiveColumnOctet(float[] in, int xo, float[] weights, int wOff, float bias, float min, float max,
+                                 float[] y) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+        int out = 0;
+        for (int kh = 0; kh < p.kernelH(); kh++) {
+            int at = flatTaps[5 * kh] + xo;
+            int wt = wOff + 5 * kh;
+            FloatVector k = FloatVector.broadcast(S, weights[wt]);
+            a0 = FloatVector.fromArray(S, in, at).fma(k, a0);
+            a1 = FloatVector.fromArray(S, in, at + L).fma(k, a1);
+            a2 = FloatVector.fromArray(S, in, at + 2 * L).fma(k, a2);
+            a3 = FloatVector.fromArray(S, in, at + 3 * L).fma(k, a3);
+            a4 = FloatVector.fromArray(S, in, at + 4 * L).fma(k, a4);
+            a5 = FloatVector.fromArray(S, in, at + 5 * L).fma(k, a5);
+            a6 = FloatVector.fromArray(S, in, at + 6 * L).fma(k, a6);
+            a7 = FloatVector.fromArray(S, in, at + 7 * L).fma(k, a7);
+            k = FloatVector.broadcast(S, weights[wt + 1]);
+            a0 = FloatVector.fromArray(S, in, at + 1).fma(k, a0);
+            a1 = FloatVector.fromArray(S, in, at + L + 1).fma(k, a1);
+            a2 = FloatVector.fromArray(S, in, at + 2 * L + 1).fma(k, a2);
+            a3 = FloatVector.fromArray(S, in, at + 3 * L + 1).fma(k, a3);
+            a4 = FloatVector.fromArray(S, in, at + 4 * L + 1).fma(k, a4);
+            a5 = FloatVector.fromArray(S, in, at + 5 * L + 1).fma(k, a5);
+            a6 = FloatVector.fromArray(S, in, at + 6 * L + 1).fma(k, a6);
+            a7 = FloatVector.fromArray(S, in, at + 7 * L + 1).fma(k, a7);
+            k = FloatVector.broadcast(S, weights[wt + 2]);
+            a0 = FloatVector.fromArray(S, in, at + 2).fma(k, a0);
+            a1 = FloatVector.fromArray(S, in, at + L + 2).fma(k, a1);
+            a2 = FloatVector.fromArray(S, in, at + 2 * L + 2).fma(k, a2);
+            a3 = FloatVector.fromArray(S, in, at + 3 * L + 2).fma(k, a3);
+            a4 = FloatVector.fromArray(S, in, at + 4 * L + 2).fma(k, a4);
+            a5 = FloatVector.fromArray(S, in, at + 5 * L + 2).fma(k, a5);
+            a6 = FloatVector.fromArray(S, in, at + 6 * L + 2).fma(k, a6);
+            a7 = FloatVector.fromArray(S, in, at + 7 * L + 2).fma(k, a7);
+            k = FloatVector.broadcast(S, weights[wt + 3]);
+            a0 = FloatVector.fromArray(S, in, at + 3).fma(k, a0);
+            a1 = FloatVector.fromArray(S, in, at + L + 3).fma(k, a1);
+            a2 = FloatVector.fromArray(S, in, at + 2 * L + 3).fma(k, a2);
+            a3 = FloatVector.fromArray(S, in, at + 3 * L + 3).fma(k, a3);
+            a4 = FloatVector.fromArray(S, in, at + 4 * L + 3).fma(k, a4);
+            a5 = FloatVector.fromArray(S, in, at + 5 * L + 3).fma(k, a5);
+            a6 = FloatVector.fromArray(S, in, at + 6 * L + 3).fma(k, a6);
+            a7 = FloatVector.fromArray(S, in, at + 7 * L + 3).fma(k, a7);
+            k = FloatVector.broadcast(S, weights[wt + 4]);
+            a0 = FloatVector.fromArray(S, in, at + 4).fma(k, a0);
+            a1 = FloatVector.fromArray(S, in, at + L + 4).fma(k, a1);
+            a2 = FloatVector.fromArray(S, in, at + 2 * L + 4).fma(k, a2);
+            a3 = FloatVector.fromArray(S, in, at + 3 * L + 4).fma(k, a3);
+            a4 = FloatVector.fromArray(S, in, at + 4 * L + 4).fma(k, a4);
+            a5 = FloatVector.fromArray(S, in, at + 5 * L + 4).fma(k, a5);
+            a6 = FloatVector.fromArray(S, in, at + 6 * L + 4).fma(k, a6);
+            a7 = FloatVector.fromArray(S, in, at + 7 * L + 4).fma(k, a7);
+        }
+        a0.add(bias).max(min).min(max).intoArray(y, out + xo);
+        a1.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+        a2.add(bias).max(min).min(max).intoArray(y, out + xo + 2 * L);
+        a3.add(bias).max(min).min(max).intoArray(y, out + xo + 3 * L);
+        a4.add(bias).max(min).min(max).intoArray(y, out + xo + 4 * L);
+        a5.add(bias).max(min).min(max).intoArray(y, out + xo + 5 * L);
+        a6.add(bias).max(min).min(max).intoArray(y, out + xo + 6 * L);
+        a7.add(bias).max(min).min(max).intoArray(y, out + xo + 7 * L);
     }
 
     /**

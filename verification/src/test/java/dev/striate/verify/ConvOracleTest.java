@@ -101,6 +101,13 @@ class ConvOracleTest {
         "g16mb2ic16ih14oc16kh3ph1",
         "g8mb1ic8ih12iw15oc8kh3ph0pw1pb2pr0",
         "g8mb1ic8ih11oc16kh3ph1",
+        // ... and five columns wide: LeNet-5's first layer (one input channel, six outputs), maps
+        // narrower than the kernel (the last vectors' reads reach two rows of slack past the
+        // plane), a taller kernel than wide.
+        "mb2ic1ih28oc6kh5ph2",
+        "g2mb1ic2ih3iw4oc2kh5ph2",
+        "g2mb1ic2ih2iw1oc2kh5ph2",
+        "g4mb1ic4ih16iw21oc4kh7kw5ph3pw2",
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
         // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
