@@ -60,6 +60,10 @@ final class Depthwise {
     private final StridedPlane flatPlane;
     private final int[] flatTaps;
     private final float[] flatOut;
+    /** dy at the flattened plane's width, zero in the dropped columns and up to a whole pair of vectors; made on first use. */
+    private float[] flatGradients;
+    /** The weight gradient's sums of one call ({@link #backwardWeightsFlat}). */
+    private final float[] tapSums;
 
     /** Geometry for {@code h×w} inputs of layer p. */
     Depthwise(ConvParams p, int h, int w) {
@@ -79,6 +83,7 @@ final class Depthwise {
         java.util.Arrays.fill(lanes, 0, ow % L, true);
         this.tailLanes = VectorMask.fromArray(S, lanes, 0);
         this.taps = new int[p.kernelH() * p.kernelW()];
+        this.tapSums = new float[taps.length];
         this.pairedTaps = p.kernelW() == 3 && p.strideW() == 2 && p.dilationW() == 1;
         this.scatterOrder = new int[taps.length];
         for (int kw = 0, i = 0; kw < p.kernelW(); kw++) {
@@ -91,7 +96,7 @@ final class Depthwise {
             // rows of slack for the last positions' lower taps and vector lanes
             int rows = p.padTop() + h + p.padBottom();
             int width = p.padLeft() + w + p.padRight();
-            int slack = (p.kernelW() - 1 + L + width - 1) / width;
+            int slack = (p.kernelW() - 2 + 2 * L + width - 1) / width;
             this.flatPlane = new StridedPlane(rows + slack, width, 1, p.padTop(), p.padLeft());
             this.flatTaps = tapOffsets(flatPlane, new int[taps.length]);
             this.flatOut = new float[Math.multiplyExact(oh, flatPlane.rowStride)];
@@ -487,6 +492,9 @@ final class Depthwise {
      * no aliasing | allocates nothing.
      */
     void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        if (flatPlane != null && p.kernelW() == 5 && ow % L != 0 && backwardWeightsFlat(x, xOff, dy, dyOff, dw, dwOff)) {
+            return;
+        }
         float[] in = plane.load(x, xOff, h, w);
         if (taps.length == 9) {
             backwardWeights3x3(in, dy, dyOff, dw, dwOff);
@@ -509,6 +517,69 @@ final class Depthwise {
             dw[dwOff + t] += Lanes.sum(acc);
         }
         addTailColumns(in, dy, dyOff, dw, dwOff);
+    }
+
+    /**
+     * {@link #backwardWeights} for five-column kernels over the flattened plane ({@link #flattens}): dy
+     * copied to the plane's width with zeros in the dropped columns, then per kernel row one pass over
+     * all of it, two vectors per step, ten accumulators — no per-row loops, no tail columns (row by
+     * row, LeNet-5's 1→6 layer spent a quarter of its weight gradient on the four columns past the
+     * last whole vector; A/B of the builds: 0.74 of its time). Taken only where rows end in a partial
+     * vector: on rows of whole vectors (32 channels at 56x56) the row kernel's eight taps per pass
+     * read fewer floats per multiply-add and it measured 1.06× faster. A dropped column's zero
+     * gradient meets real inputs past the row, and zero times an infinite input is NaN where the row
+     * kernel blends those inputs out: when any tap's sum is not finite, nothing is added and false
+     * returned, for the row kernel to redo the call.
+     */
+    private boolean backwardWeightsFlat(float[] x, int xOff, float[] dy, int dyOff, float[] dw, int dwOff) {
+        float[] in = flatPlane.load(x, xOff, h, w);
+        int width = flatPlane.rowStride;
+        int n = (oh * width + 2 * L - 1) / (2 * L) * (2 * L);
+        if (flatGradients == null) {
+            flatGradients = new float[n];
+        }
+        float[] g = flatGradients;
+        for (int yo = 0; yo < oh; yo++) {
+            Rows.copy(dy, dyOff + yo * ow, g, yo * width, ow);
+        }
+        for (int kh = 0; kh < p.kernelH(); kh++) {
+            fiveColumnSums(in, g, n, flatTaps[5 * kh], 5 * kh);
+        }
+        for (float sum : tapSums) {
+            if (!Float.isFinite(sum)) {
+                return false;
+            }
+        }
+        for (int t = 0; t < tapSums.length; t++) {
+            dw[dwOff + t] += tapSums[t];
+        }
+        return true;
+    }
+
+    /** tapSums[t, t + 5) := Σ g·in over positions [0, n) for the kernel row at {@code row} from each position. */
+    private void fiveColumnSums(float[] in, float[] g, int n, int row, int t) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0;
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0;
+        for (int q = 0; q < n; q += 2 * L) {
+            FloatVector u = FloatVector.fromArray(S, g, q);
+            FloatVector v = FloatVector.fromArray(S, g, q + L);
+            int at = row + q;
+            a0 = FloatVector.fromArray(S, in, at).fma(u, a0);
+            b0 = FloatVector.fromArray(S, in, at + L).fma(v, b0);
+            a1 = FloatVector.fromArray(S, in, at + 1).fma(u, a1);
+            b1 = FloatVector.fromArray(S, in, at + L + 1).fma(v, b1);
+            a2 = FloatVector.fromArray(S, in, at + 2).fma(u, a2);
+            b2 = FloatVector.fromArray(S, in, at + L + 2).fma(v, b2);
+            a3 = FloatVector.fromArray(S, in, at + 3).fma(u, a3);
+            b3 = FloatVector.fromArray(S, in, at + L + 3).fma(v, b3);
+            a4 = FloatVector.fromArray(S, in, at + 4).fma(u, a4);
+            b4 = FloatVector.fromArray(S, in, at + L + 4).fma(v, b4);
+        }
+        tapSums[t] = Lanes.sum(a0.add(b0));
+        tapSums[t + 1] = Lanes.sum(a1.add(b1));
+        tapSums[t + 2] = Lanes.sum(a2.add(b2));
+        tapSums[t + 3] = Lanes.sum(a3.add(b3));
+        tapSums[t + 4] = Lanes.sum(a4.add(b4));
     }
 
     /**
