@@ -50,6 +50,12 @@ final class Depthwise {
      */
     private final float[] tailGradients;
     private final VectorMask<Float> tailLanes;
+    /**
+     * The lanes one past {@link #tailLanes}'s ({@code [1, ow mod L]}): where a row's last gradients land
+     * one float on, in {@link #scatterPairedTail} (lane 0 there is the last whole vector's carry,
+     * added already).
+     */
+    private final VectorMask<Float> shiftedTailLanes;
     /** Output columns of a row that whole vectors cover without running past it. */
     private final int wholeColumns;
     /**
@@ -82,6 +88,9 @@ final class Depthwise {
         boolean[] lanes = new boolean[L];
         java.util.Arrays.fill(lanes, 0, ow % L, true);
         this.tailLanes = VectorMask.fromArray(S, lanes, 0);
+        boolean[] shifted = new boolean[L];
+        java.util.Arrays.fill(shifted, 1, Math.min(L, ow % L + 1), true);
+        this.shiftedTailLanes = VectorMask.fromArray(S, shifted, 0);
         this.taps = new int[p.kernelH() * p.kernelW()];
         this.tapSums = new float[taps.length];
         this.pairedTaps = p.kernelW() == 3 && p.strideW() == 2 && p.dilationW() == 1;
@@ -445,12 +454,20 @@ final class Depthwise {
                     // NaN), instead of a masked load and store, which C2 keeps out of line on AVX2
                     // (this pass ran at ~1 GFLOPS with them). The lanes past the row hold what the last
                     // row left there: blended out as well, so they need no clearing.
-                    System.arraycopy(dy, grad + full, tail, 0, ow - full);
-                    for (int t = 0; t < kk; t++) {
-                        FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
-                        int at = base + taps[t] + full;
-                        FloatVector before = FloatVector.fromArray(S, acc, at);
-                        before.blend(FloatVector.fromArray(S, tail, 0).fma(wt, before), tailLanes).intoArray(acc, at);
+                    if (pairedTaps && grad + full + L <= dy.length) {
+                        // dy read in place, its lanes past the row blended out like the padded ones
+                        scatterPairedTail(dy, grad + full, weights, wOff + m * kk, acc, base + full);
+                    } else if (pairedTaps) {
+                        System.arraycopy(dy, grad + full, tail, 0, ow - full);
+                        scatterPairedTail(tail, 0, weights, wOff + m * kk, acc, base + full);
+                    } else {
+                        System.arraycopy(dy, grad + full, tail, 0, ow - full);
+                        for (int t = 0; t < kk; t++) {
+                            FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
+                            int at = base + taps[t] + full;
+                            FloatVector before = FloatVector.fromArray(S, acc, at);
+                            before.blend(FloatVector.fromArray(S, tail, 0).fma(wt, before), tailLanes).intoArray(acc, at);
+                        }
                     }
                 }
             }
@@ -486,6 +503,32 @@ final class Depthwise {
             if (full > 0) {
                 acc[even + full] += carried.lane(L - 1);
             }
+        }
+    }
+
+    /**
+     * The row's last gradients (a vector at {@code gradients[from]}, its lanes from {@code ow mod L}
+     * on not this row's) through {@link #scatterPairedTaps}'s pairing, at plane index {@code at} of
+     * the row's first tail column: per kernel row, tap 0 and tap 2's products (shifted one lane)
+     * added to the even phase vector in one step, tap 1's to the odd one; lanes without a gradient
+     * of this row blended back to what the plane held (an infinite weight times a padded zero is
+     * NaN). Tap by tap, tap 2 reloaded the vector tap 0 had just stored one float aside, and the
+     * gradients were a vector load of the few floats just copied into {@link #tail} — neither is
+     * served by store forwarding: a third of MobileNetV2's 144-channel stride-2 dx went to these
+     * four columns.
+     */
+    private void scatterPairedTail(float[] gradients, int from, float[] weights, int wAt, float[] acc, int at) {
+        FloatVector g = FloatVector.fromArray(S, gradients, from);
+        FloatVector zero = FloatVector.zero(S);
+        for (int kh = 0; kh < p.kernelH(); kh++) {
+            int even = at + taps[3 * kh];
+            int odd = at + taps[3 * kh + 1];
+            FloatVector e = FloatVector.fromArray(S, acc, even);
+            e = e.blend(g.fma(FloatVector.broadcast(S, weights[wAt + 3 * kh]), e), tailLanes);
+            FloatVector third = zero.slice(L - 1, g.mul(FloatVector.broadcast(S, weights[wAt + 3 * kh + 2])));
+            e.blend(e.add(third), shiftedTailLanes).intoArray(acc, even);
+            FloatVector o = FloatVector.fromArray(S, acc, odd);
+            o.blend(g.fma(FloatVector.broadcast(S, weights[wAt + 3 * kh + 1]), o), tailLanes).intoArray(acc, odd);
         }
     }
 
