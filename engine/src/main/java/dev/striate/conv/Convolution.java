@@ -209,7 +209,7 @@ public final class Convolution {
             case IM2COL -> forwardColumnFloats(h, w) + productFloats(h, w);
             case POINTWISE -> productFloats(h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
-                    + (channelBlocked(ow) && !Depthwise.flattens(params, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
+                    + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
             default -> 0;
         };
@@ -916,7 +916,7 @@ public final class Convolution {
             job = new DepthwiseJob();
         }
         try {
-            boolean blocked = channelBlocked(ow) && !(mode == DepthwiseJob.FORWARD && Depthwise.flattens(params, ow));
+            boolean blocked = channelBlocked(mode, ow);
             // blocked: an item is a block of 8 channels, of an image (forward, dx) or over the batch
             // (dw); the last block, when the channels do not divide by 8, the rest one plane at a time
             int items = blocked ? (channels + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK : channels;
@@ -1316,15 +1316,17 @@ public final class Convolution {
     }
 
     /**
-     * Whether the depthwise forward pass runs 8 channels at a time ({@link ChannelBlockedDepthwise}):
-     * one input channel per output channel and output rows narrower than
+     * Whether depthwise pass {@code mode} ({@link DepthwiseJob}) runs 8 channels at a time
+     * ({@link ChannelBlockedDepthwise}): one input channel per output channel and output rows narrower than
      * {@value #CHANNEL_BLOCKED_MAX_WIDTH}, where the row-vectorized kernel's per-row costs dominate.
      * Measured (time against the row kernel, one thread, MobileNetV2's 3x3 layers): 0.52 on 960
      * channels at 7x7, 0.50 on 576 at 14x14 stride 2, ~0.8 on 576 at 14x14; 1.0–1.1 on 192 at 28x28,
      * 1.1–1.4 on 144 at 56x56 (stride 2 and 1), 1.8 on 32 at 112x112.
      */
-    private boolean channelBlocked(int ow) {
-        return ChannelBlockedDepthwise.applies(params) && ow < CHANNEL_BLOCKED_MAX_WIDTH;
+    private boolean channelBlocked(int mode, int ow) {
+        // the forward pass of a flattening layer runs its plane as one row instead (Depthwise.flattens)
+        return ChannelBlockedDepthwise.applies(params) && ow < CHANNEL_BLOCKED_MAX_WIDTH
+                && !(mode == DepthwiseJob.FORWARD && Depthwise.flattens(params, ow));
     }
 
     private static final int CHANNEL_BLOCKED_MAX_WIDTH = 16;

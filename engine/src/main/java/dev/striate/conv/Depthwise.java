@@ -348,7 +348,7 @@ final class Depthwise {
         FloatVector w8 = FloatVector.broadcast(S, weights[wOff + 8]);
         // kernel rows 1 and 2 from row 0; the odd phase from the even one (stride 2)
         int row1 = tapOffsets[3], row2 = tapOffsets[6], odd = plane.phase;
-        boolean pairs = p.strideW() == 2;
+        boolean strided = p.strideW() == 2;
         for (int yo = 0; yo < rows; yo++) {
             int base = yo * rowStep;
             int out = yOff + yo * cols;
@@ -358,7 +358,7 @@ final class Depthwise {
             for (int next = 0; next < pairsEnd; next += 2 * L) {
                 int xo = Math.min(next, pairsEnd - 2 * L);
                 int a = base + xo, b = a + row1, c = a + row2;
-                if (pairs) {
+                if (strided) {
                     int ao = a + odd, bo = b + odd, co = c + odd;
                     FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
                     FloatVector t = FloatVector.fromArray(S, in, a + L).fma(w0, FloatVector.zero(S));
@@ -454,14 +454,16 @@ final class Depthwise {
                     // NaN), instead of a masked load and store, which C2 keeps out of line on AVX2
                     // (this pass ran at ~1 GFLOPS with them). The lanes past the row hold what the last
                     // row left there: blended out as well, so they need no clearing.
-                    if (pairedTaps && grad + full + L <= dy.length) {
-                        // dy read in place, its lanes past the row blended out like the padded ones
-                        scatterPairedTail(dy, grad + full, weights, wOff + m * kk, acc, base + full);
-                    } else if (pairedTaps) {
+                    // paired taps read dy in place where a vector fits (its lanes past the row
+                    // blended out like padded ones), else the zero-padded copy
+                    boolean inPlace = pairedTaps && grad + full + L <= dy.length;
+                    if (!inPlace) {
                         System.arraycopy(dy, grad + full, tail, 0, ow - full);
-                        scatterPairedTail(tail, 0, weights, wOff + m * kk, acc, base + full);
+                    }
+                    if (pairedTaps) {
+                        scatterPairedTail(inPlace ? dy : tail, inPlace ? grad + full : 0, weights, wOff + m * kk, acc,
+                                base + full);
                     } else {
-                        System.arraycopy(dy, grad + full, tail, 0, ow - full);
                         for (int t = 0; t < kk; t++) {
                             FloatVector wt = FloatVector.broadcast(S, weights[wOff + m * kk + t]);
                             int at = base + taps[t] + full;
