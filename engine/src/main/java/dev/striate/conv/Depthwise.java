@@ -70,6 +70,12 @@ final class Depthwise {
     private float[] flatGradients;
     /** The weight gradient's sums of one call ({@link #backwardWeightsFlat}). */
     private final float[] tapSums;
+    /**
+     * The weight gradient's accumulators, stored to be summed lane by lane ({@link Lanes#sum(float[], int,
+     * int)}): a kernel ending in eight or nine vector sums made C2 stop inlining them at 16 lanes, and
+     * boxed the vectors it passed.
+     */
+    private final float[] laneSums = new float[9 * L];
 
     /** Geometry for {@code h×w} inputs of layer p. */
     Depthwise(ConvParams p, int h, int w) {
@@ -562,7 +568,8 @@ final class Depthwise {
                     acc = FloatVector.fromArray(S, dy, grad + xo).fma(FloatVector.fromArray(S, in, at + xo), acc);
                 }
             }
-            dw[dwOff + t] += Lanes.sum(acc);
+            acc.intoArray(laneSums, 0);
+            dw[dwOff + t] += Lanes.sum(laneSums, 0, L);
         }
         addTailColumns(in, dy, dyOff, dw, dwOff);
     }
@@ -623,11 +630,14 @@ final class Depthwise {
             a4 = FloatVector.fromArray(S, in, at + 4).fma(u, a4);
             b4 = FloatVector.fromArray(S, in, at + L + 4).fma(v, b4);
         }
-        tapSums[t] = Lanes.sum(a0.add(b0));
-        tapSums[t + 1] = Lanes.sum(a1.add(b1));
-        tapSums[t + 2] = Lanes.sum(a2.add(b2));
-        tapSums[t + 3] = Lanes.sum(a3.add(b3));
-        tapSums[t + 4] = Lanes.sum(a4.add(b4));
+        a0.add(b0).intoArray(laneSums, 0);
+        a1.add(b1).intoArray(laneSums, L);
+        a2.add(b2).intoArray(laneSums, 2 * L);
+        a3.add(b3).intoArray(laneSums, 3 * L);
+        a4.add(b4).intoArray(laneSums, 4 * L);
+        for (int i = 0; i < 5; i++) {
+            tapSums[t + i] = Lanes.sum(laneSums, i * L, L);
+        }
     }
 
     /**
@@ -656,14 +666,22 @@ final class Depthwise {
                 a7 = FloatVector.fromArray(S, in, b + t7).fma(g, a7);
             }
         }
-        dw[dwOff + t] += Lanes.sum(a0);
-        dw[dwOff + t + 1] += Lanes.sum(a1);
-        dw[dwOff + t + 2] += Lanes.sum(a2);
-        dw[dwOff + t + 3] += Lanes.sum(a3);
-        dw[dwOff + t + 4] += Lanes.sum(a4);
-        dw[dwOff + t + 5] += Lanes.sum(a5);
-        dw[dwOff + t + 6] += Lanes.sum(a6);
-        dw[dwOff + t + 7] += Lanes.sum(a7);
+        a0.intoArray(laneSums, 0);
+        a1.intoArray(laneSums, L);
+        a2.intoArray(laneSums, 2 * L);
+        a3.intoArray(laneSums, 3 * L);
+        a4.intoArray(laneSums, 4 * L);
+        a5.intoArray(laneSums, 5 * L);
+        a6.intoArray(laneSums, 6 * L);
+        a7.intoArray(laneSums, 7 * L);
+        addLaneSums(dw, dwOff + t, 8);
+    }
+
+    /** dw[at + t] += the lane sum of the t-th vector stored in {@link #laneSums}, for t < count. */
+    private void addLaneSums(float[] dw, int at, int count) {
+        for (int t = 0; t < count; t++) {
+            dw[at + t] += Lanes.sum(laneSums, t * L, L);
+        }
     }
 
     /**
@@ -704,16 +722,15 @@ final class Depthwise {
                 a6 = zero.blend(FloatVector.fromArray(S, in, at + t6), tailLanes).fma(g, a6);
                 a7 = zero.blend(FloatVector.fromArray(S, in, at + t7), tailLanes).fma(g, a7);
             }
-            // written out as in backwardWeights8: a helper taking eight vectors is what C2 boxes
-            // when it does not inline it
-            dw[dwOff + t] += Lanes.sum(a0);
-            dw[dwOff + t + 1] += Lanes.sum(a1);
-            dw[dwOff + t + 2] += Lanes.sum(a2);
-            dw[dwOff + t + 3] += Lanes.sum(a3);
-            dw[dwOff + t + 4] += Lanes.sum(a4);
-            dw[dwOff + t + 5] += Lanes.sum(a5);
-            dw[dwOff + t + 6] += Lanes.sum(a6);
-            dw[dwOff + t + 7] += Lanes.sum(a7);
+            a0.intoArray(laneSums, 0);
+            a1.intoArray(laneSums, L);
+            a2.intoArray(laneSums, 2 * L);
+            a3.intoArray(laneSums, 3 * L);
+            a4.intoArray(laneSums, 4 * L);
+            a5.intoArray(laneSums, 5 * L);
+            a6.intoArray(laneSums, 6 * L);
+            a7.intoArray(laneSums, 7 * L);
+            addLaneSums(dw, dwOff + t, 8);
         }
         for (; t < taps.length; t++) {
             FloatVector acc = zero;
@@ -722,7 +739,8 @@ final class Depthwise {
                 acc = zero.blend(FloatVector.fromArray(S, in, at), tailLanes)
                         .fma(FloatVector.fromArray(S, tailGradients, yo * L), acc);
             }
-            dw[dwOff + t] += Lanes.sum(acc);
+            acc.intoArray(laneSums, 0);
+            dw[dwOff + t] += Lanes.sum(laneSums, 0, L);
         }
     }
 
@@ -752,15 +770,16 @@ final class Depthwise {
                 a8 = FloatVector.fromArray(S, in, b + t8).fma(g, a8);
             }
         }
-        dw[dwOff] += Lanes.sum(a0);
-        dw[dwOff + 1] += Lanes.sum(a1);
-        dw[dwOff + 2] += Lanes.sum(a2);
-        dw[dwOff + 3] += Lanes.sum(a3);
-        dw[dwOff + 4] += Lanes.sum(a4);
-        dw[dwOff + 5] += Lanes.sum(a5);
-        dw[dwOff + 6] += Lanes.sum(a6);
-        dw[dwOff + 7] += Lanes.sum(a7);
-        dw[dwOff + 8] += Lanes.sum(a8);
+        a0.intoArray(laneSums, 0);
+        a1.intoArray(laneSums, L);
+        a2.intoArray(laneSums, 2 * L);
+        a3.intoArray(laneSums, 3 * L);
+        a4.intoArray(laneSums, 4 * L);
+        a5.intoArray(laneSums, 5 * L);
+        a6.intoArray(laneSums, 6 * L);
+        a7.intoArray(laneSums, 7 * L);
+        a8.intoArray(laneSums, 8 * L);
+        addLaneSums(dw, dwOff, 9);
         // Columns past the last whole vector in a pass of their own: with the nine accumulators live
         // across a masked tail in the loop above, C2 boxed them (0.3 GFLOPS).
         addTailColumns(in, dy, dyOff, dw, dwOff);

@@ -36,4 +36,20 @@ public final class Lanes {
         }
         return s;
     }
+
+    /**
+     * {@link #sum(FloatVector)} of the {@code lanes} floats a vector stored at {@code a[from]}: the same
+     * additions in the same order, so a kernel may store its accumulators and sum them here instead.
+     * That is the form for a kernel that ends in several sums: at 16 lanes each inlined vector sum is
+     * sixteen lane extracts, C2 stops inlining after a few (node count), and a vector passed to a call
+     * that is not inlined is boxed — the depthwise weight gradient allocated 96 bytes per sum on a
+     * 512-bit machine.
+     */
+    public static float sum(float[] a, int from, int lanes) {
+        float s = a[from] + a[from + 1];
+        for (int i = 2; i < lanes; i++) {
+            s += a[from + i];
+        }
+        return s;
+    }
 }
