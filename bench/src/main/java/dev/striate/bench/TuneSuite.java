@@ -174,7 +174,7 @@ public final class TuneSuite {
     private static List<Candidate> candidates(GemmConfig builtIn) {
         List<Candidate> list = new ArrayList<>();
         list.add(new Candidate(builtIn.kernel(), builtIn.mc(), builtIn.kc(), builtIn.nc()));
-        for (String k : new String[] {"3x3v", "2x4v", "6x2v"}) {
+        for (String k : new String[] {"3x3v", "2x4v", "6x2v", "8x2v"}) {
             for (int kc : new int[] {256, 512, 768, 1024, 1536}) {
                 for (int mc : new int[] {72, 144, 288}) {
                     Candidate c = new Candidate(k, mc, kc, builtIn.nc());

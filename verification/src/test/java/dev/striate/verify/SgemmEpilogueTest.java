@@ -38,6 +38,35 @@ class SgemmEpilogueTest {
     })
     void biasAndClampAfterTheLastKBlock(Epilogue.Bias mode, float min, float max, Transpose ta, Transpose tb,
                                         int m, int n, int k, float beta, boolean large) {
+        check(large ? LARGE_BLOCKS : SMALL_BLOCKS, mode, min, max, ta, tb, m, n, k, 1.5f, beta);
+    }
+
+    /**
+     * Each micro-kernel's own epilogue code on whole tiles: with alpha 1, beta 0 and one K block the
+     * kernel starts from the bias and clamps before its store ({@code runFinished}); with two K blocks
+     * the tile is finished after the merge ({@code finishTile}). Shapes of several whole tiles plus
+     * an edge row and column, so both paths meet the scalar edge epilogue in one C.
+     */
+    @ParameterizedTest(name = "{0} {1} [{2}, {3}] k{4}")
+    @CsvSource({
+        "3x3v, PER_ROW, 0, Infinity, 40", "3x3v, PER_COLUMN, -1, 1, 90", "3x3v, NONE, -0.5, 6, 40",
+        "2x4v, PER_ROW, 0, 6, 40", "2x4v, PER_COLUMN, -Infinity, Infinity, 90", "2x4v, NONE, 0, Infinity, 90",
+        "6x2v, PER_ROW, -Infinity, Infinity, 90", "6x2v, PER_COLUMN, 0, Infinity, 40", "6x2v, NONE, -1, 1, 40",
+        "8x2v, PER_ROW, 0, 6, 40", "8x2v, PER_COLUMN, -1, 1, 40", "8x2v, NONE, 0, Infinity, 90",
+        "8x2v, PER_ROW, -Infinity, Infinity, 90", "8x2v, PER_COLUMN, 0, Infinity, 90",
+    })
+    void eachKernelFinishesItsWholeTiles(String kernel, Epilogue.Bias mode, float min, float max, int k) {
+        GemmConfig probe = GemmConfig.of(kernel, 64, 64, 64);
+        int m = 3 * probe.mr() + 1;
+        int n = 2 * probe.nr() + 3;
+        try (ThreadPool pool = new ThreadPool(1)) {
+            check(new Sgemm(GemmConfig.of(kernel, 64 * probe.mr(), 64, 8 * probe.nr()), pool), mode, min, max,
+                    Transpose.N, Transpose.N, m, n, k, 1f, 0f);
+        }
+    }
+
+    private static void check(Sgemm gemm, Epilogue.Bias mode, float min, float max, Transpose ta, Transpose tb,
+                              int m, int n, int k, float alpha, float beta) {
         SplittableRandom random = new SplittableRandom(m * 31L + n);
         float[] a = RandomData.uniform(random, m * k);
         float[] b = RandomData.uniform(random, k * n);
@@ -46,10 +75,9 @@ class SgemmEpilogueTest {
         float[] before = c.clone();
         int lda = ta == Transpose.N ? Math.max(1, k) : m;
         int ldb = tb == Transpose.N ? n : Math.max(1, k);
-        (large ? LARGE_BLOCKS : SMALL_BLOCKS).gemm(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, c, 0, n,
-                Epilogue.of(mode, min, max), bias, 3);
-        double[] ref = ReferenceGemm.multiply(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb, beta, before, 0, n);
-        double[] mag = ReferenceGemm.productMagnitudes(ta, tb, m, n, k, 1.5f, a, 0, lda, b, 0, ldb);
+        gemm.gemm(ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, c, 0, n, Epilogue.of(mode, min, max), bias, 3);
+        double[] ref = ReferenceGemm.multiply(ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb, beta, before, 0, n);
+        double[] mag = ReferenceGemm.productMagnitudes(ta, tb, m, n, k, alpha, a, 0, lda, b, 0, ldb);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double add = switch (mode) {
