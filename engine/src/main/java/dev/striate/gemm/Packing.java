@@ -59,7 +59,7 @@ final class Packing {
             int from = src + ip * lda;
             if (rows == 3 && mr == 3) {
                 interleave3(a, from, lda, kc, dst, d);
-            } else if (rows == 8 && mr == 8 && L >= 8) {
+            } else if (rows == 8 && mr == 8) {
                 interleave8(a, from, lda, kc, dst, d);
             } else {
                 for (int r = 0; r < rows; r += 3, from += 3 * lda) {
@@ -85,13 +85,13 @@ final class Packing {
 
     /**
      * A whole panel of eight rows of A ({@code N}, the 512-bit tile's MR): {@code dst[d + 8p + r] =
-     * a[from + r·lda + p]}, an 8×8 block at a time transposed in registers ({@link
-     * Interleave#transpose8}), the depths past the last whole block one float at a time.
+     * a[from + r·lda + p]}, a vector of depths from each row at a time interleaved in registers
+     * ({@link Interleave#transpose8}), the depths past the last whole vector one float at a time.
      */
     private static void interleave8(float[] a, int from, int lda, int kc, float[] dst, int d) {
-        int blocks = kc / 8 * 8;
-        for (int p = 0; p < blocks; p += 8) {
-            Interleave.transpose8(a, from + p, lda, dst, d + 8 * p, 8);
+        int blocks = kc / L * L;
+        for (int p = 0; p < blocks; p += L) {
+            Interleave.transpose8(a, from + p, lda, dst, d + 8 * p, L);
         }
         for (int p = blocks; p < kc; p++) {
             for (int r = 0; r < 8; r++) {
@@ -188,7 +188,7 @@ final class Packing {
             // kc × nr panel (48 KB, over L1) once per column: as slow as the micro-kernel on the
             // backward-weights GEMM (dY·colᵀ), measured by JFR.
             int src = bOff + (j0 + jp) * ldb + p0;
-            int p = cols == nr && L >= 8 ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
+            int p = cols == nr && L == 8 ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
             for (; p < kc; p++) {
                 int to = d + p * nr;
                 for (int v = 0, from = src + p; v < cols; v++, from += ldb) {
@@ -266,7 +266,7 @@ final class Packing {
 
     /**
      * The whole 8-depth blocks of one full transposed panel: {@code dst[d + p·nr + v] = b[src + v·ldb + p]}
-     * for v &lt; nr, p &lt; kc rounded down to 8; returns how many depths it packed. nr a multiple of 8.
+     * for v &lt; nr, p &lt; kc rounded down to 8; returns how many depths it packed. 8-lane vectors only.
      *
      * <p>Eight source rows (panel columns) of eight depths are loaded as vectors and transposed in
      * registers ({@link Interleave#transpose8}), then stored a depth at a time. The scalar gather it replaces moved one float per load and store with

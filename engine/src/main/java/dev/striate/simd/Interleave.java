@@ -27,51 +27,50 @@ public final class Interleave {
     /** The second halves of a and b interleaved. */
     public static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> i % 2 * L + L / 2 + i / 2);
 
-    /** The species {@link #transpose8} works in: eight lanes whatever the preferred width. */
-    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
-    private static final VectorShuffle<Float> ZIP8_LOW = VectorShuffle.fromOp(EIGHT, i -> i % 2 * 8 + i / 2);
-    private static final VectorShuffle<Float> ZIP8_HIGH = VectorShuffle.fromOp(EIGHT, i -> i % 2 * 8 + 4 + i / 2);
-
     private Interleave() {
     }
 
     /**
-     * An 8x8 block transposed: dst row r := column r of the block whose row j is
-     * {@code src[srcOff + j·srcStride, +8)}, dst rows at {@code dstOff + r·dstStride}; src and dst may
-     * be the same block. Three rounds of zips, pairing row i with row i + 4, in registers. 8-lane
-     * vectors whatever the preferred width (AVX2, and AVX-512's 256-bit forms): callers check
-     * {@code FloatSpecies.LANES >= 8}, where the hardware has them. Array arguments, not vectors, so
-     * a call C2 does not inline boxes nothing. Allocates nothing.
+     * Eight rows of a vector each ({@code src[srcOff + r·srcStride, +LANES)}, r &lt; 8) interleaved in
+     * registers by three rounds of zips, pairing row i with row i + 4: output vector k holds the eight
+     * rows' values of columns {@code k·LANES/8} to {@code (k + 1)·LANES/8 − 1}, column by column, and
+     * is stored at {@code dstOff + k·dstStride}. At 8 lanes that is the 8x8 transpose, dst row r :=
+     * column r; with {@code dstStride == LANES}, at any width, {@code dst[dstOff + 8p + r] = row r,
+     * column p} (the GEMM's 8-row A panels). src and dst may be the same block. In the preferred
+     * species, never a narrower one: a second vector shape loaded in the JVM pessimizes every kernel
+     * of the first (compiled code that had one FloatVector subclass to assume boxed vectors once it
+     * had two; measured: megabytes allocated by warmed-up convolutions on a 512-bit machine). Array
+     * arguments, not vectors, so a call C2 does not inline boxes nothing. Allocates nothing.
      */
     public static void transpose8(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
-        FloatVector x0 = FloatVector.fromArray(EIGHT, src, srcOff);
-        FloatVector x1 = FloatVector.fromArray(EIGHT, src, srcOff + srcStride);
-        FloatVector x2 = FloatVector.fromArray(EIGHT, src, srcOff + 2 * srcStride);
-        FloatVector x3 = FloatVector.fromArray(EIGHT, src, srcOff + 3 * srcStride);
-        FloatVector x4 = FloatVector.fromArray(EIGHT, src, srcOff + 4 * srcStride);
-        FloatVector x5 = FloatVector.fromArray(EIGHT, src, srcOff + 5 * srcStride);
-        FloatVector x6 = FloatVector.fromArray(EIGHT, src, srcOff + 6 * srcStride);
-        FloatVector x7 = FloatVector.fromArray(EIGHT, src, srcOff + 7 * srcStride);
-        FloatVector y0 = x0.rearrange(ZIP8_LOW, x4), y1 = x0.rearrange(ZIP8_HIGH, x4);
-        FloatVector y2 = x1.rearrange(ZIP8_LOW, x5), y3 = x1.rearrange(ZIP8_HIGH, x5);
-        FloatVector y4 = x2.rearrange(ZIP8_LOW, x6), y5 = x2.rearrange(ZIP8_HIGH, x6);
-        FloatVector y6 = x3.rearrange(ZIP8_LOW, x7), y7 = x3.rearrange(ZIP8_HIGH, x7);
-        x0 = y0.rearrange(ZIP8_LOW, y4);
-        x1 = y0.rearrange(ZIP8_HIGH, y4);
-        x2 = y1.rearrange(ZIP8_LOW, y5);
-        x3 = y1.rearrange(ZIP8_HIGH, y5);
-        x4 = y2.rearrange(ZIP8_LOW, y6);
-        x5 = y2.rearrange(ZIP8_HIGH, y6);
-        x6 = y3.rearrange(ZIP8_LOW, y7);
-        x7 = y3.rearrange(ZIP8_HIGH, y7);
-        x0.rearrange(ZIP8_LOW, x4).intoArray(dst, dstOff);
-        x0.rearrange(ZIP8_HIGH, x4).intoArray(dst, dstOff + dstStride);
-        x1.rearrange(ZIP8_LOW, x5).intoArray(dst, dstOff + 2 * dstStride);
-        x1.rearrange(ZIP8_HIGH, x5).intoArray(dst, dstOff + 3 * dstStride);
-        x2.rearrange(ZIP8_LOW, x6).intoArray(dst, dstOff + 4 * dstStride);
-        x2.rearrange(ZIP8_HIGH, x6).intoArray(dst, dstOff + 5 * dstStride);
-        x3.rearrange(ZIP8_LOW, x7).intoArray(dst, dstOff + 6 * dstStride);
-        x3.rearrange(ZIP8_HIGH, x7).intoArray(dst, dstOff + 7 * dstStride);
+        FloatVector x0 = FloatVector.fromArray(S, src, srcOff);
+        FloatVector x1 = FloatVector.fromArray(S, src, srcOff + srcStride);
+        FloatVector x2 = FloatVector.fromArray(S, src, srcOff + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(S, src, srcOff + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(S, src, srcOff + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(S, src, srcOff + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(S, src, srcOff + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(S, src, srcOff + 7 * srcStride);
+        FloatVector y0 = x0.rearrange(ZIP_LOW, x4), y1 = x0.rearrange(ZIP_HIGH, x4);
+        FloatVector y2 = x1.rearrange(ZIP_LOW, x5), y3 = x1.rearrange(ZIP_HIGH, x5);
+        FloatVector y4 = x2.rearrange(ZIP_LOW, x6), y5 = x2.rearrange(ZIP_HIGH, x6);
+        FloatVector y6 = x3.rearrange(ZIP_LOW, x7), y7 = x3.rearrange(ZIP_HIGH, x7);
+        x0 = y0.rearrange(ZIP_LOW, y4);
+        x1 = y0.rearrange(ZIP_HIGH, y4);
+        x2 = y1.rearrange(ZIP_LOW, y5);
+        x3 = y1.rearrange(ZIP_HIGH, y5);
+        x4 = y2.rearrange(ZIP_LOW, y6);
+        x5 = y2.rearrange(ZIP_HIGH, y6);
+        x6 = y3.rearrange(ZIP_LOW, y7);
+        x7 = y3.rearrange(ZIP_HIGH, y7);
+        x0.rearrange(ZIP_LOW, x4).intoArray(dst, dstOff);
+        x0.rearrange(ZIP_HIGH, x4).intoArray(dst, dstOff + dstStride);
+        x1.rearrange(ZIP_LOW, x5).intoArray(dst, dstOff + 2 * dstStride);
+        x1.rearrange(ZIP_HIGH, x5).intoArray(dst, dstOff + 3 * dstStride);
+        x2.rearrange(ZIP_LOW, x6).intoArray(dst, dstOff + 4 * dstStride);
+        x2.rearrange(ZIP_HIGH, x6).intoArray(dst, dstOff + 5 * dstStride);
+        x3.rearrange(ZIP_LOW, x7).intoArray(dst, dstOff + 6 * dstStride);
+        x3.rearrange(ZIP_HIGH, x7).intoArray(dst, dstOff + 7 * dstStride);
     }
 
     /**
