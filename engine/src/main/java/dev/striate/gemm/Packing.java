@@ -188,7 +188,7 @@ final class Packing {
             // kc × nr panel (48 KB, over L1) once per column: as slow as the micro-kernel on the
             // backward-weights GEMM (dY·colᵀ), measured by JFR.
             int src = bOff + (j0 + jp) * ldb + p0;
-            int p = cols == nr && L == 8 ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
+            int p = cols == nr && (L == 8 || L == 16) ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
             for (; p < kc; p++) {
                 int to = d + p * nr;
                 for (int v = 0, from = src + p; v < cols; v++, from += ldb) {
@@ -265,19 +265,24 @@ final class Packing {
     }
 
     /**
-     * The whole 8-depth blocks of one full transposed panel: {@code dst[d + p·nr + v] = b[src + v·ldb + p]}
-     * for v &lt; nr, p &lt; kc rounded down to 8; returns how many depths it packed. 8-lane vectors only.
+     * The whole blocks of one full transposed panel: {@code dst[d + p·nr + v] = b[src + v·ldb + p]} for
+     * v &lt; nr, p &lt; kc rounded down to the lanes; returns how many depths it packed. 8 or 16 lanes.
      *
-     * <p>Eight source rows (panel columns) of eight depths are loaded as vectors and transposed in
-     * registers ({@link Interleave#transpose8}), then stored a depth at a time. The scalar gather it replaces moved one float per load and store with
+     * <p>A square of a vector's lanes — source rows (panel columns) by depths — is loaded as vectors and
+     * transposed in registers ({@link Interleave#transpose8}, {@link Interleave#transpose16}), then
+     * stored a depth at a time. The scalar gather it replaces moved one float per load and store with
      * a bounds check each, and was 13% of a LeNet-5 training step (the weight gradient's
      * {@code dY·colᵀ} packs col transposed).
      */
     private static int transposeBlocks(float[] b, int src, int ldb, int kc, float[] dst, int d, int nr) {
-        int blocks = kc / 8 * 8;
-        for (int v = 0; v < nr; v += 8) {
-            for (int p = 0; p < blocks; p += 8) {
-                Interleave.transpose8(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
+        int blocks = kc / L * L;
+        for (int v = 0; v < nr; v += L) {
+            for (int p = 0; p < blocks; p += L) {
+                if (L == 8) {
+                    Interleave.transpose8(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
+                } else {
+                    Interleave.transpose16(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
+                }
             }
         }
         return blocks;

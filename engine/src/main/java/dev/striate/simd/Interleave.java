@@ -74,6 +74,95 @@ public final class Interleave {
     }
 
     /**
+     * A 16x16 block transposed, at 16 lanes: dst row r := column r of the block whose row j is
+     * {@code src[srcOff + j·srcStride, +16)}, dst rows at {@code dstOff + r·dstStride}. Four rounds of
+     * zips pairing row i with row i + 8, in registers ({@link #transpose8}'s scheme on sixteen rows).
+     * 16-lane vectors only (AVX-512). Allocates nothing.
+     */
+    public static void transpose16(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
+        FloatVector x0 = FloatVector.fromArray(S, src, srcOff);
+        FloatVector x1 = FloatVector.fromArray(S, src, srcOff + srcStride);
+        FloatVector x2 = FloatVector.fromArray(S, src, srcOff + 2 * srcStride);
+        FloatVector x3 = FloatVector.fromArray(S, src, srcOff + 3 * srcStride);
+        FloatVector x4 = FloatVector.fromArray(S, src, srcOff + 4 * srcStride);
+        FloatVector x5 = FloatVector.fromArray(S, src, srcOff + 5 * srcStride);
+        FloatVector x6 = FloatVector.fromArray(S, src, srcOff + 6 * srcStride);
+        FloatVector x7 = FloatVector.fromArray(S, src, srcOff + 7 * srcStride);
+        FloatVector x8 = FloatVector.fromArray(S, src, srcOff + 8 * srcStride);
+        FloatVector x9 = FloatVector.fromArray(S, src, srcOff + 9 * srcStride);
+        FloatVector x10 = FloatVector.fromArray(S, src, srcOff + 10 * srcStride);
+        FloatVector x11 = FloatVector.fromArray(S, src, srcOff + 11 * srcStride);
+        FloatVector x12 = FloatVector.fromArray(S, src, srcOff + 12 * srcStride);
+        FloatVector x13 = FloatVector.fromArray(S, src, srcOff + 13 * srcStride);
+        FloatVector x14 = FloatVector.fromArray(S, src, srcOff + 14 * srcStride);
+        FloatVector x15 = FloatVector.fromArray(S, src, srcOff + 15 * srcStride);
+        FloatVector y0 = x0.rearrange(ZIP_LOW, x8);
+        FloatVector y1 = x0.rearrange(ZIP_HIGH, x8);
+        FloatVector y2 = x1.rearrange(ZIP_LOW, x9);
+        FloatVector y3 = x1.rearrange(ZIP_HIGH, x9);
+        FloatVector y4 = x2.rearrange(ZIP_LOW, x10);
+        FloatVector y5 = x2.rearrange(ZIP_HIGH, x10);
+        FloatVector y6 = x3.rearrange(ZIP_LOW, x11);
+        FloatVector y7 = x3.rearrange(ZIP_HIGH, x11);
+        FloatVector y8 = x4.rearrange(ZIP_LOW, x12);
+        FloatVector y9 = x4.rearrange(ZIP_HIGH, x12);
+        FloatVector y10 = x5.rearrange(ZIP_LOW, x13);
+        FloatVector y11 = x5.rearrange(ZIP_HIGH, x13);
+        FloatVector y12 = x6.rearrange(ZIP_LOW, x14);
+        FloatVector y13 = x6.rearrange(ZIP_HIGH, x14);
+        FloatVector y14 = x7.rearrange(ZIP_LOW, x15);
+        FloatVector y15 = x7.rearrange(ZIP_HIGH, x15);
+        x0 = y0.rearrange(ZIP_LOW, y8);
+        x1 = y0.rearrange(ZIP_HIGH, y8);
+        x2 = y1.rearrange(ZIP_LOW, y9);
+        x3 = y1.rearrange(ZIP_HIGH, y9);
+        x4 = y2.rearrange(ZIP_LOW, y10);
+        x5 = y2.rearrange(ZIP_HIGH, y10);
+        x6 = y3.rearrange(ZIP_LOW, y11);
+        x7 = y3.rearrange(ZIP_HIGH, y11);
+        x8 = y4.rearrange(ZIP_LOW, y12);
+        x9 = y4.rearrange(ZIP_HIGH, y12);
+        x10 = y5.rearrange(ZIP_LOW, y13);
+        x11 = y5.rearrange(ZIP_HIGH, y13);
+        x12 = y6.rearrange(ZIP_LOW, y14);
+        x13 = y6.rearrange(ZIP_HIGH, y14);
+        x14 = y7.rearrange(ZIP_LOW, y15);
+        x15 = y7.rearrange(ZIP_HIGH, y15);
+        y0 = x0.rearrange(ZIP_LOW, x8);
+        y1 = x0.rearrange(ZIP_HIGH, x8);
+        y2 = x1.rearrange(ZIP_LOW, x9);
+        y3 = x1.rearrange(ZIP_HIGH, x9);
+        y4 = x2.rearrange(ZIP_LOW, x10);
+        y5 = x2.rearrange(ZIP_HIGH, x10);
+        y6 = x3.rearrange(ZIP_LOW, x11);
+        y7 = x3.rearrange(ZIP_HIGH, x11);
+        y8 = x4.rearrange(ZIP_LOW, x12);
+        y9 = x4.rearrange(ZIP_HIGH, x12);
+        y10 = x5.rearrange(ZIP_LOW, x13);
+        y11 = x5.rearrange(ZIP_HIGH, x13);
+        y12 = x6.rearrange(ZIP_LOW, x14);
+        y13 = x6.rearrange(ZIP_HIGH, x14);
+        y14 = x7.rearrange(ZIP_LOW, x15);
+        y15 = x7.rearrange(ZIP_HIGH, x15);
+        y0.rearrange(ZIP_LOW, y8).intoArray(dst, dstOff);
+        y0.rearrange(ZIP_HIGH, y8).intoArray(dst, dstOff + dstStride);
+        y1.rearrange(ZIP_LOW, y9).intoArray(dst, dstOff + 2 * dstStride);
+        y1.rearrange(ZIP_HIGH, y9).intoArray(dst, dstOff + 3 * dstStride);
+        y2.rearrange(ZIP_LOW, y10).intoArray(dst, dstOff + 4 * dstStride);
+        y2.rearrange(ZIP_HIGH, y10).intoArray(dst, dstOff + 5 * dstStride);
+        y3.rearrange(ZIP_LOW, y11).intoArray(dst, dstOff + 6 * dstStride);
+        y3.rearrange(ZIP_HIGH, y11).intoArray(dst, dstOff + 7 * dstStride);
+        y4.rearrange(ZIP_LOW, y12).intoArray(dst, dstOff + 8 * dstStride);
+        y4.rearrange(ZIP_HIGH, y12).intoArray(dst, dstOff + 9 * dstStride);
+        y5.rearrange(ZIP_LOW, y13).intoArray(dst, dstOff + 10 * dstStride);
+        y5.rearrange(ZIP_HIGH, y13).intoArray(dst, dstOff + 11 * dstStride);
+        y6.rearrange(ZIP_LOW, y14).intoArray(dst, dstOff + 12 * dstStride);
+        y6.rearrange(ZIP_HIGH, y14).intoArray(dst, dstOff + 13 * dstStride);
+        y7.rearrange(ZIP_LOW, y15).intoArray(dst, dstOff + 14 * dstStride);
+        y7.rearrange(ZIP_HIGH, y15).intoArray(dst, dstOff + 15 * dstStride);
+    }
+
+    /**
      * {@code even[evenAt + k] := x[from + 2k]} and {@code odd[oddAt + k] := x[from + 2k + 1]} for the
      * {@code n} elements {@code x[from, from + n)}, a vector pair at a time (a scalar scatter took
      * 1.5 ns per float, longer than the 3x3 depthwise kernel that reads it). The destinations must

@@ -42,6 +42,26 @@ class InterleaveTest {
     }
 
     @Test
+    void transpose16TransposesASixteenBySixteenBlock() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(FloatSpecies.LANES == 16, "16-lane vectors only");
+        float[] src = new float[3 + 15 * 19 + 16];
+        for (int i = 0; i < src.length; i++) {
+            src[i] = i * 0.25f - 40f;
+        }
+        float[] dst = new float[5 + 15 * 21 + 16];
+        java.util.Arrays.fill(dst, Float.NaN);
+        Interleave.transpose16(src, 3, 19, dst, 5, 21);
+        float[] expected = new float[dst.length];
+        java.util.Arrays.fill(expected, Float.NaN);
+        for (int r = 0; r < 16; r++) {
+            for (int j = 0; j < 16; j++) {
+                expected[5 + r * 21 + j] = src[3 + j * 19 + r];
+            }
+        }
+        assertArrayEquals(expected, dst, "dst row r = source column r; nothing else written");
+    }
+
+    @Test
     void transpose8InterleavesEightRowsAtAnyWidth() {
         int lanes = FloatSpecies.LANES;
         float[] src = new float[2 + 7 * 37 + lanes];
