@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * sample, ss): higher is worse; throughput: lower is worse.
  *
  * <p>Usage: {@code Compare BASELINE CURRENT [--threshold PCT] [--threshold-for REGEX=PCT]...
- * [--chart FILE.png] [--out FILE.md] [--allow-other-machine]}.
+ * [--chart FILE.png] [--out FILE.md] [--allow-other-machine]}. BASELINE may be a directory of
+ * baselines: the one recorded on this kind of machine is used ({@link #baselineFor}).
  */
 public final class Compare {
 
@@ -66,6 +67,32 @@ public final class Compare {
 
     public static void main(String[] args) {
         System.exit(run(args));
+    }
+
+    /**
+     * The baseline in {@code dir} recorded on a machine comparable with {@code machine} (same CPU,
+     * cores, vector width and JDK feature release), the first by file name when several are: CI runs
+     * on more than one kind of machine, and each kind keeps its own baseline.
+     *
+     * @throws BenchReport.Unusable when none is, naming the machines the directory has baselines for
+     */
+    static BenchReport baselineFor(Path dir, Machine machine) throws BenchReport.Unusable {
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(f -> f.getFileName().toString().endsWith(".json")).sorted().toList();
+        } catch (IOException e) {
+            throw new BenchReport.Unusable("cannot list baselines in " + dir + ": " + e.getMessage());
+        }
+        List<String> seen = new ArrayList<>();
+        for (Path f : files) {
+            BenchReport report = BenchReport.read(f);
+            if (report.machine().comparableWith(machine)) {
+                return report;
+            }
+            seen.add(f.getFileName() + " (" + report.machine() + ")");
+        }
+        throw new BenchReport.Unusable("no baseline in " + dir + " was recorded on a machine like this one (" + machine
+                + "); it has " + (seen.isEmpty() ? "none" : String.join(", ", seen)));
     }
 
     /** Runs the gate; returns the exit status. */
@@ -117,8 +144,10 @@ public final class Compare {
         }
         Outcome outcome;
         try {
-            outcome = compare(BenchReport.read(Path.of(files.get(0))), BenchReport.read(Path.of(files.get(1))),
-                    threshold, overrides, otherMachine);
+            BenchReport current = BenchReport.read(Path.of(files.get(1)));
+            Path base = Path.of(files.get(0));
+            BenchReport baseline = Files.isDirectory(base) ? baselineFor(base, current.machine()) : BenchReport.read(base);
+            outcome = compare(baseline, current, threshold, overrides, otherMachine);
         } catch (BenchReport.Unusable e) {
             System.err.println("compare: " + e.getMessage());
             return UNUSABLE;

@@ -126,6 +126,25 @@ class CompareTest {
     }
 
     @Test
+    void aBaselineDirectoryGivesTheBaselineOfThisKindOfMachine() throws IOException {
+        Path baselines = Files.createDirectory(dir.resolve("baselines"));
+        String xeon = MACHINE.replace("AMD EPYC 7B13", "Intel Xeon").replace("256}", "512}");
+        Files.writeString(baselines.resolve("a-epyc.json"), "{\"machine\": " + MACHINE + ", \"jmh\": ["
+                + result("striate", "256", "avgt", 100, "2", "us/op") + "]}");
+        Files.writeString(baselines.resolve("b-xeon.json"), "{\"machine\": " + xeon + ", \"jmh\": ["
+                + result("striate", "256", "avgt", 50, "1", "us/op") + "]}");
+        Path slowOnXeon = report("cur.json", xeon, result("striate", "256", "avgt", 80, "1", "us/op"));
+        String[] r = gate(baselines.toString(), slowOnXeon.toString());
+        assertEquals("1", r[0], "80 us against the Xeon's 50 is a regression; against the EPYC's 100 it would not be");
+
+        Path elsewhere = report("other.json", MACHINE.replace("\"cores\": 2", "\"cores\": 16"),
+                result("striate", "256", "avgt", 80, "1", "us/op"));
+        r = gate(baselines.toString(), elsewhere.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("no baseline in") && r[2].contains("a-epyc.json") && r[2].contains("b-xeon.json"), r[2]);
+    }
+
+    @Test
     void malformedOrUnreadableFilesExitTwoWithTheirName() throws IOException {
         Path base = report("base.json", MACHINE, result("striate", "256", "avgt", 100, "2", "us/op"));
         Path broken = dir.resolve("broken.json");
