@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 
 /**
- * Depthwise forward and gradients for small planes, eight channels at a time ({@code groups == inChannels ==
+ * Depthwise forward and gradients for small planes, a vector's lanes of channels (8 or 16) at a time ({@code groups == inChannels ==
  * outChannels}; 8-lane vectors): the channels are transposed into a zero-padded, pixel-major
- * buffer (each pixel one vector of the eight channels), every output pixel is then
+ * buffer (each pixel one vector of the block's channels), every output pixel is then
  * {@code KH·KW} vector loads and fused multiply-adds whatever the stride, and the outputs are
  * transposed back. {@link Depthwise} vectorizes along a plane's rows instead: on MobileNetV2's 7x7
  * and 14x14 planes its per-row and per-plane costs outweighed the arithmetic (4–7 GFLOPS).
@@ -22,8 +22,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class ChannelBlockedDepthwise {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    /** Channels per block: the lanes of a vector; the transposes are written for eight. */
-    static final int BLOCK = 8;
+    /** Channels per block: the lanes of a vector (8 or 16), so a block's transposes are square. */
+    static final int BLOCK = FloatSpecies.LANES;
 
     private final ConvParams p;
     private final int h, w, oh, ow;
@@ -41,12 +41,12 @@ final class ChannelBlockedDepthwise {
     private final float[] weights;
     /** dx of the block accumulated in the padded pixel-major layout; cleared per call, made on first use. */
     private float[] gradients = new float[0];
-    /** A partial block of eight rows on its way in or out. */
+    /** A partial block of rows on its way in or out. */
     private final float[] scratch = new float[BLOCK * BLOCK];
 
     /** Whether this kernel serves layer p on this machine. */
     static boolean applies(ConvParams p) {
-        return FloatSpecies.LANES == BLOCK && p.groups() == p.inChannels() && p.outChannels() == p.inChannels()
+        return (BLOCK == 8 || BLOCK == 16) && p.groups() == p.inChannels() && p.outChannels() == p.inChannels()
                 && p.inChannels() >= BLOCK;
     }
 
@@ -195,7 +195,7 @@ final class ChannelBlockedDepthwise {
         int iw = 0;
         for (int p0 = 0; p0 < plane; p0 += BLOCK) {
             int count = Math.min(BLOCK, plane - p0);
-            // pixel p0 + j's eight channels into scratch row j, then the block's rows back into planes
+            // pixel p0 + j's channels into scratch row j, then the block's rows back into planes
             for (int j = 0; j < BLOCK; j++) {
                 if (j < count) {
                     FloatVector.fromArray(S, g, layout.input(ih, iw))
@@ -207,9 +207,9 @@ final class ChannelBlockedDepthwise {
                 }
             }
             if (count == BLOCK) {
-                Interleave.transpose8(scratch, 0, BLOCK, dx, dxOff + p0, plane);
+                Interleave.transposeSquare(scratch, 0, BLOCK, dx, dxOff + p0, plane);
             } else {
-                Interleave.transpose8(scratch, 0, BLOCK, scratch, 0, BLOCK);
+                Interleave.transposeSquare(scratch, 0, BLOCK, scratch, 0, BLOCK);
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(scratch, lane * BLOCK, dx, dxOff + lane * plane + p0, count);
                 }
@@ -217,25 +217,25 @@ final class ChannelBlockedDepthwise {
         }
     }
 
-    /** The block's eight planes of dy ({@code oh×ow}, c0's at dyOff) into the pixel-major output buffer. */
+    /** The block's planes of dy ({@code oh×ow}, c0's at dyOff) into the pixel-major output buffer. */
     private void gather(float[] dy, int dyOff) {
         int plane = oh * ow;
         for (int p0 = 0; p0 < plane; p0 += BLOCK) {
             if (p0 + BLOCK <= plane || dyOff + (BLOCK - 1) * plane + p0 + BLOCK <= dy.length) {
                 // a last partial group reads on into the next plane: pixels past the plane are never summed
-                Interleave.transpose8(dy, dyOff + p0, plane, out, p0 * BLOCK, BLOCK);
+                Interleave.transposeSquare(dy, dyOff + p0, plane, out, p0 * BLOCK, BLOCK);
             } else {
                 int count = plane - p0;
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(dy, dyOff + lane * plane + p0, scratch, lane * BLOCK, count);
                 }
-                Interleave.transpose8(scratch, 0, BLOCK, out, p0 * BLOCK, BLOCK);
+                Interleave.transposeSquare(scratch, 0, BLOCK, out, p0 * BLOCK, BLOCK);
             }
         }
     }
 
     /**
-     * The block's eight planes into the padded pixel-major buffer, eight pixels (in plane order,
+     * The block's planes into the padded pixel-major buffer, a block of pixels (in plane order,
      * across rows) at a time; the last partial group through {@link #scratch}.
      */
     private void load(float[] x, int xOff) {
@@ -247,14 +247,14 @@ final class ChannelBlockedDepthwise {
             int count = Math.min(BLOCK, plane - p0);
             if (p0 < whole || xOff + (BLOCK - 1) * plane + p0 + BLOCK <= x.length) {
                 // a last partial group reads on into the next plane: lanes not placed below
-                Interleave.transpose8(x, xOff + p0, plane, scratch, 0, BLOCK);
+                Interleave.transposeSquare(x, xOff + p0, plane, scratch, 0, BLOCK);
             } else {
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(x, xOff + lane * plane + p0, scratch, lane * BLOCK, count);
                 }
-                Interleave.transpose8(scratch, 0, BLOCK, scratch, 0, BLOCK);
+                Interleave.transposeSquare(scratch, 0, BLOCK, scratch, 0, BLOCK);
             }
-            // scratch row j: pixel p0 + j's eight channels, placed at its padded position
+            // scratch row j: pixel p0 + j's channels, placed at its padded position
             for (int j = 0; j < count; j++) {
                 FloatVector.fromArray(S, scratch, j * BLOCK)
                         .intoArray(in, layout.input(ih, iw));
@@ -266,16 +266,16 @@ final class ChannelBlockedDepthwise {
         }
     }
 
-    /** The output pixels back into the block's eight planes of y, eight pixels at a time. */
+    /** The output pixels back into the block's planes of y, a block of pixels at a time. */
     private void store(float[] y, int yOff) {
         int plane = oh * ow;
         for (int p0 = 0; p0 < plane; p0 += BLOCK) {
             int count = Math.min(BLOCK, plane - p0);
             if (count == BLOCK) {
-                Interleave.transpose8(out, p0 * BLOCK, BLOCK, y, yOff + p0, plane);
+                Interleave.transposeSquare(out, p0 * BLOCK, BLOCK, y, yOff + p0, plane);
             } else {
                 // the out buffer's slack holds the lanes past the plane: whole vectors, then the part
-                Interleave.transpose8(out, p0 * BLOCK, BLOCK, scratch, 0, BLOCK);
+                Interleave.transposeSquare(out, p0 * BLOCK, BLOCK, scratch, 0, BLOCK);
                 for (int lane = 0; lane < BLOCK; lane++) {
                     System.arraycopy(scratch, lane * BLOCK, y, yOff + lane * plane + p0, count);
                 }

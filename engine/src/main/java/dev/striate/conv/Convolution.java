@@ -194,8 +194,8 @@ public final class Convolution {
      * of one image for the im2col path (or of one band of output rows per thread), and for images
      * under 256 output pixels one group's transposed product (im2col and pointwise) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
-     * padded input plane per thread for the depthwise kernel (plus 8 channels' pixel-major buffers
-     * on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
+     * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
+     * buffers on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
      * (packed, Winograd-transformed) are not counted.
      */
     public long workspaceFloats(int h, int w) {
@@ -917,8 +917,8 @@ public final class Convolution {
         }
         try {
             boolean blocked = channelBlocked(mode, ow);
-            // blocked: an item is a block of 8 channels, of an image (forward, dx) or over the batch
-            // (dw); the last block, when the channels do not divide by 8, the rest one plane at a time
+            // blocked: an item is a block of channels (ChannelBlockedDepthwise.BLOCK), of an image (forward,
+            // dx) or over the batch (dw); the last block, when the channels do not divide, the rest one plane at a time
             int items = blocked ? (channels + ChannelBlockedDepthwise.BLOCK - 1) / ChannelBlockedDepthwise.BLOCK : channels;
             int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? items : n * items;
             // Several planes per task when planes are small (MobileNet's 7x7): a task borrows a
@@ -989,8 +989,8 @@ public final class Convolution {
         }
 
         /**
-         * Item = (image, block of 8 channels) for forward and dx, or a block of 8 channels over the
-         * batch for dw (images in order): a whole block at once, a last partial one plane by plane.
+         * Item = (image, block of channels) for forward and dx, or a block of channels over the batch
+         * for dw (images in order): a whole block at once, a last partial one plane by plane.
          */
         private void runBlock(int item, ChannelBlockedDepthwise blocks, Depthwise kernel) {
             int c = params.inChannels();
@@ -1316,8 +1316,8 @@ public final class Convolution {
     }
 
     /**
-     * Whether depthwise pass {@code mode} ({@link DepthwiseJob}) runs 8 channels at a time
-     * ({@link ChannelBlockedDepthwise}): one input channel per output channel and output rows narrower than
+     * Whether depthwise pass {@code mode} ({@link DepthwiseJob}) runs a vector's lanes of channels at a
+     * time ({@link ChannelBlockedDepthwise}): one input channel per output channel and output rows narrower than
      * {@value #CHANNEL_BLOCKED_MAX_WIDTH}, where the row-vectorized kernel's per-row costs dominate.
      * Measured (time against the row kernel, one thread, MobileNetV2's 3x3 layers): 0.52 on 960
      * channels at 7x7, 0.50 on 576 at 14x14 stride 2, ~0.8 on 576 at 14x14; 1.0–1.1 on 192 at 28x28,

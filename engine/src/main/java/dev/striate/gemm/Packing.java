@@ -269,7 +269,7 @@ final class Packing {
      * v &lt; nr, p &lt; kc rounded down to the lanes; returns how many depths it packed. 8 or 16 lanes.
      *
      * <p>A square of a vector's lanes — source rows (panel columns) by depths — is loaded as vectors and
-     * transposed in registers ({@link Interleave#transpose8}, {@link Interleave#transpose16}), then
+     * transposed in registers ({@link Interleave#transposeSquare}), then
      * stored a depth at a time. The scalar gather it replaces moved one float per load and store with
      * a bounds check each, and was 13% of a LeNet-5 training step (the weight gradient's
      * {@code dY·colᵀ} packs col transposed).
@@ -278,11 +278,7 @@ final class Packing {
         int blocks = kc / L * L;
         for (int v = 0; v < nr; v += L) {
             for (int p = 0; p < blocks; p += L) {
-                if (L == 8) {
-                    Interleave.transpose8(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
-                } else {
-                    Interleave.transpose16(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
-                }
+                Interleave.transposeSquare(b, src + v * ldb + p, ldb, dst, d + p * nr + v, nr);
             }
         }
         return blocks;

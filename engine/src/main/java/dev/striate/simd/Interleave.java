@@ -74,6 +74,19 @@ public final class Interleave {
     }
 
     /**
+     * A square block of a vector's lanes transposed: {@link #transpose8} at 8 lanes, {@link
+     * #transpose16} at 16; dst row r := column r of the block whose row j is {@code src[srcOff +
+     * j·srcStride, +LANES)}. 8 or 16 lanes only.
+     */
+    public static void transposeSquare(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
+        if (L == 8) {
+            transpose8(src, srcOff, srcStride, dst, dstOff, dstStride);
+        } else {
+            transpose16(src, srcOff, srcStride, dst, dstOff, dstStride);
+        }
+    }
+
+    /**
      * A 16x16 block transposed, at 16 lanes: dst row r := column r of the block whose row j is
      * {@code src[srcOff + j·srcStride, +16)}, dst rows at {@code dstOff + r·dstStride}. Four rounds of
      * zips pairing row i with row i + 8, in registers ({@link #transpose8}'s scheme on sixteen rows).

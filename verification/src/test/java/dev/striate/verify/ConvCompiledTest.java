@@ -33,6 +33,7 @@ class ConvCompiledTest {
             "g8mb1ic8ih33oc8kh3sh2ph1",  // depthwise, stride 2 (de-interleaved plane)
             "g12mb2ic12ih9oc12kh3ph1",  // depthwise on a narrow map, 8 channels at a time
             "g16mb1ic16ih13iw11oc16kh3sh2ph1", // the same at stride 2 (its own dx)
+            "g24mb2ic24ih7oc24kh3ph1",  // channel blocks of 16 on 16-lane machines, a partial one
             "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
             "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
             "mb1ic32ih7oc48kh3ph1",     // Winograd F(2x2) on a 7x7 map (16 tiles)

@@ -88,14 +88,19 @@ class ConvOracleTest {
         // tiles, asymmetric padding (a batch: ConvThreadsTest).
         "mb1ic64ih45iw47oc64kh3ph1",
         "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
-        // Depthwise on narrow maps, 8 channels at a time: a block and 4 channels more, a batch
-        // (forward: the flattened plane on 8-lane machines, rows of one to two vectors); a 7x7 map
-        // (forward channel-blocked); stride 2 on a non-square map; a 5x5 kernel with asymmetric
-        // padding.
+        // Depthwise on narrow maps, a vector's lanes of channels at a time (8 on 8-lane machines): a
+        // block and 4 channels more, a batch (forward: the flattened plane on 8-lane machines, rows of
+        // one to two vectors); a 7x7 map (forward channel-blocked); stride 2 on a non-square map; a
+        // 5x5 kernel with asymmetric padding.
         "g12mb2ic12ih9oc12kh3ph1",
         "g8mb1ic8ih7oc8kh3ph1",
         "g16mb1ic16ih13iw11oc16kh3sh2ph1",
         "g8mb1ic8ih10oc8kh5ph1pw2pb2pr0",
+        // ... and where a block is 16 channels (16-lane machines): a whole block and a partial one
+        // over a batch, a partial block at stride 2 on a non-square map, a five-column kernel.
+        "g24mb2ic24ih7oc24kh3ph1",
+        "g20mb1ic20ih9iw11oc20kh3sh2ph1",
+        "g16mb1ic16ih10oc16kh5ph2",
         // The flattened plane: MobileNetV2's 14x14 over a batch of 2, asymmetric padding on a
         // non-square map, and a channel multiplier of 2.
         "g16mb2ic16ih14oc16kh3ph1",
