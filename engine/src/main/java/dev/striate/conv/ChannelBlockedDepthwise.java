@@ -7,8 +7,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 
 /**
- * Depthwise forward and gradients for small planes, a vector's lanes of channels (8 or 16) at a time ({@code groups == inChannels ==
- * outChannels}; 8-lane vectors): the channels are transposed into a zero-padded, pixel-major
+ * Depthwise forward and gradients for small planes, a vector's lanes of channels (8 or 16) at a time
+ * ({@code groups == inChannels == outChannels}): the channels are transposed into a zero-padded, pixel-major
  * buffer (each pixel one vector of the block's channels), every output pixel is then
  * {@code KH·KW} vector loads and fused multiply-adds whatever the stride, and the outputs are
  * transposed back. {@link Depthwise} vectorizes along a plane's rows instead: on MobileNetV2's 7x7
