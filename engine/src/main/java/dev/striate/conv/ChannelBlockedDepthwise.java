@@ -46,7 +46,7 @@ final class ChannelBlockedDepthwise {
 
     /** Whether this kernel serves layer p on this machine. */
     static boolean applies(ConvParams p) {
-        return (BLOCK == 8 || BLOCK == 16) && p.groups() == p.inChannels() && p.outChannels() == p.inChannels()
+        return Interleave.SQUARE_TRANSPOSE && p.groups() == p.inChannels() && p.outChannels() == p.inChannels()
                 && p.inChannels() >= BLOCK;
     }
 

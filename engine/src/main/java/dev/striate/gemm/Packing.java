@@ -188,7 +188,7 @@ final class Packing {
             // kc × nr panel (48 KB, over L1) once per column: as slow as the micro-kernel on the
             // backward-weights GEMM (dY·colᵀ), measured by JFR.
             int src = bOff + (j0 + jp) * ldb + p0;
-            int p = cols == nr && (L == 8 || L == 16) ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
+            int p = cols == nr && Interleave.SQUARE_TRANSPOSE ? transposeBlocks(b, src, ldb, kc, dst, d, nr) : 0;
             for (; p < kc; p++) {
                 int to = d + p * nr;
                 for (int v = 0, from = src + p; v < cols; v++, from += ldb) {

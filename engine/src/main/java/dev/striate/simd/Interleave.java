@@ -73,10 +73,13 @@ public final class Interleave {
         x3.rearrange(ZIP_HIGH, x7).intoArray(dst, dstOff + 7 * dstStride);
     }
 
+    /** Whether {@link #transposeSquare} serves this machine's vectors (8 or 16 lanes). */
+    public static final boolean SQUARE_TRANSPOSE = L == 8 || L == 16;
+
     /**
      * A square block of a vector's lanes transposed: {@link #transpose8} at 8 lanes, {@link
      * #transpose16} at 16; dst row r := column r of the block whose row j is {@code src[srcOff +
-     * j·srcStride, +LANES)}. 8 or 16 lanes only.
+     * j·srcStride, +LANES)}. Only where {@link #SQUARE_TRANSPOSE}.
      */
     public static void transposeSquare(float[] src, int srcOff, int srcStride, float[] dst, int dstOff, int dstStride) {
         if (L == 8) {
