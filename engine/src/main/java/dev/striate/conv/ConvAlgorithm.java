@@ -11,8 +11,9 @@ import dev.striate.runtime.Tuning;
 public enum ConvAlgorithm {
     /**
      * Pick per layer and input size: {@link #DEPTHWISE} where it applies, else {@link #POINTWISE}, else
-     * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 49 output pixels and 16 channels in
-     * and out (measurements on {@code WINOGRAD_MIN_PIXELS}), or {@link #WINOGRAD_F4} instead where a
+     * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 49 output pixels, more 2x2 tiles than
+     * half a register tile's columns, and 16 channels in and out (measurements on
+     * {@code WINOGRAD_MIN_PIXELS} and {@code winogradFillsTiles}), or {@link #WINOGRAD_F4} instead where a
      * tuning profile allows it ({@code WINOGRAD_TILE}), else {@link #IM2COL}.
      */
     AUTO,
@@ -76,14 +77,14 @@ public enum ConvAlgorithm {
     }
 
     /**
-     * The algorithm this choice means for {@code p} with an {@code oh×ow} output; an explicit choice
-     * that cannot run p is rejected.
+     * The algorithm this choice means for {@code p} with an {@code oh×ow} output, on a GEMM whose
+     * register tile is {@code nr} columns wide; an explicit choice that cannot run p is rejected.
      */
-    ConvAlgorithm choose(ConvParams p, int oh, int ow) {
+    ConvAlgorithm choose(ConvParams p, int oh, int ow, int nr) {
         return switch (this) {
             case AUTO -> p.isDepthwise() ? DEPTHWISE
                     : p.isPointwise() ? POINTWISE
-                    : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS
+                    : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, nr)
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
                     ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
                     : IM2COL;
@@ -92,6 +93,17 @@ public enum ConvAlgorithm {
             case DEPTHWISE -> require(p.isDepthwise(), p, "groups == inChannels");
             case WINOGRAD, WINOGRAD_F4 -> require(Winograd.applies(p), p, "a 3x3 kernel, stride 1, no dilation and one group");
         };
+    }
+
+    /**
+     * Whether F(2x2)'s 16 products, N = its tiles wide, fill more than half of their register tiles'
+     * NR columns. On a 7x7 map (16 tiles) with the 16-lane 8x2v tile (NR 32) they did not, and
+     * im2col, its patches gathered as the GEMM packs them, took 0.77–0.85 of Winograd's time (one
+     * thread, 128 to 512 channels); at 9x9 (25 tiles) 1.3×, and with the 8-lane 3x3v tile (NR 24)
+     * 1.23–1.37× on the 7x7 map (there the im2col product runs transposed).
+     */
+    static boolean winogradFillsTiles(int oh, int ow, int nr) {
+        return 2L * ((oh + 1) / 2) * ((ow + 1) / 2) > nr;
     }
 
     /** Whether this is one of the Winograd algorithms. */

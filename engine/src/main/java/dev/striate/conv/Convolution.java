@@ -62,8 +62,7 @@ public final class Convolution {
     private final ConvParams transposedParams;
     // One pool per kind of buffer, so arrays of one size keep cycling and steady state allocates nothing.
     private final WorkspacePool<float[]> idleColumns = new WorkspacePool<>();
-    /** Patch matrices of forward bands, one per thread at a time; kept apart from whole images' (backward). */
-    private final WorkspacePool<float[]> idleBands = new WorkspacePool<>();
+    private final WorkspacePool<PatchPanels> idlePatches = new WorkspacePool<>();
     private final WorkspacePool<float[]> idleProducts = new WorkspacePool<>();
     private final WorkspacePool<DepthwiseJob> idleJobs = new WorkspacePool<>();
     private final WorkspacePool<Depthwise> idleDepthwise = new WorkspacePool<>();
@@ -76,7 +75,6 @@ public final class Convolution {
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
     private final WorkspacePool<Winograd> idleWinograd = new WorkspacePool<>();
     private final WorkspacePool<ImageJob> idleImageJobs = new WorkspacePool<>();
-    private final WorkspacePool<BandJob> idleBandJobs = new WorkspacePool<>();
     private final WorkspacePool<float[]> idlePartials = new WorkspacePool<>();
     /** Winograd's weight gradient in the transformed domain, dU: 16 · outChannels · inChannels floats. */
     private final WorkspacePool<float[]> idleTransformedGradients = new WorkspacePool<>();
@@ -138,7 +136,7 @@ public final class Convolution {
         this.min = min;
         this.max = max;
         this.requested = requested;
-        requested.choose(params, 1, 1); // rejects an explicit algorithm that cannot run this layer
+        requested.choose(params, 1, 1, gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
         this.transposedParams = transposedParams(params);
@@ -180,7 +178,7 @@ public final class Convolution {
 
     /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
     public ConvAlgorithm algorithmFor(int h, int w) {
-        return requested.choose(params, params.outputHeight(h), params.outputWidth(w));
+        return requested.choose(params, params.outputHeight(h), params.outputWidth(w), gemm.config().nr());
     }
 
     /** The output shape for an input of shape x. @throws IllegalArgumentException as {@link #forward} */
@@ -190,9 +188,11 @@ public final class Convolution {
     }
 
     /**
-     * Floats of workspace a forward call borrows for an {@code h×w} input: one group's patch matrix
-     * of one image for the im2col path (or of one band of output rows per thread), and for images
-     * under 256 output pixels one group's transposed product (im2col and pointwise) — or, for small
+     * Floats of workspace a forward call borrows for an {@code h×w} input: for the im2col path, one
+     * group's channels of one image inside zero borders when the layer pads (the patches are
+     * gathered as the GEMM packs them, {@link PatchPanels}; nothing more for an unpadded layer), or
+     * for images under 256 output pixels one group's patch matrix and transposed product (pointwise:
+     * the product alone) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
      * buffers on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
@@ -206,8 +206,9 @@ public final class Convolution {
             return new PixelMajorConv(params, h, w).floats();
         }
         return switch (algorithm) {
-            case IM2COL -> forwardColumnFloats(h, w) + productFloats(h, w);
-            case POINTWISE -> productFloats(h, w);
+            case IM2COL -> productFloats(algorithm, h, w) > 0 ? columnFloats(h, w) + productFloats(algorithm, h, w)
+                    : new PatchPanels(params, h, w, gemm.config().nr()).floats();
+            case POINTWISE -> productFloats(algorithm, h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
@@ -216,18 +217,9 @@ public final class Convolution {
     }
 
     /** The transposed product {@code Yᵀ} of one group, when {@link #transposesProduct} says so. */
-    private long productFloats(int h, int w) {
+    private long productFloats(ConvAlgorithm algorithm, int h, int w) {
         long pixels = (long) params.outputHeight(h) * params.outputWidth(w);
-        return transposesProduct(pixels) ? pixels * params.groupOutChannels() : 0;
-    }
-
-    /** The patch matrices a forward im2col holds at once: the image's, or one band per thread. */
-    private long forwardColumnFloats(int h, int w) {
-        int oh = params.outputHeight(h);
-        int ow = params.outputWidth(w);
-        int bandRows = forwardBandRows(ConvAlgorithm.IM2COL, oh, ow);
-        int concurrent = Math.min(gemm.pool().parallelism(), (oh + bandRows - 1) / bandRows);
-        return bandRows < oh ? (long) params.groupPatchSize() * bandRows * ow * concurrent : columnFloats(h, w);
+        return transposesProduct(algorithm, pixels) ? pixels * params.groupOutChannels() : 0;
     }
 
     private long columnFloats(int h, int w) {
@@ -256,7 +248,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
         if (algorithm.isWinograd()) {
             Winograd winograd = borrowWinograd(h, w, algorithm.winogradTile());
             try {
@@ -278,7 +270,7 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
         }
-        PackedOperand[] packed = packed(transposesProduct(oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
+        PackedOperand[] packed = packed(transposesProduct(algorithm, oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
         runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
     }
 
@@ -302,23 +294,21 @@ public final class Convolution {
             }
             return;
         }
-        int bandRows = forwardBandRows(algorithm, oh, ow);
-        if (bandRows < oh) {
-            for (int i = i0; i < i1; i++) {
-                for (int g = 0; g < groups; g++) {
-                    runBands(x, x.offset() + (i * params.inChannels() + g * cg) * h * w, y,
-                            y.offset() + (i * params.outChannels() + g * ocg) * plane, g, h, w, oh, ow, bandRows, packed[g]);
-                }
-            }
-            return;
-        }
-        float[] col = algorithm == ConvAlgorithm.IM2COL ? borrow(idleColumns, columnFloats(h, w)) : null;
-        float[] product = transposesProduct(plane) ? borrow(idleProducts, (long) plane * ocg) : null;
+        boolean transposed = transposesProduct(algorithm, plane);
+        // Patches are gathered as the GEMM packs them, except for a transposed product, whose A they are.
+        PatchPanels patches = algorithm == ConvAlgorithm.IM2COL && !transposed ? borrowPatches(h, w) : null;
+        float[] col = algorithm == ConvAlgorithm.IM2COL && transposed ? borrow(idleColumns, columnFloats(h, w)) : null;
+        float[] product = transposed ? borrow(idleProducts, (long) plane * ocg) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 for (int g = 0; g < groups; g++) {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int yAt = y.offset() + (i * params.outChannels() + g * ocg) * plane;
+                    if (patches != null) {
+                        patches.load(x.data(), xAt);
+                        gemm.gemm(packed[g], patches, 1f, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
+                        continue;
+                    }
                     float[] b = x.data();
                     int bAt = xAt;
                     if (col != null) {
@@ -338,89 +328,12 @@ public final class Convolution {
                 }
             }
         } finally {
+            if (patches != null) {
+                patches.unload();
+                idlePatches.give(patches);
+            }
             idleColumns.give(col);
             idleProducts.give(product);
-        }
-    }
-
-    /**
-     * Output rows per band of a forward im2col: bands whose patch matrix fits in
-     * {@link #BAND_FLOATS}, so it is packed from L2 straight after it is written, rather than
-     * written whole to L3 and read back. Each band's product reads the weights again, so bands must
-     * hold at least as many pixels as there are output channels (the band's patches outweigh the
-     * weights) and {@link #MIN_BAND_PIXELS}; else, or when the image fits already or its product
-     * runs transposed, the whole image ({@code oh}). Measured (one thread, time banded / whole): 0.60
-     * on SqueezeNet's 3→64 3x3/s2 at 224, 0.74 on ResNet's 7x7/s2 conv1 (0.71 on two threads), 0.88
-     * on AlexNet's 11x11/s4 conv1 (165-pixel bands); 1.07 on ResNet's 64→128 3x3/s2 at 56 (112-pixel
-     * bands re-reading 295 KB of weights each), which the channel rule keeps whole.
-     */
-    private int forwardBandRows(ConvAlgorithm algorithm, int oh, int ow) {
-        long rowFloats = (long) params.groupPatchSize() * ow;
-        int rows = (int) Math.max(1, Math.min(oh, BAND_FLOATS / rowFloats));
-        long pixels = (long) rows * ow;
-        return algorithm != ConvAlgorithm.IM2COL || transposesProduct((long) oh * ow)
-                || pixels < MIN_BAND_PIXELS || pixels < params.groupOutChannels() ? oh : rows;
-    }
-
-    /**
-     * One image and group of a banded forward im2col: each band of output rows lowered and multiplied
-     * as one pool task, its patches written and packed while in L2, its GEMM on the task's thread.
-     * Columns of a product are independent, so the bands give the bits the whole image gives.
-     */
-    private void runBands(Tensor x, int xAt, Tensor y, int yAt, int g, int h, int w, int oh, int ow, int bandRows,
-                          PackedOperand weights) {
-        BandJob job = idleBandJobs.take();
-        if (job == null) {
-            job = new BandJob();
-        }
-        try {
-            job.set(x.data(), xAt, y.data(), yAt, g, h, w, oh, ow, bandRows, weights);
-            gemm.pool().parallelFor((oh + bandRows - 1) / bandRows, job);
-        } finally {
-            job.clear();
-            idleBandJobs.give(job);
-        }
-    }
-
-    /** The bands of {@link #runBands}, reused across calls so dispatch allocates nothing. */
-    private final class BandJob implements ThreadPool.ParallelTask {
-        float[] x, y;
-        PackedOperand weights;
-        int xAt, yAt, g, h, w, oh, ow, bandRows;
-
-        void set(float[] x, int xAt, float[] y, int yAt, int g, int h, int w, int oh, int ow, int bandRows,
-                 PackedOperand weights) {
-            this.x = x;
-            this.xAt = xAt;
-            this.y = y;
-            this.yAt = yAt;
-            this.g = g;
-            this.h = h;
-            this.w = w;
-            this.oh = oh;
-            this.ow = ow;
-            this.bandRows = bandRows;
-            this.weights = weights;
-        }
-
-        void clear() {
-            x = y = null;
-            weights = null;
-        }
-
-        @Override
-        public void run(int band) {
-            int y0 = band * bandRows;
-            int y1 = Math.min(oh, y0 + bandRows);
-            int pixels = (y1 - y0) * ow;
-            float[] col = borrow(idleBands, (long) params.groupPatchSize() * bandRows * ow);
-            try {
-                lower(false, x, xAt, params.groupInChannels(), h, w, y0, y1, oh, ow, col);
-                gemm.gemm(weights, Transpose.N, pixels, 1f, col, 0, pixels, 0f, y, yAt + y0 * ow, oh * ow,
-                        epilogue, bias, g * params.groupOutChannels());
-            } finally {
-                idleBands.give(col);
-            }
         }
     }
 
@@ -459,7 +372,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
         if (transposedParams != null && (algorithm.isWinograd()
                 || algorithm == ConvAlgorithm.DEPTHWISE && params.inChannels() == params.outChannels()
                 || algorithm == ConvAlgorithm.IM2COL && pixelMajorDataGradient(h, w))) {
@@ -594,7 +507,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow);
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
         int plane = oh * ow;
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
@@ -827,8 +740,8 @@ public final class Convolution {
     private static final long DEPTHWISE_TASK_WORK = 1 << 13;
 
     /**
-     * Patch-matrix floats per band of a lowering (the forward pass's, {@link #forwardBandRows}, and
-     * the weight gradient's at stride-1 columns): 256 KB, half of L2 on the development machine. Lowered whole, ResNet's 64→64 3x3 layer at 56x56
+     * Patch-matrix floats per band of the weight gradient's lowering (at stride-1 columns): 256 KB,
+     * half of L2 on the development machine. Lowered whole, ResNet's 64→64 3x3 layer at 56x56
      * wrote a 7 MB col that its transposed packing then read back from L3, a third of the pass;
      * in two-row bands dw took 0.86–0.95 of the time (0.84 at 112x112, one-row bands).
      */
@@ -1159,22 +1072,32 @@ public final class Convolution {
             Tuning.intValue("striate.conv.transposedMaxPixels", "conv.transposedMaxPixels", 256);
 
     /**
-     * Whether the forward product runs transposed for {@code pixels} output pixels: below the
-     * threshold, when the register tiles are fuller that way — the fraction of MR×NR tile cells
-     * holding a result, {@code rows/roundUp(rows, MR) · cols/roundUp(cols, NR)}, with pixels on M
-     * and channels on N instead of the reverse. Measured on LeNet-5's second layer (16 channels,
-     * 100 pixels: 74% usual vs 65% transposed), the usual product took 2.2–3.1 ms per batch of 64
-     * against 3.6–4.2 transposed; ResNet's 512 channels at 7x7 (68% vs 93%) keep the transposed one.
+     * Whether the forward product of {@code algorithm} runs transposed for {@code pixels} output
+     * pixels: below the threshold, when the register tiles are fuller that way — the fraction of
+     * MR×NR tile cells holding a result, {@code rows/roundUp(rows, MR) · cols/roundUp(cols, NR)},
+     * with pixels on M and channels on N instead of the reverse — for im2col by
+     * {@value #TRANSPOSED_IM2COL_MIN_GAIN}×, as only the usual product gathers its patches as it packs
+     * them ({@link PatchPanels}), while the transposed one lowers them to a matrix and transposes its
+     * result. Measured on LeNet-5's second layer (16 channels, 100 pixels: 74% usual vs 65%
+     * transposed), the usual product took 2.2–3.1 ms per batch of 64 against 3.6–4.2 transposed.
+     * Im2col, time gathered usual / transposed (one thread, two runs): on 16 lanes (8x2v) 0.79–0.89
+     * on 512→512 3x3 at 7x7 (tiles 77% usual, 88% transposed), 0.90 on 256→512 3x3/s2 to 7x7,
+     * 0.73–0.80 on 128→256 3x3/s2 to 14x14 (88%, 98%), 0.82–0.85 on 256→384 3x3 at 13x13 (88%, 96%);
+     * on 8 lanes (3x3v) 1.04–1.17 and 1.19 on the 7x7 layers (68%, 93%), 0.83–0.90 at 14x14, 0.87–0.99 at 13x13.
      */
-    private boolean transposesProduct(long pixels) {
+    private boolean transposesProduct(ConvAlgorithm algorithm, long pixels) {
         if (pixels >= TRANSPOSED_PRODUCT_MAX_PIXELS) {
             return false;
         }
         int ocg = params.groupOutChannels();
         int mr = gemm.config().mr();
         int nr = gemm.config().nr();
-        return tileUse(pixels, mr) * tileUse(ocg, nr) > tileUse(ocg, mr) * tileUse(pixels, nr);
+        double gain = algorithm == ConvAlgorithm.IM2COL ? TRANSPOSED_IM2COL_MIN_GAIN : 1;
+        return tileUse(pixels, mr) * tileUse(ocg, nr) > gain * tileUse(ocg, mr) * tileUse(pixels, nr);
     }
+
+    /** How much fuller the transposed product's tiles must be for an im2col layer to run it (see {@link #transposesProduct}). */
+    private static final double TRANSPOSED_IM2COL_MIN_GAIN = 1.25;
 
     private static double tileUse(long n, int tile) {
         return (double) n / ((n + tile - 1) / tile * tile);
@@ -1256,6 +1179,13 @@ public final class Convolution {
                 ? plane : new LoweringPlane(h, w, Im2col.planeFor(params, h, w, ow));
     }
 
+    /** The implicit patch matrix of {@code h×w} inputs: a pooled one if it fits, else a new one. */
+    private PatchPanels borrowPatches(int h, int w) {
+        PatchPanels patches = idlePatches.take();
+        return patches != null && patches.fits(h, w, gemm.config().nr()) ? patches
+                : new PatchPanels(params, h, w, gemm.config().nr());
+    }
+
     /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
     /**
      * Whether the forward pass and the weight gradient read each patch in place from a pixel-major
@@ -1287,7 +1217,7 @@ public final class Convolution {
     private boolean pixelMajorDataGradient(int h, int w) {
         long plane = (long) h * w;
         return params.outputHeight(h) == h && params.outputWidth(w) == w
-                && requested.choose(transposedParams, h, w) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
+                && requested.choose(transposedParams, h, w, gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }

@@ -153,18 +153,24 @@ public final class Sgemm {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
-        product(null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+        product(null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
      * Every product: with op(A) or op(B) pre-packed when {@code packedA} / {@code packedB} is given
-     * (then a / b are its packed floats, row-major m×k / k×n as far as the checks are concerned).
+     * (then a / b are its packed floats, row-major m×k / k×n as far as the checks are concerned), or
+     * B packed by its {@code source} (then b is unused).
      */
-    private void product(PackedOperand packedA, PackedOperand packedB, Transpose ta, Transpose tb, int m, int n,
-                         int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource source, Transpose ta, Transpose tb,
+                         int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc,
                          Epilogue epilogue, float[] bias, int biasOff) {
-        GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (source == null) {
+            GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        } else {
+            // A is a packed operand (checked by the caller) and B no array: C's extent is what is left
+            GemmArguments.check(ta, tb, m, n, 0, alpha, a, aOff, lda, NO_FLOATS, 0, Math.max(1, n), c, cOff, ldc);
+        }
         GemmArguments.checkEpilogue(epilogue, bias, biasOff, m, n);
         if (m == 0 || n == 0) {
             return;
@@ -181,7 +187,7 @@ public final class Sgemm {
         // 128x196x128 Winograd product took 0.99-1.12x as long nested in a 2-thread pool as on a
         // 1-thread pool, three runs; 0.96-1.00 planned for one).
         int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.idleParallelism();
-        boolean rowVector = m == 1 && packedA == null && packedB == null;
+        boolean rowVector = m == 1 && packedA == null && packedB == null && source == null;
         int mr = rowVector ? 1 : config.mr();
         int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
@@ -193,10 +199,10 @@ public final class Sgemm {
         PackedOperand shared = null;
         if (threads > 1 && !rowVector && (long) m * n * k >= SHARED_PACKING_MIN_VOLUME) {
             if (packedB == null && rowParts > 1 && (long) n * k <= SHARED_PACKING_MAX_FLOATS) {
-                shared = packShared(false, tb, n, k, b, bOff, ldb, threads);
+                shared = packShared(false, source, tb, n, k, b, bOff, ldb, threads);
                 packedB = shared;
             } else if (packedA == null && colParts > 1 && (long) m * k <= SHARED_PACKING_MAX_FLOATS) {
-                shared = packShared(true, ta, m, k, a, aOff, lda, threads);
+                shared = packShared(true, null, ta, m, k, a, aOff, lda, threads);
                 packedA = shared;
             }
             if (shared != null) {
@@ -210,7 +216,7 @@ public final class Sgemm {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     mPanels, nPanels, rowParts, colParts);
             job.setEpilogue(epilogue, bias, biasOff);
-            job.setPacked(packedA, packedB, rowVector);
+            job.setPacked(packedA, packedB, packedB == null ? source : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -222,12 +228,12 @@ public final class Sgemm {
     }
 
     /**
-     * op(A) ({@code isA}, {@code side = m}) or op(B) ({@code side = n}) packed into a workspace
-     * operand, panels dealt out to the pool's threads. Packing is a copy, so who packs which panel
-     * changes no bit of the product.
+     * op(A) ({@code isA}, {@code side = m}) or op(B) ({@code side = n}, from {@code source} when
+     * given) packed into a workspace operand, panels dealt out to the pool's threads. Packing is a
+     * copy, so who packs which panel changes no bit of the product.
      */
-    private PackedOperand packShared(boolean isA, Transpose t, int side, int k, float[] src, int off, int ld,
-                                     int threads) {
+    private PackedOperand packShared(boolean isA, PanelSource source, Transpose t, int side, int k, float[] src,
+                                     int off, int ld, int threads) {
         int panel = isA ? config.mr() : config.nr();
         PackedOperand p = idleShared.take();
         int kc = config.depthBlock(k);
@@ -237,7 +243,7 @@ public final class Sgemm {
             job = new PackJob();
         }
         try {
-            job.set(p, t, src, off, ld, Math.min(threads, ceilDiv(side, panel)));
+            job.set(p, source, t, src, off, ld, Math.min(threads, ceilDiv(side, panel)));
             pool.parallelFor(job.parts, job);
         } finally {
             job.clear();
@@ -249,12 +255,14 @@ public final class Sgemm {
     /** One shared packing ({@link #packShared}), reused across calls so dispatch allocates nothing. */
     private final class PackJob implements ThreadPool.ParallelTask {
         PackedOperand p;
+        PanelSource source;
         Transpose t;
         float[] src;
         int off, ld, parts;
 
-        void set(PackedOperand p, Transpose t, float[] src, int off, int ld, int parts) {
+        void set(PackedOperand p, PanelSource source, Transpose t, float[] src, int off, int ld, int parts) {
             this.p = p;
+            this.source = source;
             this.t = t;
             this.src = src;
             this.off = off;
@@ -264,6 +272,7 @@ public final class Sgemm {
 
         void clear() {
             p = null;
+            source = null;
             src = null;
         }
 
@@ -276,6 +285,8 @@ public final class Sgemm {
                 int kc = Math.min(p.kc, p.depth - pc);
                 if (p.isA) {
                     Packing.packA(t, src, off, ld, i0, i1 - i0, pc, kc, p.data, p.panel, p.panelAt(pc, kc, i0));
+                } else if (source != null) {
+                    source.packB(pc, kc, i0, i1 - i0, p.data, p.panelAt(pc, kc, i0), p.panel);
                 } else {
                     Packing.packB(t, src, off, ld, pc, kc, i0, i1 - i0, p.data, p.panelAt(pc, kc, i0), p.panel);
                 }
@@ -338,8 +349,27 @@ public final class Sgemm {
     public void gemm(PackedOperand a, Transpose tb, int n, float alpha, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
-        product(a, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
+        product(a, null, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * {@code C := clamp(alpha · op(A) · B + beta · C + bias)} with op(A) packed by {@link #packA} and B
+     * packing its own panels ({@link PanelSource}), each just before the micro-kernel reads it: the
+     * same result, bit for bit, as the call on B stored as a matrix.
+     *
+     * @throws IllegalArgumentException as the unpacked call for C and the bias, if {@code a} was packed
+     *                                  for another blocking, or if B's depth is not A's
+     */
+    public void gemm(PackedOperand a, PanelSource b, float alpha, float beta, float[] c, int cOff, int ldc,
+                     Epilogue epilogue, float[] bias, int biasOff) {
+        requirePacked(a, true);
+        if (b == null || b.depth() != a.depth || b.columns() < 0) {
+            throw new IllegalArgumentException("sgemm: B's panel source must be k = " + a.depth + " deep, got "
+                    + (b == null ? "null" : b.depth() + "×" + b.columns()));
+        }
+        product(a, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
+                Math.max(1, a.depth), null, 0, 1, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
@@ -351,7 +381,7 @@ public final class Sgemm {
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
-        product(null, b, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
+        product(null, b, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -491,8 +521,12 @@ public final class Sgemm {
     private void packPanelsOfB(Job g, int pc, int kc, int jc, int from, int to, float[] packedB) {
         int nr = config.nr();
         for (int jr = from; jr < to; jr += PACKED_TOGETHER * nr) {
-            Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, Math.min(PACKED_TOGETHER * nr, to - jr), packedB,
-                    jr * kc, nr);
+            int cols = Math.min(PACKED_TOGETHER * nr, to - jr);
+            if (g.source != null) {
+                g.source.packB(pc, kc, jc + jr, cols, packedB, jr * kc, nr);
+            } else {
+                Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, cols, packedB, jr * kc, nr);
+            }
         }
     }
 
@@ -603,6 +637,8 @@ public final class Sgemm {
         /** The epilogue's bias as the whole-tile kernels read it: {@link MicroKernel#NO_BIAS} for the side it is not on. */
         float[] rowBias = MicroKernel.NO_BIAS, colBias = MicroKernel.NO_BIAS;
         PackedOperand packedA, packedB;
+        /** B's panels when it packs them itself and is not packed already (shared): see {@link PanelSource}. */
+        PanelSource source;
         boolean rowVector;
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
@@ -650,9 +686,10 @@ public final class Sgemm {
             return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
-        void setPacked(PackedOperand packedA, PackedOperand packedB, boolean rowVector) {
+        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource source, boolean rowVector) {
             this.packedA = packedA;
             this.packedB = packedB;
+            this.source = source;
             this.rowVector = rowVector;
         }
 
@@ -661,6 +698,7 @@ public final class Sgemm {
             a = b = c = bias = null;
             rowBias = colBias = MicroKernel.NO_BIAS;
             packedA = packedB = null;
+            source = null;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.striate.conv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,7 +116,12 @@ class ConvParamsTest {
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(14, 14));
-        assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(7, 7), "from 49 output pixels");
+        // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns
+        boolean fills = 2 * 16 > dev.striate.gemm.Sgemm.shared().config().nr();
+        assertEquals(fills ? ConvAlgorithm.WINOGRAD : ConvAlgorithm.IM2COL, conv.algorithmFor(7, 7), "from 49 output pixels");
+        assertFalse(ConvAlgorithm.winogradFillsTiles(7, 7, 32), "16 tiles, NR 32 (8x2v on 16 lanes)");
+        assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 24), "16 tiles, NR 24 (3x3v on 8 lanes)");
+        assertTrue(ConvAlgorithm.winogradFillsTiles(9, 9, 32), "25 tiles, NR 32");
         assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "below 49 output pixels");
         assertEquals(ConvAlgorithm.IM2COL, conv.withAlgorithm(ConvAlgorithm.IM2COL).algorithmFor(56, 56), "the exact path on request");
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));

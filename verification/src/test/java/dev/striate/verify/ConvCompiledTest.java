@@ -23,10 +23,10 @@ class ConvCompiledTest {
     private static final int WARM_UP_CALLS = 1500;
     private static final List<String> WARM_UP = List.of(
             "mb2ic8ih12oc16kh3ph1",     // small image, pixel-major (was the transposed product)
-            "mb1ic8ih20oc16kh3ph1dh1",  // im2col, W·col
-            "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (stride-split plane)
+            "mb1ic8ih20oc16kh3ph1dh1",  // im2col, patches gathered into the GEMM's panels
+            "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (dw: stride-split plane)
             "mb2ic6ih14oc16kh5",        // small images: patches read in place, pixel-major
-            "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col in bands of output rows
+            "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col, stride 2, asymmetric padding
             "mb2ic16ih12oc16kh1",       // pointwise, transposed product
             "mb1ic16ih20oc8kh1",        // pointwise, W·x
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
@@ -36,7 +36,7 @@ class ConvCompiledTest {
             "g24mb2ic24ih7oc24kh3ph1",  // channel blocks of 16 on 16-lane machines, a partial one
             "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
             "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
-            "mb1ic32ih7oc48kh3ph1",     // Winograd F(2x2) on a 7x7 map (16 tiles)
+            "mb1ic32ih7oc48kh3ph1 WINOGRAD", // F(2x2) on a 7x7 map (16 tiles; AUTO runs im2col on 16 lanes)
             "mb1ic64ih45iw47oc64kh3ph1");  // Winograd, weight gradient through F(2x2)
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

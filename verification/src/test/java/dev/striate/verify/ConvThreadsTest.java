@@ -9,6 +9,7 @@ import dev.striate.gemm.GemmConfig;
 import dev.striate.gemm.Sgemm;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.tensor.Tensor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,6 +36,16 @@ class ConvThreadsTest {
         sameBits("mb2ic16ih23oc24kh3ph1", algorithm);
         sameBits("mb2ic16ih7oc40kh3ph1", algorithm); // 16 tiles, fewer than a register tile is wide
         sameBits("mb2ic64ih45iw47oc64kh3ph1", algorithm); // F(2x2)'s weight gradient at 552 tiles
+    }
+
+    /**
+     * Implicit im2col where two threads split C by rows: B's panels, gathered from the image, are
+     * packed once on all threads and shared (384 output channels, 289 pixels: an odd number of
+     * panels at 8 and 16 lanes, so a row split is the cheaper grid).
+     */
+    @Test
+    void implicitIm2colSharedPanelsSameBitsForOneTwoAndThreeThreads() {
+        sameBits("mb1ic24ih17oc384kh3ph1", ConvAlgorithm.IM2COL);
     }
 
     private static void sameBits(String descriptor, ConvAlgorithm algorithm) {

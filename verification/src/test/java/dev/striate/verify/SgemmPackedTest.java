@@ -3,6 +3,7 @@ package dev.striate.verify;
 import dev.striate.gemm.Epilogue;
 import dev.striate.gemm.GemmConfig;
 import dev.striate.gemm.PackedOperand;
+import dev.striate.gemm.PanelSource;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
@@ -20,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * the unpacked call, which the oracle tests prove correct: for every transpose, edge shapes (partial
  * panels, several KC slices and MC/NC blocks), alpha/beta, an epilogue, and 1 or 2 threads. A C of
  * one row, which the unpacked call computes as a vector-matrix product, is checked against the
- * oracle's bound instead. Repacking reuses the operand; an operand packed for another blocking is
- * refused.
+ * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
+ * slots past its last column (NaN here) never reaching C. Repacking reuses the operand; an operand
+ * packed for another blocking is refused.
  */
 class SgemmPackedTest {
 
@@ -58,9 +60,13 @@ class SgemmPackedTest {
                             gemm.gemm(gemm.packA(ta, m, k, a, 0, lda, null), tb, n, 0.5f, b, 0, ldb, 0.25f, viaA, 0, n, e, bias, 0);
                             float[] viaB = c0.clone();
                             gemm.gemm(ta, m, 0.5f, a, 0, lda, gemm.packB(tb, k, n, b, 0, ldb, null), 0.25f, viaB, 0, n, e, bias, 0);
+                            float[] viaSource = c0.clone();
+                            gemm.gemm(gemm.packA(ta, m, k, a, 0, lda, null), new StoredPanels(tb, k, n, b), 0.5f, 0.25f,
+                                    viaSource, 0, n, e, bias, 0);
                             String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
                             assertArrayEquals(expected, viaA, what + ": packed A");
                             assertArrayEquals(expected, viaB, what + ": packed B");
+                            assertArrayEquals(expected, viaSource, what + ": B from a panel source");
                         }
                     }
                 }
@@ -103,5 +109,29 @@ class SgemmPackedTest {
         Sgemm other = new Sgemm(GemmConfig.of("2x4v", 16, 64, 48), ThreadPool.common());
         assertThrows(IllegalArgumentException.class, () -> other.gemm(p, Transpose.N, 5, 1f, new float[150], 0, 5, 0f,
                 new float[100], 0, 5, Epilogue.NONE, null, 0));
+        StoredPanels b = new StoredPanels(Transpose.N, 30, 5, new float[150]);
+        assertThrows(IllegalArgumentException.class, () -> other.gemm(p, b, 1f, 0f, new float[100], 0, 5, Epilogue.NONE, null, 0),
+                "A packed for another blocking");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, new StoredPanels(Transpose.N, 29, 5, new float[145]),
+                1f, 0f, new float[100], 0, 5, Epilogue.NONE, null, 0), "B one row short of A's depth");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, b, 1f, 0f, new float[99], 0, 5, Epilogue.NONE, null, 0),
+                "C one float short");
+    }
+
+    /** A stored {@code op(B)} serving its panels one element at a time: the plainest {@link PanelSource}. */
+    private record StoredPanels(Transpose tb, int depth, int columns, float[] b) implements PanelSource {
+        @Override
+        public void packB(int p0, int kc, int j0, int cols, float[] dst, int dstOff, int nr) {
+            for (int q = 0; q * nr < cols; q++) {
+                for (int p = 0; p < kc; p++) {
+                    for (int v = 0; v < nr; v++) {
+                        int j = j0 + q * nr + v;
+                        float element = j >= columns ? Float.NaN // slots past n: never reach C
+                                : tb == Transpose.N ? b[(p0 + p) * columns + j] : b[j * depth + p0 + p];
+                        dst[dstOff + q * nr * kc + p * nr + v] = element;
+                    }
+                }
+            }
+        }
     }
 }
