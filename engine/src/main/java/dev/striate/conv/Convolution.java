@@ -610,35 +610,29 @@ public final class Convolution {
             }
             return;
         }
-        float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
-        // Bands of output rows whose patches fit in L2, each lowered just before its product, which
-        // then packs col transposed from L2, not from L3.
-        int bandRows = (int) Math.max(1, Math.min(oh, BAND_FLOATS / ((long) kg * ow)));
-        if (params.strideW() != 1 || (long) bandRows * ow < MIN_BAND_PIXELS) {
-            bandRows = oh;
-        }
+        // dY·colᵀ with colᵀ's panels gathered from the image as the GEMM packs them (PatchPanels)
+        PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(h, w) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 float beta = i == i0 ? 0f : 1f;
                 for (int g = 0; g < groups; g++) {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
-                    if (col == null) {
+                    if (patches == null) {
                         gemm.gemm(Transpose.N, Transpose.T, ocg, kg, plane, 1f, dy.data(), dyAt, plane,
                                 x.data(), xAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
                         continue;
                     }
-                    for (int y0 = 0; y0 < oh; y0 += bandRows) {
-                        int y1 = Math.min(oh, y0 + bandRows);
-                        int band = (y1 - y0) * ow;
-                        lower(false, x.data(), xAt, cg, h, w, y0, y1, oh, ow, col);
-                        gemm.gemm(Transpose.N, Transpose.T, ocg, kg, band, 1f, dy.data(), dyAt + y0 * ow, plane,
-                                col, 0, band, y0 == 0 ? beta : 1f, dw, dwOff + g * ocg * kg, kg);
-                    }
+                    patches.load(x.data(), xAt);
+                    gemm.gemm(Transpose.N, ocg, 1f, dy.data(), dyAt, plane, patches.transposed(), beta, dw,
+                            dwOff + g * ocg * kg, kg, Epilogue.NONE, null, 0);
                 }
             }
         } finally {
-            idleColumns.give(col);
+            if (patches != null) {
+                patches.unload();
+                idlePatches.give(patches);
+            }
         }
     }
 
@@ -738,21 +732,6 @@ public final class Convolution {
 
     /** Multiply-adds a depthwise task should hold at least (several small planes per task). */
     private static final long DEPTHWISE_TASK_WORK = 1 << 13;
-
-    /**
-     * Patch-matrix floats per band of the weight gradient's lowering (at stride-1 columns): 256 KB,
-     * half of L2 on the development machine. Lowered whole, ResNet's 64→64 3x3 layer at 56x56
-     * wrote a 7 MB col that its transposed packing then read back from L3, a third of the pass;
-     * in two-row bands dw took 0.86–0.95 of the time (0.84 at 112x112, one-row bands).
-     */
-    private static final long BAND_FLOATS = 1 << 16;
-
-    /**
-     * The fewest pixels a band may have: in the weight gradient each band is one product with K = its pixels, and bands of
-     * 56 pixels (128→128 at 28x28, 256→256 at 56x56) or 26 (256→384 at 13x13) measured 1.15–1.5×
-     * slower than the whole image. Layers whose band would be narrower are lowered whole.
-     */
-    private static final long MIN_BAND_PIXELS = 100;
 
     /** Below this many patch-matrix floats, lowering runs on the caller: waking workers costs more. */
     private static final long PARALLEL_LOWERING_MIN = 1 << 15;

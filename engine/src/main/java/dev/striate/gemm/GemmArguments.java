@@ -45,6 +45,28 @@ final class GemmArguments {
         }
     }
 
+    /**
+     * One operand's arguments as {@link #check} reports them (A: positions 7–9, B: 10–12), for the
+     * calls that read only that operand — packing it, or a product whose other operand is packed
+     * already or packs itself — and read it whatever the other dimension.
+     */
+    static void checkOperand(boolean isA, Transpose t, int side, int k, float[] x, int xOff, int ld) {
+        if (t == null) {
+            throw illegal(isA ? 1 : 2, isA ? "ta" : "tb", "null", "must be Transpose.N or Transpose.T");
+        }
+        nonNegative(isA ? 3 : 4, isA ? "m" : "n", side);
+        nonNegative(5, "k", k);
+        int rows = isA == (t == Transpose.N) ? side : k;
+        int cols = isA == (t == Transpose.N) ? k : side;
+        String layout = isA ? (t == Transpose.N ? "A is m×k" : "A is k×m (transposed)")
+                : (t == Transpose.N ? "B is k×n" : "B is n×k (transposed)");
+        String widthName = isA == (t == Transpose.N) ? "k" : (isA ? "m" : "n");
+        leadingDimension(isA ? 9 : 12, isA ? "lda" : "ldb", ld, cols, widthName, layout);
+        if (side > 0 && k > 0) {
+            extent(isA ? 7 : 10, isA ? "a" : "b", x, isA ? 8 : 11, isA ? "aOff" : "bOff", xOff, rows, cols, ld);
+        }
+    }
+
     static void checkEpilogue(Epilogue epilogue, float[] bias, int biasOff, int m, int n) {
         if (epilogue == null) {
             throw new IllegalArgumentException("sgemm: epilogue must not be null (use Epilogue.NONE)");

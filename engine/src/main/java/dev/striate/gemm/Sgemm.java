@@ -168,7 +168,8 @@ public final class Sgemm {
         if (source == null) {
             GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         } else {
-            // A is a packed operand (checked by the caller) and B no array: C's extent is what is left
+            // B is no array: A checked alone, then C as the product of depth 0 checks it
+            GemmArguments.checkOperand(true, ta, m, k, a, aOff, lda);
             GemmArguments.check(ta, tb, m, n, 0, alpha, a, aOff, lda, NO_FLOATS, 0, Math.max(1, n), c, cOff, ldc);
         }
         GemmArguments.checkEpilogue(epilogue, bias, biasOff, m, n);
@@ -302,7 +303,7 @@ public final class Sgemm {
      * @throws IllegalArgumentException as {@link #sgemm} for A's arguments, or if {@code into} does not fit
      */
     public PackedOperand packA(Transpose ta, int m, int k, float[] a, int aOff, int lda, PackedOperand into) {
-        GemmArguments.check(ta, Transpose.N, m, 0, k, 1f, a, aOff, lda, NO_FLOATS, 0, 1, NO_FLOATS, 0, 1);
+        GemmArguments.checkOperand(true, ta, m, k, a, aOff, lda);
         PackedOperand p = reuse(into, true, m, k, config.mr());
         for (int pc = 0; pc < k; pc += p.kc) {
             int kc = Math.min(p.kc, k - pc);
@@ -319,8 +320,7 @@ public final class Sgemm {
      * @throws IllegalArgumentException as {@link #sgemm} for B's arguments, or if {@code into} does not fit
      */
     public PackedOperand packB(Transpose tb, int k, int n, float[] b, int bOff, int ldb, PackedOperand into) {
-        GemmArguments.check(Transpose.N, tb, 0, n, k, 1f, NO_FLOATS, 0, Math.max(1, k), b, bOff, ldb, NO_FLOATS, 0,
-                Math.max(1, n));
+        GemmArguments.checkOperand(false, tb, n, k, b, bOff, ldb);
         PackedOperand p = reuse(into, false, n, k, config.nr());
         for (int pc = 0; pc < k; pc += p.kc) {
             int kc = Math.min(p.kc, k - pc);
@@ -364,12 +364,35 @@ public final class Sgemm {
     public void gemm(PackedOperand a, PanelSource b, float alpha, float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
-        if (b == null || b.depth() != a.depth || b.columns() < 0) {
-            throw new IllegalArgumentException("sgemm: B's panel source must be k = " + a.depth + " deep, got "
-                    + (b == null ? "null" : b.depth() + "×" + b.columns()));
-        }
+        requireSource(b, a.depth);
         product(a, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
                 Math.max(1, a.depth), null, 0, 1, beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * {@code C := clamp(alpha · op(A) · B + beta · C + bias)} with B packing its own panels
+     * ({@link PanelSource}): the same result, bit for bit, as the call on B stored as a matrix.
+     *
+     * @param m rows of op(A) and C; op(A) is {@code m × b.depth()}
+     * @throws IllegalArgumentException as the unpacked call for A, C and the bias, or if B is null
+     */
+    public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PanelSource b,
+                     float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
+        requireSource(b, -1);
+        product(null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
+                beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /** A source of B's panels, {@code depth} deep unless that is -1. */
+    private static void requireSource(PanelSource b, int depth) {
+        if (b == null || b.depth() < 0 || b.columns() < 0) {
+            throw new IllegalArgumentException("sgemm: B's panel source must be a k×n matrix with k, n >= 0, got "
+                    + (b == null ? "null" : b.depth() + "×" + b.columns()));
+        }
+        if (depth >= 0 && b.depth() != depth) {
+            throw new IllegalArgumentException("sgemm: B's panel source must be k = " + depth + " deep (packed A's depth), got "
+                    + b.depth() + "×" + b.columns());
+        }
     }
 
     /**

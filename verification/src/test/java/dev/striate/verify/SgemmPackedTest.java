@@ -63,10 +63,14 @@ class SgemmPackedTest {
                             float[] viaSource = c0.clone();
                             gemm.gemm(gemm.packA(ta, m, k, a, 0, lda, null), new StoredPanels(tb, k, n, b), 0.5f, 0.25f,
                                     viaSource, 0, n, e, bias, 0);
+                            float[] viaSourceUnpackedA = c0.clone();
+                            gemm.gemm(ta, m, 0.5f, a, 0, lda, new StoredPanels(tb, k, n, b), 0.25f, viaSourceUnpackedA, 0, n,
+                                    e, bias, 0);
                             String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
                             assertArrayEquals(expected, viaA, what + ": packed A");
                             assertArrayEquals(expected, viaB, what + ": packed B");
                             assertArrayEquals(expected, viaSource, what + ": B from a panel source");
+                            assertArrayEquals(expected, viaSourceUnpackedA, what + ": A unpacked, B from a panel source");
                         }
                     }
                 }
@@ -116,6 +120,12 @@ class SgemmPackedTest {
                 1f, 0f, new float[100], 0, 5, Epilogue.NONE, null, 0), "B one row short of A's depth");
         assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, b, 1f, 0f, new float[99], 0, 5, Epilogue.NONE, null, 0),
                 "C one float short");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, new float[20 * 30 - 1], 0, 30, b, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "unpacked A one float short");
+        assertThrows(IllegalArgumentException.class, () -> gemm.packA(Transpose.N, 20, 30, new float[20 * 30 - 1], 0, 30, null),
+                "A to pack one float short");
+        assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.T, 30, 5, new float[149], 0, 30, null),
+                "B to pack one float short");
     }
 
     /** A stored {@code op(B)} serving its panels one element at a time: the plainest {@link PanelSource}. */
