@@ -738,7 +738,8 @@ public final class Convolution {
 
     /**
      * im2col ({@code scatter == false}: col := patches of the image's channels) or col2im
-     * ({@code true}: image += col scattered back), channels split across the pool's threads: each
+     * ({@code true}: image += col scattered back; by a strided plane the channels are overwritten,
+     * which dx, zeroed first, does not tell apart), channels split across the pool's threads: each
      * channel's rows of col and its plane of the image are touched by one task only.
      */
     private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int y0, int y1,
@@ -784,8 +785,15 @@ public final class Convolution {
         public void run(int task) {
             int c0 = channels * task / parts;
             int c1 = channels * (task + 1) / parts;
-            if (scatter) {
+            if (scatter && !Im2col.scattersByPlane(params, ow)) {
                 Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
+            } else if (scatter) {
+                LoweringPlane plane = borrowPlane(h, w, ow);
+                try {
+                    Im2col.col2imStrided(params, plane.plane(), col, c0, c1, h, w, oh, ow, image, imageOff);
+                } finally {
+                    idlePlanes.give(plane);
+                }
             } else if (params.strideW() == 1 || params.kernelW() == 1) {
                 // A one-wide kernel reads each input column of a row once: gathering it straight from
                 // the image beats splitting whole rows (odd rows too, at 1x1/s2) into a strided plane.
