@@ -100,7 +100,9 @@ public enum ConvAlgorithm {
      * NR columns. On a 7x7 map (16 tiles) with the 16-lane 8x2v tile (NR 32) they did not, and
      * im2col, its patches gathered as the GEMM packs them, took 0.77–0.85 of Winograd's time (one
      * thread, 128 to 512 channels); at 9x9 (25 tiles) 1.3×, and with the 8-lane 3x3v tile (NR 24)
-     * 1.23–1.37× on the 7x7 map (there the im2col product runs transposed).
+     * 1.23–1.37× on the 7x7 map (there the im2col product runs transposed). With 8x2v's one-vector
+     * form for such panels ({@code MicroKernel.runNarrow}) im2col still took 0.82, 0.91 and 0.90 of
+     * Winograd's time at 64, 128 and 512 channels, 1.06 at 256.
      */
     static boolean winogradFillsTiles(int oh, int ow, int nr) {
         return 2L * ((oh + 1) / 2) * ((ow + 1) / 2) > nr;

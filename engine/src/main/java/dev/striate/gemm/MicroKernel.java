@@ -65,6 +65,23 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     abstract void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt);
 
     /**
+     * Columns {@link #runNarrow} computes: a tile whose valid columns fit in them (the last, partial
+     * column panel of a product) skips the rest. 0 for kernels without a narrow form.
+     */
+    int narrowColumns() {
+        return 0;
+    }
+
+    /**
+     * {@link #run} for the tile's first {@link #narrowColumns} columns only, the rest of t left as it
+     * was: each element the same fused multiply-adds in the same order, so the same bits. Kernels
+     * without a narrow form compute the whole tile.
+     */
+    void runNarrow(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        run(kc, a, aOff, b, bOff, alpha, t, tOff, ldt);
+    }
+
+    /**
      * Biases that change nothing, for tiles without one: {@code x + (-0.0)} is {@code x} for every
      * float, {@code -0.0} and NaN included. Long enough for any tile's rows or columns.
      */
@@ -499,6 +516,42 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             c61.mul(va).intoArray(t, tOff + 6 * ldt + L);
             c70.mul(va).intoArray(t, tOff + 7 * ldt);
             c71.mul(va).intoArray(t, tOff + 7 * ldt + L);
+        }
+
+        /**
+         * One vector of columns: a product's last panel holding at most L of them (16 Winograd tiles
+         * on a 7x7 map, 4 or 16 columns past whole panels) costs about half the full tile's time.
+         */
+        @Override
+        int narrowColumns() {
+            return L;
+        }
+
+        @Override
+        void runNarrow(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+            FloatVector c0 = FloatVector.zero(S);
+            FloatVector c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bOff + p * (2 * L));
+                int ai = aOff + p * 8;
+                c0 = b0.fma(FloatVector.broadcast(S, a[ai]), c0);
+                c1 = b0.fma(FloatVector.broadcast(S, a[ai + 1]), c1);
+                c2 = b0.fma(FloatVector.broadcast(S, a[ai + 2]), c2);
+                c3 = b0.fma(FloatVector.broadcast(S, a[ai + 3]), c3);
+                c4 = b0.fma(FloatVector.broadcast(S, a[ai + 4]), c4);
+                c5 = b0.fma(FloatVector.broadcast(S, a[ai + 5]), c5);
+                c6 = b0.fma(FloatVector.broadcast(S, a[ai + 6]), c6);
+                c7 = b0.fma(FloatVector.broadcast(S, a[ai + 7]), c7);
+            }
+            FloatVector va = FloatVector.broadcast(S, alpha);
+            c0.mul(va).intoArray(t, tOff);
+            c1.mul(va).intoArray(t, tOff + ldt);
+            c2.mul(va).intoArray(t, tOff + 2 * ldt);
+            c3.mul(va).intoArray(t, tOff + 3 * ldt);
+            c4.mul(va).intoArray(t, tOff + 4 * ldt);
+            c5.mul(va).intoArray(t, tOff + 5 * ldt);
+            c6.mul(va).intoArray(t, tOff + 6 * ldt);
+            c7.mul(va).intoArray(t, tOff + 7 * ldt);
         }
 
         /** {@link Tile3x3v#runFinished}'s form: the accumulators start from the biases and are clamped before the one store. */

@@ -571,7 +571,11 @@ public final class Sgemm {
         if (rows == mr && cols == nr && beta == 0f) {
             kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
         } else {
-            kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+            if (cols <= kernel.narrowColumns()) {
+                kernel.runNarrow(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+            } else {
+                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+            }
             if (rows == mr && cols == nr && beta != 0f) {
                 kernel.mergeTile(ws.tile, beta, g.c, cAt, g.ldc);
             } else {
