@@ -312,7 +312,7 @@ public final class Convolution {
                     float[] b = x.data();
                     int bAt = xAt;
                     if (col != null) {
-                        lower(false, x.data(), xAt, cg, h, w, 0, oh, oh, ow, col);
+                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
                         b = col;
                         bAt = 0;
                     }
@@ -417,7 +417,7 @@ public final class Convolution {
                     } else {
                         gemm.gemm(packed[g], Transpose.N, plane, 1f, dy.data(), dyAt, plane, 0f, col, 0, plane,
                                 Epilogue.NONE, null, 0);
-                        lower(true, dx.data(), dxAt, cg, h, w, 0, oh, oh, ow, col);
+                        lower(true, dx.data(), dxAt, cg, h, w, oh, ow, col);
                     }
                 }
             }
@@ -742,16 +742,16 @@ public final class Convolution {
      * which dx, zeroed first, does not tell apart), channels split across the pool's threads: each
      * channel's rows of col and its plane of the image are touched by one task only.
      */
-    private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int y0, int y1,
-                       int oh, int ow, float[] col) {
-        long size = (long) channels * params.kernelH() * params.kernelW() * (y1 - y0) * ow;
+    private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
+                       float[] col) {
+        long size = (long) channels * params.kernelH() * params.kernelW() * oh * ow;
         int parts = size < PARALLEL_LOWERING_MIN ? 1 : Math.min(channels, gemm.pool().parallelism());
         LoweringJob job = idleLowerings.take();
         if (job == null) {
             job = new LoweringJob();
         }
         try {
-            job.set(scatter, image, imageOff, channels, h, w, y0, y1, oh, ow, col, parts);
+            job.set(scatter, image, imageOff, channels, h, w, oh, ow, col, parts);
             gemm.pool().parallelFor(parts, job);
         } finally {
             job.image = job.col = null;
@@ -763,12 +763,10 @@ public final class Convolution {
     private final class LoweringJob implements ThreadPool.ParallelTask {
         boolean scatter;
         float[] image, col;
-        int imageOff, channels, h, w, y0, y1, oh, ow, parts;
+        int imageOff, channels, h, w, oh, ow, parts;
 
-        void set(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int y0, int y1, int oh,
-                 int ow, float[] col, int parts) {
-            this.y0 = y0;
-            this.y1 = y1;
+        void set(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow, float[] col,
+                 int parts) {
             this.scatter = scatter;
             this.image = image;
             this.imageOff = imageOff;
@@ -797,11 +795,11 @@ public final class Convolution {
             } else if (params.strideW() == 1 || params.kernelW() == 1) {
                 // A one-wide kernel reads each input column of a row once: gathering it straight from
                 // the image beats splitting whole rows (odd rows too, at 1x1/s2) into a strided plane.
-                Im2col.im2col(params, image, imageOff, c0, c1, h, w, y0, y1, ow, col);
+                Im2col.im2col(params, image, imageOff, c0, c1, h, w, oh, ow, col);
             } else {
                 LoweringPlane plane = borrowPlane(h, w, ow);
                 try {
-                    Im2col.im2colStrided(params, plane.plane(), image, imageOff, c0, c1, h, w, y0, y1, ow, col);
+                    Im2col.im2colStrided(params, plane.plane(), image, imageOff, c0, c1, h, w, oh, ow, col);
                 } finally {
                     idlePlanes.give(plane);
                 }

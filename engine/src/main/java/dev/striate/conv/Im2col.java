@@ -24,13 +24,13 @@ final class Im2col {
     }
 
     /**
-     * col rows of channels [c0, c1) := their patches for output rows [y0, y1) | x: channels {@code ×h×w}
-     * at xOff (channel c at {@code xOff + c·h·w}); col: {@code channels·KH·KW × (y1−y0)·OW} | no aliasing
+     * col rows of channels [c0, c1) := their patches | x: channels {@code ×h×w} at xOff (channel c at
+     * {@code xOff + c·h·w}); col: {@code channels·KH·KW × OH·OW} | no aliasing
      * | allocates nothing.
      */
     static void im2col(ConvParams p, float[] x, int xOff, int c0, int c1, int h, int w,
-                       int y0, int y1, int ow, float[] col) {
-        int plane = (y1 - y0) * ow;
+                       int oh, int ow, float[] col) {
+        int plane = oh * ow;
         int row = c0 * p.kernelH() * p.kernelW();
         for (int c = c0; c < c1; c++) {
             int channel = xOff + c * h * w;
@@ -39,8 +39,8 @@ final class Im2col {
                     int colShift = kw * p.dilationW() - p.padLeft();
                     int lo = Math.min(ow, firstInside(colShift, p.strideW()));
                     int hi = Math.max(lo, lastInsideExclusive(colShift, p.strideW(), w, ow));
-                    for (int y = y0; y < y1; y++) {
-                        int dst = row * plane + (y - y0) * ow;
+                    for (int y = 0; y < oh; y++) {
+                        int dst = row * plane + y * ow;
                         int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
                         if (ih < 0 || ih >= h) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
@@ -69,24 +69,23 @@ final class Im2col {
     }
 
     /**
-     * {@link #im2col} for a column stride above 1: each channel's rows that output rows [y0, y1) read
+     * {@link #im2col} for a column stride above 1: each channel's rows that the outputs read
      * are first copied into {@code plane} (zero-padded left and right, columns split by stride phase,
      * see {@link StridedPlane}), where the input columns of consecutive outputs are consecutive, so
      * every row of col is a few {@code System.arraycopy} calls instead of one strided load per element.
      */
     static void im2colStrided(ConvParams p, StridedPlane plane, float[] x, int xOff, int c0, int c1,
-                              int h, int w, int y0, int y1, int ow, float[] col) {
-        int planeSize = (y1 - y0) * ow;
+                              int h, int w, int oh, int ow, float[] col) {
+        int planeSize = oh * ow;
         int row = c0 * p.kernelH() * p.kernelW();
-        int firstRow = Math.max(0, y0 * p.strideH() - p.padTop());
-        int endRow = Math.min(h, (y1 - 1) * p.strideH() - p.padTop() + (p.kernelH() - 1) * p.dilationH() + 1);
+        int endRow = Math.min(h, (oh - 1) * p.strideH() - p.padTop() + (p.kernelH() - 1) * p.dilationH() + 1);
         for (int c = c0; c < c1; c++) {
-            float[] pl = plane.load(x, xOff + c * h * w, h, w, firstRow, Math.max(firstRow, endRow));
+            float[] pl = plane.load(x, xOff + c * h * w, h, w, 0, Math.max(0, endRow));
             for (int kh = 0; kh < p.kernelH(); kh++) {
                 for (int kw = 0; kw < p.kernelW(); kw++, row++) {
                     int column = plane.offset(0, kw * p.dilationW());
-                    for (int y = y0; y < y1; y++) {
-                        int dst = row * planeSize + (y - y0) * ow;
+                    for (int y = 0; y < oh; y++) {
+                        int dst = row * planeSize + y * ow;
                         int ih = y * p.strideH() - p.padTop() + kh * p.dilationH();
                         if (ih < 0 || ih >= h) {
                             java.util.Arrays.fill(col, dst, dst + ow, 0f);
