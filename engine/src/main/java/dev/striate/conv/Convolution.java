@@ -386,13 +386,14 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
             return;
         }
-        if (lowersToColumns(algorithm)) {
-            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f); // col2im accumulates
+        if (lowersToColumns(algorithm) && rowPaddedScatter(ow)) {
+            // its row adds accumulate; col2im clears each channel in the task that scatters into it
+            java.util.Arrays.fill(dx.data(), dx.offset(), dx.offset() + dx.size(), 0f);
         }
         runImages(ImageJob.BACKWARD_DATA, algorithm, n, dy, dx, h, w, oh, ow, null, packed(PackedForm.TRANSPOSED_A));
     }
 
-    /** Images [i0, i1) of {@link #backwardData} on the GEMM paths (dx already zeroed where col2im adds). */
+    /** Images [i0, i1) of {@link #backwardData} on the GEMM paths (dx already zeroed where the row-padded scatter adds). */
     private void backwardDataImages(ConvAlgorithm algorithm, int i0, int i1, Tensor dy, Tensor dx, int h, int w,
                                     int oh, int ow, PackedOperand[] packed) {
         int groups = params.groups();
@@ -738,8 +739,10 @@ public final class Convolution {
 
     /**
      * im2col ({@code scatter == false}: col := patches of the image's channels) or col2im
-     * ({@code true}: image += col scattered back; by a strided plane the channels are overwritten,
-     * which dx, zeroed first, does not tell apart), channels split across the pool's threads: each
+     * ({@code true}: the image's channels := col scattered back, each task clearing its channels
+     * before adding into them — in parallel, and just before they are read again: the whole dx
+     * cleared up front on the caller cost a 1x1/s2 layer's dx 3.2 MB of serial writes), channels
+     * split across the pool's threads: each
      * channel's rows of col and its plane of the image are touched by one task only.
      */
     private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
@@ -784,6 +787,7 @@ public final class Convolution {
             int c0 = channels * task / parts;
             int c1 = channels * (task + 1) / parts;
             if (scatter && !Im2col.scattersByPlane(params, ow)) {
+                java.util.Arrays.fill(image, imageOff + c0 * h * w, imageOff + c1 * h * w, 0f);
                 Im2col.col2imAdd(params, col, c0, c1, h, w, oh, ow, image, imageOff);
             } else if (scatter) {
                 LoweringPlane plane = borrowPlane(h, w, ow);
