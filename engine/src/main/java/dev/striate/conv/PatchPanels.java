@@ -35,7 +35,9 @@ final class PatchPanels implements PanelSource {
     private final int h, w;
     private final int paddedH, paddedW;
     private final int rows, columns;
-    private final PanelSource transposed = new Transposed();
+    private final Transposed transposed;
+    /** Views of the transpose's pixel chunks ({@link #transposed(int, int)}), made on first use. */
+    private Transposed[] chunks = new Transposed[0];
     /** Offset of each patch-matrix row's first element (output pixel 0) in the source, past the last row 0 (panel padding). */
     private final int[] rowBase;
     /** Offset of each output pixel from its row's base, past the last pixel 0 (panel padding reads pixel 0's element). */
@@ -69,6 +71,7 @@ final class PatchPanels implements PanelSource {
         this.columns = oh * ow;
         this.bordered = padded ? new float[(int) sourceFloats] : null;
         this.rows = p.groupPatchSize();
+        this.transposed = new Transposed(0, columns);
         this.rowBase = new int[(rows + panelWidth - 1) / panelWidth * panelWidth];
         for (int c = 0, r = 0; c < p.groupInChannels(); c++) {
             for (int kh = 0; kh < p.kernelH(); kh++) {
@@ -126,6 +129,20 @@ final class PatchPanels implements PanelSource {
         return transposed;
     }
 
+    /**
+     * Rows {@code [chunk·pixels, +pixels)} (the last chunk shorter) of the transposed matrix: chunk
+     * {@code chunk} of the output pixels, for weight-gradient products split over them. The views
+     * are kept (nothing allocated once made); safe to pack from concurrently after {@link #load}.
+     */
+    PanelSource transposed(int chunk, int pixels) {
+        if (chunks.length <= chunk || chunks[chunk].first != chunk * pixels) {
+            Transposed[] grown = java.util.Arrays.copyOf(chunks, Math.max(chunks.length, chunk + 1));
+            grown[chunk] = new Transposed(chunk * pixels, Math.min(columns, (chunk + 1) * pixels));
+            chunks = grown;
+        }
+        return chunks[chunk];
+    }
+
     @Override
     public int depth() {
         return rows;
@@ -158,12 +175,22 @@ final class PatchPanels implements PanelSource {
         }
     }
 
-    /** The transpose: {@code Bᵀ[j][r] = B[r][j]}, a panel row (one pixel, NR patch rows) gathered through the row table. */
+    /**
+     * The transpose's rows (output pixels) {@code [first, end)}: {@code Bᵀ[j][r] = B[r][first + j]}, a
+     * panel row (one pixel, NR patch rows) gathered through the row table.
+     */
     private final class Transposed implements PanelSource {
+        final int first;
+        private final int end;
+
+        Transposed(int first, int end) {
+            this.first = first;
+            this.end = end;
+        }
 
         @Override
         public int depth() {
-            return columns;
+            return end - first;
         }
 
         @Override
@@ -177,7 +204,7 @@ final class PatchPanels implements PanelSource {
             float[] src = source;
             int panels = (cols + nr - 1) / nr;
             for (int q = 0, to = dstOff, j = j0; q < panels; q++, j += nr) {
-                for (int pixel = p0; pixel < p0 + kc; pixel++, to += nr) {
+                for (int pixel = first + p0; pixel < first + p0 + kc; pixel++, to += nr) {
                     int base = sourceAt + columnOffset[pixel];
                     for (int v = 0; v < nr; v += L) {
                         FloatVector.fromArray(S, src, base, rowBase, j + v).intoArray(dst, to + v);

@@ -68,6 +68,8 @@ class ConvOracleTest {
         "g2mb1ic2ih20iw34oc2kh3sh2ph0pw2",
         "g3mb1ic3ih17iw25oc3kh3sh3ph1",
         "g2mb1ic2ih9iw40oc2kh5kw3sh1sw2ph2pw1",
+        // a first layer's weight gradient in chunks of pixels (9 216 here: three partial sums), a batch of two
+        "mb2ic3ih96oc8kh3ph1",
         // Winograd on maps where AUTO may pick F(4x4): a multiple of 4, ragged last tiles in both
         // directions, no padding, asymmetric padding, a batch, more channels than L.
         "mb1ic16ih28oc20kh3ph1",
