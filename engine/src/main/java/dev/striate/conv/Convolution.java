@@ -57,12 +57,16 @@ public final class Convolution {
     private final float max;
     private final ConvAlgorithm requested;
     private final Sgemm gemm;
+    /** The GEMM of the transposed forward product ({@link #transposesProduct}): {@link #TRANSPOSED_KERNEL} on gemm's blocking and threads. */
+    private final Sgemm transposedGemm;
     private final Epilogue epilogue;
     private final Epilogue columnEpilogue;
     private final ConvParams transposedParams;
     // One pool per kind of buffer, so arrays of one size keep cycling and steady state allocates nothing.
     private final WorkspacePool<float[]> idleColumns = new WorkspacePool<>();
     private final WorkspacePool<PatchPanels> idlePatches = new WorkspacePool<>();
+    /** Patch matrices whose panels are the transposed product's A panels (MR pixels wide). */
+    private final WorkspacePool<PatchPanels> idleTransposedPatches = new WorkspacePool<>();
     private final WorkspacePool<float[]> idleProducts = new WorkspacePool<>();
     private final WorkspacePool<DepthwiseJob> idleJobs = new WorkspacePool<>();
     private final WorkspacePool<Depthwise> idleDepthwise = new WorkspacePool<>();
@@ -140,6 +144,7 @@ public final class Convolution {
         this.requested = requested;
         requested.choose(params, 1, 1, gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
+        this.transposedGemm = FloatSpecies.LANES >= 16 ? gemm.withKernel(TRANSPOSED_KERNEL) : gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
         this.transposedParams = transposedParams(params);
         this.columnEpilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_COLUMN, min, max);
@@ -192,9 +197,9 @@ public final class Convolution {
     /**
      * Floats of workspace a forward call borrows for an {@code h×w} input: for the im2col path, one
      * group's channels of one image inside zero borders when the layer pads (the patches are
-     * gathered as the GEMM packs them, {@link PatchPanels}; nothing more for an unpadded layer), or
-     * for images under 256 output pixels one group's patch matrix and transposed product (pointwise:
-     * the product alone) — or, for small
+     * gathered as the GEMM packs them, {@link PatchPanels}; nothing more for an unpadded layer), and
+     * where the product runs transposed ({@link #transposesProduct}) one group's {@code pixels ×
+     * channels} product besides (pointwise: the product alone) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
      * buffers on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
@@ -208,8 +213,7 @@ public final class Convolution {
             return new PixelMajorConv(params, h, w).floats();
         }
         return switch (algorithm) {
-            case IM2COL -> productFloats(algorithm, h, w) > 0 ? columnFloats(h, w) + productFloats(algorithm, h, w)
-                    : new PatchPanels(params, h, w, gemm.config().nr()).floats();
+            case IM2COL -> productFloats(algorithm, h, w) + new PatchPanels(params, h, w, gemm.config().nr()).floats();
             case POINTWISE -> productFloats(algorithm, h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
@@ -297,9 +301,8 @@ public final class Convolution {
             return;
         }
         boolean transposed = transposesProduct(algorithm, plane);
-        // Patches are gathered as the GEMM packs them, except for a transposed product, whose A they are.
-        PatchPanels patches = algorithm == ConvAlgorithm.IM2COL && !transposed ? borrowPatches(h, w) : null;
-        float[] col = algorithm == ConvAlgorithm.IM2COL && transposed ? borrow(idleColumns, columnFloats(h, w)) : null;
+        // Patches are gathered as the GEMM packs them: as B, or as A for a transposed product.
+        PatchPanels patches = algorithm == ConvAlgorithm.IM2COL ? borrowPatches(h, w, transposed) : null;
         float[] product = transposed ? borrow(idleProducts, (long) plane * ocg) : null;
         try {
             for (int i = i0; i < i1; i++) {
@@ -308,33 +311,31 @@ public final class Convolution {
                     int yAt = y.offset() + (i * params.outChannels() + g * ocg) * plane;
                     if (patches != null) {
                         patches.load(x.data(), xAt);
-                        gemm.gemm(packed[g], patches, 1f, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
-                        continue;
-                    }
-                    float[] b = x.data();
-                    int bAt = xAt;
-                    if (col != null) {
-                        lower(false, x.data(), xAt, cg, h, w, oh, ow, col);
-                        b = col;
-                        bAt = 0;
                     }
                     if (product == null) {
-                        gemm.gemm(packed[g], Transpose.N, plane, 1f, b, bAt, plane, 0f, y.data(), yAt, plane,
-                                epilogue, bias, g * ocg);
-                    } else {
-                        // Yᵀ = colᵀ·Wᵀ: pixels on the GEMM's M side (MR = 3 wastes little), channels on N
-                        gemm.gemm(Transpose.T, plane, 1f, b, bAt, plane, packed[g], 0f, product, 0, ocg,
-                                columnEpilogue, bias, g * ocg);
-                        transposeInto(product, plane, ocg, y.data(), yAt);
+                        if (patches != null) {
+                            gemm.gemm(packed[g], patches, 1f, 0f, y.data(), yAt, plane, epilogue, bias, g * ocg);
+                        } else {
+                            gemm.gemm(packed[g], Transpose.N, plane, 1f, x.data(), xAt, plane, 0f, y.data(), yAt, plane,
+                                    epilogue, bias, g * ocg);
+                        }
+                        continue;
                     }
+                    // Yᵀ = colᵀ·Wᵀ: pixels on the GEMM's M side (MR = 7 divides ResNet's maps), channels on N
+                    if (patches != null) {
+                        transposedGemm.gemm(patches, packed[g], 1f, 0f, product, 0, ocg, columnEpilogue, bias, g * ocg);
+                    } else {
+                        transposedGemm.gemm(Transpose.T, plane, 1f, x.data(), xAt, plane, packed[g], 0f, product, 0, ocg,
+                                columnEpilogue, bias, g * ocg);
+                    }
+                    transposeInto(product, plane, ocg, y.data(), yAt);
                 }
             }
         } finally {
             if (patches != null) {
                 patches.unload();
-                idlePatches.give(patches);
+                (transposed ? idleTransposedPatches : idlePatches).give(patches);
             }
-            idleColumns.give(col);
             idleProducts.give(product);
         }
     }
@@ -1121,7 +1122,7 @@ public final class Convolution {
             packed[g] = switch (form) {
                 case A -> gemm.packA(Transpose.N, ocg, kg, weights, g * ocg * kg, kg, packed[g]);
                 case TRANSPOSED_A -> gemm.packA(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g]);
-                case TRANSPOSED_B -> gemm.packB(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g]);
+                case TRANSPOSED_B -> transposedGemm.packB(Transpose.T, kg, ocg, weights, g * ocg * kg, kg, packed[g]);
             };
         }
         return packed;
@@ -1150,29 +1151,43 @@ public final class Convolution {
      * Whether the forward product of {@code algorithm} runs transposed for {@code pixels} output
      * pixels: below the threshold, when the register tiles are fuller that way — the fraction of
      * MR×NR tile cells holding a result, {@code rows/roundUp(rows, MR) · cols/roundUp(cols, NR)},
-     * with pixels on M and channels on N instead of the reverse — for im2col by
-     * {@value #TRANSPOSED_IM2COL_MIN_GAIN}×, as only the usual product gathers its patches as it packs
-     * them ({@link PatchPanels}), while the transposed one lowers them to a matrix and transposes its
-     * result. Measured on LeNet-5's second layer (16 channels, 100 pixels: 74% usual vs 65%
-     * transposed), the usual product took 2.2–3.1 ms per batch of 64 against 3.6–4.2 transposed.
-     * Im2col, time gathered usual / transposed (one thread, two runs): on 16 lanes (8x2v) 0.79–0.89
-     * on 512→512 3x3 at 7x7 (tiles 77% usual, 88% transposed), 0.90 on 256→512 3x3/s2 to 7x7,
-     * 0.73–0.80 on 128→256 3x3/s2 to 14x14 (88%, 98%), 0.82–0.85 on 256→384 3x3 at 13x13 (88%, 96%);
-     * on 8 lanes (3x3v) 1.04–1.17 and 1.19 on the 7x7 layers (68%, 93%), 0.83–0.90 at 14x14, 0.87–0.99 at 13x13.
+     * with pixels on M and channels on N of the transposed product's tile instead of the reverse on
+     * the usual one's — by a measured margin. Both gather their patches as they pack them
+     * ({@link PatchPanels}: as B, or as A's 7-pixel panels); the transposed one then transposes its
+     * {@code pixels × channels} result into y.
+     *
+     * <p>On 16 lanes the transposed product runs {@link #TRANSPOSED_KERNEL} (7x3v) and the usual one
+     * 8x2v; the margin is {@value #TRANSPOSED_KERNEL_MIN_GAIN} for every algorithm. Measured (one
+     * thread, time transposed 7x3v / usual 8x2v, same process): 512→512 3x3 at 7x7 0.89–0.93
+     * (tiles 97% vs 77%: 1.27×), 256→512 1x1/s2 to 7x7 0.91, pointwise at 7x7 160→960 0.90 (1.31×),
+     * 960→320 0.94 (1.24×), 512→2048 0.92, 2048→512 0.90; but 960→160 1.03 (1.08×), 384→48 at 13x13
+     * 1.67 (1.10×), 256→256 3x3 at 14x14 1.16 (1.02×).
+     *
+     * <p>On 8 lanes both run 3x3v, for im2col by {@value #TRANSPOSED_IM2COL_MIN_GAIN}×: on LeNet-5's
+     * second layer (16 channels, 100 pixels: 74% usual vs 65% transposed) the usual product took
+     * 2.2–3.1 ms per batch of 64 against 3.6–4.2 transposed; the 7x7 layers (68%, 93%) ran 1.04–1.19×
+     * faster transposed, the 14x14 ones 0.83–0.90. Gathering A's panels instead of lowering the
+     * patch matrix took 0.92–0.98 of the time there (256-bit vectors on the AVX-512 machine).
      */
     private boolean transposesProduct(ConvAlgorithm algorithm, long pixels) {
         if (pixels >= TRANSPOSED_PRODUCT_MAX_PIXELS) {
             return false;
         }
         int ocg = params.groupOutChannels();
-        int mr = gemm.config().mr();
-        int nr = gemm.config().nr();
-        double gain = algorithm == ConvAlgorithm.IM2COL ? TRANSPOSED_IM2COL_MIN_GAIN : 1;
-        return tileUse(pixels, mr) * tileUse(ocg, nr) > gain * tileUse(ocg, mr) * tileUse(pixels, nr);
+        double transposed = tileUse(pixels, transposedGemm.config().mr()) * tileUse(ocg, transposedGemm.config().nr());
+        double gain = transposedGemm != gemm ? TRANSPOSED_KERNEL_MIN_GAIN
+                : algorithm == ConvAlgorithm.IM2COL ? TRANSPOSED_IM2COL_MIN_GAIN : 1;
+        return transposed > gain * tileUse(ocg, gemm.config().mr()) * tileUse(pixels, gemm.config().nr());
     }
 
-    /** How much fuller the transposed product's tiles must be for an im2col layer to run it (see {@link #transposesProduct}). */
+    /** How much fuller the transposed product's tiles must be for an im2col layer to run it on the one kernel (see {@link #transposesProduct}). */
     private static final double TRANSPOSED_IM2COL_MIN_GAIN = 1.25;
+
+    /** How much fuller the tiles of {@link #TRANSPOSED_KERNEL} must be than 8x2v's (see {@link #transposesProduct}). */
+    private static final double TRANSPOSED_KERNEL_MIN_GAIN = 1.2;
+
+    /** The transposed product's micro-kernel on 16 lanes: 7 pixels by 48 channels (see {@link #transposesProduct}). */
+    private static final String TRANSPOSED_KERNEL = "7x3v";
 
     private static double tileUse(long n, int tile) {
         return (double) n / ((n + tile - 1) / tile * tile);
@@ -1256,9 +1271,14 @@ public final class Convolution {
 
     /** The implicit patch matrix of {@code h×w} inputs: a pooled one if it fits, else a new one. */
     private PatchPanels borrowPatches(int h, int w) {
-        PatchPanels patches = idlePatches.take();
-        return patches != null && patches.fits(h, w, gemm.config().nr()) ? patches
-                : new PatchPanels(params, h, w, gemm.config().nr());
+        return borrowPatches(h, w, false);
+    }
+
+    /** As {@link #borrowPatches(int, int)}, as the transposed product's A when {@code transposed}. */
+    private PatchPanels borrowPatches(int h, int w, boolean transposed) {
+        PatchPanels patches = (transposed ? idleTransposedPatches : idlePatches).take();
+        int width = transposed ? transposedGemm.config().mr() : gemm.config().nr();
+        return patches != null && patches.fits(h, w, width) ? patches : new PatchPanels(params, h, w, width);
     }
 
     /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */

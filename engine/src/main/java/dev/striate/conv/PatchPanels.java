@@ -3,6 +3,7 @@ package dev.striate.conv;
 import dev.striate.gemm.PanelSource;
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,12 +36,18 @@ final class PatchPanels implements PanelSource {
     private final int h, w;
     private final int paddedH, paddedW;
     private final int rows, columns;
+    private final int panelWidth;
+    /** Per panel of a width that is no whole number of vectors: whether its pixels lie consecutively in every row of the source. */
+    private final boolean[] consecutive;
     private final Transposed transposed;
     /** Views of the transpose's pixel chunks ({@link #transposed(int, int)}), made on first use. */
     private Transposed[] chunks = new Transposed[0];
     /** Offset of each patch-matrix row's first element (output pixel 0) in the source, past the last row 0 (panel padding). */
     private final int[] rowBase;
-    /** Offset of each output pixel from its row's base, past the last pixel 0 (panel padding reads pixel 0's element). */
+    /**
+     * Offset of each output pixel from its row's base, past the last pixel 0 (panel padding reads
+     * pixel 0's element), and a vector more for panels narrower than whole vectors.
+     */
     private final int[] columnOffset;
     /** The group's channels inside zero borders; null for an unpadded layer. */
     private final float[] bordered;
@@ -80,17 +87,26 @@ final class PatchPanels implements PanelSource {
                 }
             }
         }
-        this.columnOffset = new int[(columns + panelWidth - 1) / panelWidth * panelWidth];
+        this.panelWidth = panelWidth;
+        this.columnOffset = new int[(columns + panelWidth - 1) / panelWidth * panelWidth + (panelWidth % L == 0 ? 0 : L)];
         for (int y = 0, j = 0; y < oh; y++) {
             for (int x = 0; x < ow; x++, j++) {
                 columnOffset[j] = y * p.strideH() * rowStride + x * p.strideW();
             }
         }
+        this.consecutive = new boolean[panelWidth % L == 0 ? 0 : (columns + panelWidth - 1) / panelWidth];
+        for (int q = 0; q < consecutive.length; q++) {
+            boolean run = (q + 1) * panelWidth <= columns;
+            for (int v = 1; v < panelWidth && run; v++) {
+                run = columnOffset[q * panelWidth + v] == columnOffset[q * panelWidth] + v;
+            }
+            consecutive[q] = run;
+        }
     }
 
     /** Whether these tables are for {@code h×w} inputs with panels of {@code panelWidth} columns. */
     boolean fits(int h, int w, int panelWidth) {
-        return this.h == h && this.w == w && columnOffset.length % panelWidth == 0 && rowBase.length % panelWidth == 0;
+        return this.h == h && this.w == w && this.panelWidth == panelWidth;
     }
 
     /** Floats of the bordered copy (0 for an unpadded layer): the workspace beyond the index tables. */
@@ -153,9 +169,13 @@ final class PatchPanels implements PanelSource {
         return columns;
     }
 
-    /** dst panels := gathered patches | nr a multiple of the lane count | allocates nothing. */
+    /** dst panels := gathered patches | nr the panel width these tables are for | allocates nothing. */
     @Override
     public void packB(int p0, int kc, int j0, int cols, float[] dst, int dstOff, int nr) {
+        if (nr % L != 0) {
+            packNarrow(p0, kc, j0, cols, dst, dstOff, nr);
+            return;
+        }
         float[] src = source;
         int panels = (cols + nr - 1) / nr;
         for (int r = 0; r < kc; r++) {
@@ -171,6 +191,35 @@ final class PatchPanels implements PanelSource {
                 for (int v = 0; v < nr; v += L) {
                     FloatVector.fromArray(S, src, base, columnOffset, j + v).intoArray(dst, to + v);
                 }
+            }
+        }
+    }
+
+    /**
+     * {@link #packB} for panels of a width that is no whole number of vectors — MR output pixels, the
+     * A panels of a transposed product {@code colᵀ·Wᵀ}: each panel row's last vector is gathered whole
+     * and stored masked, so it overwrites nothing of the next row.
+     */
+    private void packNarrow(int p0, int kc, int j0, int cols, float[] dst, int dstOff, int nr) {
+        float[] src = source;
+        int panels = (cols + nr - 1) / nr;
+        int whole = nr - nr % L;
+        VectorMask<Float> tail = VectorMask.fromLong(S, (1L << (nr % L)) - 1);
+        for (int r = 0; r < kc; r++) {
+            int base = sourceAt + rowBase[p0 + r];
+            for (int q = 0, to = dstOff + r * nr, j = j0; q < panels; q++, to += nr * kc, j += nr) {
+                if (consecutive[j / nr]) {
+                    int at = base + columnOffset[j];
+                    for (int v = 0; v < whole; v += L) {
+                        FloatVector.fromArray(S, src, at + v).intoArray(dst, to + v);
+                    }
+                    FloatVector.fromArray(S, src, at + whole, tail).intoArray(dst, to + whole, tail);
+                    continue;
+                }
+                for (int v = 0; v < whole; v += L) {
+                    FloatVector.fromArray(S, src, base, columnOffset, j + v).intoArray(dst, to + v);
+                }
+                FloatVector.fromArray(S, src, base, columnOffset, j + whole).intoArray(dst, to + whole, tail);
             }
         }
     }

@@ -59,7 +59,7 @@ public final class GemmConfig {
     }
 
     /**
-     * A configuration with the given micro-kernel ({@code "3x3v"}, {@code "2x4v"}, {@code "6x2v"} or {@code "8x2v"}:
+     * A configuration with the given micro-kernel ({@code "3x3v"}, {@code "2x4v"}, {@code "6x2v"}, {@code "8x2v"} or {@code "7x3v"}:
      * MR rows × NV vectors of columns) and cache blocks.
      *
      * @throws IllegalArgumentException for an unknown kernel or a non-positive block size
@@ -90,6 +90,11 @@ public final class GemmConfig {
     /** 8x2v needs 26 vector registers: only 512-bit machines (AVX-512 has 32) hold it without spilling. */
     private static String defaultKernel() {
         return FloatSpecies.PREFERRED.vectorBitSize() >= 512 ? "8x2v" : "3x3v";
+    }
+
+    /** This blocking with another micro-kernel (MC rounded to its MR). @throws IllegalArgumentException as {@link #of} */
+    public GemmConfig withKernel(String kernel) {
+        return kernel.equals(kernelShape) ? this : new GemmConfig(kernel, mc, kc, nc);
     }
 
     /** The micro-kernel's name, as {@link #of} takes it ({@code "3x3v"}). */

@@ -34,7 +34,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Thread-safety: stateless.
  */
 abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile2x4v, MicroKernel.Tile6x2v,
-        MicroKernel.Tile8x2v {
+        MicroKernel.Tile8x2v, MicroKernel.Tile7x3v {
 
     static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     static final int L = FloatSpecies.LANES;
@@ -48,7 +48,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     }
 
     /** The tile shapes available, as {@code MRxNVv}: MR rows by NV vectors of columns. */
-    static final String[] SHAPES = {"3x3v", "2x4v", "6x2v", "8x2v"};
+    static final String[] SHAPES = {"3x3v", "2x4v", "6x2v", "8x2v", "7x3v"};
 
     /** The kernel for a shape named like {@code 6x2v} (see {@link #SHAPES}). */
     static MicroKernel forShape(String shape) {
@@ -57,6 +57,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             case "2x4v" -> new Tile2x4v();
             case "6x2v" -> new Tile6x2v();
             case "8x2v" -> new Tile8x2v();
+            case "7x3v" -> new Tile7x3v();
             default -> throw new IllegalArgumentException("unknown GEMM micro-kernel '" + shape
                     + "'; available: " + String.join(", ", SHAPES));
         };
@@ -657,6 +658,203 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             FloatVector r7 = FloatVector.broadcast(S, rowBias[rowAt + 7]);
             FloatVector.fromArray(S, c, cAt + 7 * ldc).add(r7).add(b0).max(lo).min(hi).intoArray(c, cAt + 7 * ldc);
             FloatVector.fromArray(S, c, cAt + 7 * ldc + L).add(r7).add(b1).max(lo).min(hi).intoArray(c, cAt + 7 * ldc + L);
+        }
+    }
+
+    /**
+     * 21 accumulators, 3 B vectors and 7 broadcasts: 31 of AVX-512's 32 registers. The tile of a
+     * convolution's transposed product {@code Yᵀ = colᵀ·Wᵀ} on few output pixels: 7 divides ResNet's
+     * maps (7, 14, 28, 56 on a side), which fill all 7 rows of every tile, and 48 channels waste
+     * little of 512; 8x2v's 32 columns of pixels leave 15 of 64 empty at 7x7. Kernel alone (L1, one
+     * thread) 171 GFLOPS against 8x2v's 169.
+     */
+    static final class Tile7x3v extends MicroKernel {
+        Tile7x3v() {
+            super(7, 3);
+        }
+
+        @Override
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+            FloatVector c00 = FloatVector.zero(S);
+            FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00;
+            FloatVector c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00, c60 = c00, c61 = c00, c62 = c00;
+            for (int p = 0; p < kc; p++) {
+                int bi = bOff + p * (3 * L);
+                int ai = aOff + p * 7;
+                FloatVector b0 = FloatVector.fromArray(S, b, bi);
+                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+                c00 = b0.fma(a0, c00);
+                c01 = b1.fma(a0, c01);
+                c02 = b2.fma(a0, c02);
+                FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+                c10 = b0.fma(a1, c10);
+                c11 = b1.fma(a1, c11);
+                c12 = b2.fma(a1, c12);
+                FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+                c20 = b0.fma(a2, c20);
+                c21 = b1.fma(a2, c21);
+                c22 = b2.fma(a2, c22);
+                FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+                c30 = b0.fma(a3, c30);
+                c31 = b1.fma(a3, c31);
+                c32 = b2.fma(a3, c32);
+                FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+                c40 = b0.fma(a4, c40);
+                c41 = b1.fma(a4, c41);
+                c42 = b2.fma(a4, c42);
+                FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+                c50 = b0.fma(a5, c50);
+                c51 = b1.fma(a5, c51);
+                c52 = b2.fma(a5, c52);
+                FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+                c60 = b0.fma(a6, c60);
+                c61 = b1.fma(a6, c61);
+                c62 = b2.fma(a6, c62);
+            }
+            // Broadcast only after the loop so it never competes with the accumulators for registers.
+            FloatVector va = FloatVector.broadcast(S, alpha);
+            c00.mul(va).intoArray(t, tOff);
+            c01.mul(va).intoArray(t, tOff + L);
+            c02.mul(va).intoArray(t, tOff + 2 * L);
+            c10.mul(va).intoArray(t, tOff + ldt);
+            c11.mul(va).intoArray(t, tOff + ldt + L);
+            c12.mul(va).intoArray(t, tOff + ldt + 2 * L);
+            c20.mul(va).intoArray(t, tOff + 2 * ldt);
+            c21.mul(va).intoArray(t, tOff + 2 * ldt + L);
+            c22.mul(va).intoArray(t, tOff + 2 * ldt + 2 * L);
+            c30.mul(va).intoArray(t, tOff + 3 * ldt);
+            c31.mul(va).intoArray(t, tOff + 3 * ldt + L);
+            c32.mul(va).intoArray(t, tOff + 3 * ldt + 2 * L);
+            c40.mul(va).intoArray(t, tOff + 4 * ldt);
+            c41.mul(va).intoArray(t, tOff + 4 * ldt + L);
+            c42.mul(va).intoArray(t, tOff + 4 * ldt + 2 * L);
+            c50.mul(va).intoArray(t, tOff + 5 * ldt);
+            c51.mul(va).intoArray(t, tOff + 5 * ldt + L);
+            c52.mul(va).intoArray(t, tOff + 5 * ldt + 2 * L);
+            c60.mul(va).intoArray(t, tOff + 6 * ldt);
+            c61.mul(va).intoArray(t, tOff + 6 * ldt + L);
+            c62.mul(va).intoArray(t, tOff + 6 * ldt + 2 * L);
+        }
+
+        /** {@link Tile3x3v#runFinished}'s form: the accumulators start from the biases and are clamped before the one store. */
+        @Override
+        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cAt, int ldc,
+                         float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
+            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
+            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
+            FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
+            FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
+            FloatVector c00 = b0.add(r0), c01 = b1.add(r0), c02 = b2.add(r0);
+            FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
+            FloatVector c10 = b0.add(r1), c11 = b1.add(r1), c12 = b2.add(r1);
+            FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
+            FloatVector c20 = b0.add(r2), c21 = b1.add(r2), c22 = b2.add(r2);
+            FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
+            FloatVector c30 = b0.add(r3), c31 = b1.add(r3), c32 = b2.add(r3);
+            FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
+            FloatVector c40 = b0.add(r4), c41 = b1.add(r4), c42 = b2.add(r4);
+            FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
+            FloatVector c50 = b0.add(r5), c51 = b1.add(r5), c52 = b2.add(r5);
+            FloatVector r6 = FloatVector.broadcast(S, rowBias[rowAt + 6]);
+            FloatVector c60 = b0.add(r6), c61 = b1.add(r6), c62 = b2.add(r6);
+            for (int p = 0; p < kc; p++) {
+                int bi = bOff + p * (3 * L);
+                int ai = aOff + p * 7;
+                FloatVector v0 = FloatVector.fromArray(S, b, bi);
+                FloatVector v1 = FloatVector.fromArray(S, b, bi + L);
+                FloatVector v2 = FloatVector.fromArray(S, b, bi + 2 * L);
+                FloatVector a0 = FloatVector.broadcast(S, a[ai]);
+                c00 = v0.fma(a0, c00);
+                c01 = v1.fma(a0, c01);
+                c02 = v2.fma(a0, c02);
+                FloatVector a1 = FloatVector.broadcast(S, a[ai + 1]);
+                c10 = v0.fma(a1, c10);
+                c11 = v1.fma(a1, c11);
+                c12 = v2.fma(a1, c12);
+                FloatVector a2 = FloatVector.broadcast(S, a[ai + 2]);
+                c20 = v0.fma(a2, c20);
+                c21 = v1.fma(a2, c21);
+                c22 = v2.fma(a2, c22);
+                FloatVector a3 = FloatVector.broadcast(S, a[ai + 3]);
+                c30 = v0.fma(a3, c30);
+                c31 = v1.fma(a3, c31);
+                c32 = v2.fma(a3, c32);
+                FloatVector a4 = FloatVector.broadcast(S, a[ai + 4]);
+                c40 = v0.fma(a4, c40);
+                c41 = v1.fma(a4, c41);
+                c42 = v2.fma(a4, c42);
+                FloatVector a5 = FloatVector.broadcast(S, a[ai + 5]);
+                c50 = v0.fma(a5, c50);
+                c51 = v1.fma(a5, c51);
+                c52 = v2.fma(a5, c52);
+                FloatVector a6 = FloatVector.broadcast(S, a[ai + 6]);
+                c60 = v0.fma(a6, c60);
+                c61 = v1.fma(a6, c61);
+                c62 = v2.fma(a6, c62);
+            }
+            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
+            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            c00.max(lo).min(hi).intoArray(c, cAt);
+            c01.max(lo).min(hi).intoArray(c, cAt + L);
+            c02.max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            c10.max(lo).min(hi).intoArray(c, cAt + ldc);
+            c11.max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            c12.max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            c20.max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
+            c21.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            c22.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+            c30.max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
+            c31.max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
+            c32.max(lo).min(hi).intoArray(c, cAt + 3 * ldc + 2 * L);
+            c40.max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
+            c41.max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
+            c42.max(lo).min(hi).intoArray(c, cAt + 4 * ldc + 2 * L);
+            c50.max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
+            c51.max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
+            c52.max(lo).min(hi).intoArray(c, cAt + 5 * ldc + 2 * L);
+            c60.max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
+            c61.max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
+            c62.max(lo).min(hi).intoArray(c, cAt + 6 * ldc + 2 * L);
+        }
+
+        @Override
+        void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
+                        float[] bounds) {
+            FloatVector lo = FloatVector.broadcast(S, bounds[0]);
+            FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
+            FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
+            FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
+            FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
+            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
+            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
+            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
+            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+            FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
+            FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0).max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
+            FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 3 * ldc + 2 * L).add(r3).add(b2).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + 2 * L);
+            FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
+            FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0).max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
+            FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 4 * ldc + 2 * L).add(r4).add(b2).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + 2 * L);
+            FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
+            FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0).max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
+            FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 5 * ldc + 2 * L).add(r5).add(b2).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + 2 * L);
+            FloatVector r6 = FloatVector.broadcast(S, rowBias[rowAt + 6]);
+            FloatVector.fromArray(S, c, cAt + 6 * ldc).add(r6).add(b0).max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
+            FloatVector.fromArray(S, c, cAt + 6 * ldc + L).add(r6).add(b1).max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
+            FloatVector.fromArray(S, c, cAt + 6 * ldc + 2 * L).add(r6).add(b2).max(lo).min(hi).intoArray(c, cAt + 6 * ldc + 2 * L);
         }
     }
 }

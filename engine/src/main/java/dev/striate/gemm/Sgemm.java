@@ -78,6 +78,8 @@ public final class Sgemm {
     private final WorkspacePool<Workspace> idleWorkspaces = new WorkspacePool<>();
     private final WorkspacePool<PackedOperand> idleShared = new WorkspacePool<>();
     private final WorkspacePool<PackJob> idlePackJobs = new WorkspacePool<>();
+    /** The last {@link #withKernel} made (racy but benign: at worst an extra instance is made). */
+    private volatile Sgemm otherKernel;
 
     /**
      * A GEMM with the given blocking, running on {@code pool}.
@@ -153,19 +155,25 @@ public final class Sgemm {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
-        product(null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+        product(null, null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
      * Every product: with op(A) or op(B) pre-packed when {@code packedA} / {@code packedB} is given
      * (then a / b are its packed floats, row-major m×k / k×n as far as the checks are concerned), or
-     * B packed by its {@code source} (then b is unused).
+     * A or B packed by its source (then a / b is unused; A's source is its transpose, see
+     * {@link #gemm(PanelSource, PackedOperand, float, float, float[], int, int, Epilogue, float[], int)}).
      */
-    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource source, Transpose ta, Transpose tb,
+    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource source,
+                         Transpose ta, Transpose tb,
                          int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc,
                          Epilogue epilogue, float[] bias, int biasOff) {
-        if (source == null) {
+        if (sourceA != null) {
+            // A is no array: B checked alone, then C as the product of depth 0 checks it
+            GemmArguments.checkOperand(false, tb, n, k, b, bOff, ldb);
+            GemmArguments.check(ta, tb, m, n, 0, alpha, NO_FLOATS, 0, 1, NO_FLOATS, 0, Math.max(1, n), c, cOff, ldc);
+        } else if (source == null) {
             GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         } else {
             // B is no array: A checked alone, then C as the product of depth 0 checks it
@@ -188,7 +196,7 @@ public final class Sgemm {
         // 128x196x128 Winograd product took 0.99-1.12x as long nested in a 2-thread pool as on a
         // 1-thread pool, three runs; 0.96-1.00 planned for one).
         int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.idleParallelism();
-        boolean rowVector = m == 1 && packedA == null && packedB == null && source == null;
+        boolean rowVector = m == 1 && packedA == null && packedB == null && source == null && sourceA == null;
         int mr = rowVector ? 1 : config.mr();
         int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
@@ -203,7 +211,7 @@ public final class Sgemm {
                 shared = packShared(false, source, tb, n, k, b, bOff, ldb, threads);
                 packedB = shared;
             } else if (packedA == null && colParts > 1 && (long) m * k <= SHARED_PACKING_MAX_FLOATS) {
-                shared = packShared(true, null, ta, m, k, a, aOff, lda, threads);
+                shared = packShared(true, sourceA, ta, m, k, a, aOff, lda, threads);
                 packedA = shared;
             }
             if (shared != null) {
@@ -217,7 +225,7 @@ public final class Sgemm {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     mPanels, nPanels, rowParts, colParts);
             job.setEpilogue(epilogue, bias, biasOff);
-            job.setPacked(packedA, packedB, packedB == null ? source : null, rowVector);
+            job.setPacked(packedA, packedB, packedA == null ? sourceA : null, packedB == null ? source : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -229,8 +237,8 @@ public final class Sgemm {
     }
 
     /**
-     * op(A) ({@code isA}, {@code side = m}) or op(B) ({@code side = n}, from {@code source} when
-     * given) packed into a workspace operand, panels dealt out to the pool's threads. Packing is a
+     * op(A) ({@code isA}, {@code side = m}) or op(B) ({@code side = n}), from {@code source} when
+     * given, packed into a workspace operand, panels dealt out to the pool's threads. Packing is a
      * copy, so who packs which panel changes no bit of the product.
      */
     private PackedOperand packShared(boolean isA, PanelSource source, Transpose t, int side, int k, float[] src,
@@ -284,10 +292,11 @@ public final class Sgemm {
             int i1 = Math.min(p.side, (int) ((long) panels * (task + 1) / parts) * p.panel);
             for (int pc = 0; pc < p.depth && i0 < i1; pc += p.kc) {
                 int kc = Math.min(p.kc, p.depth - pc);
-                if (p.isA) {
-                    Packing.packA(t, src, off, ld, i0, i1 - i0, pc, kc, p.data, p.panel, p.panelAt(pc, kc, i0));
-                } else if (source != null) {
+                if (source != null) {
+                    // A's source is its transpose: B's panels of it are A's
                     source.packB(pc, kc, i0, i1 - i0, p.data, p.panelAt(pc, kc, i0), p.panel);
+                } else if (p.isA) {
+                    Packing.packA(t, src, off, ld, i0, i1 - i0, pc, kc, p.data, p.panel, p.panelAt(pc, kc, i0));
                 } else {
                     Packing.packB(t, src, off, ld, pc, kc, i0, i1 - i0, p.data, p.panelAt(pc, kc, i0), p.panel);
                 }
@@ -349,7 +358,7 @@ public final class Sgemm {
     public void gemm(PackedOperand a, Transpose tb, int n, float alpha, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
-        product(a, null, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
+        product(a, null, null, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -364,8 +373,8 @@ public final class Sgemm {
     public void gemm(PackedOperand a, PanelSource b, float alpha, float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
-        requireSource(b, a.depth);
-        product(a, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
+        requireSource("B", b, a.depth);
+        product(a, null, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
                 Math.max(1, a.depth), null, 0, 1, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -378,20 +387,20 @@ public final class Sgemm {
      */
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PanelSource b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
-        requireSource(b, -1);
-        product(null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
+        requireSource("B", b, -1);
+        product(null, null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
-    /** A source of B's panels, {@code depth} deep unless that is -1. */
-    private static void requireSource(PanelSource b, int depth) {
-        if (b == null || b.depth() < 0 || b.columns() < 0) {
-            throw new IllegalArgumentException("sgemm: B's panel source must be a k×n matrix with k, n >= 0, got "
-                    + (b == null ? "null" : b.depth() + "×" + b.columns()));
+    /** A source of the named operand's panels, {@code depth} deep unless that is -1. */
+    private static void requireSource(String operand, PanelSource source, int depth) {
+        if (source == null || source.depth() < 0 || source.columns() < 0) {
+            throw new IllegalArgumentException("sgemm: " + operand + "'s panel source must be a k×n matrix with k, n >= 0, got "
+                    + (source == null ? "null" : source.depth() + "×" + source.columns()));
         }
-        if (depth >= 0 && b.depth() != depth) {
-            throw new IllegalArgumentException("sgemm: B's panel source must be k = " + depth + " deep (packed A's depth), got "
-                    + b.depth() + "×" + b.columns());
+        if (depth >= 0 && source.depth() != depth) {
+            throw new IllegalArgumentException("sgemm: " + operand + "'s panel source must be k = " + depth
+                    + " deep (the packed operand's depth), got " + source.depth() + "×" + source.columns());
         }
     }
 
@@ -404,8 +413,27 @@ public final class Sgemm {
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
-        product(null, b, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
+        product(null, b, null, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * {@code C := clamp(alpha · Aᵀ · op(B) + beta · C + bias)} where A packs its own panels
+     * ({@link PanelSource}) and op(B) was packed by {@link #packB}: the A operand is the source's
+     * transpose, {@code m = aTransposed.columns()} rows deep {@code k = aTransposed.depth()}, its MR-row
+     * panels being the source's panels of width MR. A convolution's transposed product
+     * {@code Yᵀ = colᵀ·Wᵀ} gathers its patches this way, as the usual one does for B. The same result,
+     * bit for bit, as the call on Aᵀ stored as a matrix.
+     *
+     * @throws IllegalArgumentException as the unpacked call for C and the bias, if {@code b} was packed
+     *                                  for another blocking, or if A's depth is not B's
+     */
+    public void gemm(PanelSource aTransposed, PackedOperand b, float alpha, float beta, float[] c, int cOff, int ldc,
+                     Epilogue epilogue, float[] bias, int biasOff) {
+        requirePacked(b, false);
+        requireSource("A's transpose", aTransposed, b.depth);
+        product(null, b, aTransposed, null, Transpose.N, Transpose.N, aTransposed.columns(), b.side, b.depth, alpha,
+                null, 0, 1, b.data, 0, Math.max(1, b.side), beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     private void requirePacked(PackedOperand p, boolean isA) {
@@ -414,6 +442,25 @@ public final class Sgemm {
             throw new IllegalArgumentException("sgemm: packed " + (isA ? "A" : "B") + " missing or packed for another blocking than "
                     + config);
         }
+    }
+
+    /**
+     * A GEMM on the same threads and cache blocks with another micro-kernel ({@link GemmConfig#withKernel}),
+     * made once per kernel and instance: a product whose shape suits another register tile (a
+     * convolution's transposed product, a few output pixels by many channels) runs on it.
+     *
+     * @throws IllegalArgumentException for an unknown kernel
+     */
+    public Sgemm withKernel(String kernel) {
+        if (kernel.equals(config.kernel())) {
+            return this;
+        }
+        Sgemm other = otherKernel;
+        if (other == null || !other.config.kernel().equals(kernel)) {
+            other = new Sgemm(config.withKernel(kernel), pool);
+            otherKernel = other;
+        }
+        return other;
     }
 
     /** The threads this instance runs on. */
@@ -511,7 +558,11 @@ public final class Sgemm {
                     } else {
                         packedA = ws.packedA(kc * roundUp(mc, mr));
                         aAt = 0;
-                        Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr, 0);
+                        if (g.sourceA != null) {
+                            g.sourceA.packB(pc, kc, ic, mc, packedA, 0, mr);
+                        } else {
+                            Packing.packA(g.ta, g.a, g.aOff, g.lda, ic, mc, pc, kc, packedA, mr, 0);
+                        }
                     }
                     boolean packing = ic == i0 && g.packedB == null;
                     if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS) {
@@ -664,6 +715,8 @@ public final class Sgemm {
         /** The epilogue's bias as the whole-tile kernels read it: {@link MicroKernel#NO_BIAS} for the side it is not on. */
         float[] rowBias = MicroKernel.NO_BIAS, colBias = MicroKernel.NO_BIAS;
         PackedOperand packedA, packedB;
+        /** A's panels, as its transpose's B panels, when it packs them itself and is not packed already (shared). */
+        PanelSource sourceA;
         /** B's panels when it packs them itself and is not packed already (shared): see {@link PanelSource}. */
         PanelSource source;
         boolean rowVector;
@@ -713,9 +766,11 @@ public final class Sgemm {
             return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
-        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource source, boolean rowVector) {
+        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource source,
+                       boolean rowVector) {
             this.packedA = packedA;
             this.packedB = packedB;
+            this.sourceA = sourceA;
             this.source = source;
             this.rowVector = rowVector;
         }
@@ -725,7 +780,7 @@ public final class Sgemm {
             a = b = c = bias = null;
             rowBias = colBias = MicroKernel.NO_BIAS;
             packedA = packedB = null;
-            source = null;
+            sourceA = source = null;
         }
 
         @Override

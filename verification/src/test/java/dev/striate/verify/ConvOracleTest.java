@@ -122,6 +122,14 @@ class ConvOracleTest {
         "mb1ic8ih36oc6kh1sh2",
         "mb2ic6ih40iw45oc5kh3kw1sh2sw3ph1pw2",
         "mb1ic256ih16oc256kh1sh2",
+        // The transposed product Yᵀ = colᵀ·Wᵀ gathering its A panels (7 pixels on 16 lanes, 3 on 8)
+        // from the image, on images too large for the pixel-major kernel: panels that straddle
+        // output rows and a partial last one (6x6), stride 2 (gathered panels) over a batch, whole
+        // output rows read as runs (7x7), and pointwise.
+        "mb1ic300ih6oc48kh3ph1",
+        "mb2ic256ih14oc48kh3sh2ph1",
+        "mb1ic128ih7oc96kh3ph1",
+        "mb1ic40ih7oc96kh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();

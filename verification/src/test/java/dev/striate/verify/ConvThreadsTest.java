@@ -50,6 +50,15 @@ class ConvThreadsTest {
         sameBits("mb1ic24ih17oc384kh3ph1", ConvAlgorithm.IM2COL);
     }
 
+    /**
+     * The transposed product on few pixels (49 here, 192 channels): two threads split its channels,
+     * and its A panels, gathered from the image, are packed once on all threads and shared.
+     */
+    @Test
+    void transposedProductSharedPanelsSameBitsForOneTwoAndThreeThreads() {
+        sameBits("mb1ic256ih7oc192kh3ph1", ConvAlgorithm.IM2COL);
+    }
+
     private static void sameBits(String descriptor, ConvAlgorithm algorithm) {
         ConvProblemCheck c = ConvProblemCheck.of(descriptor);
         int[][] results = new int[3][];

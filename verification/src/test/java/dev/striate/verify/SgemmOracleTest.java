@@ -32,7 +32,7 @@ class SgemmOracleTest {
     static List<GemmConfig> configs() {
         List<GemmConfig> configs = new ArrayList<>();
         configs.add(GemmConfig.defaults());
-        for (String kernel : new String[] {"3x3v", "2x4v", "6x2v", "8x2v"}) {
+        for (String kernel : new String[] {"3x3v", "2x4v", "6x2v", "8x2v", "7x3v"}) {
             GemmConfig probe = GemmConfig.of(kernel, 64, 64, 64);
             configs.add(GemmConfig.of(kernel, 2 * probe.mr(), 7, 2 * probe.nr()));
         }

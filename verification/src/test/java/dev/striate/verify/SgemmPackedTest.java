@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * panels, several KC slices and MC/NC blocks), alpha/beta, an epilogue, and 1 or 2 threads. A C of
  * one row, which the unpacked call computes as a vector-matrix product, is checked against the
  * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
- * slots past its last column (NaN here) never reaching C. Repacking reuses the operand; an operand
+ * slots past its last column (NaN here) never reaching C, and so does A packed from its transpose as
+ * a source (the 7x3v blocking included: the transposed convolution product's). Repacking reuses the operand; an operand
  * packed for another blocking is refused.
  */
 class SgemmPackedTest {
@@ -38,7 +39,8 @@ class SgemmPackedTest {
     void packedProductsEqualUnpackedBitForBit() {
         int[][] shapes = {{2, 37, 19}, {7, 5, 3}, {49, 512, 600}, {130, 49, 1100}, {3, 300, 1}, {97, 83, 61}};
         SplittableRandom random = new SplittableRandom(5);
-        for (GemmConfig config : new GemmConfig[] {GemmConfig.defaults(), GemmConfig.of("2x4v", 16, 64, 48)}) {
+        for (GemmConfig config : new GemmConfig[] {GemmConfig.defaults(), GemmConfig.of("2x4v", 16, 64, 48),
+                GemmConfig.defaults().withKernel("7x3v")}) {
             for (ThreadPool pool : new ThreadPool[] {ThreadPool.common(), TWO}) {
                 Sgemm gemm = new Sgemm(config, pool);
                 for (int[] s : shapes) {
@@ -66,11 +68,17 @@ class SgemmPackedTest {
                             float[] viaSourceUnpackedA = c0.clone();
                             gemm.gemm(ta, m, 0.5f, a, 0, lda, new StoredPanels(tb, k, n, b), 0.25f, viaSourceUnpackedA, 0, n,
                                     e, bias, 0);
+                            float[] viaSourceOfA = c0.clone();
+                            // A's transpose (k×m) as the source: stored the other way round from A
+                            Transpose aSource = ta == Transpose.N ? Transpose.T : Transpose.N;
+                            gemm.gemm(new StoredPanels(aSource, k, m, a), gemm.packB(tb, k, n, b, 0, ldb, null), 0.5f, 0.25f,
+                                    viaSourceOfA, 0, n, e, bias, 0);
                             String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
                             assertArrayEquals(expected, viaA, what + ": packed A");
                             assertArrayEquals(expected, viaB, what + ": packed B");
                             assertArrayEquals(expected, viaSource, what + ": B from a panel source");
                             assertArrayEquals(expected, viaSourceUnpackedA, what + ": A unpacked, B from a panel source");
+                            assertArrayEquals(expected, viaSourceOfA, what + ": A from a panel source, B packed");
                         }
                     }
                 }
@@ -120,6 +128,13 @@ class SgemmPackedTest {
                 1f, 0f, new float[100], 0, 5, Epilogue.NONE, null, 0), "B one row short of A's depth");
         assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, b, 1f, 0f, new float[99], 0, 5, Epilogue.NONE, null, 0),
                 "C one float short");
+        PackedOperand packedB = gemm.packB(Transpose.N, 30, 5, new float[150], 0, 5, null);
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(new StoredPanels(Transpose.N, 29, 20, new float[580]),
+                packedB, 1f, 0f, new float[100], 0, 5, Epilogue.NONE, null, 0), "A's source one row short of B's depth");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm((PanelSource) null, packedB, 1f, 0f, new float[100], 0, 5,
+                Epilogue.NONE, null, 0), "no source of A");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(new StoredPanels(Transpose.N, 30, 20, new float[600]),
+                packedB, 1f, 0f, new float[99], 0, 5, Epilogue.NONE, null, 0), "C one float short of A's source's columns × n");
         assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, new float[20 * 30 - 1], 0, 30, b, 0f,
                 new float[100], 0, 5, Epilogue.NONE, null, 0), "unpacked A one float short");
         assertThrows(IllegalArgumentException.class, () -> gemm.packA(Transpose.N, 20, 30, new float[20 * 30 - 1], 0, 30, null),
