@@ -474,12 +474,17 @@ public final class Sgemm {
     }
 
     /**
-     * The cost of packing one float, in micro-kernel multiply-adds: the kernel does 16 per cycle on an
-     * AVX2 core, packing one or two floats per cycle at best (strided, transposed packing measured
-     * nearer 4 cycles a float, so this is the low end). Only the ratio matters, and only where two
-     * grids are close in tiles; where both would re-pack, the shared packing below removes the cost.
+     * The cost of packing one float, in micro-kernel multiply-adds: the kernel does two vectors of
+     * them per cycle (16 on an AVX2 core, 32 with AVX-512), packing one or two floats per cycle at
+     * best (strided, transposed packing measured nearer 4 cycles a float, so this is the low end):
+     * the lane count. Only the ratio matters, and only where two grids are close in tiles; where both
+     * would re-pack, the shared packing below removes the repeated packing but not its cost, as each
+     * thread then reads the whole shared operand back from L3. At 8 on AVX-512 two threads cut AlexNet
+     * conv2's 256×729×2400 by rows (16 of 32 row panels each, B packed once and shared, 7 MB); by
+     * columns (12 and 11 of 23 panels, each packing its own) it took 0.89–0.92 of the time, gathered
+     * from the image or packed from a matrix (wall time, three and two interleaved runs).
      */
-    static final int PACK_COST = 8;
+    static final int PACK_COST = FloatSpecies.LANES;
 
     /**
      * How many row ranges to cut C into for {@code threads} threads: the factorization

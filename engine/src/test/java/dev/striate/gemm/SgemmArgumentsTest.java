@@ -1,5 +1,7 @@
 package dev.striate.gemm;
 
+import dev.striate.simd.FloatSpecies;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,11 +72,15 @@ class SgemmArgumentsTest {
         assertEquals(1, Sgemm.rowParts(2, 22, 196, 3, 24, true, true));   // M=64 rows: split the columns
         assertEquals(2, Sgemm.rowParts(2, 400, 3, 3, 24, true, true));    // few columns: split the rows
         assertEquals(1, Sgemm.rowParts(1, 100, 100, 3, 24, true, true));
-        assertEquals(4, Sgemm.rowParts(16, 100, 100, 3, 24, true, true)); // square: a 4x4 grid
+        assertEquals(4, Sgemm.rowParts(16, 100, 100, 8, 32, true, true)); // square: a 4x4 grid
         // M=64, N=784 (33 panels): rows give 363 tiles against 374, but each thread would pack all of B.
         assertEquals(1, Sgemm.rowParts(2, 22, 33, 3, 24, false, true));
         // The same grid with B pre-packed and A packed per call: now the rows are the cheap split.
         assertEquals(2, Sgemm.rowParts(2, 22, 33, 3, 24, true, false));
+        // AlexNet conv2 on 8x2v (32 row and 23 column panels, A pre-packed): packing costs twice the
+        // multiply-adds per float on 16 lanes, so the columns (12 and 11 panels) beat 16 rows that
+        // would each pack all of B; on 8 lanes the rows' fewer tiles still win.
+        assertEquals(FloatSpecies.LANES >= 16 ? 1 : 2, Sgemm.rowParts(2, 32, 23, 8, 32, false, true));
     }
 
     @Test
