@@ -41,8 +41,13 @@ public final class MaxPool2d extends Pooling {
 
     /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
     private final boolean pairedWindows;
-    /** 3x3 windows, stride 2, no padding or dilation: {@link #tripledPlane} applies when every window lies inside the image. */
+    /**
+     * 3x3 windows, stride 2, no dilation, at most one pad above and left (ResNet's pool pads 1 all
+     * round): {@link #tripledPlane} applies when every window ends inside the image.
+     */
     private final boolean tripledWindows;
+    /** −∞ in lane 0: the left pad column that a padded plane's first window of each row starts at. */
+    private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
     private static float[] laneNumbers() {
         float[] lanes = new float[L];
@@ -59,11 +64,13 @@ public final class MaxPool2d extends Pooling {
 
     public MaxPool2d(PoolParams params, ThreadPool threads) {
         super(params, threads, "MaxPool2d(" + params + ")");
-        boolean plainStride2 = params.strideH() == 2 && params.strideW() == 2 && params.dilationH() == 1
-                && params.dilationW() == 1 && params.padTop() == 0 && params.padLeft() == 0 && params.padBottom() == 0
+        boolean undilatedStride2 = params.strideH() == 2 && params.strideW() == 2 && params.dilationH() == 1
+                && params.dilationW() == 1;
+        boolean unpadded = params.padTop() == 0 && params.padLeft() == 0 && params.padBottom() == 0
                 && params.padRight() == 0;
-        pairedWindows = plainStride2 && params.kernelH() == 2 && params.kernelW() == 2;
-        tripledWindows = plainStride2 && params.kernelH() == 3 && params.kernelW() == 3;
+        pairedWindows = undilatedStride2 && unpadded && params.kernelH() == 2 && params.kernelW() == 2;
+        tripledWindows = undilatedStride2 && params.kernelH() == 3 && params.kernelW() == 3 && params.padTop() <= 1
+                && params.padLeft() <= 1;
     }
 
     /**
@@ -125,7 +132,9 @@ public final class MaxPool2d extends Pooling {
             pairedPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
             return;
         }
-        if (mode == FORWARD && tripledWindows && 2 * job.oh < job.h && 2 * job.ow < job.w) {
+        // the last windows' far taps, 2·(o − 1) + 2 − pad, inside the image
+        if (mode == FORWARD && tripledWindows && 2 * job.oh - params.padTop() < job.h
+                && 2 * job.ow - params.padLeft() < job.w) {
             tripledPlane(rows, job, xo, yo);
             return;
         }
@@ -227,39 +236,47 @@ public final class MaxPool2d extends Pooling {
     }
 
     /*
-     * 3x3 windows at stride 2 inside the image (unpadded, as SqueezeNet and AlexNet pool), a plane
-     * in one pass straight from it: per L outputs, two vectors of each of the three rows, their
-     * column maxima de-interleaved into the windows' first and second taps; the third tap is the
-     * next L outputs' first, carried to the next step and shifted in by a slice. The separable
-     * kernel's per-row calls, pads and stored row were most of a 27- or 55-wide row's time. A row
-     * whose last block would read past the array, and a plane's last row when its partial vector
-     * would write past the plane, take the separable kernel.
+     * 3x3 windows at stride 2 ending inside the image (unpadded, as SqueezeNet and AlexNet pool, or
+     * padded by one, as ResNet), a plane in one pass straight from it: per L outputs, two vectors of
+     * each of the three rows, their column maxima de-interleaved into the windows' first and second
+     * taps; the third tap is the next L outputs' first, carried to the next step and shifted in by a
+     * slice. With a left pad the vectors start one column early, and the first window's first tap
+     * (the column before the row) is made −∞. The separable kernel's per-row calls, pads and stored
+     * row were most of a 27- or 55-wide row's time (3x3/s2/p1 on 64x112x112: 0.64 of arraycopy's
+     * bandwidth separable, 0.7x here). A row whose window starts above the image (the top pad), whose
+     * vectors would read outside the array, and a plane's last row when its partial vector would write
+     * past the plane take the separable kernel.
      */
     private void tripledPlane(PoolRows rows, Job job, int xo, int yo) {
         float[] x = job.image.data();
         float[] y = job.other.data();
         int w = job.w;
         int ow = job.ow;
+        int padLeft = params.padLeft();
         int blocks = (ow + L - 1) / L;
         int planeEnd = yo + job.oh * ow;
         boolean padsFilled = false;
         for (int oh = 0; oh < job.oh; oh++) {
-            int top = xo + 2 * oh * w;
+            int ih0 = 2 * oh - params.padTop();
+            int left = xo + ih0 * w - padLeft; // the first window's first column
             int yRow = yo + oh * ow;
-            if (top + 2 * w + 2 * (blocks + 1) * L > x.length || yRow + blocks * L > planeEnd) {
+            if (ih0 < 0 || left < 0 || left + 2 * w + 2 * (blocks + 1) * L > x.length || yRow + blocks * L > planeEnd) {
                 if (!padsFilled) {
-                    rows.fillPads(0, w, job.paddedWidth, Float.NEGATIVE_INFINITY);
+                    rows.fillPads(padLeft, w, job.paddedWidth, Float.NEGATIVE_INFINITY);
                     padsFilled = true;
                 }
-                rows.combineRows(true, x, xo, job.h, w, 2 * oh, 3, 1, 0, Float.NEGATIVE_INFINITY);
+                rows.combineRows(true, x, xo, job.h, w, ih0, 3, 1, padLeft, Float.NEGATIVE_INFINITY);
                 rows.combineTaps(true, 3, 1, 2, job.paddedWidth, ow, 1f, y, yRow, planeEnd);
                 continue;
             }
-            FloatVector lo = columnMax(x, top, w, 0);
-            FloatVector hi = columnMax(x, top, w, L);
+            FloatVector lo = columnMax(x, left, w, 0);
+            FloatVector hi = columnMax(x, left, w, L);
             FloatVector even = lo.rearrange(EVENS, hi);
+            if (padLeft == 1) {
+                even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+            }
             for (int b = 0; b < blocks; b++) {
-                int at = top + 2 * (b + 1) * L;
+                int at = left + 2 * (b + 1) * L;
                 FloatVector odd = lo.rearrange(ODDS, hi);
                 lo = columnMax(x, at, w, 0);
                 hi = columnMax(x, at, w, L);
