@@ -358,55 +358,57 @@ final class Depthwise {
         for (int yo = 0; yo < rows; yo++) {
             int base = yo * rowStep;
             int out = yOff + yo * cols;
-            // pairs of vectors, the last pair moved back to end at the row's end (outputs computed
-            // twice are the same floats): no partial vector, no odd vector through the slower tail
-            int pairsEnd = cols >= 2 * L ? cols : 0;
+            // pairs of vectors, the last pair moved back to end at the row's end, or on a row of one
+            // to two vectors its second vector moved back over the first (outputs computed twice are
+            // the same floats): no partial vector, no odd vector through the slower tail
+            int pairsEnd = cols >= L ? cols : 0;
+            int second = cols >= 2 * L ? L : cols - L;
             for (int next = 0; next < pairsEnd; next += 2 * L) {
-                int xo = Math.min(next, pairsEnd - 2 * L);
+                int xo = Math.min(next, pairsEnd - L - second);
                 int a = base + xo, b = a + row1, c = a + row2;
                 if (strided) {
                     int ao = a + odd, bo = b + odd, co = c + odd;
                     FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
-                    FloatVector t = FloatVector.fromArray(S, in, a + L).fma(w0, FloatVector.zero(S));
+                    FloatVector t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
                     s = FloatVector.fromArray(S, in, ao).fma(w1, s);
-                    t = FloatVector.fromArray(S, in, ao + L).fma(w1, t);
+                    t = FloatVector.fromArray(S, in, ao + second).fma(w1, t);
                     s = FloatVector.fromArray(S, in, a + 1).fma(w2, s);
-                    t = FloatVector.fromArray(S, in, a + L + 1).fma(w2, t);
+                    t = FloatVector.fromArray(S, in, a + second + 1).fma(w2, t);
                     s = FloatVector.fromArray(S, in, b).fma(w3, s);
-                    t = FloatVector.fromArray(S, in, b + L).fma(w3, t);
+                    t = FloatVector.fromArray(S, in, b + second).fma(w3, t);
                     s = FloatVector.fromArray(S, in, bo).fma(w4, s);
-                    t = FloatVector.fromArray(S, in, bo + L).fma(w4, t);
+                    t = FloatVector.fromArray(S, in, bo + second).fma(w4, t);
                     s = FloatVector.fromArray(S, in, b + 1).fma(w5, s);
-                    t = FloatVector.fromArray(S, in, b + L + 1).fma(w5, t);
+                    t = FloatVector.fromArray(S, in, b + second + 1).fma(w5, t);
                     s = FloatVector.fromArray(S, in, c).fma(w6, s);
-                    t = FloatVector.fromArray(S, in, c + L).fma(w6, t);
+                    t = FloatVector.fromArray(S, in, c + second).fma(w6, t);
                     s = FloatVector.fromArray(S, in, co).fma(w7, s);
-                    t = FloatVector.fromArray(S, in, co + L).fma(w7, t);
+                    t = FloatVector.fromArray(S, in, co + second).fma(w7, t);
                     s = FloatVector.fromArray(S, in, c + 1).fma(w8, s);
-                    t = FloatVector.fromArray(S, in, c + L + 1).fma(w8, t);
+                    t = FloatVector.fromArray(S, in, c + second + 1).fma(w8, t);
                     s.add(bias).max(min).min(max).intoArray(y, out + xo);
-                    t.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+                    t.add(bias).max(min).min(max).intoArray(y, out + xo + second);
                 } else {
                     FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
-                    FloatVector t = FloatVector.fromArray(S, in, a + L).fma(w0, FloatVector.zero(S));
+                    FloatVector t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
                     s = FloatVector.fromArray(S, in, a + 1).fma(w1, s);
-                    t = FloatVector.fromArray(S, in, a + L + 1).fma(w1, t);
+                    t = FloatVector.fromArray(S, in, a + second + 1).fma(w1, t);
                     s = FloatVector.fromArray(S, in, a + 2).fma(w2, s);
-                    t = FloatVector.fromArray(S, in, a + L + 2).fma(w2, t);
+                    t = FloatVector.fromArray(S, in, a + second + 2).fma(w2, t);
                     s = FloatVector.fromArray(S, in, b).fma(w3, s);
-                    t = FloatVector.fromArray(S, in, b + L).fma(w3, t);
+                    t = FloatVector.fromArray(S, in, b + second).fma(w3, t);
                     s = FloatVector.fromArray(S, in, b + 1).fma(w4, s);
-                    t = FloatVector.fromArray(S, in, b + L + 1).fma(w4, t);
+                    t = FloatVector.fromArray(S, in, b + second + 1).fma(w4, t);
                     s = FloatVector.fromArray(S, in, b + 2).fma(w5, s);
-                    t = FloatVector.fromArray(S, in, b + L + 2).fma(w5, t);
+                    t = FloatVector.fromArray(S, in, b + second + 2).fma(w5, t);
                     s = FloatVector.fromArray(S, in, c).fma(w6, s);
-                    t = FloatVector.fromArray(S, in, c + L).fma(w6, t);
+                    t = FloatVector.fromArray(S, in, c + second).fma(w6, t);
                     s = FloatVector.fromArray(S, in, c + 1).fma(w7, s);
-                    t = FloatVector.fromArray(S, in, c + L + 1).fma(w7, t);
+                    t = FloatVector.fromArray(S, in, c + second + 1).fma(w7, t);
                     s = FloatVector.fromArray(S, in, c + 2).fma(w8, s);
-                    t = FloatVector.fromArray(S, in, c + L + 2).fma(w8, t);
+                    t = FloatVector.fromArray(S, in, c + second + 2).fma(w8, t);
                     s.add(bias).max(min).min(max).intoArray(y, out + xo);
-                    t.add(bias).max(min).min(max).intoArray(y, out + xo + L);
+                    t.add(bias).max(min).min(max).intoArray(y, out + xo + second);
                 }
             }
             // rows too short for a pair: the general tail, the same operations

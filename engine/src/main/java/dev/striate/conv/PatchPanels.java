@@ -23,6 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The {@link #transposed} view is the matrix's transpose, the weight gradient's B ({@code dW =
  * dY·colᵀ}): depth is pixels, columns the patch rows, a panel row one gather through the row table.
  *
+ * <p>Panels of MR pixels, narrower than a vector, are the A panels of the transposed forward
+ * product {@code Yᵀ = colᵀ·Wᵀ} ({@link dev.striate.gemm.Sgemm#gemm(PanelSource,
+ * dev.striate.gemm.PackedOperand, float, float, float[], int, int, dev.striate.gemm.Epilogue, float[],
+ * int)}): each panel row is one masked store, loaded plainly where the panel's pixels are
+ * consecutive in the source (7 pixels of one output row at 7x7, stride 1), else gathered.
+ *
  * <p>Thread-safety: {@link #load} is one thread's; after it, the product's threads may pack panels
  * concurrently (reads only). One instance per concurrent product.
  */

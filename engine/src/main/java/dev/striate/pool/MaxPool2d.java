@@ -242,8 +242,8 @@ public final class MaxPool2d extends Pooling {
      * taps; the third tap is the next L outputs' first, carried to the next step and shifted in by a
      * slice. With a left pad the vectors start one column early, and the first window's first tap
      * (the column before the row) is made −∞. The separable kernel's per-row calls, pads and stored
-     * row were most of a 27- or 55-wide row's time (3x3/s2/p1 on 64x112x112: 0.64 of arraycopy's
-     * bandwidth separable, 0.7x here). A row whose window starts above the image (the top pad), whose
+     * row were most of a 27- or 55-wide row's time (3x3/s2/p1 on 64x112x112: 0.65 of arraycopy's
+     * bandwidth separable, 0.69 here). A row whose window starts above the image (the top pad), whose
      * vectors would read outside the array, and a plane's last row when its partial vector would write
      * past the plane take the separable kernel.
      */

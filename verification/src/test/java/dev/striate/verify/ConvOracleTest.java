@@ -115,6 +115,11 @@ class ConvOracleTest {
         "g2mb1ic2ih3iw4oc2kh5ph2",
         "g2mb1ic2ih2iw1oc2kh5ph2",
         "g4mb1ic4ih16iw21oc4kh7kw5ph3pw2",
+        // Stride 2 on rows of one to two vectors (16 lanes: 25 outputs; 8 lanes: 12, with two outputs
+        // per channel, which the channel-blocked kernel leaves to the row kernel): the row's second
+        // vector moved back over its first.
+        "g8mb1ic8ih40iw50oc8kh3sh2ph1",
+        "g8mb2ic8ih24oc16kh3sh2ph1",
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
         // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
