@@ -482,14 +482,18 @@ public final class Sgemm {
      * thread then reads the whole shared operand back from L3. At 8 on AVX-512 two threads cut AlexNet
      * conv2's 256×729×2400 by rows (16 of 32 row panels each, B packed once and shared, 7 MB); by
      * columns (12 and 11 of 23 panels, each packing its own) it took 0.89–0.92 of the time, gathered
-     * from the image or packed from a matrix (wall time, three and two interleaved runs).
+     * from the image or packed from a matrix (wall time, three and two interleaved runs). A method,
+     * not a constant: Sgemm's static initializer must not touch the vector module before
+     * {@link VectorSupport#require} can name the missing flag.
      */
-    static final int PACK_COST = FloatSpecies.LANES;
+    static int packCost() {
+        return FloatSpecies.LANES;
+    }
 
     /**
      * How many row ranges to cut C into for {@code threads} threads: the factorization
      * {@code rows × cols = threads} whose busiest thread does the least work, counting its
-     * multiply-adds (its tiles × MR·NR) and the floats it packs ({@link #PACK_COST} each): all of A's
+     * multiply-adds (its tiles × MR·NR) and the floats it packs ({@link #packCost} each): all of A's
      * rows in its range unless A is pre-packed, all of B's columns in its range unless B is. Work
      * rather than tiles alone because a product with few rows (a convolution's M = output channels)
      * split by rows packs the whole of B on every thread: at M = 64, N = 784 (ResNet's Winograd
@@ -506,7 +510,7 @@ public final class Sgemm {
             long rowShare = ceilDiv(mPanels, rows);
             long colShare = ceilDiv(nPanels, cols);
             long work = rowShare * colShare * mr * nr
-                    + PACK_COST * ((packsA ? rowShare * mr : 0) + (packsB ? colShare * nr : 0));
+                    + packCost() * ((packsA ? rowShare * mr : 0) + (packsB ? colShare * nr : 0));
             if (work < bestWork) {
                 best = rows;
                 bestWork = work;
