@@ -6,6 +6,10 @@ package dev.striate.gemm;
  * patch matrix gathered from the image (implicit im2col), so the matrix, {@code KH·KW} times the
  * image, is neither written out nor read back.
  *
+ * <p>A source also stands for A's transpose ({@link Sgemm#gemm(PanelSource, PackedOperand, float,
+ * float, float[], int, int, Epilogue, float[], int)}): asked for panels of width MR, it writes A's
+ * packed panels, columns being A's rows.
+ *
  * <p>Thread-safety: the product's threads call {@link #packB} concurrently for disjoint column
  * ranges; an implementation only reads shared state while a product runs.
  */
