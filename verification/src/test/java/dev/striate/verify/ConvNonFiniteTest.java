@@ -53,4 +53,48 @@ class ConvNonFiniteTest {
             assertEquals(6 * 5 * 2, finite, "width " + width + ": finite oracle entries");
         }
     }
+
+    /**
+     * A strided depthwise layer's dx gathered per column pair (3x3, stride 2, padded by one): the
+     * last odd column of each row has no output to its right, so an infinite first tap must not
+     * reach it through that output's zero gradient (∞·0 is NaN). The oracle is finite there, and in
+     * every even column (tap 1 only); elsewhere both are non-finite.
+     */
+    @Test
+    void infiniteFirstTapLeavesTheColumnsItDoesNotReachFinite() {
+        int channels = 4;
+        int h = 20;
+        for (int width : new int[] {34, 40}) {
+            ConvParams p = ConvParams.of(channels, channels, 3).stride(2).padding(1).groups(channels);
+            SplittableRandom r = new SplittableRandom(width);
+            float[] weights = RandomData.uniform(r, p.weightSize());
+            for (int c = 0; c < channels; c++) {
+                for (int kh = 0; kh < 3; kh++) {
+                    weights[c * 9 + kh * 3] = Float.POSITIVE_INFINITY;
+                }
+            }
+            int oh = p.outputHeight(h);
+            int ow = p.outputWidth(width);
+            float[] dy = RandomData.uniform(r, channels * oh * ow);
+            Convolution conv = new Convolution(p, weights, null);
+            Tensor dx = Tensor.zeros(1, channels, h, width);
+            conv.backwardData(Tensor.of(dy, 1, channels, oh, ow), dx);
+            ReferenceConv.Result ref = ReferenceConv.backwardData(p, 1, h, width, weights, dy);
+            int finite = 0;
+            for (int i = 0; i < dx.size(); i++) {
+                double want = ref.value()[i];
+                float got = dx.data()[i];
+                if (Double.isFinite(want)) {
+                    finite++;
+                    // at most 4 products summed: 2·terms·eps of the magnitudes
+                    double bound = 2.0 * 4 * 0x1p-24 * ref.magnitude()[i] + 1e-30;
+                    assertTrue(Math.abs(got - want) <= bound, "width " + width + ": dx[" + i + "] = " + got + ", oracle " + want);
+                } else {
+                    assertTrue(!Float.isFinite(got), "width " + width + ": dx[" + i + "] = " + got + " where the oracle's is " + want);
+                }
+            }
+            // per row: the even columns and the last (odd) one
+            assertEquals(channels * h * (width / 2 + 1), finite, "width " + width + ": finite oracle entries");
+        }
+    }
 }

@@ -120,6 +120,11 @@ class ConvOracleTest {
         // vector moved back over its first.
         "g8mb1ic8ih40iw50oc8kh3sh2ph1",
         "g8mb2ic8ih24oc16kh3sh2ph1",
+        // dx of stride-2 3x3 depthwise layers padded by one as a gather (even widths, a vector of
+        // outputs per row or more): an odd height, exactly one vector of outputs per row at 16
+        // lanes, and no bottom or right pad.
+        "g8mb2ic8ih33iw32oc8kh3sh2ph1",
+        "g16mb1ic16ih64iw36oc16kh3sh2ph1pw1pb0pr0",
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
         // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
