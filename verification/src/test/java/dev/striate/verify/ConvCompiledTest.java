@@ -29,7 +29,7 @@ class ConvCompiledTest {
             "mb2ic6ih14oc16kh5",        // small images: patches read in place, pixel-major
             "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col, stride 2, asymmetric padding
             "mb1ic3ih96oc8kh3ph1",      // weight gradient in chunks of pixels (a first layer)
-            "mb1ic128ih7oc96kh3ph1",    // im2col, transposed product (A's 7-pixel panels gathered on 16 lanes)
+            "mb1ic128ih7oc96kh3ph1 IM2COL", // im2col, transposed product: A's panels gathered (7 pixels, or 3 on 8 lanes)
             "mb2ic16ih12oc16kh1",       // pointwise, transposed product
             "mb1ic16ih20oc8kh1",        // pointwise, W·x
             "g16mb2ic16ih20oc16kh3ph1", // depthwise
