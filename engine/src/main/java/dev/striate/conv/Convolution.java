@@ -615,7 +615,7 @@ public final class Convolution {
             return;
         }
         // dY·colᵀ with colᵀ's panels gathered from the image as the GEMM packs them (PatchPanels)
-        PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(h, w) : null;
+        PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(h, w, false) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 float beta = i == i0 ? 0f : 1f;
@@ -829,8 +829,8 @@ public final class Convolution {
      * ({@code true}: the image's channels := col scattered back, each task clearing its channels
      * before adding into them — in parallel, and just before they are read again: the whole dx
      * cleared up front on the caller cost a 1x1/s2 layer's dx 3.2 MB of serial writes), channels
-     * split across the pool's threads: each
-     * channel's rows of col and its plane of the image are touched by one task only.
+     * split across the pool's threads: each channel's rows of col and its plane of the image are
+     * touched by one task only.
      */
     private void lower(boolean scatter, float[] image, int imageOff, int channels, int h, int w, int oh, int ow,
                        float[] col) {
@@ -1269,12 +1269,10 @@ public final class Convolution {
                 ? plane : new LoweringPlane(h, w, Im2col.planeFor(params, h, w, ow));
     }
 
-    /** The implicit patch matrix of {@code h×w} inputs: a pooled one if it fits, else a new one. */
-    private PatchPanels borrowPatches(int h, int w) {
-        return borrowPatches(h, w, false);
-    }
-
-    /** As {@link #borrowPatches(int, int)}, as the transposed product's A when {@code transposed}. */
+    /**
+     * The implicit patch matrix of {@code h×w} inputs, as B or, when {@code transposed}, as the
+     * transposed product's A: a pooled one if it fits, else a new one.
+     */
     private PatchPanels borrowPatches(int h, int w, boolean transposed) {
         PatchPanels patches = (transposed ? idleTransposedPatches : idlePatches).take();
         int width = transposed ? transposedGemm.config().mr() : gemm.config().nr();

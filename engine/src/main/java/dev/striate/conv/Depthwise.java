@@ -525,7 +525,9 @@ final class Depthwise {
         for (int ih = 0; ih < h; ih++) {
             int out = dxOff + ih * w;
             boolean odd = (ih & 1) == 1;
-            // kernel row a on output row ra, and for odd dx rows row 2 on rb (none past the last output row)
+            // kernel row a on output row ra, and for odd dx rows row 2 on rb (none past the last output
+            // row); the two written out: as a loop over the kernel rows of the row's parity (the same
+            // operations) the pass took 1.34-1.36x as long
             int ka = odd ? 0 : 1;
             int ra = odd ? (ih + 1) / 2 : ih / 2;
             int rb = odd ? (ih - 1) / 2 : -1;

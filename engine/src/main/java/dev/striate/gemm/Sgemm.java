@@ -164,7 +164,7 @@ public final class Sgemm {
      * A or B packed by its source (then a / b is unused; A's source is its transpose, see
      * {@link #gemm(PanelSource, PackedOperand, float, float, float[], int, int, Epilogue, float[], int)}).
      */
-    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource source,
+    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
                          Transpose ta, Transpose tb,
                          int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc,
@@ -173,7 +173,7 @@ public final class Sgemm {
             // A is no array: B checked alone, then C as the product of depth 0 checks it
             GemmArguments.checkOperand(false, tb, n, k, b, bOff, ldb);
             GemmArguments.check(ta, tb, m, n, 0, alpha, NO_FLOATS, 0, 1, NO_FLOATS, 0, Math.max(1, n), c, cOff, ldc);
-        } else if (source == null) {
+        } else if (sourceB == null) {
             GemmArguments.check(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         } else {
             // B is no array: A checked alone, then C as the product of depth 0 checks it
@@ -196,7 +196,7 @@ public final class Sgemm {
         // 128x196x128 Winograd product took 0.99-1.12x as long nested in a 2-thread pool as on a
         // 1-thread pool, three runs; 0.96-1.00 planned for one).
         int threads = (long) m * n * k < PARALLEL_MIN_VOLUME ? 1 : pool.idleParallelism();
-        boolean rowVector = m == 1 && packedA == null && packedB == null && source == null && sourceA == null;
+        boolean rowVector = m == 1 && packedA == null && packedB == null && sourceB == null && sourceA == null;
         int mr = rowVector ? 1 : config.mr();
         int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
         int mPanels = ceilDiv(m, mr);
@@ -208,7 +208,7 @@ public final class Sgemm {
         PackedOperand shared = null;
         if (threads > 1 && !rowVector && (long) m * n * k >= SHARED_PACKING_MIN_VOLUME) {
             if (packedB == null && rowParts > 1 && (long) n * k <= SHARED_PACKING_MAX_FLOATS) {
-                shared = packShared(false, source, tb, n, k, b, bOff, ldb, threads);
+                shared = packShared(false, sourceB, tb, n, k, b, bOff, ldb, threads);
                 packedB = shared;
             } else if (packedA == null && colParts > 1 && (long) m * k <= SHARED_PACKING_MAX_FLOATS) {
                 shared = packShared(true, sourceA, ta, m, k, a, aOff, lda, threads);
@@ -225,7 +225,7 @@ public final class Sgemm {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                     mPanels, nPanels, rowParts, colParts);
             job.setEpilogue(epilogue, bias, biasOff);
-            job.setPacked(packedA, packedB, packedA == null ? sourceA : null, packedB == null ? source : null, rowVector);
+            job.setPacked(packedA, packedB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -605,8 +605,8 @@ public final class Sgemm {
         int nr = config.nr();
         for (int jr = from; jr < to; jr += PACKED_TOGETHER * nr) {
             int cols = Math.min(PACKED_TOGETHER * nr, to - jr);
-            if (g.source != null) {
-                g.source.packB(pc, kc, jc + jr, cols, packedB, jr * kc, nr);
+            if (g.sourceB != null) {
+                g.sourceB.packB(pc, kc, jc + jr, cols, packedB, jr * kc, nr);
             } else {
                 Packing.packB(g.tb, g.b, g.bOff, g.ldb, pc, kc, jc + jr, cols, packedB, jr * kc, nr);
             }
@@ -727,7 +727,7 @@ public final class Sgemm {
         /** A's panels, as its transpose's B panels, when it packs them itself and is not packed already (shared). */
         PanelSource sourceA;
         /** B's panels when it packs them itself and is not packed already (shared): see {@link PanelSource}. */
-        PanelSource source;
+        PanelSource sourceB;
         boolean rowVector;
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
@@ -775,12 +775,12 @@ public final class Sgemm {
             return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
-        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource source,
+        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
                        boolean rowVector) {
             this.packedA = packedA;
             this.packedB = packedB;
             this.sourceA = sourceA;
-            this.source = source;
+            this.sourceB = sourceB;
             this.rowVector = rowVector;
         }
 
@@ -789,7 +789,7 @@ public final class Sgemm {
             a = b = c = bias = null;
             rowBias = colBias = MicroKernel.NO_BIAS;
             packedA = packedB = null;
-            sourceA = source = null;
+            sourceA = sourceB = null;
         }
 
         @Override
