@@ -22,7 +22,8 @@ import dev.striate.simd.VectorSupport;
  * (a batch-1 fully connected layer) is a vector-matrix product instead, streaming B unpacked
  * ({@link RowVector}).
  *
- * <p>Threads split C into a grid of row and column ranges on tile boundaries; K is never split, so
+ * <p>Threads split C into a grid of row and column ranges on tile boundaries, or, cutting one side
+ * only, deal its tiles out in runs of equal area ({@link #dealsTiles}); K is never split, so
  * every element of C is computed by the same sequence of float operations whatever the thread count,
  * and results are bitwise identical for 1, 2 or any number of threads.
  *
@@ -202,7 +203,7 @@ public final class Sgemm {
         int mPanels = ceilDiv(m, mr);
         int nPanels = ceilDiv(n, nr);
         int rowParts = rowParts(threads, mPanels, nPanels, mr, nr, packedA == null, packedB == null);
-        int colParts = Math.min(threads / rowParts, nPanels);
+        int colParts = colParts(threads, rowParts, nPanels, packedA == null, packedB == null);
         // Split both ways, each thread would pack its part of the other side again: pack that
         // operand once, on all threads, and let every thread read it.
         PackedOperand shared = null;
@@ -216,14 +217,15 @@ public final class Sgemm {
             }
             if (shared != null) {
                 rowParts = rowParts(threads, mPanels, nPanels, mr, nr, packedA == null, packedB == null);
-                colParts = Math.min(threads / rowParts, nPanels);
+                colParts = colParts(threads, rowParts, nPanels, packedA == null, packedB == null);
             }
         }
 
         Job job = borrowJob();
         try {
             job.set(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
-                    mPanels, nPanels, rowParts, colParts);
+                    mPanels, nPanels, rowParts, colParts,
+                    !rowVector && dealsTiles(threads, rowParts, packedA == null, packedB == null));
             job.setEpilogue(epilogue, bias, biasOff);
             job.setPacked(packedA, packedB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
@@ -491,10 +493,23 @@ public final class Sgemm {
     }
 
     /**
+     * The cost of reading one float of an operand packed already (pre-packed, or shared) in
+     * multiply-adds: half of {@link #packCost}, the read without the write. Without it, a split that
+     * has every thread read all of a big packed operand looked free: on 16 threads AlexNet conv2's
+     * 256×729×2400 went to 16 row parts each streaming all 7 MB of the shared B from L3, where a 2 × 8
+     * grid reads an eighth each and took 0.57 of the time; ResNet's 3x3 weight gradients
+     * (128×1152×784, 256×2304×196) 0.58 and 0.85 the same way (same-process A/B on the 16-core Xeon).
+     */
+    static int readCost() {
+        return FloatSpecies.LANES / 2;
+    }
+
+    /**
      * How many row ranges to cut C into for {@code threads} threads: the factorization
      * {@code rows × cols = threads} whose busiest thread does the least work, counting its
-     * multiply-adds (its tiles × MR·NR) and the floats it packs ({@link #packCost} each): all of A's
-     * rows in its range unless A is pre-packed, all of B's columns in its range unless B is. Work
+     * multiply-adds (its tiles × MR·NR) and the floats of A's rows and B's columns in its range, each
+     * packed ({@link #packCost}) or, where that operand is packed already, read ({@link #readCost}).
+     * A one-sided split whose other side is packed already deals tiles ({@link #dealsTiles}). Work
      * rather than tiles alone because a product with few rows (a convolution's M = output channels)
      * split by rows packs the whole of B on every thread: at M = 64, N = 784 (ResNet's Winograd
      * products) one column more per thread share tipped the tile count the other way.
@@ -503,20 +518,116 @@ public final class Sgemm {
         int best = 1;
         long bestWork = Long.MAX_VALUE;
         for (int rows = 1; rows <= threads; rows++) {
-            if (threads % rows != 0 || rows > mPanels) {
+            boolean tiles = dealsTiles(threads, rows, packsA, packsB);
+            if (threads % rows != 0 || rows > mPanels && !tiles) {
                 continue;
             }
-            int cols = Math.min(threads / rows, nPanels);
-            long rowShare = ceilDiv(mPanels, rows);
-            long colShare = ceilDiv(nPanels, cols);
-            long work = rowShare * colShare * mr * nr
-                    + packCost() * ((packsA ? rowShare * mr : 0) + (packsB ? colShare * nr : 0));
+            long work;
+            if (tiles) {
+                // A share of the tiles, and the panels of the re-packed side its run of tiles spans.
+                long tileShare = ((long) mPanels * nPanels + threads - 1) / threads;
+                long rowShare = rows == 1 ? mPanels : ceilDiv(mPanels, threads) + 1L;
+                long colShare = rows == 1 ? ceilDiv(nPanels, threads) + 1L : nPanels;
+                work = tileShare * mr * nr + (packsA ? packCost() : readCost()) * rowShare * mr
+                        + (packsB ? packCost() : readCost()) * colShare * nr;
+            } else {
+                int cols = Math.min(threads / rows, nPanels);
+                long rowShare = ceilDiv(mPanels, rows);
+                long colShare = ceilDiv(nPanels, cols);
+                work = rowShare * colShare * mr * nr + (packsA ? packCost() : readCost()) * rowShare * mr
+                        + (packsB ? packCost() : readCost()) * colShare * nr;
+            }
             if (work < bestWork) {
                 best = rows;
                 bestWork = work;
             }
         }
         return best;
+    }
+
+    /**
+     * Whether a split of C into {@code rows} row parts deals out tiles rather than whole panels: when
+     * it cuts one side only and the other side's operand is packed already (pre-packed, or shared),
+     * so a panel cut between two threads costs no packing twice. Whole panels balance badly when a
+     * side has few: ResNet's 512→512 3x3 layer at 7x7 is 7 × 11 tiles on the 7x3v tile, and two
+     * threads took 6 and 5 column panels (the last 32 columns wide), one 12% over its share; dealt
+     * as tiles, 37 and 40 (0.9% over): 0.87–0.96 of the time (same-process A/B, wall time, here and
+     * on a 16-core Xeon). On 16 threads a 4 × 4 grid gave the busiest thread 6 tiles, dealt tiles
+     * give 4 or 5: 0.87.
+     */
+    static boolean dealsTiles(int threads, int rows, boolean packsA, boolean packsB) {
+        return threads > 1 && (rows == 1 ? !packsA : rows == threads && !packsB);
+    }
+
+    /** The column parts beside {@code rows} row parts: as many as threads allow, one panel each at least unless tiles are dealt. */
+    static int colParts(int threads, int rows, int nPanels, boolean packsA, boolean packsB) {
+        return dealsTiles(threads, rows, packsA, packsB) ? threads / rows : Math.min(threads / rows, nPanels);
+    }
+
+    /**
+     * The first tile of part {@code part} of {@code parts} when a one-sided split deals C's tiles out
+     * in order along the split side (outer: that side's panels; inner: the other side's), each part
+     * the run of tiles nearest its share of C's area. Tile {@code t} is outer panel
+     * {@code t / innerPanels}, inner panel {@code t % innerPanels}; the boundaries never decrease and
+     * the last is the tile count, so every tile has one owner.
+     */
+    static long firstTile(int part, int parts, int outerStep, int outerSize, int innerStep, int innerSize) {
+        int outerPanels = ceilDiv(outerSize, outerStep);
+        int innerPanels = ceilDiv(innerSize, innerStep);
+        if (part >= parts) {
+            return (long) outerPanels * innerPanels;
+        }
+        long area = (long) ((double) outerSize * innerSize * part / parts);
+        long outerArea = (long) outerStep * innerSize;
+        int outer = (int) Math.min(outerPanels - 1, area / outerArea);
+        long tileArea = (long) Math.min(outerStep, outerSize - outer * outerStep) * innerStep;
+        long inner = Math.min(innerPanels, (area - outer * outerArea + tileArea / 2) / tileArea);
+        return (long) outer * innerPanels + inner;
+    }
+
+    /** Part {@code part} of a tile-dealing split ({@link #dealsTiles}): its first and last panels partly, those between whole. */
+    private void computeTiles(Job g, int part, Workspace ws) {
+        boolean byColumns = g.rowParts == 1;
+        int parts = g.rowParts * g.colParts;
+        int outerStep = byColumns ? config.nr() : config.mr();
+        int innerStep = byColumns ? config.mr() : config.nr();
+        int outerSize = byColumns ? g.n : g.m;
+        int innerSize = byColumns ? g.m : g.n;
+        int innerPanels = ceilDiv(innerSize, innerStep);
+        long t0 = firstTile(part, parts, outerStep, outerSize, innerStep, innerSize);
+        long t1 = firstTile(part + 1, parts, outerStep, outerSize, innerStep, innerSize);
+        if (t0 >= t1) {
+            return;
+        }
+        int firstOuter = (int) (t0 / innerPanels);
+        int firstInner = (int) (t0 % innerPanels);
+        int lastOuter = (int) (t1 / innerPanels);
+        int lastInner = (int) (t1 % innerPanels);
+        if (firstOuter == lastOuter) {
+            tileBlock(g, byColumns, firstOuter, firstOuter + 1, firstInner, lastInner, ws);
+            return;
+        }
+        if (firstInner > 0) {
+            tileBlock(g, byColumns, firstOuter, firstOuter + 1, firstInner, innerPanels, ws);
+            firstOuter++;
+        }
+        if (firstOuter < lastOuter) {
+            tileBlock(g, byColumns, firstOuter, lastOuter, 0, innerPanels, ws);
+        }
+        if (lastInner > 0) {
+            tileBlock(g, byColumns, lastOuter, lastOuter + 1, 0, lastInner, ws);
+        }
+    }
+
+    /** The block of C over outer panels {@code [outerFrom, outerTo)} and inner panels {@code [innerFrom, innerTo)}. */
+    private void tileBlock(Job g, boolean byColumns, int outerFrom, int outerTo, int innerFrom, int innerTo, Workspace ws) {
+        int mr = config.mr();
+        int nr = config.nr();
+        if (byColumns) {
+            computeBlock(g, innerFrom * mr, Math.min(g.m, innerTo * mr), outerFrom * nr, Math.min(g.n, outerTo * nr), ws);
+        } else {
+            computeBlock(g, outerFrom * mr, Math.min(g.m, outerTo * mr), innerFrom * nr, Math.min(g.n, innerTo * nr), ws);
+        }
     }
 
     private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
@@ -715,6 +826,8 @@ public final class Sgemm {
     private final class Job implements ThreadPool.ParallelTask {
         Transpose ta, tb;
         int m, n, k, aOff, lda, bOff, ldb, cOff, ldc, mPanels, nPanels, rowParts, colParts;
+        /** The split deals tiles, not panels ({@link #dealsTiles}). */
+        boolean tiles;
         float alpha, beta;
         float[] a, b, c, bias;
         int biasOff;
@@ -732,7 +845,7 @@ public final class Sgemm {
 
         void set(Transpose ta, Transpose tb, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
                  float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc,
-                 int mPanels, int nPanels, int rowParts, int colParts) {
+                 int mPanels, int nPanels, int rowParts, int colParts, boolean tiles) {
             this.ta = ta;
             this.tb = tb;
             this.m = m;
@@ -753,6 +866,7 @@ public final class Sgemm {
             this.nPanels = nPanels;
             this.rowParts = rowParts;
             this.colParts = colParts;
+            this.tiles = tiles;
         }
 
         void setEpilogue(Epilogue epilogue, float[] bias, int biasOff) {
@@ -794,6 +908,15 @@ public final class Sgemm {
 
         @Override
         public void run(int task) {
+            if (tiles) {
+                Workspace ws = borrowWorkspace();
+                try {
+                    computeTiles(this, task, ws);
+                } finally {
+                    idleWorkspaces.give(ws);
+                }
+                return;
+            }
             int mr = rowVector ? 1 : config.mr();
             int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
             int rowPart = task / colParts;

@@ -1,6 +1,5 @@
 package dev.striate.gemm;
 
-import dev.striate.simd.FloatSpecies;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,12 +74,40 @@ class SgemmArgumentsTest {
         assertEquals(4, Sgemm.rowParts(16, 100, 100, 8, 32, true, true)); // square: a 4x4 grid
         // M=64, N=784 (33 panels): rows give 363 tiles against 374, but each thread would pack all of B.
         assertEquals(1, Sgemm.rowParts(2, 22, 33, 3, 24, false, true));
-        // The same grid with B pre-packed and A packed per call: now the rows are the cheap split.
-        assertEquals(2, Sgemm.rowParts(2, 22, 33, 3, 24, true, false));
-        // AlexNet conv2 on 8x2v (32 row and 23 column panels, A pre-packed): packing costs twice the
-        // multiply-adds per float on 16 lanes, so the columns (12 and 11 panels) beat 16 rows that
-        // would each pack all of B; on 8 lanes the rows' fewer tiles still win.
-        assertEquals(FloatSpecies.LANES >= 16 ? 1 : 2, Sgemm.rowParts(2, 32, 23, 8, 32, false, true));
+        // B pre-packed, A packed per call: splitting the columns, each thread packs all of A; the rows
+        // win once A is the bigger side, dealt as tiles (each reads all of B, packs half of A).
+        assertEquals(2, Sgemm.rowParts(2, 100, 5, 3, 24, true, false));
+        assertTrue(Sgemm.dealsTiles(2, 2, true, false));
+        // Every thread reading all of a pre-packed B costs too: 22 x 33 panels stay split by columns.
+        assertEquals(1, Sgemm.rowParts(2, 22, 33, 3, 24, true, false));
+        // AlexNet conv2 on 8x2v (32 row and 23 column panels, A pre-packed): the columns, dealt as
+        // tiles (368 each), beat 16 rows that would each pack all of B.
+        assertEquals(1, Sgemm.rowParts(2, 32, 23, 8, 32, false, true));
+        // 16 threads on 7 x 11 tiles, A shared: one-sided, by tiles, rather than a grid of panels.
+        assertEquals(1, Sgemm.rowParts(16, 7, 11, 7, 48, false, false));
+        assertEquals(16, Sgemm.colParts(16, 1, 11, false, false));
+        assertEquals(8, Sgemm.colParts(16, 2, 11, true, false));
+    }
+
+    @Test
+    void tilesAreDealtInRunsOfEqualAreaWithOneOwnerEach() {
+        // 7 row panels of 7 (49 rows) under 11 column panels of 48 (the last 32): split by columns.
+        long[] expected = {0, 37, 77};
+        for (int part = 0; part <= 2; part++) {
+            assertEquals(expected[part], Sgemm.firstTile(part, 2, 48, 512, 7, 49));
+        }
+        for (int parts : new int[] {2, 3, 5, 16, 100}) {
+            for (int[] shape : new int[][] {{48, 512, 7, 49}, {32, 729, 8, 256}, {7, 50, 48, 33}, {8, 8, 32, 5}}) {
+                long previous = 0;
+                for (int part = 1; part <= parts; part++) {
+                    long t = Sgemm.firstTile(part, parts, shape[0], shape[1], shape[2], shape[3]);
+                    assertTrue(t >= previous, "boundaries never decrease");
+                    previous = t;
+                }
+                assertEquals((long) Sgemm.ceilDiv(shape[1], shape[0]) * Sgemm.ceilDiv(shape[3], shape[2]), previous,
+                        "the last part ends at the last tile");
+            }
+        }
     }
 
     @Test
