@@ -9,11 +9,8 @@ import dev.striate.tensor.Tensor;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * As {@link SgemmCompiledTest}, for convolution: in the {@code -Xbatch} fork, after warm-up, forward
@@ -21,7 +18,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  * (proof that the compiled, intrinsified kernels run), and then every oracle problem is checked again.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConvCompiledTest {
 
     private static final int WARM_UP_CALLS = 1500;
@@ -88,14 +84,7 @@ class ConvCompiledTest {
         }
     }
 
-    /*
-     * First, straight after the warm-up: the oracle test's problems take branches the warm-up never
-     * took and send shared code back to the interpreter, and with -Xbatch a few hundred calls do not
-     * always bring it back to C2 (run alone on 8 lanes, after the oracle test: 127 KB a call of the
-     * Vector API's fallback in the stride-2 depthwise dx, twice in two runs).
-     */
     @Test
-    @Order(1)
     void warmedUpPassesAllocateNothing() {
         StringBuilder allocations = new StringBuilder();
         for (Workload w : workloads) {
