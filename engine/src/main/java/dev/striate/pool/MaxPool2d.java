@@ -133,10 +133,16 @@ public final class MaxPool2d extends Pooling {
             return;
         }
         // the last windows' far taps, 2·(o − 1) + 2 − pad, inside the image
-        if (mode == FORWARD && tripledWindows && 2 * job.oh - params.padTop() < job.h
+        if (mode != BACKWARD && tripledWindows && 2 * job.oh - params.padTop() < job.h
                 && 2 * job.ow - params.padLeft() < job.w) {
-            tripledPlane(rows, job, xo, yo);
-            return;
+            if (mode == FORWARD) {
+                tripledPlane(rows, job, xo, yo);
+                return;
+            }
+            if (2L * job.w + 2 < MAX_EXACT_FLOAT_INT) {
+                tripledPlaneWithIndices(rows, job, xo, yo, indexAt);
+                return;
+            }
         }
         switch (mode) {
             case FORWARD -> forwardPlane(rows, job, xo, yo);
@@ -282,6 +288,101 @@ public final class MaxPool2d extends Pooling {
                 hi = columnMax(x, at, w, L);
                 FloatVector nextEven = lo.rearrange(EVENS, hi);
                 even.max(odd).max(even.slice(1, nextEven)).intoArray(y, yRow + b * L);
+                even = nextEven;
+            }
+        }
+    }
+
+    /*
+     * tripledPlane with indices: per L outputs and window row, the row's two vectors de-interleaved
+     * into the windows' first and second taps and the next two vectors' first taps shifted in for the
+     * third (carried to the next step); the taps scanned in window order, a lane taking a tap's offset
+     * (kh·W + kw from the window's first column in its first row, exact in a float lane while under
+     * 2^24) when it is greater than the running maximum — PyTorch's choice when no tap is NaN. The
+     * maxima are Math.max's, so a row holding NaN (PyTorch's index is then its last NaN's) takes
+     * scanRow, the scan itself; so do the rows the value kernel leaves to the separable one. A left
+     * pad's column is −∞, never greater, and the first window's choice starts at tap (0, 1), the first
+     * tap PyTorch scans. Before, every row went through the value kernel, then copied and
+     * de-interleaved each window row again to find its maximum's tap (0.16 of arraycopy's bandwidth on
+     * ResNet's 3x3/s2/p1 pool over 64x112x112; 0.27 now, same-process interleaved loop).
+     */
+    private void tripledPlaneWithIndices(PoolRows rows, Job job, int xo, int yo, int indexAt) {
+        float[] x = job.image.data();
+        float[] y = job.other.data();
+        int w = job.w;
+        int ow = job.ow;
+        int padLeft = params.padLeft();
+        int blocks = (ow + L - 1) / L;
+        int planeEnd = yo + job.oh * ow;
+        float[] chosen = rows.columnCounts;
+        boolean padsFilled = false;
+        for (int oh = 0; oh < job.oh; oh++) {
+            int ih0 = 2 * oh - params.padTop();
+            int left = xo + ih0 * w - padLeft; // the first window's first column
+            int yRow = yo + oh * ow;
+            int at = indexAt + oh * ow;
+            boolean inside = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length
+                    && yRow + blocks * L <= planeEnd;
+            if (inside) {
+                tripledRowWithIndices(x, left, w, blocks, padLeft == 1, y, yRow, chosen);
+            }
+            if (!inside || holdsNaN(y, yRow, ow)) {
+                if (!padsFilled) {
+                    rows.fillPads(padLeft, w, job.paddedWidth, Float.NaN);
+                    padsFilled = true;
+                }
+                scanRow(rows, job, xo, ih0, yRow, at, PoolRows.phaseLength(2, job.paddedWidth));
+                continue;
+            }
+            int first = ih0 * w - padLeft;
+            int[] indices = job.indices;
+            for (int o = 0; o < ow; o++) {
+                indices[at + o] = first + 2 * o + (int) chosen[o];
+            }
+        }
+    }
+
+    /*
+     * One output row of tripledPlaneWithIndices: y[yRow, +blocks·L) := the windows' maxima,
+     * chosen[0, blocks·L) := their taps' offsets. Window row by window row, the running maxima and
+     * choices kept in y and chosen between them (in L1): the nine taps in one pass, or with the scan's
+     * NaN test per tap, made a method too large for C2's inlining budget (NodeCountInliningCutoff),
+     * which then left its vectors boxed: 26 MB allocated a call, 3.5x slower than before.
+     */
+    private static void tripledRowWithIndices(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow,
+                                              float[] chosen) {
+        Arrays.fill(y, yRow, yRow + blocks * L, Float.NEGATIVE_INFINITY);
+        Arrays.fill(chosen, 0, blocks * L, 0f);
+        if (padded) {
+            chosen[0] = 1f; // (0, 1): the first tap PyTorch scans, kept when every tap is −∞
+        }
+        for (int kh = 0; kh < 3; kh++) {
+            int rowLeft = left + kh * w;
+            float tap = kh * w; // offset of the row's first tap, kh·W
+            FloatVector lo = FloatVector.fromArray(S, x, rowLeft);
+            FloatVector hi = FloatVector.fromArray(S, x, rowLeft + L);
+            FloatVector even = lo.rearrange(EVENS, hi);
+            if (padded) {
+                even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+            }
+            for (int b = 0; b < blocks; b++) {
+                int next = rowLeft + 2 * (b + 1) * L;
+                FloatVector odd = lo.rearrange(ODDS, hi);
+                lo = FloatVector.fromArray(S, x, next);
+                hi = FloatVector.fromArray(S, x, next + L);
+                FloatVector nextEven = lo.rearrange(EVENS, hi);
+                FloatVector max = FloatVector.fromArray(S, y, yRow + b * L);
+                FloatVector choice = FloatVector.fromArray(S, chosen, b * L);
+                VectorMask<Float> take = even.compare(VectorOperators.GT, max);
+                max = max.max(even);
+                choice = choice.blend(tap, take);
+                take = odd.compare(VectorOperators.GT, max);
+                max = max.max(odd);
+                choice = choice.blend(tap + 1f, take);
+                FloatVector third = even.slice(1, nextEven);
+                take = third.compare(VectorOperators.GT, max);
+                max.max(third).intoArray(y, yRow + b * L);
+                choice.blend(tap + 2f, take).intoArray(chosen, b * L);
                 even = nextEven;
             }
         }

@@ -84,6 +84,17 @@ class LayersCompiledTest {
             workloads.add(new Workload(avg + " forward", () -> avg.forward(image, out)));
             workloads.add(new Workload(avg + " backward", () -> avg.backward(outGrad, imageGrad)));
         }
+        // 3x3/s2 windows that end inside the image (30 wide with ResNet's pad, 31 without): the
+        // one-pass kernels, values alone and with the scan's indices
+        for (int size : new int[] {30, 31}) {
+            PoolParams p = PoolParams.of(3, 2).padding(size == 30 ? 1 : 0);
+            Tensor in = Tensor.of(RandomData.uniform(r, 2 * 8 * size * size), 2, 8, size, size);
+            Tensor out = Tensor.zeros(2, 8, p.outputHeight(size), p.outputWidth(size));
+            int[] indices = new int[out.size()];
+            MaxPool2d max = new MaxPool2d(p, two);
+            workloads.add(new Workload(max + " forward " + size + "x" + size, () -> max.forward(in, out)));
+            workloads.add(new Workload(max + " forward with indices " + size + "x" + size, () -> max.forward(in, out, indices)));
+        }
         Tensor pooled = Tensor.zeros(2, 8, 1, 1);
         Tensor pooledGrad = Tensor.of(RandomData.uniform(r, 16), 2, 8, 1, 1);
         GlobalAvgPool globalAvg = new GlobalAvgPool();

@@ -83,6 +83,30 @@ class PoolOracleTest {
         PoolCheck.check(name, p, n, c, h, w, PoolCheck.input(new SplittableRandom(h * 13L + w), n * c * h * w, true, true), ONE);
     }
 
+    /**
+     * Max pooling's values and indices over infinities and signed zeros, the first plane all −∞:
+     * there every window keeps PyTorch's first in-image tap (never a pad's column), and elsewhere
+     * −∞ ties, +∞ and ±0 exercise the scan's strict comparison.
+     */
+    @ParameterizedTest(name = "{0} infinities and signed zeros")
+    @MethodSource("problems")
+    void infinitiesAndSignedZerosKeepTheScansIndices(String name, PoolParams p, int n, int c, int h, int w) {
+        float[] specials = {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f, 1f};
+        SplittableRandom r = new SplittableRandom(h * 7L + w);
+        float[] x = new float[n * c * h * w];
+        for (int i = h * w; i < x.length; i++) {
+            x[i] = specials[r.nextInt(specials.length)];
+        }
+        java.util.Arrays.fill(x, 0, h * w, Float.NEGATIVE_INFINITY);
+        int planes = n * c;
+        ReferencePool.MaxResult ref = ReferencePool.maxForward(p, planes, h, w, x);
+        Tensor y = PoolCheck.nanFilled(n, c, p.outputHeight(h), p.outputWidth(w));
+        int[] indices = new int[y.size()];
+        new MaxPool2d(p, ONE).forward(Tensor.of(x, n, c, h, w), y, indices);
+        assertArrayEquals(ref.value(), y.data(), 0f, name + ": values");
+        assertArrayEquals(ref.index(), indices, name + ": indices");
+    }
+
     @Test
     void resultsAreBitwiseIdenticalForAnyThreadCount() {
         PoolParams p = PoolParams.of(3, 2).padding(1);
