@@ -135,12 +135,8 @@ public final class MaxPool2d extends Pooling {
         // the last windows' far taps, 2·(o − 1) + 2 − pad, inside the image
         if (mode != BACKWARD && tripledWindows && 2 * job.oh - params.padTop() < job.h
                 && 2 * job.ow - params.padLeft() < job.w) {
-            if (mode == FORWARD) {
-                tripledPlane(rows, job, xo, yo);
-                return;
-            }
-            if (2L * job.w + 2 < MAX_EXACT_FLOAT_INT) {
-                tripledPlaneWithIndices(rows, job, xo, yo, indexAt);
+            if (mode == FORWARD || 2L * job.w + 2 < MAX_EXACT_FLOAT_INT) {
+                tripledPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
                 return;
             }
         }
@@ -251,62 +247,10 @@ public final class MaxPool2d extends Pooling {
      * row were most of a 27- or 55-wide row's time (3x3/s2/p1 on 64x112x112: 0.65 of arraycopy's
      * bandwidth separable, 0.69 here). A row whose window starts above the image (the top pad), whose
      * vectors would read outside the array, and a plane's last row when its partial vector would write
-     * past the plane take the separable kernel.
+     * past the plane take the separable kernel, or with indices the scan (scanRow), as does a row
+     * whose maximum is NaN.
      */
-    private void tripledPlane(PoolRows rows, Job job, int xo, int yo) {
-        float[] x = job.image.data();
-        float[] y = job.other.data();
-        int w = job.w;
-        int ow = job.ow;
-        int padLeft = params.padLeft();
-        int blocks = (ow + L - 1) / L;
-        int planeEnd = yo + job.oh * ow;
-        boolean padsFilled = false;
-        for (int oh = 0; oh < job.oh; oh++) {
-            int ih0 = 2 * oh - params.padTop();
-            int left = xo + ih0 * w - padLeft; // the first window's first column
-            int yRow = yo + oh * ow;
-            if (ih0 < 0 || left < 0 || left + 2 * w + 2 * (blocks + 1) * L > x.length || yRow + blocks * L > planeEnd) {
-                if (!padsFilled) {
-                    rows.fillPads(padLeft, w, job.paddedWidth, Float.NEGATIVE_INFINITY);
-                    padsFilled = true;
-                }
-                rows.combineRows(true, x, xo, job.h, w, ih0, 3, 1, padLeft, Float.NEGATIVE_INFINITY);
-                rows.combineTaps(true, 3, 1, 2, job.paddedWidth, ow, 1f, y, yRow, planeEnd);
-                continue;
-            }
-            FloatVector lo = columnMax(x, left, w, 0);
-            FloatVector hi = columnMax(x, left, w, L);
-            FloatVector even = lo.rearrange(EVENS, hi);
-            if (padLeft == 1) {
-                even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
-            }
-            for (int b = 0; b < blocks; b++) {
-                int at = left + 2 * (b + 1) * L;
-                FloatVector odd = lo.rearrange(ODDS, hi);
-                lo = columnMax(x, at, w, 0);
-                hi = columnMax(x, at, w, L);
-                FloatVector nextEven = lo.rearrange(EVENS, hi);
-                even.max(odd).max(even.slice(1, nextEven)).intoArray(y, yRow + b * L);
-                even = nextEven;
-            }
-        }
-    }
-
-    /*
-     * tripledPlane with indices: per L outputs and window row, the row's two vectors de-interleaved
-     * into the windows' first and second taps and the next two vectors' first taps shifted in for the
-     * third (carried to the next step); the taps scanned in window order, a lane taking a tap's offset
-     * (kh·W + kw from the window's first column in its first row, exact in a float lane while under
-     * 2^24) when it is greater than the running maximum — PyTorch's choice when no tap is NaN. The
-     * maxima are Math.max's, so a row holding NaN (PyTorch's index is then its last NaN's) takes
-     * scanRow, the scan itself; so do the rows the value kernel leaves to the separable one. A left
-     * pad's column is −∞, never greater, and the first window's choice starts at tap (0, 1), the first
-     * tap PyTorch scans. Before, every row went through the value kernel, then copied and
-     * de-interleaved each window row again to find its maximum's tap (0.16 of arraycopy's bandwidth on
-     * ResNet's 3x3/s2/p1 pool over 64x112x112; 0.27 now, same-process interleaved loop).
-     */
-    private void tripledPlaneWithIndices(PoolRows rows, Job job, int xo, int yo, int indexAt) {
+    private void tripledPlane(PoolRows rows, Job job, int xo, int yo, int indexAt, boolean withIndices) {
         float[] x = job.image.data();
         float[] y = job.other.data();
         int w = job.w;
@@ -323,31 +267,68 @@ public final class MaxPool2d extends Pooling {
             int at = indexAt + oh * ow;
             boolean inside = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length
                     && yRow + blocks * L <= planeEnd;
-            if (inside) {
-                tripledRowWithIndices(x, left, w, blocks, padLeft == 1, y, yRow, chosen);
-            }
-            if (!inside || holdsNaN(y, yRow, ow)) {
-                if (!padsFilled) {
-                    rows.fillPads(padLeft, w, job.paddedWidth, Float.NaN);
-                    padsFilled = true;
-                }
-                scanRow(rows, job, xo, ih0, yRow, at, PoolRows.phaseLength(2, job.paddedWidth));
+            if (inside && !withIndices) {
+                tripledRow(x, left, w, blocks, padLeft == 1, y, yRow);
                 continue;
             }
-            int first = ih0 * w - padLeft;
-            int[] indices = job.indices;
-            for (int o = 0; o < ow; o++) {
-                indices[at + o] = first + 2 * o + (int) chosen[o];
+            if (inside) {
+                tripledRowWithIndices(x, left, w, blocks, padLeft == 1, y, yRow, chosen);
+                if (!holdsNaN(y, yRow, ow)) {
+                    int first = ih0 * w - padLeft;
+                    int[] indices = job.indices;
+                    for (int o = 0; o < ow; o++) {
+                        indices[at + o] = first + 2 * o + (int) chosen[o];
+                    }
+                    continue;
+                }
+            }
+            if (!padsFilled) {
+                rows.fillPads(padLeft, w, job.paddedWidth, withIndices ? Float.NaN : Float.NEGATIVE_INFINITY);
+                padsFilled = true;
+            }
+            if (withIndices) {
+                scanRow(rows, job, xo, ih0, yRow, at, PoolRows.phaseLength(2, job.paddedWidth));
+            } else {
+                rows.combineRows(true, x, xo, job.h, w, ih0, 3, 1, padLeft, Float.NEGATIVE_INFINITY);
+                rows.combineTaps(true, 3, 1, 2, job.paddedWidth, ow, 1f, y, yRow, planeEnd);
             }
         }
     }
 
+    /** One output row of tripledPlane: y[yRow, +blocks·L) := the maxima of the windows starting at column {@code left}. */
+    private static void tripledRow(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow) {
+        FloatVector lo = columnMax(x, left, w, 0);
+        FloatVector hi = columnMax(x, left, w, L);
+        FloatVector even = lo.rearrange(EVENS, hi);
+        if (padded) {
+            even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+        }
+        for (int b = 0; b < blocks; b++) {
+            int at = left + 2 * (b + 1) * L;
+            FloatVector odd = lo.rearrange(ODDS, hi);
+            lo = columnMax(x, at, w, 0);
+            hi = columnMax(x, at, w, L);
+            FloatVector nextEven = lo.rearrange(EVENS, hi);
+            even.max(odd).max(even.slice(1, nextEven)).intoArray(y, yRow + b * L);
+            even = nextEven;
+        }
+    }
+
     /*
-     * One output row of tripledPlaneWithIndices: y[yRow, +blocks·L) := the windows' maxima,
-     * chosen[0, blocks·L) := their taps' offsets. Window row by window row, the running maxima and
-     * choices kept in y and chosen between them (in L1): the nine taps in one pass, or with the scan's
-     * NaN test per tap, made a method too large for C2's inlining budget (NodeCountInliningCutoff),
-     * which then left its vectors boxed: 26 MB allocated a call, 3.5x slower than before.
+     * One output row of tripledPlane with indices: y[yRow, +blocks·L) := the windows' maxima,
+     * chosen[0, blocks·L) := their taps' offsets (kh·W + kw from the window's first column in its
+     * first row, exact in a float lane while under 2^24). Window row by window row, its two vectors
+     * de-interleaved into the windows' first and second taps and the next two vectors' first taps
+     * shifted in for the third; the taps scanned in window order, a lane taking a tap's offset when it
+     * is greater than the running maximum — PyTorch's choice when no tap is NaN (the maxima are
+     * Math.max's, so the plane sends a row holding NaN to scanRow). A left pad's column is −∞, never
+     * greater, and the first window's choice starts at tap (0, 1), the first tap PyTorch scans. The
+     * running maxima and choices wait in y and chosen between window rows (in L1): the nine taps in
+     * one pass, or with the scan's NaN test per tap, made a method past C2's inlining budget
+     * (NodeCountInliningCutoff), which then boxed its vectors, 26 MB a call. Before, every row went
+     * through the value kernel, then copied and de-interleaved each window row again to match its
+     * taps against the maximum: 0.16 of arraycopy's bandwidth on ResNet's 3x3/s2/p1 pool over
+     * 64x112x112, 0.27 now (same-process interleaved loop).
      */
     private static void tripledRowWithIndices(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow,
                                               float[] chosen) {
