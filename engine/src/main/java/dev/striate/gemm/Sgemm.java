@@ -522,21 +522,21 @@ public final class Sgemm {
             if (threads % rows != 0 || rows > mPanels && !tiles) {
                 continue;
             }
-            long work;
+            long tileShare;
+            long rowShare;
+            long colShare;
             if (tiles) {
-                // A share of the tiles, and the panels of the re-packed side its run of tiles spans.
-                long tileShare = ((long) mPanels * nPanels + threads - 1) / threads;
-                long rowShare = rows == 1 ? mPanels : ceilDiv(mPanels, threads) + 1L;
-                long colShare = rows == 1 ? ceilDiv(nPanels, threads) + 1L : nPanels;
-                work = tileShare * mr * nr + (packsA ? packCost() : readCost()) * rowShare * mr
-                        + (packsB ? packCost() : readCost()) * colShare * nr;
+                // a share of the tiles, spanning a share of the split side's panels and one more
+                tileShare = ((long) mPanels * nPanels + threads - 1) / threads;
+                rowShare = rows == 1 ? mPanels : ceilDiv(mPanels, threads) + 1L;
+                colShare = rows == 1 ? ceilDiv(nPanels, threads) + 1L : nPanels;
             } else {
-                int cols = Math.min(threads / rows, nPanels);
-                long rowShare = ceilDiv(mPanels, rows);
-                long colShare = ceilDiv(nPanels, cols);
-                work = rowShare * colShare * mr * nr + (packsA ? packCost() : readCost()) * rowShare * mr
-                        + (packsB ? packCost() : readCost()) * colShare * nr;
+                rowShare = ceilDiv(mPanels, rows);
+                colShare = ceilDiv(nPanels, Math.min(threads / rows, nPanels));
+                tileShare = rowShare * colShare;
             }
+            long work = tileShare * mr * nr + (packsA ? packCost() : readCost()) * rowShare * mr
+                    + (packsB ? packCost() : readCost()) * colShare * nr;
             if (work < bestWork) {
                 best = rows;
                 bestWork = work;
