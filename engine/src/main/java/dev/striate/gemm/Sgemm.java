@@ -908,15 +908,20 @@ public final class Sgemm {
 
         @Override
         public void run(int task) {
-            if (tiles) {
-                Workspace ws = borrowWorkspace();
-                try {
+            Workspace ws = borrowWorkspace();
+            try {
+                if (tiles) {
                     computeTiles(this, task, ws);
-                } finally {
-                    idleWorkspaces.give(ws);
+                } else {
+                    computeGridPart(task, ws);
                 }
-                return;
+            } finally {
+                idleWorkspaces.give(ws);
             }
+        }
+
+        /** Part {@code task} of the rows × columns grid of panel ranges. */
+        private void computeGridPart(int task, Workspace ws) {
             int mr = rowVector ? 1 : config.mr();
             int nr = rowVector ? ROW_VECTOR_COLUMNS : config.nr();
             int rowPart = task / colParts;
@@ -928,15 +933,10 @@ public final class Sgemm {
             if (i0 >= i1 || j0 >= j1) {
                 return;
             }
-            Workspace ws = borrowWorkspace();
-            try {
-                if (rowVector) {
-                    computeRow(this, j0, j1, ws);
-                } else {
-                    computeBlock(this, i0, i1, j0, j1, ws);
-                }
-            } finally {
-                idleWorkspaces.give(ws);
+            if (rowVector) {
+                computeRow(this, j0, j1, ws);
+            } else {
+                computeBlock(this, i0, i1, j0, j1, ws);
             }
         }
 
