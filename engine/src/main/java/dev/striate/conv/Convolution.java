@@ -568,7 +568,7 @@ public final class Convolution {
                 winograd.backwardWeights(x.data(), x.offset() + i * c * h * w, dy.data(), dy.offset() + i * oc * oh * ow,
                         gemm, i == 0 ? 0f : 1f, du);
             }
-            Winograd.weightGradient(params, du, dw.data(), dw.offset());
+            winograd.weightGradient(du, dw.data(), dw.offset(), gemm);
         } finally {
             idleTransformedGradients.give(du);
             idleWinograd.give(winograd);
@@ -582,16 +582,18 @@ public final class Convolution {
      * sums over one image's tiles into a transformed gradient 16/9 the size of dw, so few tiles leave
      * it writing more than it multiplies; its transforms cost per channel what its products cost per
      * pair of channels, so few channels leave it transforming more. Measured (time against im2col,
-     * one thread): 0.61 on 256→256 at 56x56 (784 tiles), 0.85 on 64→64 at 56x56 (0.80 on two
-     * threads, 0.82 at batch 2); 0.97 at 196 tiles (128→128 at 28x28), 1.67 at 49, 3.8 at 16; 1.55
-     * on 16→16 and 1.24 on 32→32 channels at 784 and 3136 tiles.
+     * one thread / two, same process, wall time): 0.72 / 0.63 on 256→256 at 28x28 (196 tiles),
+     * 0.75 / 0.83 on 128→128 at 28x28, 0.86 / 0.82 on 192→192 at 18x18 (81 tiles), 0.83 / 0.78 on
+     * 128→128 at 20x20 (100); 1.11 / 1.04 on 128→128 at 16x16 (64 tiles), 1.05 / 1.07 on 256→256
+     * at 14x14 (49), 1.10 / 1.00–1.35 on AlexNet's 13x13 layers; 1.55 on 16→16 and 1.24 on 32→32
+     * channels at 784 and 3136 tiles.
      */
     private boolean winogradWeightGradient(int oh, int ow) {
         return (long) ((oh + 1) / 2) * ((ow + 1) / 2) >= WINOGRAD_WEIGHT_GRADIENT_MIN_TILES
                 && Math.min(params.inChannels(), params.outChannels()) >= WINOGRAD_WEIGHT_GRADIENT_MIN_CHANNELS;
     }
 
-    private static final long WINOGRAD_WEIGHT_GRADIENT_MIN_TILES = 512;
+    private static final long WINOGRAD_WEIGHT_GRADIENT_MIN_TILES = 80;
     private static final int WINOGRAD_WEIGHT_GRADIENT_MIN_CHANNELS = 64;
 
     /** dw[dwOff, +size) := the weight gradient of images [i0, i1), summed in image order. */

@@ -86,10 +86,12 @@ class ConvOracleTest {
         "mb1ic3ih64oc8kh3ph1",
         "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1",
         "g2mb2ic4ih200oc6kh3sh3ph1dh1",
-        // Winograd's weight gradient through F(2x2) (>= 512 tiles, >= 64 channels): ragged last
-        // tiles, asymmetric padding (a batch: ConvThreadsTest).
+        // Winograd's weight gradient through F(2x2) (>= 80 tiles, >= 64 channels): ragged last
+        // tiles, asymmetric padding (a batch: ConvThreadsTest), input channels past the last whole
+        // vector of filters.
         "mb1ic64ih45iw47oc64kh3ph1",
         "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
+        "mb1ic70ih45iw47oc64kh3ph1",
         // Depthwise on narrow maps, a vector's lanes of channels at a time (8 on 8-lane machines): a
         // block and 4 channels more, a batch (forward: the flattened plane on 8-lane machines, rows of
         // one to two vectors); a 7x7 map (forward channel-blocked); stride 2 on a non-square map; a
