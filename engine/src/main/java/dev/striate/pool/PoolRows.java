@@ -46,6 +46,8 @@ final class PoolRows {
     float[] columnCounts = new float[0];
     /** An output row, with room for a whole last vector past one leading slot (max pooling with indices, average pooling's gradient shares). */
     float[] outputRow = new float[0];
+    /** Average pooling's backward ring of scattered gradient rows ({@link #gradientRows}). */
+    private float[] gradientRows = new float[0];
 
     /** Makes room for padded rows of {@code paddedWidth} floats, stride {@code stride}, {@code outWidth} outputs, {@code kernelWidth} taps. */
     void ensure(int paddedWidth, int stride, int outWidth, int kernelWidth, int kernelHeight) {
@@ -341,17 +343,24 @@ final class PoolRows {
         return phases;
     }
 
-    /** Clears {@code row[0, paddedWidth + 2L)} for a gradient scatter. */
-    void clearRow(int paddedWidth) {
-        Arrays.fill(row, 0, paddedWidth + 2 * L, 0f);
+    /**
+     * A buffer of {@code count} gradient rows of {@code rowFloats} each (average pooling's backward
+     * ring, see {@link #scatterTaps}), grown on first use and kept.
+     */
+    float[] gradientRows(int count, int rowFloats) {
+        if (gradientRows.length < count * rowFloats) {
+            gradientRows = new float[count * rowFloats];
+        }
+        return gradientRows;
     }
 
     /**
-     * {@code row[o·stride + kw·dilation] += g[go + o] / (rowCount · columnCounts[o])} for every tap,
-     * on a row that {@link #clearRow} zeroed: the adjoint of {@link #combineTaps} for a sum.
-     * Allocates nothing.
+     * {@code r[at + o·stride + kw·dilation] := Σ g[go + o] / (rowCount · columnCounts[o])} over the
+     * taps landing there, every column of {@code r[at, at + paddedWidth + 2L)} written: the adjoint
+     * of {@link #combineTaps} for a sum. Allocates nothing.
      */
-    void scatterTaps(float[] g, int go, int kernel, int dilation, int stride, int outWidth, float rowCount) {
+    void scatterTaps(float[] g, int go, int kernel, int dilation, int stride, int outWidth, float rowCount,
+                     int paddedWidth, float[] r, int at) {
         // shares[1 + o] := output o's share; shares[0] and the slots past the row stay 0, so output
         // o - 1's share is one load to the left and the last window's taps see zeros beyond it
         float[] shares = outputRow;
@@ -367,15 +376,16 @@ final class PoolRows {
         shares[0] = 0f;
         Arrays.fill(shares, 1 + outWidth, outWidth + 2 * L, 0f);
         if (narrowStride2(kernel, dilation, stride)) {
-            stride2Scatter(kernel == 3, outWidth);
+            int written = stride2Scatter(kernel == 3, outWidth, r, at);
+            Arrays.fill(r, at + Math.min(written, paddedWidth + 2 * L), at + paddedWidth + 2 * L, 0f);
             return;
         }
-        float[] r = row;
+        Arrays.fill(r, at, at + paddedWidth + 2 * L, 0f);
         for (o = 0; o < outWidth; o++) {
             float share = shares[1 + o];
-            int at = o * stride;
+            int first = at + o * stride;
             for (int k = 0; k < kernel; k++) {
-                r[at + k * dilation] += share;
+                r[first + k * dilation] += share;
             }
         }
     }
@@ -384,23 +394,19 @@ final class PoolRows {
      * The scatter of 2- and 3-wide windows at stride 2 as a gather: column 2o collects output o's
      * first tap and, for 3 taps, output o - 1's last; column 2o + 1 output o's middle (or last) tap.
      * Both columns' sums are interleaved into the row, L outputs at a time; the blocks run one past
-     * the last output so its last tap lands too.
+     * the last output so its last tap lands too. Returns the floats written from {@code at}.
      */
-    private void stride2Scatter(boolean three, int outWidth) {
+    private int stride2Scatter(boolean three, int outWidth, float[] r, int at) {
         float[] shares = outputRow;
-        float[] r = row;
         int end = three ? outWidth + 1 : outWidth;
-        for (int o = 0; o < end; o += L) {
+        int o = 0;
+        for (; o < end; o += L) {
             FloatVector own = FloatVector.fromArray(S, shares, 1 + o);
             FloatVector even = three ? own.add(FloatVector.fromArray(S, shares, o)) : own;
-            even.rearrange(ZIP_LOW, own).intoArray(r, 2 * o);
-            even.rearrange(ZIP_HIGH, own).intoArray(r, 2 * o + L);
+            even.rearrange(ZIP_LOW, own).intoArray(r, at + 2 * o);
+            even.rearrange(ZIP_HIGH, own).intoArray(r, at + 2 * o + L);
         }
-    }
-
-    /** {@code dx[xo + j] += row[padLeft + j]} for j < w. */
-    void addRowInto(float[] dx, int xo, int padLeft, int w) {
-        Rows.add(dx, xo, row, padLeft, w);
+        return 2 * o; // floats written from at
     }
 
 }

@@ -48,4 +48,15 @@ public final class Rows {
             dst[d + i] += src[s + i];
         }
     }
+
+    /** {@code dst[d + i] := a[aAt + i] + b[bAt + i]} for {@code i < n}: whole vectors, then one by one. Allocates nothing. */
+    public static void sum(float[] a, int aAt, float[] b, int bAt, float[] dst, int d, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, a, aAt + i).add(FloatVector.fromArray(S, b, bAt + i)).intoArray(dst, d + i);
+        }
+        for (; i < n; i++) {
+            dst[d + i] = a[aAt + i] + b[bAt + i];
+        }
+    }
 }

@@ -1,6 +1,7 @@
 package dev.striate.verify;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +106,28 @@ class PoolOracleTest {
         new MaxPool2d(p, ONE).forward(Tensor.of(x, n, c, h, w), y, indices);
         assertArrayEquals(ref.value(), y.data(), 0f, name + ": values");
         assertArrayEquals(ref.index(), indices, name + ": indices");
+    }
+
+    /**
+     * One layer over inputs of several widths, widest first: its gradient row buffers, kept from a
+     * wider call, must not leak columns into a narrower one (2x2/s2 spreads whole vectors of
+     * outputs: on 33 and 17 columns the last column lies past what they write on 16- and 8-lane
+     * machines). Each gradient is a quarter of one dy (exact), the last column 0.
+     */
+    @Test
+    void aLayerReusedOnNarrowerInputsLeavesNoStaleColumns() {
+        PoolParams p = PoolParams.of(2);
+        AvgPool2d avg = new AvgPool2d(p, true, ONE);
+        for (int w : new int[] {64, 33, 17}) {
+            int ow = p.outputWidth(w);
+            float[] dy = RandomData.uniform(new SplittableRandom(w), 2 * ow);
+            Tensor dx = PoolCheck.nanFilled(1, 1, 4, w);
+            avg.backward(Tensor.of(dy, 1, 1, 2, ow), dx);
+            double[] ref = ReferencePool.avgBackward(p, true, 1, 4, w, dy);
+            for (int i = 0; i < ref.length; i++) {
+                assertEquals((float) ref[i], dx.data()[i], 0f, "width " + w + " at " + i);
+            }
+        }
     }
 
     @Test
