@@ -54,8 +54,12 @@ public final class AvgPool2d extends Pooling {
     }
 
     @Override
-    void prepare(PoolRows rows, int w, int ow) {
+    void prepare(PoolRows rows, int h, int w, int oh, int ow) {
         PoolParams p = params;
+        float[] rowCounts = rows.rowCounts(oh);
+        for (int o = 0; o < oh; o++) {
+            rowCounts[o] = Math.max(1, taps(o * p.strideH() - p.padTop(), p.kernelH(), p.dilationH(), h, p.padTop(), p.padBottom()));
+        }
         for (int o = 0; o < ow; o++) {
             // at least 1: a column of window taps that all miss the image sums to 0, and 0/1 is the defined result
             rows.columnCounts[o] = Math.max(1, taps(o * p.strideW() - p.padLeft(), p.kernelW(), p.dilationW(), w, p.padLeft(), p.padRight()));
@@ -89,14 +93,8 @@ public final class AvgPool2d extends Pooling {
             int ih0 = oh * p.strideH() - p.padTop();
             rows.combineRows(false, job.image.data(), xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);
             rows.combineTaps(false, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow,
-                    rowCount(ih0, job.h), job.other.data(), yo + oh * job.ow, yo + job.oh * job.ow);
+                    rows.rowCounts(job.oh)[oh], job.other.data(), yo + oh * job.ow, yo + job.oh * job.ow);
         }
-    }
-
-    /** The divisor's taps down the window that starts at padded row {@code ih0} (at least 1). */
-    private int rowCount(int ih0, int h) {
-        PoolParams p = params;
-        return Math.max(1, taps(ih0, p.kernelH(), p.dilationH(), h, p.padTop(), p.padBottom()));
     }
 
     /**
@@ -114,6 +112,7 @@ public final class AvgPool2d extends Pooling {
         int ring = reach / sh + 1;          // windows that can cover one input row
         int span = job.paddedWidth + 2 * FloatSpecies.LANES;
         float[] spread = rows.gradientRows(ring, span);
+        float[] rowCounts = rows.rowCounts(job.oh);
         int next = 0; // the next output row to spread
         for (int ih = 0; ih < job.h; ih++) {
             int padded = ih + p.padTop();
@@ -121,7 +120,7 @@ public final class AvgPool2d extends Pooling {
             int last = Math.min(job.oh - 1, padded / sh);
             for (; next <= last; next++) {
                 rows.scatterTaps(dy, yo + next * job.ow, p.kernelW(), p.dilationW(), p.strideW(), job.ow,
-                        rowCount(next * sh - p.padTop(), job.h), job.paddedWidth, spread, (next % ring) * span);
+                        rowCounts[next], job.paddedWidth, spread, (next % ring) * span);
             }
             int to = xo + ih * job.w;
             int sources = 0;

@@ -46,6 +46,8 @@ final class PoolRows {
     float[] columnCounts = new float[0];
     /** An output row, with room for a whole last vector past one leading slot (max pooling with indices, average pooling's gradient shares). */
     float[] outputRow = new float[0];
+    /** Per output row: how many window rows the divisor counts (average pooling; {@link #rowCounts}). */
+    private float[] rowCounts = new float[0];
     /** Average pooling's backward ring of scattered gradient rows ({@link #gradientRows}). */
     private float[] gradientRows = new float[0];
 
@@ -341,6 +343,14 @@ final class PoolRows {
     /** The row split by {@link #splitPhases}: phase q at {@code [q·length, (q + 1)·length)}. */
     float[] phases() {
         return phases;
+    }
+
+    /** The per-output-row divisor counts, room for {@code outHeight} of them (grown on first use and kept). */
+    float[] rowCounts(int outHeight) {
+        if (rowCounts.length < outHeight) {
+            rowCounts = new float[outHeight];
+        }
+        return rowCounts;
     }
 
     /**

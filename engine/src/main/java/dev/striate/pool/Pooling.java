@@ -122,8 +122,8 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
         return (int) Math.max(taps, (long) params.padLeft() + w + params.padRight());
     }
 
-    /** Per-task setup that depends only on the image width (the average's column divisors). */
-    void prepare(PoolRows rows, int w, int ow) {
+    /** Per-task setup that depends only on the image size (the average's row and column divisors). */
+    void prepare(PoolRows rows, int h, int w, int oh, int ow) {
     }
 
     /**
@@ -148,7 +148,7 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
             }
             try {
                 rows.ensure(paddedWidth, params.strideW(), ow, params.kernelW(), params.kernelH());
-                prepare(rows, w, ow);
+                prepare(rows, h, w, oh, ow);
                 int from = (int) ((long) planes * task / tasks);
                 int to = (int) ((long) planes * (task + 1) / tasks);
                 for (int p = from; p < to; p++) {
