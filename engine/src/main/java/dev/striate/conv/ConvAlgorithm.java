@@ -87,6 +87,7 @@ public enum ConvAlgorithm {
                     : p.isPointwise() ? POINTWISE
                     : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, nr)
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
+                            && winogradPaysForTransforms(p)
                     ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
                     : IM2COL;
             case IM2COL -> IM2COL;
@@ -108,6 +109,25 @@ public enum ConvAlgorithm {
     static boolean winogradFillsTiles(int oh, int ow, int nr) {
         return 2L * ((oh + 1) / 2) * ((ow + 1) / 2) > nr;
     }
+
+    /**
+     * Whether Winograd's transforms pay for themselves on p's channels: its output transform costs
+     * per output channel, its products save per pair of channels, so few input channels feeding
+     * many outputs (SqueezeNet's 16→64 expand layers) leave im2col, whose patches are gathered as
+     * the GEMM packs them, ahead. Measured (time im2col / Winograd, same process, one thread / two):
+     * 16→64 at 55x55 0.92 / 0.88 (0.72–0.98 in four more runs), at 28x28 0.80 / 0.78, 24→64 at
+     * 28x28 0.96 / 0.86, and the layer's dx (the flipped kernel's Winograd forward) 0.69 and 0.75; but
+     * 16→48 at 55x55 1.01 / 1.06, 16→32 at 56x56 0.94 / 1.05, 24→48 at 56x56 1.12 / 1.39, 32→128
+     * at 27x27 1.05 / 1.30, 32→64 at 56x56 1.26 / 1.16, 16→16 1.23 / 1.13.
+     */
+    static boolean winogradPaysForTransforms(ConvParams p) {
+        return p.inChannels() >= WINOGRAD_FEW_INPUT_CHANNELS || p.outChannels() < WINOGRAD_MAX_FAN_OUT * p.inChannels();
+    }
+
+    /** Input channels below which {@link #winogradPaysForTransforms} bounds the outputs per input. */
+    static final int WINOGRAD_FEW_INPUT_CHANNELS = 32;
+    /** Output channels per input channel from which few input channels run im2col. */
+    static final int WINOGRAD_MAX_FAN_OUT = 4;
 
     /** Whether this is one of the Winograd algorithms. */
     boolean isWinograd() {

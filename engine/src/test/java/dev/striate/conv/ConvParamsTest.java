@@ -112,6 +112,14 @@ class ConvParamsTest {
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 1).stride(2), new float[32], none).algorithmFor(9, 9));
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithmFor(56, 56),
                 "Winograd needs 16 channels in and out");
+        ConvParams expand = ConvParams.of(16, 64, 3).padding(1);
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
+                "16 input channels feeding 4x as many outputs: im2col");
+        ConvParams narrower = ConvParams.of(16, 48, 3).padding(1);
+        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55));
+        ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
+        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
+                "from 32 input channels any fan-out runs Winograd");
         ConvParams resnet = ConvParams.of(64, 64, 3).padding(1);
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
