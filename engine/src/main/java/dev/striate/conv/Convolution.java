@@ -77,6 +77,7 @@ public final class Convolution {
     private volatile int pixelMajorVersion = -1;
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
+    private final WorkspacePool<BandedDataGradient> idleBanded = new WorkspacePool<>();
     private final WorkspacePool<Winograd> idleWinograd = new WorkspacePool<>();
     private final WorkspacePool<ImageJob> idleImageJobs = new WorkspacePool<>();
     private final WorkspacePool<float[]> idlePartials = new WorkspacePool<>();
@@ -406,6 +407,23 @@ public final class Convolution {
         int plane = oh * ow;
         if (lowersToColumns(algorithm) && rowPaddedScatter(ow)) {
             rowPaddedDataGradient(i0, i1, dy, dx, h, w, oh, ow, packed);
+            return;
+        }
+        if (lowersToColumns(algorithm) && BandedDataGradient.applies(params, oh, ow)) {
+            BandedDataGradient banded = idleBanded.take();
+            if (banded == null || !banded.fits(h, w)) {
+                banded = new BandedDataGradient(params, h, w);
+            }
+            try {
+                for (int i = i0; i < i1; i++) {
+                    for (int g = 0; g < groups; g++) {
+                        banded.run(gemm, packed[g], dy.data(), dy.offset() + (i * params.outChannels() + g * ocg) * plane,
+                                dx.data(), dx.offset() + (i * params.inChannels() + g * cg) * h * w);
+                    }
+                }
+            } finally {
+                idleBanded.give(banded);
+            }
             return;
         }
         float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;

@@ -118,24 +118,29 @@ final class StridedPlane {
      * placement in {@link #load}, for gradients accumulated in plane layout).
      */
     void store(float[] x, int xOff, int h, int w) {
-        float[] pl = data;
-        int s = stride;
         for (int ih = 0; ih < h; ih++) {
-            int row = (padTop + ih) * rowStride;
-            int dst = xOff + ih * w;
-            if (s == 1) {
-                System.arraycopy(pl, row + padLeft, x, dst, w);
-            } else if (s == 2) {
-                Interleave.mergePairs(pl, row + offset(0, padLeft), pl, row + offset(0, padLeft + 1), x, dst, w);
-            } else {
-                int f = padLeft % s;
-                int slot = padLeft / s;
-                for (int iw = 0; iw < w; iw++) {
-                    x[dst + iw] = pl[row + f * phase + slot];
-                    if (++f == s) {
-                        f = 0;
-                        slot++;
-                    }
+            storeRow(data, (padTop + ih) * rowStride, x, xOff + ih * w, w);
+        }
+    }
+
+    /**
+     * {@code x[dst, dst + w)} := the image part of the plane-layout row at {@code pl[rowAt]},
+     * un-split; pl may be any buffer laid out as this plane's rows (rowStride floats each).
+     */
+    void storeRow(float[] pl, int rowAt, float[] x, int dst, int w) {
+        int s = stride;
+        if (s == 1) {
+            System.arraycopy(pl, rowAt + padLeft, x, dst, w);
+        } else if (s == 2) {
+            Interleave.mergePairs(pl, rowAt + offset(0, padLeft), pl, rowAt + offset(0, padLeft + 1), x, dst, w);
+        } else {
+            int f = padLeft % s;
+            int slot = padLeft / s;
+            for (int iw = 0; iw < w; iw++) {
+                x[dst + iw] = pl[rowAt + f * phase + slot];
+                if (++f == s) {
+                    f = 0;
+                    slot++;
                 }
             }
         }

@@ -28,6 +28,7 @@ class ConvCompiledTest {
             "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (dw: stride-split plane)
             "mb2ic6ih14oc16kh5",        // small images: patches read in place, pixel-major
             "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col, stride 2, asymmetric padding
+            "mb1ic3ih130oc8kh7sh2ph3",  // dx scattered in bands (patch matrix past 2^19 floats)
             "mb1ic3ih96oc8kh3ph1",      // weight gradient in chunks of pixels (a first layer)
             "mb1ic128ih7oc96kh3ph1 IM2COL", // im2col, transposed product: A's panels gathered (7 pixels, or 3 on 8 lanes)
             "mb2ic16ih12oc16kh1",       // pointwise, transposed product
