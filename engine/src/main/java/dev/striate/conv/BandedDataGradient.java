@@ -28,6 +28,13 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
      */
     static final int BAND_FLOATS = 1 << 18;
     /**
+     * Bands at least (where the output has the rows), so that up to 16 threads have one each: the
+     * count cannot follow the threads, whose number must not change the bits. AlexNet's conv1 (55
+     * rows) in 5 bands of 11 left one of two threads with three: whole/banded time on two threads
+     * 0.85–1.09 (five runs); in 14 bands of 4, 1.03–1.37 (two), and 0.96–1.09 on one thread.
+     */
+    static final int MIN_BANDS = 16;
+    /**
      * Patch matrices at most this large (2 MB, L2) scatter whole ({@link Im2col#col2imStrided}): the
      * product stays in cache for col2im, and bands would re-read the weights from L2 once per band.
      * Whole/banded time, one thread: 0.83–0.86 on 64→128 3x3/s2 to 28x28 (1.8 MB), 0.97–0.99 on
@@ -66,8 +73,9 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         this.w = w;
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
-        // as few bands as keep a block within BAND_FLOATS, their rows as even as the count allows
-        this.bandRows = Math.ceilDiv(oh, Math.ceilDiv(oh, Math.max(1, Math.min(oh, BAND_FLOATS / (p.groupPatchSize() * ow)))));
+        // as few bands as keep a block within BAND_FLOATS (and MIN_BANDS), rows as even as the count allows
+        int most = Math.max(1, Math.min(Math.ceilDiv(oh, MIN_BANDS), BAND_FLOATS / (p.groupPatchSize() * ow)));
+        this.bandRows = Math.ceilDiv(oh, Math.ceilDiv(oh, most));
         this.bands = Math.ceilDiv(oh, bandRows);
         this.planeRows = (bandRows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
         StridedPlane columns = Im2col.planeFor(p, h, w, ow);

@@ -88,7 +88,7 @@ class ConvOracleTest {
         "g2mb2ic4ih200oc6kh3sh3ph1dh1",
         // dx of strided layers whose patch matrix outgrows L2 (2^19 floats), scattered in bands of
         // output rows that overlap in the input: ResNet's 7x7/s2 first layer on a 130x130 map
-        // (three bands), and groups, stride 3, dilation, asymmetric padding and a batch.
+        // (13 bands of 5 rows), and groups, stride 3, dilation, asymmetric padding and a batch.
         "mb1ic3ih130oc8kh7sh2ph3",
         "g2mb2ic16ih170iw160oc4kh5sh3dh1ph2pw1pb0pr3",
         // Winograd's weight gradient through F(2x2) (>= 80 tiles, >= 64 channels): ragged last
