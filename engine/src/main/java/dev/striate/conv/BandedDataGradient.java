@@ -48,7 +48,7 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     private final int bandRows, bands, planeRows;
     /** Column layout of every band plane (rows are band-local). */
     private final StridedPlane layout;
-    private final int planeFloats;
+    private final int planeFloats, blockFloats;
     /** [bands][groupInChannels][planeRows][rowStride]. */
     private final float[] planes;
     private final WorkspacePool<float[]> blocks = new WorkspacePool<>();
@@ -74,14 +74,16 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
         // as few bands as keep a block within BAND_FLOATS (and MIN_BANDS), rows as even as the count allows
-        int most = Math.max(1, Math.min(Math.ceilDiv(oh, MIN_BANDS), BAND_FLOATS / (p.groupPatchSize() * ow)));
+        long rowFloats = (long) p.groupPatchSize() * ow;
+        int most = (int) Math.max(1, Math.min(Math.ceilDiv(oh, MIN_BANDS), BAND_FLOATS / rowFloats));
         this.bandRows = Math.ceilDiv(oh, Math.ceilDiv(oh, most));
         this.bands = Math.ceilDiv(oh, bandRows);
+        this.blockFloats = p.arrayLength("dx's band block", rowFloats * bandRows);
         this.planeRows = (bandRows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
         StridedPlane columns = Im2col.planeFor(p, h, w, ow);
         this.layout = new StridedPlane(planeRows, columns.phase * columns.stride, p.strideW(), 0, p.padLeft());
-        this.planeFloats = Math.multiplyExact(planeRows, layout.rowStride);
-        this.planes = new float[Math.multiplyExact(Math.multiplyExact(bands, p.groupInChannels()), planeFloats)];
+        this.planeFloats = p.arrayLength("dx's band plane", (long) planeRows * layout.rowStride);
+        this.planes = new float[p.arrayLength("dx's band planes", (long) bands * p.groupInChannels() * planeFloats)];
     }
 
     boolean fits(int h, int w) {
@@ -129,10 +131,9 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         int y0 = b * bandRows;
         int y1 = Math.min(oh, y0 + bandRows);
         int pixels = (y1 - y0) * ow;
-        int kg = p.groupPatchSize();
         float[] block = blocks.take();
         if (block == null) {
-            block = new float[kg * bandRows * ow];
+            block = new float[blockFloats];
         }
         try {
             gemm.gemm(weights, Transpose.N, pixels, 1f, dy, dyAt + y0 * ow, oh * ow, 0f, block, 0, pixels,

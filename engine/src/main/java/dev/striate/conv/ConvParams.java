@@ -99,6 +99,15 @@ public record ConvParams(int inChannels, int outChannels, int kernelH, int kerne
         return groupInChannels() * kernelH * kernelW;
     }
 
+    /** {@code floats} as an array length, or an exception naming this layer and the buffer ({@code what}). */
+    int arrayLength(String what, long floats) {
+        if (floats > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("conv " + this + ": " + what + " needs " + floats
+                    + " floats, more than one array holds");
+        }
+        return (int) floats;
+    }
+
     /** The weight tensor's shape, {@code [outChannels, inChannels/groups, kernelH, kernelW]}. */
     public int[] weightShape() {
         return new int[] {outChannels, groupInChannels(), kernelH, kernelW};

@@ -49,6 +49,8 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
+    /** Appended to a workspace-size error: the exact path allocates no transformed buffers. */
+    private static final String EXACT_PATH_HINT = " (ConvAlgorithm.IM2COL needs none)";
     private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, GRADIENT = 3, GRADIENT_PRODUCTS = 4, FILTERS = 5;
 
     private final ConvParams p;
@@ -94,17 +96,8 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.tiles = tileRows * tileCols;
         this.ldt = tiles + L;
         this.roundedCols = (tileCols + L - 1) / L * L;
-        this.v = new float[arraySize(p, "V", (long) products * p.inChannels() * ldt)];
-        this.mt = new float[arraySize(p, "M", (long) products * p.outChannels() * ldt)];
-    }
-
-    /** {@code floats} as an array length, or an exception naming the layer and the buffer. */
-    private static int arraySize(ConvParams p, String what, long floats) {
-        if (floats > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("conv " + p + ": Winograd's " + what + " needs " + floats
-                    + " floats, more than one array holds; use ConvAlgorithm.IM2COL");
-        }
-        return (int) floats;
+        this.v = new float[p.arrayLength("Winograd's V" + EXACT_PATH_HINT, (long) products * p.inChannels() * ldt)];
+        this.mt = new float[p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * p.outChannels() * ldt)];
     }
 
     /** The output tile side m this workspace runs. */
@@ -143,7 +136,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     static float[] transformWeights(ConvParams p, float[] weights, int m, float[] into) {
         int oc = p.outChannels();
         int c = p.inChannels();
-        int size = arraySize(p, "U", (long) (m + 2) * (m + 2) * oc * c);
+        int size = p.arrayLength("Winograd's U" + EXACT_PATH_HINT, (long) (m + 2) * (m + 2) * oc * c);
         float[] u = into != null && into.length == size ? into : new float[size];
         if (m == 4) {
             transformWeights4(weights, oc, c, u);

@@ -168,4 +168,14 @@ class ConvParamsTest {
             }
         }
     }
+
+    @Test
+    void workspaceLengthsPastAnArrayAreRejectedNamingTheLayerAndTheBuffer() {
+        ConvParams p = ConvProblem.parse("mb1ic3ih224oc64oh112kh7sh2ph3").params();
+        assertEquals(Integer.MAX_VALUE - 8, p.arrayLength("a block", Integer.MAX_VALUE - 8));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> p.arrayLength("dx's band block", 1L << 31));
+        assertTrue(e.getMessage().contains(p.toString())
+                && e.getMessage().contains("dx's band block") && e.getMessage().contains("2147483648"), e.getMessage());
+    }
 }
