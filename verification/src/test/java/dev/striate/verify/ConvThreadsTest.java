@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Forward and both backward passes give the same bits on 1, 2 and 3 threads (reproducible training):
  * large images split each GEMM over the threads, batches of small ones split by image (their weight
  * gradient in chunks of 8 images, the last of 19 partial), a first layer's weight gradient by chunks
- * of pixels.
+ * of pixels, and the dx of a large strided layer by bands of output rows.
  */
 class ConvThreadsTest {
 
@@ -26,7 +26,7 @@ class ConvThreadsTest {
     @ValueSource(strings = {"mb2ic16ih23oc24kh3ph1", "g12mb2ic12ih31oc24kh3sh2ph1", "mb3ic32ih17oc40kh1",
         "g2mb1ic8ih29oc6kh5sh2ph2dh1", "mb19ic6ih14oc16kh5", "g2mb11ic4ih9oc6kh3sh2ph1", "mb10ic8ih6oc12kh1",
         "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", "g12mb3ic12ih9oc12kh3ph1",
-        "mb1ic3ih96oc8kh3ph1"})
+        "mb1ic3ih96oc8kh3ph1", "mb1ic3ih130oc8kh7sh2ph3", "g2mb2ic16ih170iw160oc4kh5sh3dh1ph2pw1pb0pr3"})
     void sameBitsForOneTwoAndThreeThreads(String descriptor) {
         sameBits(descriptor, ConvAlgorithm.AUTO);
     }
