@@ -60,6 +60,8 @@ class PoolOracleTest {
                 Arguments.of("wide row", PoolParams.of(3, 2).padding(1), 1, 1, 3, 61),
                 Arguments.of("kernel larger than image", PoolParams.of(4, 1).padding(3, 3, 0, 0), 1, 2, 2, 3),
                 Arguments.of("3x3s2 56x56 many planes", PoolParams.of(3, 2).padding(1), 2, 5, 56, 56),
+                // outputs 56 wide: whole vectors past the first and a tail, each with its own indices
+                Arguments.of("3x3s2 112 wide", PoolParams.of(3, 2).padding(1), 1, 2, 10, 112),
                 // SqueezeNet's unpadded pools: rows of 55 and 27 end in a partial vector
                 Arguments.of("3x3s2 squeezenet 55x55", PoolParams.of(3, 2), 1, 3, 55, 55),
                 Arguments.of("3x3s2 squeezenet 27x27", PoolParams.of(3, 2), 2, 3, 27, 27),
