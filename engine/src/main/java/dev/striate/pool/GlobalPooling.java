@@ -30,9 +30,13 @@ public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool 
         checkImage("x", x);
         Operands.image(name, "y", y, x.dim(0), x.dim(1), 1, 1);
         Operands.disjoint(name, "y", y, "x", x);
-        int plane = x.dim(2) * x.dim(3);
-        for (int p = 0, planes = y.size(); p < planes; p++) {
-            y.data()[y.offset() + p] = reduce(x.data(), x.offset() + p * plane, plane);
+        reducePlanes(x.data(), x.offset(), x.dim(2) * x.dim(3), y.data(), y.offset(), y.size());
+    }
+
+    /** {@code out[outAt + p] := reduce(plane p of in)} for p < planes, planes {@code plane} floats apart from at. */
+    void reducePlanes(float[] in, int at, int plane, float[] out, int outAt, int planes) {
+        for (int p = 0; p < planes; p++) {
+            out[outAt + p] = reduce(in, at + p * plane, plane);
         }
     }
 

@@ -144,6 +144,27 @@ class PoolOracleTest {
         assertArrayEquals(a.data(), b.data(), 0f);
     }
 
+    /**
+     * The global average runs a vector's lanes of planes at a time (lane sums of a transposed block);
+     * each plane's mean must be the bits of that plane pooled alone, whatever the plane size (whole
+     * vectors, a tail, under one vector) and the channel count (whole blocks and leftovers).
+     */
+    @Test
+    void globalAverageInBlocksGivesEachPlanesOwnBits() {
+        SplittableRandom r = new SplittableRandom(11);
+        for (int[] s : new int[][] {{1, 37, 7, 7}, {2, 19, 13, 13}, {1, 33, 1, 5}, {1, 16, 4, 4}}) {
+            int size = s[2] * s[3];
+            float[] x = PoolCheck.input(r, s[0] * s[1] * size, false, false); // fractions: the order shows
+            float[] pooled = new GlobalAvgPool().forward(Tensor.of(x, s)).data();
+            for (int c = 0; c < s[0] * s[1]; c++) {
+                float[] one = java.util.Arrays.copyOfRange(x, c * size, (c + 1) * size);
+                float alone = new GlobalAvgPool().forward(Tensor.of(one, 1, 1, s[2], s[3])).data()[0];
+                assertEquals(Float.floatToRawIntBits(alone), Float.floatToRawIntBits(pooled[c]),
+                        java.util.Arrays.toString(s) + " plane " + c);
+            }
+        }
+    }
+
     @Test
     void globalPoolsMatchTheOracle() {
         SplittableRandom r = new SplittableRandom(9);
