@@ -132,6 +132,43 @@ class PoolOracleTest {
         }
     }
 
+    /**
+     * Max pooling's backward adds each gradient at its index, whatever the indices say: 2x2/s2 planes
+     * are written whole from the indices' taps, so they are checked on widths whose last column no
+     * window reaches (33 and 17: past whole vectors on 16 and 8 lanes), an odd height, indices moved
+     * out of their windows (the scatter's sums), and −0 gradients (0 + −0 is +0, as the scatter's).
+     * Gradients are multiples of 1/8, so every sum is exact and the bits must match.
+     */
+    @Test
+    void maxBackwardAddsAtAnyIndexOnEveryWidth() {
+        PoolParams p = PoolParams.of(2);
+        SplittableRandom r = new SplittableRandom(13);
+        for (int w : new int[] {64, 33, 17, 9}) {
+            int h = 7;
+            int oh = p.outputHeight(h);
+            int ow = p.outputWidth(w);
+            for (boolean moved : new boolean[] {false, true}) {
+                float[] x = RandomData.uniform(r, 2 * h * w);
+                int[] indices = new int[2 * oh * ow];
+                new MaxPool2d(p, ONE).forward(Tensor.of(x, 1, 2, h, w), Tensor.zeros(1, 2, oh, ow), indices);
+                float[] dy = new float[indices.length];
+                for (int i = 0; i < dy.length; i++) {
+                    dy[i] = r.nextInt(5) == 0 ? -0f : (r.nextInt(33) - 16) / 8f;
+                    if (moved && r.nextInt(7) == 0) {
+                        indices[i] = r.nextInt(h * w);
+                    }
+                }
+                Tensor dx = PoolCheck.nanFilled(1, 2, h, w);
+                new MaxPool2d(p, ONE).backward(Tensor.of(dy, 1, 2, oh, ow), indices, dx);
+                double[] ref = ReferencePool.maxBackward(p, 2, h, w, indices, dy);
+                for (int i = 0; i < ref.length; i++) {
+                    assertEquals(Float.floatToRawIntBits((float) ref[i] + 0f), Float.floatToRawIntBits(dx.data()[i]),
+                            "width " + w + (moved ? ", moved indices" : "") + " at " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void resultsAreBitwiseIdenticalForAnyThreadCount() {
         PoolParams p = PoolParams.of(3, 2).padding(1);
