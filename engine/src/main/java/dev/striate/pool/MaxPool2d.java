@@ -149,7 +149,7 @@ public final class MaxPool2d extends Pooling {
             case FORWARD_WITH_INDICES -> forwardWithIndices(rows, job, xo, yo, indexAt);
             default -> {
                 // 2x2/s2 windows tile the image: each dx element has one window, so no fill, no scatter
-                if (!pairedWindows || 2 * job.oh > job.h || 2 * job.ow > job.w
+                if (!pairedWindows || 2 * job.oh > job.h || 2 * job.ow > job.w || job.ow < L
                         || !pairedBackwardPlane(job, xo, yo, indexAt)) {
                     backwardPlane(job, xo, yo, indexAt);
                 }
@@ -579,7 +579,8 @@ public final class MaxPool2d extends Pooling {
      * the tap its index names — (0, 0) and (0, 1) zipped into dx row 2·oh, (1, 0) and (1, 1) into row
      * 2·oh + 1 — a vector of outputs at a time, the index compared as an int (a conversion to float
      * lanes ate the gain when this was tried before: 329 µs against the scatter's 304; as ints,
-     * 326 µs against 382–383, 0.46 → 0.52–0.54 of arraycopy on 1x64x112x112). Returns false
+     * 231–252 µs against 292–297, 0.58 → 0.67–0.76 of arraycopy on 1x64x112x112). Planes under a
+     * vector of outputs keep the scatter (LeNet-5's 14 and 5 wide: no gain). Returns false
      * when an index is not its window's (indices the forward pass did not write); rows written so far
      * are then overwritten by the scatter.
      */
@@ -602,41 +603,36 @@ public final class MaxPool2d extends Pooling {
         return true;
     }
 
-    /** Rows {@code 2·oh} and {@code 2·oh + 1} of {@link #pairedBackwardPlane}: first is the index of the row's first window. */
+    /**
+     * Rows {@code 2·oh} and {@code 2·oh + 1} of {@link #pairedBackwardPlane}, {@code ow ≥ L}: whole
+     * vectors of outputs, the last one moved back to end at ow (its overlap rewrites the same values;
+     * masked stores made 10x10 planes 5× slower than the scatter). first: the row's first window's index.
+     */
     private static boolean pairedBackwardRow(int[] indices, int at, float[] dy, int dyAt, int ow, int first, int w,
                                              float[] dx, int dxAt) {
         FloatVector zero = FloatVector.zero(S);
         IntVector columns = IntVector.zero(INDEX).addIndex(2).add(first);
         for (int o = 0; o < ow; o += L) {
-            VectorMask<Integer> inside = INDEX.indexInRange(o, ow);
-            IntVector tap = IntVector.fromArray(INDEX, indices, at + o, inside).sub(columns).sub(2 * o);
+            int start = Math.min(o, ow - L);
+            IntVector tap = IntVector.fromArray(INDEX, indices, at + start).sub(columns).sub(2 * start);
             VectorMask<Integer> left = tap.compare(VectorOperators.EQ, 0);
             VectorMask<Integer> right = tap.compare(VectorOperators.EQ, 1);
             VectorMask<Integer> belowLeft = tap.compare(VectorOperators.EQ, w);
             VectorMask<Integer> belowRight = tap.compare(VectorOperators.EQ, w + 1);
-            if (!left.or(right).or(belowLeft).or(belowRight).or(inside.not()).allTrue()) {
+            if (!left.or(right).or(belowLeft).or(belowRight).allTrue()) {
                 return false;
             }
-            FloatVector g = FloatVector.fromArray(S, dy, dyAt + o, inside.cast(S));
+            FloatVector g = FloatVector.fromArray(S, dy, dyAt + start);
             // sums from +0, as the scatter's: a −0 gradient leaves +0
             FloatVector even = zero.add(zero.blend(g, left.cast(S)));
             FloatVector odd = zero.add(zero.blend(g, right.cast(S)));
             FloatVector evenBelow = zero.add(zero.blend(g, belowLeft.cast(S)));
             FloatVector oddBelow = zero.add(zero.blend(g, belowRight.cast(S)));
-            int column = 2 * o;
-            if (column + 2 * L <= w) {
-                even.rearrange(Interleave.ZIP_LOW, odd).intoArray(dx, dxAt + column);
-                even.rearrange(Interleave.ZIP_HIGH, odd).intoArray(dx, dxAt + column + L);
-                evenBelow.rearrange(Interleave.ZIP_LOW, oddBelow).intoArray(dx, dxAt + w + column);
-                evenBelow.rearrange(Interleave.ZIP_HIGH, oddBelow).intoArray(dx, dxAt + w + column + L);
-            } else {
-                VectorMask<Float> low = S.indexInRange(column, w);
-                VectorMask<Float> high = S.indexInRange(column + L, w);
-                even.rearrange(Interleave.ZIP_LOW, odd).intoArray(dx, dxAt + column, low);
-                even.rearrange(Interleave.ZIP_HIGH, odd).intoArray(dx, dxAt + column + L, high);
-                evenBelow.rearrange(Interleave.ZIP_LOW, oddBelow).intoArray(dx, dxAt + w + column, low);
-                evenBelow.rearrange(Interleave.ZIP_HIGH, oddBelow).intoArray(dx, dxAt + w + column + L, high);
-            }
+            int column = dxAt + 2 * start;
+            even.rearrange(Interleave.ZIP_LOW, odd).intoArray(dx, column);
+            even.rearrange(Interleave.ZIP_HIGH, odd).intoArray(dx, column + L);
+            evenBelow.rearrange(Interleave.ZIP_LOW, oddBelow).intoArray(dx, column + w);
+            evenBelow.rearrange(Interleave.ZIP_HIGH, oddBelow).intoArray(dx, column + w + L);
         }
         return true;
     }

@@ -135,7 +135,8 @@ class PoolOracleTest {
     /**
      * Max pooling's backward adds each gradient at its index, whatever the indices say: 2x2/s2 planes
      * are written whole from the indices' taps, so they are checked on widths whose last column no
-     * window reaches (33 and 17: past whole vectors on 16 and 8 lanes), an odd height, indices moved
+     * window reaches (33 and 17: past whole vectors on 16 and 8 lanes), 20 outputs wide (the last
+     * vector moved back over the first), narrower than a vector (the scatter), an odd height, indices moved
      * out of their windows (the scatter's sums), and −0 gradients (0 + −0 is +0, as the scatter's).
      * Gradients are multiples of 1/8, so every sum is exact and the bits must match.
      */
@@ -143,7 +144,7 @@ class PoolOracleTest {
     void maxBackwardAddsAtAnyIndexOnEveryWidth() {
         PoolParams p = PoolParams.of(2);
         SplittableRandom r = new SplittableRandom(13);
-        for (int w : new int[] {64, 33, 17, 9}) {
+        for (int w : new int[] {64, 41, 33, 17, 9}) {
             int h = 7;
             int oh = p.outputHeight(h);
             int ow = p.outputWidth(w);
