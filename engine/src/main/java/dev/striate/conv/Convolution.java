@@ -403,37 +403,24 @@ public final class Convolution {
         int groups = params.groups();
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
-        int kg = params.groupPatchSize();
         int plane = oh * ow;
         if (lowersToColumns(algorithm) && rowPaddedScatter(ow)) {
             rowPaddedDataGradient(i0, i1, dy, dx, h, w, oh, ow, packed);
             return;
         }
-        if (lowersToColumns(algorithm) && BandedDataGradient.applies(params, oh, ow)) {
-            BandedDataGradient banded = idleBanded.take();
-            if (banded == null || !banded.fits(h, w)) {
-                banded = new BandedDataGradient(params, h, w);
-            }
-            try {
-                for (int i = i0; i < i1; i++) {
-                    for (int g = 0; g < groups; g++) {
-                        banded.run(gemm, packed[g], dy.data(), dy.offset() + (i * params.outChannels() + g * ocg) * plane,
-                                dx.data(), dx.offset() + (i * params.inChannels() + g * cg) * h * w);
-                    }
-                }
-            } finally {
-                idleBanded.give(banded);
-            }
-            return;
-        }
-        float[] col = lowersToColumns(algorithm) ? borrow(idleColumns, columnFloats(h, w)) : null;
+        // a patch matrix past L2 is multiplied and scattered in bands, never whole
+        BandedDataGradient banded = lowersToColumns(algorithm) && BandedDataGradient.applies(params, oh, ow)
+                ? borrowBanded(h, w) : null;
+        float[] col = lowersToColumns(algorithm) && banded == null ? borrow(idleColumns, columnFloats(h, w)) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 for (int g = 0; g < groups; g++) {
                     int dxAt = dx.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int dyAt = dy.offset() + (i * params.outChannels() + g * ocg) * plane;
                     // Wᵀ·dy, Wᵀ packed once per weights version, not per image and group
-                    if (col == null) {
+                    if (banded != null) {
+                        banded.run(gemm, packed[g], dy.data(), dyAt, dx.data(), dxAt);
+                    } else if (col == null) {
                         gemm.gemm(packed[g], Transpose.N, plane, 1f, dy.data(), dyAt, plane, 0f, dx.data(), dxAt,
                                 plane, Epilogue.NONE, null, 0);
                     } else {
@@ -444,6 +431,7 @@ public final class Convolution {
                 }
             }
         } finally {
+            idleBanded.give(banded);
             idleColumns.give(col);
         }
     }
@@ -1280,6 +1268,12 @@ public final class Convolution {
 
     /** A strided-im2col plane and the image size it was built for. */
     private record LoweringPlane(int h, int w, StridedPlane plane) {
+    }
+
+    /** A banded dx workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
+    private BandedDataGradient borrowBanded(int h, int w) {
+        BandedDataGradient banded = idleBanded.take();
+        return banded != null && banded.fits(h, w) ? banded : new BandedDataGradient(params, h, w);
     }
 
     /** A plane for strided im2col of {@code h×w} inputs: a pooled one if it fits, else a new one. */

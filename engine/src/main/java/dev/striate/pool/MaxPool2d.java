@@ -132,7 +132,9 @@ public final class MaxPool2d extends Pooling {
 
     @Override
     void plane(int mode, PoolRows rows, Job job, int xo, int yo, int indexAt) {
-        if (mode != BACKWARD && pairedWindows && 2 * job.oh <= job.h && 2 * job.ow <= job.w) {
+        // 2x2/s2 windows that lie wholly inside the image tile it: one window per input element
+        boolean tiled = pairedWindows && 2 * job.oh <= job.h && 2 * job.ow <= job.w;
+        if (mode != BACKWARD && tiled) {
             pairedPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
             return;
         }
@@ -148,9 +150,8 @@ public final class MaxPool2d extends Pooling {
             case FORWARD -> forwardPlane(rows, job, xo, yo);
             case FORWARD_WITH_INDICES -> forwardWithIndices(rows, job, xo, yo, indexAt);
             default -> {
-                // 2x2/s2 windows tile the image: each dx element has one window, so no fill, no scatter
-                if (!pairedWindows || 2 * job.oh > job.h || 2 * job.ow > job.w || job.ow < L
-                        || !pairedBackwardPlane(job, xo, yo, indexAt)) {
+                // tiled: each dx element has one window, so no fill, no scatter
+                if (!tiled || job.ow < L || !pairedBackwardPlane(job, xo, yo, indexAt)) {
                     backwardPlane(job, xo, yo, indexAt);
                 }
             }
@@ -341,8 +342,8 @@ public final class MaxPool2d extends Pooling {
     private static void tripledRowWithIndices(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow,
                                               float[] chosen) {
         // (0, 1) is the first tap PyTorch scans in the padded first window, kept when every tap is −∞
-        FloatVector firstChoice = FloatVector.zero(S).blend(padded ? 1f : 0f, FIRST_LANE);
         FloatVector zero = FloatVector.zero(S);
+        FloatVector firstChoice = zero.blend(padded ? 1f : 0f, FIRST_LANE);
         for (int kh = 0; kh < 3; kh++) {
             int rowLeft = left + kh * w;
             float tap = kh * w; // offset of the row's first tap, kh·W
@@ -463,7 +464,7 @@ public final class MaxPool2d extends Pooling {
      * (converted to int in the lanes: a scalar loop took a quarter of the training forward's time).
      */
     private static void storeIndices(float[] chosen, int ow, int first, int[] indices, int at) {
-        IntVector columns = IntVector.zero(INDEX).addIndex(2).add(first);
+        IntVector columns = windowColumns(first);
         int o = 0;
         for (int whole = S.loopBound(ow); o < whole; o += L) {
             offsetsAt(chosen, o).add(columns).add(2 * o).intoArray(indices, at + o);
@@ -471,6 +472,11 @@ public final class MaxPool2d extends Pooling {
         if (o < ow) {
             offsetsAt(chosen, o).add(columns).add(2 * o).intoArray(indices, at + o, INDEX.indexInRange(o, ow));
         }
+    }
+
+    /** Lane i := first + 2·i: the first columns' flat indices of a vector of stride-2 windows from first. */
+    private static IntVector windowColumns(int first) {
+        return IntVector.zero(INDEX).addIndex(2).add(first);
     }
 
     private static IntVector offsetsAt(float[] chosen, int o) {
@@ -611,7 +617,7 @@ public final class MaxPool2d extends Pooling {
     private static boolean pairedBackwardRow(int[] indices, int at, float[] dy, int dyAt, int ow, int first, int w,
                                              float[] dx, int dxAt) {
         FloatVector zero = FloatVector.zero(S);
-        IntVector columns = IntVector.zero(INDEX).addIndex(2).add(first);
+        IntVector columns = windowColumns(first);
         for (int o = 0; o < ow; o += L) {
             int start = Math.min(o, ow - L);
             IntVector tap = IntVector.fromArray(INDEX, indices, at + start).sub(columns).sub(2 * start);
