@@ -6,6 +6,12 @@ import dev.striate.simd.Rows;
 import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+import static dev.striate.simd.Interleave.EVENS;
+import static dev.striate.simd.Interleave.ODDS;
 
 /**
  * {@code AvgPool2d} (PyTorch {@code nn.AvgPool2d}, ONNX {@code AveragePool}): each output is the
@@ -21,6 +27,11 @@ import java.util.Arrays;
  * <p>Thread-safety: a layer may be shared by threads; concurrent calls use separate pooled buffers.
  */
 public final class AvgPool2d extends Pooling {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+    /** The left pad's column: lane 0 of a padded row's first window. */
+    private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
     private final boolean countIncludePad;
 
@@ -88,14 +99,61 @@ public final class AvgPool2d extends Pooling {
         }
         PoolParams p = params;
         int wp = job.paddedWidth;
+        float[] x = job.image.data();
+        float[] y = job.other.data();
         rows.fillPads(p.padLeft(), job.w, wp, 0f);
         float[] rowCounts = rows.rowCounts(job.oh);
+        boolean tripled = tripledPlane(job);
+        int blocks = tripledBlocks(job);
+        int planeEnd = yo + job.oh * job.ow;
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = oh * p.strideH() - p.padTop();
-            rows.combineRows(false, job.image.data(), xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);
+            int left = xo + ih0 * job.w - p.padLeft();
+            int yRow = yo + oh * job.ow;
+            // Pooling's tripled-row test
+            if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (blocks + 1) * L <= x.length
+                    && yRow + blocks * L <= planeEnd) {
+                tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], y, yRow);
+                continue;
+            }
+            rows.combineRows(false, x, xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);
             rows.combineTaps(false, p.kernelW(), p.dilationW(), p.strideW(), wp, job.ow,
-                    rowCounts[oh], job.other.data(), yo + oh * job.ow, yo + job.oh * job.ow);
+                    rowCounts[oh], y, yRow, planeEnd);
         }
+    }
+
+    /**
+     * One output row of 3x3/s2 windows straight from the image (MaxPool2d's tripled row, summing):
+     * y[yRow, +blocks·L) := the windows' sums divided by {@code rowCount · counts[o]}, the windows
+     * starting at column {@code left} (the left pad's column, 0, when padded). The same additions in
+     * the same order as the separable kernel — each column's three rows, then the window's three
+     * columns — so the same bits, without its stored row, pads and per-row calls: 0.64–0.71 → 0.83–0.85 of
+     * arraycopy's bandwidth on ResNet's shape (3x3/s2/p1 over 64x112x112; interleaved loop, four runs).
+     */
+    private static void tripledRow(float[] x, int left, int w, int blocks, boolean padded, float[] counts,
+                                   float rowCount, float[] y, int yRow) {
+        FloatVector lo = columnSum(x, left, w, 0);
+        FloatVector hi = columnSum(x, left, w, L);
+        FloatVector even = lo.rearrange(EVENS, hi);
+        if (padded) {
+            even = even.blend(0f, FIRST_LANE);
+        }
+        for (int b = 0; b < blocks; b++) {
+            int at = left + 2 * (b + 1) * L;
+            FloatVector odd = lo.rearrange(ODDS, hi);
+            lo = columnSum(x, at, w, 0);
+            hi = columnSum(x, at, w, L);
+            FloatVector nextEven = lo.rearrange(EVENS, hi);
+            even.add(odd).add(even.slice(1, nextEven)).div(FloatVector.fromArray(S, counts, b * L).mul(rowCount))
+                    .intoArray(y, yRow + b * L);
+            even = nextEven;
+        }
+    }
+
+    // x[at + c + i] + x[at + w + c + i] + x[at + 2w + c + i] for lanes i < L | allocates nothing
+    private static FloatVector columnSum(float[] x, int at, int w, int c) {
+        return FloatVector.fromArray(S, x, at + c).add(FloatVector.fromArray(S, x, at + w + c))
+                .add(FloatVector.fromArray(S, x, at + 2 * w + c));
     }
 
     /**

@@ -46,11 +46,6 @@ public final class MaxPool2d extends Pooling {
 
     /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
     private final boolean pairedWindows;
-    /**
-     * 3x3 windows, stride 2, no dilation, at most one pad above and left (ResNet's pool pads 1 all
-     * round): {@link #tripledPlane} applies when every window ends inside the image.
-     */
-    private final boolean tripledWindows;
     /** −∞ in lane 0: the left pad column that a padded plane's first window of each row starts at. */
     private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
@@ -74,8 +69,6 @@ public final class MaxPool2d extends Pooling {
         boolean unpadded = params.padTop() == 0 && params.padLeft() == 0 && params.padBottom() == 0
                 && params.padRight() == 0;
         pairedWindows = undilatedStride2 && unpadded && params.kernelH() == 2 && params.kernelW() == 2;
-        tripledWindows = undilatedStride2 && params.kernelH() == 3 && params.kernelW() == 3 && params.padTop() <= 1
-                && params.padLeft() <= 1;
     }
 
     /**
@@ -139,9 +132,7 @@ public final class MaxPool2d extends Pooling {
             pairedPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
             return;
         }
-        // the last windows' far taps, 2·(o − 1) + 2 − pad, inside the image
-        if (mode != BACKWARD && tripledWindows && 2 * job.oh - params.padTop() < job.h
-                && 2 * job.ow - params.padLeft() < job.w) {
+        if (mode != BACKWARD && tripledPlane(job)) {
             if (mode == FORWARD || 2L * job.w + 2 < MAX_EXACT_FLOAT_INT) {
                 tripledPlane(rows, job, xo, yo, indexAt, mode == FORWARD_WITH_INDICES);
                 return;
@@ -257,10 +248,9 @@ public final class MaxPool2d extends Pooling {
      * slice. With a left pad the vectors start one column early, and the first window's first tap
      * (the column before the row) is made −∞. The separable kernel's per-row calls, pads and stored
      * row were most of a 27- or 55-wide row's time (3x3/s2/p1 on 64x112x112: 0.65 of arraycopy's
-     * bandwidth separable, 0.69 here). A row whose window starts above the image (the top pad), whose
-     * vectors would read outside the array, and a plane's last row when its partial vector would write
-     * past the plane take the separable kernel, or with indices the scan (scanRow), as does a row
-     * whose taps may hold a NaN (the row kernels' check).
+     * bandwidth separable, 0.69 here). The rows Pooling's tripled-row test turns away take the separable
+     * kernel, or with indices the scan (scanRow), as does a row whose taps may hold a NaN (the row
+     * kernels' check).
      */
     private void tripledPlane(PoolRows rows, Job job, int xo, int yo, int indexAt, boolean withIndices) {
         float[] x = job.image.data();
@@ -268,7 +258,7 @@ public final class MaxPool2d extends Pooling {
         int w = job.w;
         int ow = job.ow;
         int padLeft = params.padLeft();
-        int blocks = (ow + L - 1) / L;
+        int blocks = tripledBlocks(job);
         int planeEnd = yo + job.oh * ow;
         float[] chosen = rows.columnCounts;
         boolean padsFilled = false;
@@ -277,6 +267,7 @@ public final class MaxPool2d extends Pooling {
             int left = xo + ih0 * w - padLeft; // the first window's first column
             int yRow = yo + oh * ow;
             int at = indexAt + oh * ow;
+            // Pooling's tripled-row test
             boolean inside = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length
                     && yRow + blocks * L <= planeEnd;
             if (inside && !withIndices && !Float.isNaN(tripledRow(x, left, w, blocks, padLeft == 1, y, yRow))) {
