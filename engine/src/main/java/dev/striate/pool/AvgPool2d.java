@@ -110,10 +110,14 @@ public final class AvgPool2d extends Pooling {
             int ih0 = oh * p.strideH() - p.padTop();
             int left = xo + ih0 * job.w - p.padLeft();
             int yRow = yo + oh * job.ow;
-            // Pooling's tripled-row test
-            if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (blocks + 1) * L <= x.length
-                    && yRow + blocks * L <= planeEnd) {
-                tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], y, yRow);
+            // Pooling's tripled-row test, a last row's vectors through the spill
+            if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (blocks + 1) * L <= x.length) {
+                if (yRow + blocks * L <= planeEnd) {
+                    tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], y, yRow);
+                } else {
+                    tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], rows.outputRow, 0);
+                    System.arraycopy(rows.outputRow, 0, y, yRow, job.ow);
+                }
                 continue;
             }
             rows.combineRows(false, x, xo, job.h, job.w, ih0, p.kernelH(), p.dilationH(), p.padLeft(), 0f);

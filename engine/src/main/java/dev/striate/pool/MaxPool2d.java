@@ -261,16 +261,21 @@ public final class MaxPool2d extends Pooling {
         int blocks = tripledBlocks(job);
         int planeEnd = yo + job.oh * ow;
         float[] chosen = rows.columnCounts;
+        float[] spill = rows.outputRow;
         boolean padsFilled = false;
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = 2 * oh - params.padTop();
             int left = xo + ih0 * w - padLeft; // the first window's first column
             int yRow = yo + oh * ow;
             int at = indexAt + oh * ow;
-            // Pooling's tripled-row test
-            boolean inside = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length
-                    && yRow + blocks * L <= planeEnd;
+            // Pooling's tripled-row test; without indices a last row's vectors go through the spill
+            boolean reads = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length;
+            boolean inside = reads && yRow + blocks * L <= planeEnd;
             if (inside && !withIndices && !Float.isNaN(tripledRow(x, left, w, blocks, padLeft == 1, y, yRow))) {
+                continue;
+            }
+            if (reads && !inside && !withIndices && !Float.isNaN(tripledRow(x, left, w, blocks, padLeft == 1, spill, 0))) {
+                System.arraycopy(spill, 0, y, yRow, ow);
                 continue;
             }
             if (inside) {

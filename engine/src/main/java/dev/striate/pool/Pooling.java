@@ -63,9 +63,10 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
 
     /*
      * Whether a tripled row kernel may run output row oh (its first window at ih0, column left; y's
-     * row at yRow): a window starting above the image (the top pad), vectors that would read outside
-     * the array (two pairs per window row past the last block) and a partial last vector that would
-     * write past the plane send the row to the separable kernel. Written out where each plane loop
+     * row at yRow): a window starting above the image (the top pad) and vectors that would read
+     * outside the array (two pairs per window row past the last block) send the row to the separable
+     * kernel; a partial last vector that would write past the plane goes through a spill row (or,
+     * with indices, the separable kernel's scan). Written out where each plane loop
      * tests it: as a call here (Pooling's or static) it cost max pooling's 3x3/s2 plane 6–10%.
      */
 
