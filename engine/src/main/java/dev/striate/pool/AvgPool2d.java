@@ -112,10 +112,10 @@ public final class AvgPool2d extends Pooling {
             int yRow = yo + oh * job.ow;
             // Pooling's tripled-row test, a last row's vectors through the spill
             if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (blocks + 1) * L <= x.length) {
-                if (yRow + blocks * L <= planeEnd) {
-                    tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], y, yRow);
-                } else {
-                    tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh], rows.outputRow, 0);
+                boolean fits = yRow + blocks * L <= planeEnd;
+                tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh],
+                        fits ? y : rows.outputRow, fits ? yRow : 0);
+                if (!fits) {
                     System.arraycopy(rows.outputRow, 0, y, yRow, job.ow);
                 }
                 continue;
@@ -131,8 +131,9 @@ public final class AvgPool2d extends Pooling {
      * y[yRow, +blocks·L) := the windows' sums divided by {@code rowCount · counts[o]}, the windows
      * starting at column {@code left} (the left pad's column, 0, when padded). The same additions in
      * the same order as the separable kernel — each column's three rows, then the window's three
-     * columns — so the same bits, without its stored row, pads and per-row calls: 0.64–0.71 → 0.83–0.85 of
-     * arraycopy's bandwidth on ResNet's shape (3x3/s2/p1 over 64x112x112; interleaved loop, four runs).
+     * columns — so the same bits, without its stored row, pads and per-row calls: 0.64–0.71 →
+     * 0.83–0.85 of arraycopy's bandwidth on ResNet's shape (3x3/s2/p1 over 64x112x112; interleaved
+     * loop, four runs).
      */
     private static void tripledRow(float[] x, int left, int w, int blocks, boolean padded, float[] counts,
                                    float rowCount, float[] y, int yRow) {
