@@ -4,6 +4,9 @@ import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.GE;
+import static jdk.incubator.vector.VectorOperators.LE;
+
 /**
  * The register-blocked inner kernels of the GEMM, one class per register tile.
  *
@@ -96,7 +99,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
 
     /**
      * The epilogue of one whole MR × NR tile of C (leading dimension ldc), straight after {@link #run}
-     * stored it: {@code c := clamp(c + rowBias[rowAt + r] + colBias[colAt + j], bounds[0], bounds[1])},
+     * stored it: {@code c := clamp(c + rowBias[rowAt + r] + colBias[colAt + j])} by {@link #clampBounds},
      * {@link #NO_BIAS} standing for the bias the epilogue does not have. The same roundings as
      * {@link #finish}, so whole and edge tiles agree bit for bit. Straight-line code over the tile
      * in L1: the general {@link #finish}, with its row loop, mode tests and tail loops, cost as much
@@ -115,6 +118,28 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      */
     abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
                              float[] bounds);
+
+    /**
+     * {@code bounds[0, 4) :=} the clamp {@code Math.min(Math.max(x, min), max)} as the whole-tile
+     * kernels apply it, a compare and a blend per side: {@code x := x <= bounds[2] ? min : x}, then
+     * {@code x := x >= bounds[3] ? max : x} ({@code bounds[0] = min}, {@code bounds[1] = max}). The
+     * thresholds are the bounds themselves except at a zero of the sign {@code Math.max}/{@code
+     * Math.min} would not return for a zero x: a lower bound of −0 takes only x < 0, i.e. x ≤ −2^-149,
+     * and an upper bound of +0 only x > 0, i.e. x ≥ 2^-149; NaN compares false and passes, as with
+     * Math's. So the bits are Math's for every x and bound. FloatVector.max/min, which keep Math's
+     * rules themselves, compile to six instructions each on AVX-512: on small-K products (SqueezeNet's
+     * 16→64 expand layers) the clamp cost as much as a third of the multiply-adds.
+     */
+    static void clampBounds(float min, float max, float[] bounds) {
+        bounds[0] = min;
+        bounds[1] = max;
+        bounds[2] = isNegativeZero(min) ? -Float.MIN_VALUE : min;
+        bounds[3] = max == 0f && !isNegativeZero(max) ? Float.MIN_VALUE : max;
+    }
+
+    private static boolean isNegativeZero(float v) {
+        return Float.floatToRawIntBits(v) == Float.floatToRawIntBits(-0f);
+    }
 
     /**
      * {@link #run} with alpha 1 straight into C, then {@link #finishTile}: a whole tile that one K
@@ -277,15 +302,26 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             }
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
-            c00.max(lo).min(hi).intoArray(c, cAt);
-            c01.max(lo).min(hi).intoArray(c, cAt + L);
-            c02.max(lo).min(hi).intoArray(c, cAt + 2 * L);
-            c10.max(lo).min(hi).intoArray(c, cAt + ldc);
-            c11.max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            c12.max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
-            c20.max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            c21.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
-            c22.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
+            c00 = c00.blend(lo, c00.compare(LE, below));
+            c00.blend(hi, c00.compare(GE, above)).intoArray(c, cAt);
+            c01 = c01.blend(lo, c01.compare(LE, below));
+            c01.blend(hi, c01.compare(GE, above)).intoArray(c, cAt + L);
+            c02 = c02.blend(lo, c02.compare(LE, below));
+            c02.blend(hi, c02.compare(GE, above)).intoArray(c, cAt + 2 * L);
+            c10 = c10.blend(lo, c10.compare(LE, below));
+            c10.blend(hi, c10.compare(GE, above)).intoArray(c, cAt + ldc);
+            c11 = c11.blend(lo, c11.compare(LE, below));
+            c11.blend(hi, c11.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            c12 = c12.blend(lo, c12.compare(LE, below));
+            c12.blend(hi, c12.compare(GE, above)).intoArray(c, cAt + ldc + 2 * L);
+            c20 = c20.blend(lo, c20.compare(LE, below));
+            c20.blend(hi, c20.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            c21 = c21.blend(lo, c21.compare(LE, below));
+            c21.blend(hi, c21.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
+            c22 = c22.blend(lo, c22.compare(LE, below));
+            c22.blend(hi, c22.compare(GE, above)).intoArray(c, cAt + 2 * ldc + 2 * L);
         }
 
         @Override
@@ -293,21 +329,41 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
                         float[] bounds) {
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
             FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
             FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
-            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
-            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
-            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            FloatVector t0 = FloatVector.fromArray(S, c, cAt).add(r0).add(b0);
+            t0 = t0.blend(lo, t0.compare(LE, below));
+            t0.blend(hi, t0.compare(GE, above)).intoArray(c, cAt);
+            FloatVector t1 = FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1);
+            t1 = t1.blend(lo, t1.compare(LE, below));
+            t1.blend(hi, t1.compare(GE, above)).intoArray(c, cAt + L);
+            FloatVector t2 = FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2);
+            t2 = t2.blend(lo, t2.compare(LE, below));
+            t2.blend(hi, t2.compare(GE, above)).intoArray(c, cAt + 2 * L);
             FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
-            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector t3 = FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0);
+            t3 = t3.blend(lo, t3.compare(LE, below));
+            t3.blend(hi, t3.compare(GE, above)).intoArray(c, cAt + ldc);
+            FloatVector t4 = FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1);
+            t4 = t4.blend(lo, t4.compare(LE, below));
+            t4.blend(hi, t4.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            FloatVector t5 = FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2);
+            t5 = t5.blend(lo, t5.compare(LE, below));
+            t5.blend(hi, t5.compare(GE, above)).intoArray(c, cAt + ldc + 2 * L);
             FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+            FloatVector t6 = FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0);
+            t6 = t6.blend(lo, t6.compare(LE, below));
+            t6.blend(hi, t6.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            FloatVector t7 = FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1);
+            t7 = t7.blend(lo, t7.compare(LE, below));
+            t7.blend(hi, t7.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector t8 = FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2);
+            t8 = t8.blend(lo, t8.compare(LE, below));
+            t8.blend(hi, t8.compare(GE, above)).intoArray(c, cAt + 2 * ldc + 2 * L);
         }
     }
 
@@ -356,20 +412,38 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
                         float[] bounds) {
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
             FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
             FloatVector b3 = FloatVector.fromArray(S, colBias, colAt + 3 * L);
             FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
-            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
-            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
-            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
-            FloatVector.fromArray(S, c, cAt + 3 * L).add(r0).add(b3).max(lo).min(hi).intoArray(c, cAt + 3 * L);
+            FloatVector t0 = FloatVector.fromArray(S, c, cAt).add(r0).add(b0);
+            t0 = t0.blend(lo, t0.compare(LE, below));
+            t0.blend(hi, t0.compare(GE, above)).intoArray(c, cAt);
+            FloatVector t1 = FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1);
+            t1 = t1.blend(lo, t1.compare(LE, below));
+            t1.blend(hi, t1.compare(GE, above)).intoArray(c, cAt + L);
+            FloatVector t2 = FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2);
+            t2 = t2.blend(lo, t2.compare(LE, below));
+            t2.blend(hi, t2.compare(GE, above)).intoArray(c, cAt + 2 * L);
+            FloatVector t3 = FloatVector.fromArray(S, c, cAt + 3 * L).add(r0).add(b3);
+            t3 = t3.blend(lo, t3.compare(LE, below));
+            t3.blend(hi, t3.compare(GE, above)).intoArray(c, cAt + 3 * L);
             FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
-            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
-            FloatVector.fromArray(S, c, cAt + ldc + 3 * L).add(r1).add(b3).max(lo).min(hi).intoArray(c, cAt + ldc + 3 * L);
+            FloatVector t4 = FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0);
+            t4 = t4.blend(lo, t4.compare(LE, below));
+            t4.blend(hi, t4.compare(GE, above)).intoArray(c, cAt + ldc);
+            FloatVector t5 = FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1);
+            t5 = t5.blend(lo, t5.compare(LE, below));
+            t5.blend(hi, t5.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            FloatVector t6 = FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2);
+            t6 = t6.blend(lo, t6.compare(LE, below));
+            t6.blend(hi, t6.compare(GE, above)).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector t7 = FloatVector.fromArray(S, c, cAt + ldc + 3 * L).add(r1).add(b3);
+            t7 = t7.blend(lo, t7.compare(LE, below));
+            t7.blend(hi, t7.compare(GE, above)).intoArray(c, cAt + ldc + 3 * L);
         }
     }
 
@@ -428,26 +502,52 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
                         float[] bounds) {
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
             FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
-            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
-            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector t0 = FloatVector.fromArray(S, c, cAt).add(r0).add(b0);
+            t0 = t0.blend(lo, t0.compare(LE, below));
+            t0.blend(hi, t0.compare(GE, above)).intoArray(c, cAt);
+            FloatVector t1 = FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1);
+            t1 = t1.blend(lo, t1.compare(LE, below));
+            t1.blend(hi, t1.compare(GE, above)).intoArray(c, cAt + L);
             FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
-            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector t2 = FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0);
+            t2 = t2.blend(lo, t2.compare(LE, below));
+            t2.blend(hi, t2.compare(GE, above)).intoArray(c, cAt + ldc);
+            FloatVector t3 = FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1);
+            t3 = t3.blend(lo, t3.compare(LE, below));
+            t3.blend(hi, t3.compare(GE, above)).intoArray(c, cAt + ldc + L);
             FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector t4 = FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0);
+            t4 = t4.blend(lo, t4.compare(LE, below));
+            t4.blend(hi, t4.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            FloatVector t5 = FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1);
+            t5 = t5.blend(lo, t5.compare(LE, below));
+            t5.blend(hi, t5.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
             FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0).max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
+            FloatVector t6 = FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0);
+            t6 = t6.blend(lo, t6.compare(LE, below));
+            t6.blend(hi, t6.compare(GE, above)).intoArray(c, cAt + 3 * ldc);
+            FloatVector t7 = FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1);
+            t7 = t7.blend(lo, t7.compare(LE, below));
+            t7.blend(hi, t7.compare(GE, above)).intoArray(c, cAt + 3 * ldc + L);
             FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0).max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
+            FloatVector t8 = FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0);
+            t8 = t8.blend(lo, t8.compare(LE, below));
+            t8.blend(hi, t8.compare(GE, above)).intoArray(c, cAt + 4 * ldc);
+            FloatVector t9 = FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1);
+            t9 = t9.blend(lo, t9.compare(LE, below));
+            t9.blend(hi, t9.compare(GE, above)).intoArray(c, cAt + 4 * ldc + L);
             FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0).max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
+            FloatVector t10 = FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0);
+            t10 = t10.blend(lo, t10.compare(LE, below));
+            t10.blend(hi, t10.compare(GE, above)).intoArray(c, cAt + 5 * ldc);
+            FloatVector t11 = FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1);
+            t11 = t11.blend(lo, t11.compare(LE, below));
+            t11.blend(hi, t11.compare(GE, above)).intoArray(c, cAt + 5 * ldc + L);
         }
     }
 
@@ -609,22 +709,40 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             }
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
-            c00.max(lo).min(hi).intoArray(c, cAt);
-            c01.max(lo).min(hi).intoArray(c, cAt + L);
-            c10.max(lo).min(hi).intoArray(c, cAt + ldc);
-            c11.max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            c20.max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            c21.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
-            c30.max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
-            c31.max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
-            c40.max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
-            c41.max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
-            c50.max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
-            c51.max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
-            c60.max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
-            c61.max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
-            c70.max(lo).min(hi).intoArray(c, cAt + 7 * ldc);
-            c71.max(lo).min(hi).intoArray(c, cAt + 7 * ldc + L);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
+            c00 = c00.blend(lo, c00.compare(LE, below));
+            c00.blend(hi, c00.compare(GE, above)).intoArray(c, cAt);
+            c01 = c01.blend(lo, c01.compare(LE, below));
+            c01.blend(hi, c01.compare(GE, above)).intoArray(c, cAt + L);
+            c10 = c10.blend(lo, c10.compare(LE, below));
+            c10.blend(hi, c10.compare(GE, above)).intoArray(c, cAt + ldc);
+            c11 = c11.blend(lo, c11.compare(LE, below));
+            c11.blend(hi, c11.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            c20 = c20.blend(lo, c20.compare(LE, below));
+            c20.blend(hi, c20.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            c21 = c21.blend(lo, c21.compare(LE, below));
+            c21.blend(hi, c21.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
+            c30 = c30.blend(lo, c30.compare(LE, below));
+            c30.blend(hi, c30.compare(GE, above)).intoArray(c, cAt + 3 * ldc);
+            c31 = c31.blend(lo, c31.compare(LE, below));
+            c31.blend(hi, c31.compare(GE, above)).intoArray(c, cAt + 3 * ldc + L);
+            c40 = c40.blend(lo, c40.compare(LE, below));
+            c40.blend(hi, c40.compare(GE, above)).intoArray(c, cAt + 4 * ldc);
+            c41 = c41.blend(lo, c41.compare(LE, below));
+            c41.blend(hi, c41.compare(GE, above)).intoArray(c, cAt + 4 * ldc + L);
+            c50 = c50.blend(lo, c50.compare(LE, below));
+            c50.blend(hi, c50.compare(GE, above)).intoArray(c, cAt + 5 * ldc);
+            c51 = c51.blend(lo, c51.compare(LE, below));
+            c51.blend(hi, c51.compare(GE, above)).intoArray(c, cAt + 5 * ldc + L);
+            c60 = c60.blend(lo, c60.compare(LE, below));
+            c60.blend(hi, c60.compare(GE, above)).intoArray(c, cAt + 6 * ldc);
+            c61 = c61.blend(lo, c61.compare(LE, below));
+            c61.blend(hi, c61.compare(GE, above)).intoArray(c, cAt + 6 * ldc + L);
+            c70 = c70.blend(lo, c70.compare(LE, below));
+            c70.blend(hi, c70.compare(GE, above)).intoArray(c, cAt + 7 * ldc);
+            c71 = c71.blend(lo, c71.compare(LE, below));
+            c71.blend(hi, c71.compare(GE, above)).intoArray(c, cAt + 7 * ldc + L);
         }
 
         @Override
@@ -632,32 +750,66 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
                         float[] bounds) {
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
             FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
-            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
-            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
+            FloatVector t0 = FloatVector.fromArray(S, c, cAt).add(r0).add(b0);
+            t0 = t0.blend(lo, t0.compare(LE, below));
+            t0.blend(hi, t0.compare(GE, above)).intoArray(c, cAt);
+            FloatVector t1 = FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1);
+            t1 = t1.blend(lo, t1.compare(LE, below));
+            t1.blend(hi, t1.compare(GE, above)).intoArray(c, cAt + L);
             FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
-            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
+            FloatVector t2 = FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0);
+            t2 = t2.blend(lo, t2.compare(LE, below));
+            t2.blend(hi, t2.compare(GE, above)).intoArray(c, cAt + ldc);
+            FloatVector t3 = FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1);
+            t3 = t3.blend(lo, t3.compare(LE, below));
+            t3.blend(hi, t3.compare(GE, above)).intoArray(c, cAt + ldc + L);
             FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector t4 = FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0);
+            t4 = t4.blend(lo, t4.compare(LE, below));
+            t4.blend(hi, t4.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            FloatVector t5 = FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1);
+            t5 = t5.blend(lo, t5.compare(LE, below));
+            t5.blend(hi, t5.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
             FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0).max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
+            FloatVector t6 = FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0);
+            t6 = t6.blend(lo, t6.compare(LE, below));
+            t6.blend(hi, t6.compare(GE, above)).intoArray(c, cAt + 3 * ldc);
+            FloatVector t7 = FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1);
+            t7 = t7.blend(lo, t7.compare(LE, below));
+            t7.blend(hi, t7.compare(GE, above)).intoArray(c, cAt + 3 * ldc + L);
             FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0).max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
+            FloatVector t8 = FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0);
+            t8 = t8.blend(lo, t8.compare(LE, below));
+            t8.blend(hi, t8.compare(GE, above)).intoArray(c, cAt + 4 * ldc);
+            FloatVector t9 = FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1);
+            t9 = t9.blend(lo, t9.compare(LE, below));
+            t9.blend(hi, t9.compare(GE, above)).intoArray(c, cAt + 4 * ldc + L);
             FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0).max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
+            FloatVector t10 = FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0);
+            t10 = t10.blend(lo, t10.compare(LE, below));
+            t10.blend(hi, t10.compare(GE, above)).intoArray(c, cAt + 5 * ldc);
+            FloatVector t11 = FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1);
+            t11 = t11.blend(lo, t11.compare(LE, below));
+            t11.blend(hi, t11.compare(GE, above)).intoArray(c, cAt + 5 * ldc + L);
             FloatVector r6 = FloatVector.broadcast(S, rowBias[rowAt + 6]);
-            FloatVector.fromArray(S, c, cAt + 6 * ldc).add(r6).add(b0).max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
-            FloatVector.fromArray(S, c, cAt + 6 * ldc + L).add(r6).add(b1).max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
+            FloatVector t12 = FloatVector.fromArray(S, c, cAt + 6 * ldc).add(r6).add(b0);
+            t12 = t12.blend(lo, t12.compare(LE, below));
+            t12.blend(hi, t12.compare(GE, above)).intoArray(c, cAt + 6 * ldc);
+            FloatVector t13 = FloatVector.fromArray(S, c, cAt + 6 * ldc + L).add(r6).add(b1);
+            t13 = t13.blend(lo, t13.compare(LE, below));
+            t13.blend(hi, t13.compare(GE, above)).intoArray(c, cAt + 6 * ldc + L);
             FloatVector r7 = FloatVector.broadcast(S, rowBias[rowAt + 7]);
-            FloatVector.fromArray(S, c, cAt + 7 * ldc).add(r7).add(b0).max(lo).min(hi).intoArray(c, cAt + 7 * ldc);
-            FloatVector.fromArray(S, c, cAt + 7 * ldc + L).add(r7).add(b1).max(lo).min(hi).intoArray(c, cAt + 7 * ldc + L);
+            FloatVector t14 = FloatVector.fromArray(S, c, cAt + 7 * ldc).add(r7).add(b0);
+            t14 = t14.blend(lo, t14.compare(LE, below));
+            t14.blend(hi, t14.compare(GE, above)).intoArray(c, cAt + 7 * ldc);
+            FloatVector t15 = FloatVector.fromArray(S, c, cAt + 7 * ldc + L).add(r7).add(b1);
+            t15 = t15.blend(lo, t15.compare(LE, below));
+            t15.blend(hi, t15.compare(GE, above)).intoArray(c, cAt + 7 * ldc + L);
         }
     }
 
@@ -796,27 +948,50 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             }
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
-            c00.max(lo).min(hi).intoArray(c, cAt);
-            c01.max(lo).min(hi).intoArray(c, cAt + L);
-            c02.max(lo).min(hi).intoArray(c, cAt + 2 * L);
-            c10.max(lo).min(hi).intoArray(c, cAt + ldc);
-            c11.max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            c12.max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
-            c20.max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            c21.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
-            c22.max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
-            c30.max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
-            c31.max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
-            c32.max(lo).min(hi).intoArray(c, cAt + 3 * ldc + 2 * L);
-            c40.max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
-            c41.max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
-            c42.max(lo).min(hi).intoArray(c, cAt + 4 * ldc + 2 * L);
-            c50.max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
-            c51.max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
-            c52.max(lo).min(hi).intoArray(c, cAt + 5 * ldc + 2 * L);
-            c60.max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
-            c61.max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
-            c62.max(lo).min(hi).intoArray(c, cAt + 6 * ldc + 2 * L);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
+            c00 = c00.blend(lo, c00.compare(LE, below));
+            c00.blend(hi, c00.compare(GE, above)).intoArray(c, cAt);
+            c01 = c01.blend(lo, c01.compare(LE, below));
+            c01.blend(hi, c01.compare(GE, above)).intoArray(c, cAt + L);
+            c02 = c02.blend(lo, c02.compare(LE, below));
+            c02.blend(hi, c02.compare(GE, above)).intoArray(c, cAt + 2 * L);
+            c10 = c10.blend(lo, c10.compare(LE, below));
+            c10.blend(hi, c10.compare(GE, above)).intoArray(c, cAt + ldc);
+            c11 = c11.blend(lo, c11.compare(LE, below));
+            c11.blend(hi, c11.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            c12 = c12.blend(lo, c12.compare(LE, below));
+            c12.blend(hi, c12.compare(GE, above)).intoArray(c, cAt + ldc + 2 * L);
+            c20 = c20.blend(lo, c20.compare(LE, below));
+            c20.blend(hi, c20.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            c21 = c21.blend(lo, c21.compare(LE, below));
+            c21.blend(hi, c21.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
+            c22 = c22.blend(lo, c22.compare(LE, below));
+            c22.blend(hi, c22.compare(GE, above)).intoArray(c, cAt + 2 * ldc + 2 * L);
+            c30 = c30.blend(lo, c30.compare(LE, below));
+            c30.blend(hi, c30.compare(GE, above)).intoArray(c, cAt + 3 * ldc);
+            c31 = c31.blend(lo, c31.compare(LE, below));
+            c31.blend(hi, c31.compare(GE, above)).intoArray(c, cAt + 3 * ldc + L);
+            c32 = c32.blend(lo, c32.compare(LE, below));
+            c32.blend(hi, c32.compare(GE, above)).intoArray(c, cAt + 3 * ldc + 2 * L);
+            c40 = c40.blend(lo, c40.compare(LE, below));
+            c40.blend(hi, c40.compare(GE, above)).intoArray(c, cAt + 4 * ldc);
+            c41 = c41.blend(lo, c41.compare(LE, below));
+            c41.blend(hi, c41.compare(GE, above)).intoArray(c, cAt + 4 * ldc + L);
+            c42 = c42.blend(lo, c42.compare(LE, below));
+            c42.blend(hi, c42.compare(GE, above)).intoArray(c, cAt + 4 * ldc + 2 * L);
+            c50 = c50.blend(lo, c50.compare(LE, below));
+            c50.blend(hi, c50.compare(GE, above)).intoArray(c, cAt + 5 * ldc);
+            c51 = c51.blend(lo, c51.compare(LE, below));
+            c51.blend(hi, c51.compare(GE, above)).intoArray(c, cAt + 5 * ldc + L);
+            c52 = c52.blend(lo, c52.compare(LE, below));
+            c52.blend(hi, c52.compare(GE, above)).intoArray(c, cAt + 5 * ldc + 2 * L);
+            c60 = c60.blend(lo, c60.compare(LE, below));
+            c60.blend(hi, c60.compare(GE, above)).intoArray(c, cAt + 6 * ldc);
+            c61 = c61.blend(lo, c61.compare(LE, below));
+            c61.blend(hi, c61.compare(GE, above)).intoArray(c, cAt + 6 * ldc + L);
+            c62 = c62.blend(lo, c62.compare(LE, below));
+            c62.blend(hi, c62.compare(GE, above)).intoArray(c, cAt + 6 * ldc + 2 * L);
         }
 
         @Override
@@ -824,37 +999,81 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
                         float[] bounds) {
             FloatVector lo = FloatVector.broadcast(S, bounds[0]);
             FloatVector hi = FloatVector.broadcast(S, bounds[1]);
+            FloatVector below = FloatVector.broadcast(S, bounds[2]);
+            FloatVector above = FloatVector.broadcast(S, bounds[3]);
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
             FloatVector b2 = FloatVector.fromArray(S, colBias, colAt + 2 * L);
             FloatVector r0 = FloatVector.broadcast(S, rowBias[rowAt]);
-            FloatVector.fromArray(S, c, cAt).add(r0).add(b0).max(lo).min(hi).intoArray(c, cAt);
-            FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1).max(lo).min(hi).intoArray(c, cAt + L);
-            FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * L);
+            FloatVector t0 = FloatVector.fromArray(S, c, cAt).add(r0).add(b0);
+            t0 = t0.blend(lo, t0.compare(LE, below));
+            t0.blend(hi, t0.compare(GE, above)).intoArray(c, cAt);
+            FloatVector t1 = FloatVector.fromArray(S, c, cAt + L).add(r0).add(b1);
+            t1 = t1.blend(lo, t1.compare(LE, below));
+            t1.blend(hi, t1.compare(GE, above)).intoArray(c, cAt + L);
+            FloatVector t2 = FloatVector.fromArray(S, c, cAt + 2 * L).add(r0).add(b2);
+            t2 = t2.blend(lo, t2.compare(LE, below));
+            t2.blend(hi, t2.compare(GE, above)).intoArray(c, cAt + 2 * L);
             FloatVector r1 = FloatVector.broadcast(S, rowBias[rowAt + 1]);
-            FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0).max(lo).min(hi).intoArray(c, cAt + ldc);
-            FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1).max(lo).min(hi).intoArray(c, cAt + ldc + L);
-            FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2).max(lo).min(hi).intoArray(c, cAt + ldc + 2 * L);
+            FloatVector t3 = FloatVector.fromArray(S, c, cAt + ldc).add(r1).add(b0);
+            t3 = t3.blend(lo, t3.compare(LE, below));
+            t3.blend(hi, t3.compare(GE, above)).intoArray(c, cAt + ldc);
+            FloatVector t4 = FloatVector.fromArray(S, c, cAt + ldc + L).add(r1).add(b1);
+            t4 = t4.blend(lo, t4.compare(LE, below));
+            t4.blend(hi, t4.compare(GE, above)).intoArray(c, cAt + ldc + L);
+            FloatVector t5 = FloatVector.fromArray(S, c, cAt + ldc + 2 * L).add(r1).add(b2);
+            t5 = t5.blend(lo, t5.compare(LE, below));
+            t5.blend(hi, t5.compare(GE, above)).intoArray(c, cAt + ldc + 2 * L);
             FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0).max(lo).min(hi).intoArray(c, cAt + 2 * ldc);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2).max(lo).min(hi).intoArray(c, cAt + 2 * ldc + 2 * L);
+            FloatVector t6 = FloatVector.fromArray(S, c, cAt + 2 * ldc).add(r2).add(b0);
+            t6 = t6.blend(lo, t6.compare(LE, below));
+            t6.blend(hi, t6.compare(GE, above)).intoArray(c, cAt + 2 * ldc);
+            FloatVector t7 = FloatVector.fromArray(S, c, cAt + 2 * ldc + L).add(r2).add(b1);
+            t7 = t7.blend(lo, t7.compare(LE, below));
+            t7.blend(hi, t7.compare(GE, above)).intoArray(c, cAt + 2 * ldc + L);
+            FloatVector t8 = FloatVector.fromArray(S, c, cAt + 2 * ldc + 2 * L).add(r2).add(b2);
+            t8 = t8.blend(lo, t8.compare(LE, below));
+            t8.blend(hi, t8.compare(GE, above)).intoArray(c, cAt + 2 * ldc + 2 * L);
             FloatVector r3 = FloatVector.broadcast(S, rowBias[rowAt + 3]);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0).max(lo).min(hi).intoArray(c, cAt + 3 * ldc);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 3 * ldc + 2 * L).add(r3).add(b2).max(lo).min(hi).intoArray(c, cAt + 3 * ldc + 2 * L);
+            FloatVector t9 = FloatVector.fromArray(S, c, cAt + 3 * ldc).add(r3).add(b0);
+            t9 = t9.blend(lo, t9.compare(LE, below));
+            t9.blend(hi, t9.compare(GE, above)).intoArray(c, cAt + 3 * ldc);
+            FloatVector t10 = FloatVector.fromArray(S, c, cAt + 3 * ldc + L).add(r3).add(b1);
+            t10 = t10.blend(lo, t10.compare(LE, below));
+            t10.blend(hi, t10.compare(GE, above)).intoArray(c, cAt + 3 * ldc + L);
+            FloatVector t11 = FloatVector.fromArray(S, c, cAt + 3 * ldc + 2 * L).add(r3).add(b2);
+            t11 = t11.blend(lo, t11.compare(LE, below));
+            t11.blend(hi, t11.compare(GE, above)).intoArray(c, cAt + 3 * ldc + 2 * L);
             FloatVector r4 = FloatVector.broadcast(S, rowBias[rowAt + 4]);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0).max(lo).min(hi).intoArray(c, cAt + 4 * ldc);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 4 * ldc + 2 * L).add(r4).add(b2).max(lo).min(hi).intoArray(c, cAt + 4 * ldc + 2 * L);
+            FloatVector t12 = FloatVector.fromArray(S, c, cAt + 4 * ldc).add(r4).add(b0);
+            t12 = t12.blend(lo, t12.compare(LE, below));
+            t12.blend(hi, t12.compare(GE, above)).intoArray(c, cAt + 4 * ldc);
+            FloatVector t13 = FloatVector.fromArray(S, c, cAt + 4 * ldc + L).add(r4).add(b1);
+            t13 = t13.blend(lo, t13.compare(LE, below));
+            t13.blend(hi, t13.compare(GE, above)).intoArray(c, cAt + 4 * ldc + L);
+            FloatVector t14 = FloatVector.fromArray(S, c, cAt + 4 * ldc + 2 * L).add(r4).add(b2);
+            t14 = t14.blend(lo, t14.compare(LE, below));
+            t14.blend(hi, t14.compare(GE, above)).intoArray(c, cAt + 4 * ldc + 2 * L);
             FloatVector r5 = FloatVector.broadcast(S, rowBias[rowAt + 5]);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0).max(lo).min(hi).intoArray(c, cAt + 5 * ldc);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 5 * ldc + 2 * L).add(r5).add(b2).max(lo).min(hi).intoArray(c, cAt + 5 * ldc + 2 * L);
+            FloatVector t15 = FloatVector.fromArray(S, c, cAt + 5 * ldc).add(r5).add(b0);
+            t15 = t15.blend(lo, t15.compare(LE, below));
+            t15.blend(hi, t15.compare(GE, above)).intoArray(c, cAt + 5 * ldc);
+            FloatVector t16 = FloatVector.fromArray(S, c, cAt + 5 * ldc + L).add(r5).add(b1);
+            t16 = t16.blend(lo, t16.compare(LE, below));
+            t16.blend(hi, t16.compare(GE, above)).intoArray(c, cAt + 5 * ldc + L);
+            FloatVector t17 = FloatVector.fromArray(S, c, cAt + 5 * ldc + 2 * L).add(r5).add(b2);
+            t17 = t17.blend(lo, t17.compare(LE, below));
+            t17.blend(hi, t17.compare(GE, above)).intoArray(c, cAt + 5 * ldc + 2 * L);
             FloatVector r6 = FloatVector.broadcast(S, rowBias[rowAt + 6]);
-            FloatVector.fromArray(S, c, cAt + 6 * ldc).add(r6).add(b0).max(lo).min(hi).intoArray(c, cAt + 6 * ldc);
-            FloatVector.fromArray(S, c, cAt + 6 * ldc + L).add(r6).add(b1).max(lo).min(hi).intoArray(c, cAt + 6 * ldc + L);
-            FloatVector.fromArray(S, c, cAt + 6 * ldc + 2 * L).add(r6).add(b2).max(lo).min(hi).intoArray(c, cAt + 6 * ldc + 2 * L);
+            FloatVector t18 = FloatVector.fromArray(S, c, cAt + 6 * ldc).add(r6).add(b0);
+            t18 = t18.blend(lo, t18.compare(LE, below));
+            t18.blend(hi, t18.compare(GE, above)).intoArray(c, cAt + 6 * ldc);
+            FloatVector t19 = FloatVector.fromArray(S, c, cAt + 6 * ldc + L).add(r6).add(b1);
+            t19 = t19.blend(lo, t19.compare(LE, below));
+            t19.blend(hi, t19.compare(GE, above)).intoArray(c, cAt + 6 * ldc + L);
+            FloatVector t20 = FloatVector.fromArray(S, c, cAt + 6 * ldc + 2 * L).add(r6).add(b2);
+            t20 = t20.blend(lo, t20.compare(LE, below));
+            t20.blend(hi, t20.compare(GE, above)).intoArray(c, cAt + 6 * ldc + 2 * L);
         }
     }
 }

@@ -832,8 +832,8 @@ public final class Sgemm {
         float[] a, b, c, bias;
         int biasOff;
         Epilogue epilogue = Epilogue.NONE;
-        /** The epilogue's clamp as {@link MicroKernel#finishTile} reads it: {min, max}. */
-        final float[] bounds = new float[2];
+        /** The epilogue's clamp as {@link MicroKernel#finishTile} reads it ({@link MicroKernel#clampBounds}). */
+        final float[] bounds = new float[4];
         /** The epilogue's bias as the whole-tile kernels read it: {@link MicroKernel#NO_BIAS} for the side it is not on. */
         float[] rowBias = MicroKernel.NO_BIAS, colBias = MicroKernel.NO_BIAS;
         PackedOperand packedA, packedB;
@@ -873,8 +873,7 @@ public final class Sgemm {
             this.epilogue = epilogue;
             this.bias = bias;
             this.biasOff = biasOff;
-            bounds[0] = epilogue.min();
-            bounds[1] = epilogue.max();
+            MicroKernel.clampBounds(epilogue.min(), epilogue.max(), bounds);
             rowBias = epilogue.bias() == Epilogue.Bias.PER_ROW ? bias : MicroKernel.NO_BIAS;
             colBias = epilogue.bias() == Epilogue.Bias.PER_COLUMN ? bias : MicroKernel.NO_BIAS;
         }

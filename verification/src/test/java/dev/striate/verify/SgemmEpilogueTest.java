@@ -1,5 +1,6 @@
 package dev.striate.verify;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.striate.gemm.Epilogue;
@@ -62,6 +63,67 @@ class SgemmEpilogueTest {
         try (ThreadPool pool = new ThreadPool(1)) {
             check(new Sgemm(GemmConfig.of(kernel, 64 * probe.mr(), 64, 8 * probe.nr()), pool), mode, min, max,
                     Transpose.N, Transpose.N, m, n, k, 1f, 0f);
+        }
+    }
+
+    /**
+     * The whole-tile kernels clamp by a compare and a blend, with thresholds that give Math.max's and
+     * Math.min's bits at a zero bound of either sign (MicroKernel.clampBounds): C's elements are made
+     * exactly ±0, ±2^-149, ±∞, NaN and a few ordinary values (A = [1, −0] per row, B's first row the
+     * values, its second 1, so the second product adds −0 and changes no sign), on one K block
+     * (runFinished) and two (finishTile after the merge), whole tiles and edges together, and compared
+     * bit for bit with {@code Math.min(Math.max(v, min), max)} of the same product unclamped.
+     */
+    @ParameterizedTest(name = "{0} [{1}, {2}]")
+    @CsvSource({
+        "3x3v, -0.0, 0.0", "8x2v, -0.0, 0.0", "7x3v, 0.0, 6", "6x2v, -0.0, 6", "2x4v, -6, -0.0", "8x2v, -6, 0.0",
+        "7x3v, -Infinity, 0.0", "3x3v, 0.0, 0.0", "8x2v, -0.0, -0.0", "7x3v, -Infinity, Infinity", "2x4v, 0.0, Infinity",
+    })
+    void clampKeepsMathsBitsAtSignedZerosInfinitiesAndNaN(String kernel, float min, float max) {
+        float[] values = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f, Float.MIN_VALUE,
+            -Float.MIN_VALUE, 1f, -1f, 6f, 7f, -7f, 0.5f};
+        GemmConfig probe = GemmConfig.of(kernel, 64, 64, 64);
+        int m = 2 * probe.mr() + 1;
+        int n = 2 * probe.nr() + 3;
+        for (int kc : new int[] {2, 1}) { // one K block (the kernel clamps before its store), then two
+            float[] a = new float[m * 2];
+            float[] b = new float[2 * n];
+            for (int i = 0; i < m; i++) {
+                a[2 * i] = 1f;
+                a[2 * i + 1] = -0f;
+            }
+            for (int j = 0; j < n; j++) {
+                b[j] = values[j % values.length];
+                b[n + j] = 1f;
+            }
+            float[] sums = new float[m * n];
+            float[] c = new float[m * n];
+            try (ThreadPool pool = new ThreadPool(1)) {
+                Sgemm gemm = new Sgemm(GemmConfig.of(kernel, 64 * probe.mr(), kc, 8 * probe.nr()), pool);
+                // the sums through the same paths unclamped first (a bias of −0 keeps the epilogue,
+                // so the tiles the clamped call finishes in the kernel are finished there too): a
+                // zero's sign is the path's (a whole tile starts from its bias, an edge tile from +0)
+                float[] negativeZeros = new float[m];
+                java.util.Arrays.fill(negativeZeros, -0f);
+                gemm.gemm(Transpose.N, Transpose.N, m, n, 2, 1f, a, 0, 2, b, 0, n, 0f, sums, 0, n,
+                        Epilogue.of(Epilogue.Bias.PER_ROW, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY), negativeZeros, 0);
+                gemm.gemm(Transpose.N, Transpose.N, m, n, 2, 1f, a, 0, 2, b, 0, n, 0f, c, 0, n,
+                        Epilogue.of(Epilogue.Bias.PER_ROW, min, max), negativeZeros, 0);
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    float sum = sums[i * n + j];
+                    float expected = Math.min(Math.max(sum, min), max);
+                    float got = c[i * n + j];
+                    String at = kernel + " kc " + kc + " C[" + i + "][" + j + "] of " + sum;
+                    if (Float.isNaN(expected)) {
+                        assertTrue(Float.isNaN(got), at + ": NaN stays NaN, got " + got);
+                    } else {
+                        assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(got),
+                                at + ": expected " + expected + ", got " + got);
+                    }
+                }
+            }
         }
     }
 
