@@ -1,5 +1,6 @@
 package dev.striate.gemm;
 
+import dev.striate.simd.Clamp;
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -119,26 +120,12 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
     abstract void finishTile(float[] c, int cAt, int ldc, float[] rowBias, int rowAt, float[] colBias, int colAt,
                              float[] bounds);
 
-    /**
-     * {@code bounds[0, 4) :=} the clamp {@code Math.min(Math.max(x, min), max)} as the whole-tile
-     * kernels apply it, a compare and a blend per side: {@code x := x <= bounds[2] ? min : x}, then
-     * {@code x := x >= bounds[3] ? max : x} ({@code bounds[0] = min}, {@code bounds[1] = max}). The
-     * thresholds are the bounds themselves except at a zero of the sign {@code Math.max}/{@code
-     * Math.min} would not return for a zero x: a lower bound of −0 takes only x < 0, i.e. x ≤ −2^-149,
-     * and an upper bound of +0 only x > 0, i.e. x ≥ 2^-149; NaN compares false and passes, as with
-     * Math's. So the bits are Math's for every x and bound. FloatVector.max/min, which keep Math's
-     * rules themselves, compile to six instructions each on AVX-512: on small-K products (SqueezeNet's
-     * 16→64 expand layers) the clamp cost as much as a third of the multiply-adds.
-     */
+    /** {@code bounds[0, 4) :=} min, max and their {@link Clamp} thresholds, as the whole-tile kernels clamp. */
     static void clampBounds(float min, float max, float[] bounds) {
         bounds[0] = min;
         bounds[1] = max;
-        bounds[2] = isNegativeZero(min) ? -Float.MIN_VALUE : min;
-        bounds[3] = max == 0f && !isNegativeZero(max) ? Float.MIN_VALUE : max;
-    }
-
-    private static boolean isNegativeZero(float v) {
-        return Float.floatToRawIntBits(v) == Float.floatToRawIntBits(-0f);
+        bounds[2] = Clamp.lowerThreshold(min);
+        bounds[3] = Clamp.upperThreshold(max);
     }
 
     /**

@@ -1,0 +1,32 @@
+package dev.striate.simd;
+
+/**
+ * {@code Math.min(Math.max(x, min), max)} as vector kernels apply it: a compare and a blend per side,
+ * {@code x := x <= lowerThreshold(min) ? min : x}, then {@code x := x >= upperThreshold(max) ? max : x}.
+ * The thresholds are the bounds themselves except at a zero of the sign Math.max/Math.min would not
+ * return for a zero x: a lower bound of −0 takes only x &lt; 0, i.e. x ≤ −2^-149, and an upper bound of
+ * +0 only x &gt; 0, i.e. x ≥ 2^-149; NaN compares false and passes, as with Math's. So the bits are
+ * Math's for every x and every bound. {@code FloatVector.max}/{@code min}, which keep Math's rules
+ * themselves, compile to six instructions each on AVX-512: on small-K products (SqueezeNet's 16→64
+ * expand layers) the clamp cost as much as a third of the multiply-adds. The GEMM's whole-tile
+ * epilogues use it (SqueezeNet 4–14% faster on one thread); in the depthwise, Winograd and
+ * pixel-major kernels the same change measured no gain (MobileNetV2, ResNet-18), and they keep
+ * FloatVector.max/min.
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class Clamp {
+
+    private Clamp() {
+    }
+
+    /** The threshold at or below which {@code Math.max(x, min)} is {@code min} (x not NaN). */
+    public static float lowerThreshold(float min) {
+        return Float.floatToRawIntBits(min) == Float.floatToRawIntBits(-0f) ? -Float.MIN_VALUE : min;
+    }
+
+    /** The threshold at or above which {@code Math.min(x, max)} is {@code max} (x not NaN). */
+    public static float upperThreshold(float max) {
+        return Float.floatToRawIntBits(max) == 0 ? Float.MIN_VALUE : max;
+    }
+}
