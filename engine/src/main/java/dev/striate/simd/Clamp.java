@@ -7,9 +7,10 @@ package dev.striate.simd;
  * return for a zero x: a lower bound of −0 takes only x &lt; 0, i.e. x ≤ −2^-149, and an upper bound of
  * +0 only x &gt; 0, i.e. x ≥ 2^-149; NaN compares false and passes, as with Math's. So the bits are
  * Math's for every x and every bound. {@code FloatVector.max}/{@code min}, which keep Math's rules
- * themselves, compile to six instructions each on AVX-512: on small-K products (SqueezeNet's 16→64
- * expand layers) the clamp cost as much as a third of the multiply-adds. The GEMM's whole-tile
- * epilogues use it (SqueezeNet 4–14% faster on one thread); in the depthwise, Winograd and
+ * themselves, compile to six instructions each on AVX-512: twelve per accumulator against the 16
+ * multiply-adds of a K = 16 product (SqueezeNet's 16→64 expand layers), four here. The GEMM's whole-tile
+ * epilogues use it (SqueezeNet on one thread: medians 7.16–7.61 against 7.44–7.54 ms in three
+ * alternated runs of each build; two earlier, noisier pairs gave 4–14%); in the depthwise, Winograd and
  * pixel-major kernels the same change measured no gain (MobileNetV2, ResNet-18), and they keep
  * FloatVector.max/min.
  *
