@@ -67,7 +67,7 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
      * outside the array (two pairs per window row past the last block) send the row to the separable
      * kernel; a partial last vector that would write past the plane goes through a spill row (or,
      * with indices, the separable kernel's scan). Written out where each plane loop
-     * tests it: as a call here (Pooling's or static) it cost max pooling's 3x3/s2 plane 6–10%.
+     * tests it: as a call here (per row) it cost max pooling's 3x3/s2 plane 6–10%.
      */
 
     @Override
