@@ -7,7 +7,6 @@ import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import static dev.striate.simd.Interleave.EVENS;
@@ -30,8 +29,6 @@ public final class AvgPool2d extends Pooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
-    /** The left pad's column: lane 0 of a padded row's first window. */
-    private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
     private final boolean countIncludePad;
 

@@ -46,8 +46,6 @@ public final class MaxPool2d extends Pooling {
 
     /** 2x2 windows, stride 2, no padding or dilation: {@link #pairedPlane} applies when the windows tile the image. */
     private final boolean pairedWindows;
-    /** −∞ in lane 0: the left pad column that a padded plane's first window of each row starts at. */
-    private static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(S, 1L);
 
     private static float[] laneNumbers() {
         float[] lanes = new float[L];

@@ -6,6 +6,7 @@ import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.VectorSupport;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * What max and average pooling share: the hyperparameters, the argument checks, and the parallel
@@ -24,6 +25,11 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
     static final int FORWARD_WITH_INDICES = 1;
     static final int BACKWARD = 2;
     private static final int L = FloatSpecies.LANES;
+    /**
+     * Lane 0: the left pad's column, where a padded plane's first window of each row starts; the
+     * tripled row kernels make it −∞ (max) or 0 (average).
+     */
+    static final VectorMask<Float> FIRST_LANE = VectorMask.fromLong(FloatSpecies.PREFERRED, 1L);
 
     final PoolParams params;
     final ThreadPool threads;
