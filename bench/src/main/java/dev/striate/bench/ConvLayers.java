@@ -35,6 +35,12 @@ final class ConvLayers {
     private ConvLayers() {
     }
 
+    /** Floats of one image's im2col matrix: every patch of every output pixel ({@code C·KH·KW × OH·OW}). */
+    static long im2colFloats(ConvProblem problem) {
+        var p = problem.params();
+        return (long) p.inChannels() * p.kernelH() * p.kernelW() * problem.outputHeight() * problem.outputWidth();
+    }
+
     /** The named layer (or a descriptor given directly) with batch {@code batch}. */
     static ConvProblem problem(String nameOrDescriptor, int batch) {
         ConvProblem p = ConvProblem.parse(LAYERS.getOrDefault(nameOrDescriptor, nameOrDescriptor));

@@ -98,8 +98,8 @@ public final class ConvSuite {
             rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(bench.substring(bench.lastIndexOf('.') + 1), r);
         }
         StringBuilder s = new StringBuilder();
-        s.append("| layer | problem | thr | algorithm | Striate fwd GFLOPS | ONNX Runtime GFLOPS | ratio | dx GFLOPS | dw+db GFLOPS | bwd/fwd time | workspace (floats) |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| layer | problem | thr | algorithm | Striate fwd GFLOPS | ONNX Runtime GFLOPS | ratio | dx GFLOPS | dw+db GFLOPS | bwd/fwd time | workspace (floats) | one image's im2col (floats) |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Map<String, RunResult>> row : rows.entrySet()) {
             String[] key = row.getKey().split("\\|");
             ConvProblem problem = ConvLayers.problem(key[0], Integer.parseInt(key[1]));
@@ -122,6 +122,7 @@ public final class ConvSuite {
                     .append(" | ").append(bwdWeights == null ? "–" : bwdWeights.format())
                     .append(" | ").append(backwardRatio)
                     .append(" | ").append(conv.workspaceFloats(problem.height(), problem.width()))
+                    .append(" | ").append(ConvLayers.im2colFloats(problem))
                     .append(" |\n");
         }
         return s.toString();

@@ -203,8 +203,9 @@ public final class Convolution {
      * channels} product besides (pointwise: the product alone) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
-     * buffers on narrow maps); Winograd's V and M and a plane per thread. Weights derived once per layer
-     * (packed, Winograd-transformed) are not counted.
+     * buffers on narrow maps); Winograd's V, M for one pass of output channels, and a transform's
+     * scratch (passes sized to keep that within one image's im2col matrix). Weights derived once per
+     * layer (packed, Winograd-transformed) are not counted.
      */
     public long workspaceFloats(int h, int w) {
         ConvAlgorithm algorithm = algorithmFor(h, w);
@@ -218,7 +219,7 @@ public final class Convolution {
             case POINTWISE -> productFloats(algorithm, h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
-            case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile()).workspaceFloats();
+            case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr()).workspaceFloats();
             default -> 0;
         };
     }
@@ -1263,7 +1264,7 @@ public final class Convolution {
     /** A Winograd workspace for {@code h×w} inputs and m×m output tiles: a pooled one if it fits, else a new one. */
     private Winograd borrowWinograd(int h, int w, int m) {
         Winograd winograd = idleWinograd.take();
-        return winograd != null && winograd.fits(h, w, m) ? winograd : new Winograd(params, h, w, m);
+        return winograd != null && winograd.fits(h, w, m) ? winograd : new Winograd(params, h, w, m, gemm.config().mr());
     }
 
     /** A strided-im2col plane and the image size it was built for. */

@@ -34,6 +34,15 @@ import static dev.striate.simd.Interleave.ZIP_HIGH;
  * consecutive floats, and V is written straight into the GEMM's row-major B operand. The output
  * transform adds the bias and clamps as it writes y: no extra pass.
  *
+ * <p>Workspace: V holds every input channel's transform ((m+2)²·C·T floats, about 4/9 of the im2col
+ * matrix's 9·C·OH·OW for m = 2); M would hold (m+2)²·OC·T more, which with as many or more output
+ * channels than input exceeds the im2col matrix on odd maps (AlexNet's 13x13 layers: 1.3–1.7×) or
+ * with OC = 2C (VGG's conv3_1: 1.36×). So the products and the output transform run in passes over
+ * output channels, M holding one pass, sized to keep the whole workspace within one image's im2col
+ * matrix ({@link #passRows}); each pass's products read rows of the packed U
+ * ({@link Sgemm#gemm(PackedOperand, int, int, Transpose, int, float, float[], int, int, float, float[],
+ * int, int, Epilogue, float[], int)}), so the result is the same bits in any number of passes.
+ *
  * <p>Error: the transforms add, scale and (for m = 4) multiply by up to 8 and divide by 24, so the
  * result is not the direct sum's rounding. Measured against the exact im2col path (uniform [−1, 1)
  * data), max |difference| for F(2x2) is 8.1e-7 of max |y| on ResNet's 64→64 at 56x56 and 8.8e-7
@@ -57,15 +66,25 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final int h, w, oh, ow;
     /** Output tile side m and the (m + 2)² products ξ. */
     private final int m, products;
-    /** Tile rows and columns, tiles per image, and the row stride of V and M (tiles + L of slack). */
-    private final int tileRows, tileCols, tiles, ldt;
+    /** Tile rows and columns, and tiles per image: the length of a row of V and M. */
+    private final int tileRows, tileCols, tiles;
     private final int roundedCols;
+    /**
+     * Output channels per pass of the products and the output transform (a whole number of the
+     * GEMM's MR-row panels unless it is all of them): M holds this many channels' products at a
+     * time, so V, M and a transform's scratch fit in one image's im2col matrix ({@link #passRows}).
+     */
+    private final int passRows;
+    /** From one product's matrix to the next in V and in M ({@link #apart}). */
+    private final int vStride, mStride;
     private final float[] v, mt;
     /** Per-thread scratch (a plane, output rows, the transforms' intermediate vectors), borrowed by each transform task. */
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
     /* The call in flight, read by the tasks of each phase. */
     private int phase, phaseItems, perTask;
+    /** The pass in flight: its first output channel and how many it covers. */
+    private int passFirst, passCount;
     private PackedOperand[] u;
     private Sgemm gemm;
     private float[] x, y, bias;
@@ -82,8 +101,11 @@ final class Winograd implements ThreadPool.ParallelTask {
                 && p.dilationH() == 1 && p.dilationW() == 1 && p.groups() == 1;
     }
 
-    /** A workspace for layer p on {@code h×w} inputs with {@code m×m} output tiles (m = 2 or 4). */
-    Winograd(ConvParams p, int h, int w, int m) {
+    /**
+     * A workspace for layer p on {@code h×w} inputs with {@code m×m} output tiles (m = 2 or 4), for
+     * products on a GEMM whose register tile is {@code mr} rows high.
+     */
+    Winograd(ConvParams p, int h, int w, int m, int mr) {
         this.p = p;
         this.h = h;
         this.w = w;
@@ -94,11 +116,51 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.tileRows = (oh + m - 1) / m;
         this.tileCols = (ow + m - 1) / m;
         this.tiles = tileRows * tileCols;
-        this.ldt = tiles + L;
         this.roundedCols = (tileCols + L - 1) / L * L;
-        this.v = new float[p.arrayLength("Winograd's V" + EXACT_PATH_HINT, (long) products * p.inChannels() * ldt)];
-        this.mt = new float[p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * p.outChannels() * ldt)];
+        this.v = new float[p.arrayLength("Winograd's V" + EXACT_PATH_HINT, products * apart((long) p.inChannels() * tiles))];
+        this.vStride = v.length / products;
+        Scratch first = new Scratch();
+        idleScratch.give(first);
+        long im2col = (long) p.groupPatchSize() * oh * ow;
+        long mSlack = (long) products * CACHE_LINE_FLOATS + L;
+        this.passRows = passRows(p.outChannels(), mr, im2col - v.length - first.floats() - mSlack, (long) products * tiles);
+        this.mStride = (int) apart((long) passRows * tiles);
+        // L floats past M's last row: the output transform's last vector reads on past it
+        this.mt = new float[p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L)];
     }
+
+    /**
+     * Output channels per pass: all of them when their products ({@code rowFloats} each) fit in
+     * {@code budget} floats, else as many whole MR-row panels as fit (at least one), evened out over
+     * the passes that takes. The alternative, passes over tiles, would narrow every product (N is
+     * already only the tiles of one image); passes over channels keep N and cost one packing of V's
+     * panels per pass, each pass's products its rows × C × tiles of multiply-adds against C × tiles
+     * floats packed.
+     */
+    private static int passRows(int outChannels, int mr, long budget, long rowFloats) {
+        long fit = Math.max(0, budget) / rowFloats;
+        long rows = Math.max(mr, fit / mr * mr);
+        if (fit >= outChannels || rows >= outChannels) {
+            return outChannels;
+        }
+        int passes = (int) ((outChannels + rows - 1) / rows);
+        return ((outChannels + passes - 1) / passes + mr - 1) / mr * mr;
+    }
+
+    /**
+     * The distance between consecutive products' matrices in V or M for matrices of {@code floats}:
+     * a vector's 16 stores in the input transform (loads in the output transform) go one to each
+     * matrix, and 16 streams a multiple of 4 KB apart share one L1 set, more than its ways. Moved a
+     * cache line apart, ResNet's 3x3-64 at 56x56 (64 × 784 floats, 49 × 4 KB) ran its forward in
+     * 1397–1406 µs against 1454–1579 µs, and VGG's conv3_1 (two passes of 128 channels) lost the 4–6%
+     * it had lost to its passes (`dev/` WallLoop, one thread, three alternated runs).
+     */
+    private static long apart(long floats) {
+        return floats % ALIASING_FLOATS == 0 ? floats + CACHE_LINE_FLOATS : floats;
+    }
+
+    /** 4 KB, the distance at which addresses share an L1 set, and a cache line, in floats. */
+    private static final int ALIASING_FLOATS = 1024, CACHE_LINE_FLOATS = 16;
 
     /** The output tile side m this workspace runs. */
     int tile() {
@@ -116,16 +178,25 @@ final class Winograd implements ThreadPool.ParallelTask {
         final StridedPlane plane = new StridedPlane(m * tileRows + 2, m * roundedCols + 2, m, p.padTop(), p.padLeft());
         final float[] rows = new float[m * m * roundedCols];
         final float[] between = new float[m == 4 ? 36 * L : 0];
+        /** One vector per product ξ: where a vector of tiles that reaches past the last goes first ({@link #unspill}). */
+        final float[] spill = new float[products * L];
         /** One channel of dy, columns split by parity, zero past the image ({@link #transformGradient}); made on first use. */
         StridedPlane gradientPlane;
         /** Gᵀ·dU (3x4) and Gᵀ·dU·G (3x3) of L filters, element by element ({@link #filterGradients}). */
         final float[] filterColumns = new float[12 * L], filterRows = new float[9 * L];
+
+        /** The forward pass's floats (the weight gradient's plane and filter rows not counted). */
+        long floats() {
+            return plane.floats() + rows.length + between.length + spill.length;
+        }
     }
 
-    /** Floats of workspace: V and M, and per thread a plane, output rows and intermediates (U belongs to the layer). */
+    /**
+     * Floats of workspace: V, M for one pass of output channels, and a transform's plane, output
+     * rows and intermediates (one per thread in use; U belongs to the layer).
+     */
     long workspaceFloats() {
-        Scratch s = new Scratch();
-        return (long) v.length + mt.length + s.plane.floats() + s.rows.length + s.between.length;
+        return (long) v.length + mt.length + new Scratch().floats();
     }
 
     /**
@@ -224,8 +295,11 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.gemm = gemm;
         try {
             runPhase(INPUT, c);
-            runPhase(PRODUCTS, products);
-            runPhase(OUTPUT, oc);
+            for (passFirst = 0; passFirst < oc; passFirst += passRows) {
+                passCount = Math.min(passRows, oc - passFirst);
+                runPhase(PRODUCTS, products);
+                runPhase(OUTPUT, passCount);
+            }
         } finally {
             this.x = this.y = this.bias = null;
             this.u = null;
@@ -235,8 +309,8 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     /**
      * Runs {@code phase} over its {@code items} (channels of a transform, or products) on the pool.
-     * Channels are independent in the transforms (V and M rows have L floats of slack, so a vector
-     * past a row's last tile never reaches the next row); each task takes a run of neighbouring
+     * Channels are independent in the transforms (a vector past a channel's last tile goes through
+     * the spill rows, {@link #unspill}); each task takes a run of neighbouring
      * channels, about {@value #TASKS_PER_THREAD} runs per thread: channels dealt out one by one put
      * neighbours on different cores, and on small maps neighbours share the cache lines they write
      * (a 7x7 map's V rows are 96 bytes), so the input transform of ResNet's 512-channel 7x7 layer
@@ -261,17 +335,16 @@ final class Winograd implements ThreadPool.ParallelTask {
     @Override
     public void run(int task) {
         int c = p.inChannels();
-        int oc = p.outChannels();
         if (phase == PRODUCTS) {
-            gemm.gemm(u[task], Transpose.N, tiles, 1f, v, task * c * ldt, ldt, 0f, mt, task * oc * ldt, ldt,
-                    Epilogue.NONE, null, 0);
+            gemm.gemm(u[task], passFirst, passCount, Transpose.N, tiles, 1f, v, task * vStride, tiles, 0f,
+                    mt, task * mStride, tiles, Epilogue.NONE, null, 0);
             return;
         }
         if (phase == GRADIENT_PRODUCTS) {
-            // dU_ξ (+)= dM_ξ·V_ξᵀ: output channels × input channels, summed over the tiles, into
-            // rows 16·C apart (dU's layout: see weightGradient)
-            gemm.gemm(Transpose.N, Transpose.T, oc, c, tiles, 1f, mt, task * oc * ldt, ldt, v, task * c * ldt, ldt,
-                    duBeta, du, task * c, 16 * c);
+            // dU_ξ (+)= dM_ξ·V_ξᵀ: the pass's output channels × input channels, summed over the
+            // tiles, into rows 16·C apart (dU's layout: see weightGradient)
+            gemm.gemm(Transpose.N, Transpose.T, passCount, c, tiles, 1f, mt, task * mStride, tiles, v, task * vStride, tiles,
+                    duBeta, du, (passFirst * 16 + task) * c, 16 * c);
             return;
         }
         Scratch scratch = idleScratch.take();
@@ -287,20 +360,24 @@ final class Winograd implements ThreadPool.ParallelTask {
         }
     }
 
-    /** Channel {@code channel} of the transform phase in flight. */
+    /**
+     * Channel {@code channel} of the transform phase in flight: of the pass in flight for the phases
+     * that read or write M (its row there), else of the layer.
+     */
     private void transform(int channel, Scratch scratch) {
+        int o = passFirst + channel;
         if (phase == GRADIENT) {
-            transformGradient(channel, scratch);
+            transformGradient(channel, o, scratch);
         } else if (phase == FILTERS) {
             filterGradients(channel, scratch);
         } else if (phase == OUTPUT && m == 4) {
-            transformOutput4(channel, bias == null ? -0f : bias[channel], scratch, y, yOff + channel * oh * ow);
+            transformOutput4(channel, bias == null ? -0f : bias[o], scratch, y, yOff + o * oh * ow);
         } else if (phase == OUTPUT) {
-            transformOutput(channel, bias == null ? -0f : bias[channel], scratch.rows, y, yOff + channel * oh * ow);
+            transformOutput(channel, bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow);
         } else if (m == 4) {
             transformInput4(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, channel);
         } else {
-            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch.plane, channel);
+            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, channel);
         }
     }
 
@@ -327,8 +404,11 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.duBeta = beta;
         try {
             runPhase(INPUT, p.inChannels());
-            runPhase(GRADIENT, p.outChannels());
-            runPhase(GRADIENT_PRODUCTS, products);
+            for (passFirst = 0; passFirst < p.outChannels(); passFirst += passRows) {
+                passCount = Math.min(passRows, p.outChannels() - passFirst);
+                runPhase(GRADIENT, passCount);
+                runPhase(GRADIENT_PRODUCTS, products);
+            }
         } finally {
             this.x = this.dy = this.du = null;
             this.gemm = null;
@@ -336,12 +416,12 @@ final class Winograd implements ThreadPool.ParallelTask {
     }
 
     /**
-     * dM_ξ[o][tiles] := (A·dY_tile·Aᵀ)_ξ for every tile of output channel o (m = 2), into the M
-     * buffer: with A's rows (1, 0), (1, 1), (1, −1), (0, −1), a tile's gradient [[a, b], [c, d]]
+     * dM_ξ[row][tiles] := (A·dY_tile·Aᵀ)_ξ for every tile of output channel o (m = 2), into row
+     * {@code row} of the M buffer: with A's rows (1, 0), (1, 1), (1, −1), (0, −1), a tile's gradient [[a, b], [c, d]]
      * becomes rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d), each row (p, q) then
      * (p, p + q, p − q, −q).
      */
-    private void transformGradient(int o, Scratch scratch) {
+    private void transformGradient(int row, int o, Scratch scratch) {
         if (scratch.gradientPlane == null) {
             scratch.gradientPlane = new StridedPlane(2 * tileRows, 2 * roundedCols, 2, 0, 0);
         }
@@ -349,34 +429,44 @@ final class Winograd implements ThreadPool.ParallelTask {
         float[] pl = plane.load(dy, dyOff + o * oh * ow, oh, ow);
         int rs = plane.rowStride;
         int ph = plane.phase;
-        int stride = p.outChannels() * ldt; // from dM_ξ to dM_ξ+1
+        int rowAt = row * tiles;
+        int rowStride = mStride; // from dM_ξ to dM_ξ+1
+        float[] spill = scratch.spill;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
                 // Even columns at phase 0, odd at phase 1; a vector's lanes past the row's last tile
-                // land on the next row's first tiles, rewritten when that row comes (or in the slack).
+                // land on the next row's first tiles, rewritten when that row comes (past the last
+                // tile: the vector goes through the spill rows).
+                int tile = ty * tileCols + tx;
+                boolean spills = tile + L > tiles;
+                float[] to = spills ? spill : mt;
+                int at = spills ? 0 : rowAt + tile;
+                int stride = spills ? L : rowStride;
                 int r0 = 2 * ty * rs + tx;
                 int r1 = r0 + rs;
                 FloatVector a = FloatVector.fromArray(S, pl, r0), b = FloatVector.fromArray(S, pl, r0 + ph);
                 FloatVector c = FloatVector.fromArray(S, pl, r1), d = FloatVector.fromArray(S, pl, r1 + ph);
                 FloatVector p1 = a.add(c), q1 = b.add(d), p2 = a.sub(c), q2 = b.sub(d);
                 FloatVector p3 = c.neg(), q3 = d.neg();
-                int at = o * ldt + ty * tileCols + tx;
-                a.intoArray(mt, at);
-                a.add(b).intoArray(mt, at + stride);
-                a.sub(b).intoArray(mt, at + 2 * stride);
-                b.neg().intoArray(mt, at + 3 * stride);
-                p1.intoArray(mt, at + 4 * stride);
-                p1.add(q1).intoArray(mt, at + 5 * stride);
-                p1.sub(q1).intoArray(mt, at + 6 * stride);
-                q1.neg().intoArray(mt, at + 7 * stride);
-                p2.intoArray(mt, at + 8 * stride);
-                p2.add(q2).intoArray(mt, at + 9 * stride);
-                p2.sub(q2).intoArray(mt, at + 10 * stride);
-                q2.neg().intoArray(mt, at + 11 * stride);
-                p3.intoArray(mt, at + 12 * stride);
-                p3.add(q3).intoArray(mt, at + 13 * stride);
-                p3.sub(q3).intoArray(mt, at + 14 * stride);
-                q3.neg().intoArray(mt, at + 15 * stride);
+                a.intoArray(to, at);
+                a.add(b).intoArray(to, at + stride);
+                a.sub(b).intoArray(to, at + 2 * stride);
+                b.neg().intoArray(to, at + 3 * stride);
+                p1.intoArray(to, at + 4 * stride);
+                p1.add(q1).intoArray(to, at + 5 * stride);
+                p1.sub(q1).intoArray(to, at + 6 * stride);
+                q1.neg().intoArray(to, at + 7 * stride);
+                p2.intoArray(to, at + 8 * stride);
+                p2.add(q2).intoArray(to, at + 9 * stride);
+                p2.sub(q2).intoArray(to, at + 10 * stride);
+                q2.neg().intoArray(to, at + 11 * stride);
+                p3.intoArray(to, at + 12 * stride);
+                p3.add(q3).intoArray(to, at + 13 * stride);
+                p3.sub(q3).intoArray(to, at + 14 * stride);
+                q3.neg().intoArray(to, at + 15 * stride);
+                if (spills) {
+                    unspill(spill, products, tiles - tile, mt, rowAt + tile, rowStride);
+                }
             }
         }
     }
@@ -461,12 +551,19 @@ final class Winograd implements ThreadPool.ParallelTask {
     }
 
     /** V_ξ[c][tiles] := (Bᵀ d B)_ξ for every tile of input channel c (m = 2). */
-    private void transformInput(float[] pl, StridedPlane plane, int c) {
-        int rs = plane.rowStride;
-        int ph = plane.phase;
-        int stride = p.inChannels() * ldt; // from V_ξ to V_ξ+1
+    private void transformInput(float[] pl, Scratch scratch, int c) {
+        int rs = scratch.plane.rowStride;
+        int ph = scratch.plane.phase;
+        int rowAt = c * tiles;
+        int rowStride = vStride; // from V_ξ to V_ξ+1
+        float[] spill = scratch.spill;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
+                int tile = ty * tileCols + tx;
+                boolean spills = tile + L > tiles;
+                float[] to = spills ? spill : v;
+                int at = spills ? 0 : rowAt + tile;
+                int stride = spills ? L : rowStride;
                 // Padded column 2·tile + j lives at phase j mod 2, slot tile + j/2.
                 int r0 = 2 * ty * rs + tx;
                 int r1 = r0 + rs;
@@ -481,7 +578,6 @@ final class Winograd implements ThreadPool.ParallelTask {
                 FloatVector c2 = FloatVector.fromArray(S, pl, r2 + 1), c3 = FloatVector.fromArray(S, pl, r2 + ph + 1);
                 FloatVector e0 = FloatVector.fromArray(S, pl, r3), e1 = FloatVector.fromArray(S, pl, r3 + ph);
                 FloatVector e2 = FloatVector.fromArray(S, pl, r3 + 1), e3 = FloatVector.fromArray(S, pl, r3 + ph + 1);
-                int at = c * ldt + ty * tileCols + tx;
                 // Columns j of d·B: (d0 − d2, d1 + d2, d2 − d1, d1 − d3) in each row
                 FloatVector a0j = a0.sub(a2), b0j = b0.sub(b2), c0j = c0.sub(c2), e0j = e0.sub(e2);
                 FloatVector a1j = a1.add(a2), b1j = b1.add(b2), c1j = c1.add(c2), e1j = e1.add(e2);
@@ -489,33 +585,48 @@ final class Winograd implements ThreadPool.ParallelTask {
                 FloatVector a3j = a1.sub(a3), b3j = b1.sub(b3), c3j = c1.sub(c3), e3j = e1.sub(e3);
                 // Bᵀ·(d·B): rows (r0 − r2, r1 + r2, r2 − r1, r1 − r3); V[i][j] at ξ = 4i + j. Written
                 // out rather than through a helper: vectors passed to a method C2 does not inline are boxed.
-                a0j.sub(c0j).intoArray(v, at);
-                a1j.sub(c1j).intoArray(v, at + stride);
-                a2j.sub(c2j).intoArray(v, at + 2 * stride);
-                a3j.sub(c3j).intoArray(v, at + 3 * stride);
-                b0j.add(c0j).intoArray(v, at + 4 * stride);
-                b1j.add(c1j).intoArray(v, at + 5 * stride);
-                b2j.add(c2j).intoArray(v, at + 6 * stride);
-                b3j.add(c3j).intoArray(v, at + 7 * stride);
-                c0j.sub(b0j).intoArray(v, at + 8 * stride);
-                c1j.sub(b1j).intoArray(v, at + 9 * stride);
-                c2j.sub(b2j).intoArray(v, at + 10 * stride);
-                c3j.sub(b3j).intoArray(v, at + 11 * stride);
-                b0j.sub(e0j).intoArray(v, at + 12 * stride);
-                b1j.sub(e1j).intoArray(v, at + 13 * stride);
-                b2j.sub(e2j).intoArray(v, at + 14 * stride);
-                b3j.sub(e3j).intoArray(v, at + 15 * stride);
+                a0j.sub(c0j).intoArray(to, at);
+                a1j.sub(c1j).intoArray(to, at + stride);
+                a2j.sub(c2j).intoArray(to, at + 2 * stride);
+                a3j.sub(c3j).intoArray(to, at + 3 * stride);
+                b0j.add(c0j).intoArray(to, at + 4 * stride);
+                b1j.add(c1j).intoArray(to, at + 5 * stride);
+                b2j.add(c2j).intoArray(to, at + 6 * stride);
+                b3j.add(c3j).intoArray(to, at + 7 * stride);
+                c0j.sub(b0j).intoArray(to, at + 8 * stride);
+                c1j.sub(b1j).intoArray(to, at + 9 * stride);
+                c2j.sub(b2j).intoArray(to, at + 10 * stride);
+                c3j.sub(b3j).intoArray(to, at + 11 * stride);
+                b0j.sub(e0j).intoArray(to, at + 12 * stride);
+                b1j.sub(e1j).intoArray(to, at + 13 * stride);
+                b2j.sub(e2j).intoArray(to, at + 14 * stride);
+                b3j.sub(e3j).intoArray(to, at + 15 * stride);
+                if (spills) {
+                    unspill(spill, products, tiles - tile, v, rowAt + tile, rowStride);
+                }
             }
         }
     }
 
-    /** y[o] := clamp(Aᵀ M A + bias) over every tile, M_ξ[o][tiles] from the GEMMs (m = 2). */
-    private void transformOutput(int o, float bias, float[] rows, float[] y, int yOff) {
-        int stride = p.outChannels() * ldt;
+    /**
+     * The first {@code lanes} floats of each of the {@code rows} spill rows (L apart) to
+     * {@code dst[at + r·stride]}: a transform's vector that reaches past a channel's last tile
+     * writes the spill rows instead, so V and M need no slack between channels (each channel's row
+     * is exactly its tiles) and no task writes into another's channel.
+     */
+    private static void unspill(float[] spill, int rows, int lanes, float[] dst, int at, int stride) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(spill, r * L, dst, at + r * stride, lanes);
+        }
+    }
+
+    /** y's channel at yOff := clamp(Aᵀ M A + bias) over every tile, M_ξ[row][tiles] from the GEMMs (m = 2). */
+    private void transformOutput(int row, float bias, float[] rows, float[] y, int yOff) {
+        int stride = mStride;
         int half = rows.length / 2;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
-                int at = o * ldt + ty * tileCols + tx;
+                int at = row * tiles + ty * tileCols + tx;
                 // M[i][j] at ξ = 4i + j
                 FloatVector m00 = FloatVector.fromArray(S, mt, at), m01 = FloatVector.fromArray(S, mt, at + stride), m02 = FloatVector.fromArray(S, mt, at + 2 * stride), m03 = FloatVector.fromArray(S, mt, at + 3 * stride);
                 FloatVector m10 = FloatVector.fromArray(S, mt, at + 4 * stride), m11 = FloatVector.fromArray(S, mt, at + 5 * stride), m12 = FloatVector.fromArray(S, mt, at + 6 * stride), m13 = FloatVector.fromArray(S, mt, at + 7 * stride);
@@ -554,7 +665,9 @@ final class Winograd implements ThreadPool.ParallelTask {
         float[] t = scratch.between;
         int rs = scratch.plane.rowStride;
         int ph = scratch.plane.phase;
-        int stride = p.inChannels() * ldt; // from V_ξ to V_ξ+1
+        int rowAt = c * tiles;
+        int rowStride = vStride; // from V_ξ to V_ξ+1
+        float[] spill = scratch.spill;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
                 for (int r = 0; r < 6; r++) {
@@ -577,7 +690,11 @@ final class Winograd implements ThreadPool.ParallelTask {
                     f.sub(g).intoArray(t, o + 4 * L);
                     d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(t, o + 5 * L);
                 }
-                int at = c * ldt + ty * tileCols + tx;
+                int tile = ty * tileCols + tx;
+                boolean spills = tile + L > tiles;
+                float[] to = spills ? spill : v;
+                int at = spills ? 0 : rowAt + tile;
+                int stride = spills ? L : rowStride;
                 for (int j = 0; j < 6; j++) {
                     FloatVector d0 = FloatVector.fromArray(S, t, j * L), d1 = FloatVector.fromArray(S, t, (6 + j) * L);
                     FloatVector d2 = FloatVector.fromArray(S, t, (12 + j) * L), d3 = FloatVector.fromArray(S, t, (18 + j) * L);
@@ -587,30 +704,33 @@ final class Winograd implements ThreadPool.ParallelTask {
                     FloatVector f = d4.sub(d2);
                     FloatVector g = d3.sub(d1).mul(2f);
                     int xi = at + j * stride; // ξ = 6i + j
-                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(v, xi);
-                    q.add(e).intoArray(v, xi + 6 * stride);
-                    q.sub(e).intoArray(v, xi + 12 * stride);
-                    f.add(g).intoArray(v, xi + 18 * stride);
-                    f.sub(g).intoArray(v, xi + 24 * stride);
-                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(v, xi + 30 * stride);
+                    d0.mul(4f).sub(d2.mul(5f)).add(d4).intoArray(to, xi);
+                    q.add(e).intoArray(to, xi + 6 * stride);
+                    q.sub(e).intoArray(to, xi + 12 * stride);
+                    f.add(g).intoArray(to, xi + 18 * stride);
+                    f.sub(g).intoArray(to, xi + 24 * stride);
+                    d1.mul(4f).sub(d3.mul(5f)).add(d5).intoArray(to, xi + 30 * stride);
+                }
+                if (spills) {
+                    unspill(spill, products, tiles - tile, v, rowAt + tile, rowStride);
                 }
             }
         }
     }
 
     /**
-     * y[o] := clamp(Aᵀ M A + bias) over every 4x4 tile (m = 4): Aᵀ·M column by column into
-     * {@code between}, then (Aᵀ·M)·A row by row, the four output columns of L tiles interleaved into
-     * output rows by two rounds of pairwise zips.
+     * y's channel at yOff := clamp(Aᵀ M A + bias) over every 4x4 tile (m = 4), from M's row
+     * {@code row}: Aᵀ·M column by column into {@code between}, then (Aᵀ·M)·A row by row, the four
+     * output columns of L tiles interleaved into output rows by two rounds of pairwise zips.
      */
-    private void transformOutput4(int o, float bias, Scratch scratch, float[] y, int yOff) {
+    private void transformOutput4(int row, float bias, Scratch scratch, float[] y, int yOff) {
         float[] t = scratch.between;
         float[] rows = scratch.rows;
         int rowLength = 4 * roundedCols;
-        int stride = p.outChannels() * ldt;
+        int stride = mStride;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
-                int at = o * ldt + ty * tileCols + tx;
+                int at = row * tiles + ty * tileCols + tx;
                 for (int j = 0; j < 6; j++) {
                     // Aᵀ rows: (1, 1, 1, 1, 1, 0), (0, 1, −1, 2, −2, 0), (0, 1, 1, 4, 4, 0), (0, 1, −1, 8, −8, 1)
                     int xi = at + j * stride; // ξ = 6i + j

@@ -156,7 +156,7 @@ public final class Sgemm {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
-        product(null, null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+        product(null, 0, null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
@@ -165,7 +165,7 @@ public final class Sgemm {
      * A or B packed by its source (then a / b is unused; A's source is its transpose, see
      * {@link #gemm(PanelSource, PackedOperand, float, float, float[], int, int, Epilogue, float[], int)}).
      */
-    private void product(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
+    private void product(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
                          Transpose ta, Transpose tb,
                          int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc,
@@ -227,7 +227,7 @@ public final class Sgemm {
                     mPanels, nPanels, rowParts, colParts,
                     !rowVector && dealsTiles(threads, rowParts, packedA == null, packedB == null));
             job.setEpilogue(epilogue, bias, biasOff);
-            job.setPacked(packedA, packedB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
+            job.setPacked(packedA, firstRowOfA, packedB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -359,9 +359,28 @@ public final class Sgemm {
      */
     public void gemm(PackedOperand a, Transpose tb, int n, float alpha, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
+        gemm(a, 0, a == null ? 0 : a.side, tb, n, alpha, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * As {@link #gemm(PackedOperand, Transpose, int, float, float[], int, int, float, float[], int, int,
+     * Epilogue, float[], int)} on rows {@code [firstRow, firstRow + rows)} of the packed op(A) only: C is
+     * {@code rows × n}, its row 0 A's row {@code firstRow}, and the bias (per row) starts with that
+     * row's. Each row's result is the bits the whole product gives it: a caller can cut a product by
+     * rows to bound the C it holds at once (Winograd's M).
+     *
+     * @param firstRow a multiple of MR ({@link GemmConfig#mr()}): rows start a packed panel
+     * @throws IllegalArgumentException as the whole call, or if the rows are not within A or do not start a panel
+     */
+    public void gemm(PackedOperand a, int firstRow, int rows, Transpose tb, int n, float alpha, float[] b, int bOff, int ldb,
+                     float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
-        product(a, null, null, null, Transpose.N, tb, a.side, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth), b, bOff, ldb,
-                beta, c, cOff, ldc, epilogue, bias, biasOff);
+        if (firstRow < 0 || rows < 0 || firstRow > a.side - rows || firstRow % a.panel != 0) {
+            throw new IllegalArgumentException("sgemm: rows [" + firstRow + ", " + ((long) firstRow + rows)
+                    + ") of a packed A must lie within its " + a.side + " rows and start a panel of " + a.panel);
+        }
+        product(a, firstRow, null, null, null, Transpose.N, tb, rows, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth),
+                b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
@@ -376,7 +395,7 @@ public final class Sgemm {
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
         requireSource("B", b, a.depth);
-        product(a, null, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
+        product(a, 0, null, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
                 Math.max(1, a.depth), null, 0, 1, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -390,7 +409,7 @@ public final class Sgemm {
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PanelSource b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requireSource("B", b, -1);
-        product(null, null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
+        product(null, 0, null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -415,7 +434,7 @@ public final class Sgemm {
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
-        product(null, b, null, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
+        product(null, 0, b, null, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -434,7 +453,7 @@ public final class Sgemm {
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
         requireSource("A's transpose", aTransposed, b.depth);
-        product(null, b, aTransposed, null, Transpose.N, Transpose.N, aTransposed.columns(), b.side, b.depth, alpha,
+        product(null, 0, b, aTransposed, null, Transpose.N, Transpose.N, aTransposed.columns(), b.side, b.depth, alpha,
                 null, 0, 1, b.data, 0, Math.max(1, b.side), beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -674,7 +693,7 @@ public final class Sgemm {
                     int aAt;
                     if (g.packedA != null) {
                         packedA = g.packedA.data;
-                        aAt = g.packedA.panelAt(pc, kc, ic);
+                        aAt = g.packedA.panelAt(pc, kc, g.firstRowOfA + ic);
                     } else {
                         packedA = ws.packedA(kc * roundUp(mc, mr));
                         aAt = 0;
@@ -837,6 +856,8 @@ public final class Sgemm {
         /** The epilogue's bias as the whole-tile kernels read it: {@link MicroKernel#NO_BIAS} for the side it is not on. */
         float[] rowBias = MicroKernel.NO_BIAS, colBias = MicroKernel.NO_BIAS;
         PackedOperand packedA, packedB;
+        /** The row of packedA that is op(A)'s row 0 (a product on some of its rows). */
+        int firstRowOfA;
         /** A's panels, as its transpose's B panels, when it packs them itself and is not packed already (shared). */
         PanelSource sourceA;
         /** B's panels when it packs them itself and is not packed already (shared): see {@link PanelSource}. */
@@ -888,9 +909,10 @@ public final class Sgemm {
             return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
-        void setPacked(PackedOperand packedA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
+        void setPacked(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
                        boolean rowVector) {
             this.packedA = packedA;
+            this.firstRowOfA = firstRowOfA;
             this.packedB = packedB;
             this.sourceA = sourceA;
             this.sourceB = sourceB;

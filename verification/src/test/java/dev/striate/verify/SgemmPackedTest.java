@@ -23,8 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * one row, which the unpacked call computes as a vector-matrix product, is checked against the
  * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
  * slots past its last column (NaN here) never reaching C, and so does A packed from its transpose as
- * a source (the 7x3v blocking included: the transposed convolution product's). Repacking reuses the operand; an operand
- * packed for another blocking is refused.
+ * a source (the 7x3v blocking included: the transposed convolution product's), and a product on
+ * some rows of a packed A gives those rows of the whole product. Repacking reuses the operand; an
+ * operand packed for another blocking, or rows that do not start a panel or lie past A, are refused.
  */
 class SgemmPackedTest {
 
@@ -73,7 +74,17 @@ class SgemmPackedTest {
                             Transpose aSource = ta == Transpose.N ? Transpose.T : Transpose.N;
                             gemm.gemm(new StoredPanels(aSource, k, m, a), gemm.packB(tb, k, n, b, 0, ldb, null), 0.5f, 0.25f,
                                     viaSourceOfA, 0, n, e, bias, 0);
+                            // Rows of the packed A from its second panel, the last row left out: those rows
+                            // of the whole product, the others of C untouched.
+                            PackedOperand packedA = gemm.packA(ta, m, k, a, 0, lda, null);
+                            int first = m > config.mr() ? config.mr() : 0;
+                            int rows = Math.max(1, m - first - 1);
+                            float[] viaRows = c0.clone();
+                            gemm.gemm(packedA, first, rows, tb, n, 0.5f, b, 0, ldb, 0.25f, viaRows, first * n, n, e, bias, first);
+                            float[] expectedRows = c0.clone();
+                            System.arraycopy(expected, first * n, expectedRows, first * n, rows * n);
                             String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
+                            assertArrayEquals(expectedRows, viaRows, what + ": rows [" + first + ", " + (first + rows) + ") of packed A");
                             assertArrayEquals(expected, viaA, what + ": packed A");
                             assertArrayEquals(expected, viaB, what + ": packed B");
                             assertArrayEquals(expected, viaSource, what + ": B from a panel source");
@@ -139,6 +150,18 @@ class SgemmPackedTest {
                 new float[100], 0, 5, Epilogue.NONE, null, 0), "unpacked A one float short");
         assertThrows(IllegalArgumentException.class, () -> gemm.packA(Transpose.N, 20, 30, new float[20 * 30 - 1], 0, 30, null),
                 "A to pack one float short");
+        int mr = gemm.config().mr();
+        float[] b150 = new float[150];
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, 1, 5, Transpose.N, 5, 1f, b150, 0, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "rows not starting a panel");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, mr, 21 - mr, Transpose.N, 5, 1f, b150, 0, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "rows one past A's last");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, -mr, 5, Transpose.N, 5, 1f, b150, 0, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "a negative first row");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, 0, -1, Transpose.N, 5, 1f, b150, 0, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "negative rows");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(p, 0, 20, Transpose.N, 5, 1f, b150, 0, 5, 0f,
+                new float[99], 0, 5, Epilogue.NONE, null, 0), "C one float short of the rows");
         assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.T, 30, 5, new float[149], 0, 30, null),
                 "B to pack one float short");
     }
