@@ -152,8 +152,8 @@ final class Winograd implements ThreadPool.ParallelTask {
      * a vector's 16 stores in the input transform (loads in the output transform) go one to each
      * matrix, and 16 streams a multiple of 4 KB apart share one L1 set, more than its ways. Moved a
      * cache line apart, ResNet's 3x3-64 at 56x56 (64 × 784 floats, 49 × 4 KB) ran its forward in
-     * 1397–1406 µs against 1454–1579 µs, and VGG's conv3_1 (two passes of 128 channels) lost the 4–6%
-     * it had lost to its passes (`dev/` WallLoop, one thread, three alternated runs).
+     * 1397–1406 µs against 1454–1579 µs, and VGG's conv3_1 (128 × 784 floats) got back the 4–6% that
+     * V's rows without slack had cost it (`dev/` WallLoop, one thread, three alternated runs).
      */
     private static long apart(long floats) {
         return floats % ALIASING_FLOATS == 0 ? floats + CACHE_LINE_FLOATS : floats;
@@ -417,9 +417,9 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     /**
      * dM_ξ[row][tiles] := (A·dY_tile·Aᵀ)_ξ for every tile of output channel o (m = 2), into row
-     * {@code row} of the M buffer: with A's rows (1, 0), (1, 1), (1, −1), (0, −1), a tile's gradient [[a, b], [c, d]]
-     * becomes rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d), each row (p, q) then
-     * (p, p + q, p − q, −q).
+     * {@code row} of the M buffer: with A's rows (1, 0), (1, 1), (1, −1), (0, −1), a tile's
+     * gradient [[a, b], [c, d]] becomes rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d), each
+     * row (p, q) then (p, p + q, p − q, −q).
      */
     private void transformGradient(int row, int o, Scratch scratch) {
         if (scratch.gradientPlane == null) {
