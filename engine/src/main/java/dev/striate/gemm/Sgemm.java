@@ -365,9 +365,10 @@ public final class Sgemm {
     /**
      * As {@link #gemm(PackedOperand, Transpose, int, float, float[], int, int, float, float[], int, int,
      * Epilogue, float[], int)} on rows {@code [firstRow, firstRow + rows)} of the packed op(A) only: C is
-     * {@code rows × n}, its row 0 A's row {@code firstRow}, and the bias (per row) starts with that
-     * row's. Each row's result is the bits the whole product gives it: a caller can cut a product by
-     * rows to bound the C it holds at once (Winograd's M).
+     * {@code rows × n}, its row 0 A's row {@code firstRow} (a per-row bias is read from
+     * {@code biasOff} for C's row 0, as in every call). Each row's result is the bits the whole
+     * product gives it: a caller can cut a product by rows to bound the C it holds at once
+     * (Winograd's M).
      *
      * @param firstRow a multiple of MR ({@link GemmConfig#mr()}): rows start a packed panel
      * @throws IllegalArgumentException as the whole call, or if the rows are not within A or do not start a panel
