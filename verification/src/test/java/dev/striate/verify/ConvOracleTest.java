@@ -98,7 +98,7 @@ class ConvOracleTest {
         "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
         "mb1ic70ih45iw47oc64kh3ph1",
         // ... in passes of output channels (M bounded to keep the workspace within one image's im2col
-        // matrix: 40 of 200 channels a pass on 8-row register tiles), over a batch of two.
+        // matrix: 56 of 200 channels a pass on 8-row register tiles, 51 on 3-row ones), over a batch of two.
         "mb2ic64ih17oc200kh3ph1",
         // Depthwise on narrow maps, a vector's lanes of channels at a time (8 on 8-lane machines): a
         // block and 4 channels more, a batch (forward: the flattened plane on 8-lane machines, rows of
