@@ -77,6 +77,8 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final int passRows;
     /** From one product's matrix to the next in V and in M ({@link #apart}). */
     private final int vStride, mStride;
+    /** A transform's scratch, in floats ({@link Scratch#floats}). */
+    private final long scratchFloats;
     private final float[] v, mt;
     /** Per-thread scratch (a plane, output rows, the transforms' intermediate vectors), borrowed by each transform task. */
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
@@ -121,9 +123,10 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.vStride = v.length / products;
         Scratch first = new Scratch();
         idleScratch.give(first);
+        this.scratchFloats = first.floats();
         long im2col = (long) p.groupPatchSize() * oh * ow;
         long mSlack = (long) products * CACHE_LINE_FLOATS + L;
-        this.passRows = passRows(p.outChannels(), mr, im2col - v.length - first.floats() - mSlack, (long) products * tiles);
+        this.passRows = passRows(p.outChannels(), mr, im2col - v.length - scratchFloats - mSlack, (long) products * tiles);
         this.mStride = (int) apart((long) passRows * tiles);
         // L floats past M's last row: the output transform's last vector reads on past it
         this.mt = new float[p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L)];
@@ -196,7 +199,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      * rows and intermediates (one per thread in use; U belongs to the layer).
      */
     long workspaceFloats() {
-        return (long) v.length + mt.length + new Scratch().floats();
+        return (long) v.length + mt.length + scratchFloats;
     }
 
     /**
