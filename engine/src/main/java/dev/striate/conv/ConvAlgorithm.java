@@ -12,8 +12,9 @@ public enum ConvAlgorithm {
     /**
      * Pick per layer and input size: {@link #DEPTHWISE} where it applies, else {@link #POINTWISE}, else
      * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 49 output pixels, more 2x2 tiles than
-     * half a register tile's columns, and 16 channels in and out (measurements on
-     * {@code WINOGRAD_MIN_PIXELS} and {@code winogradFillsTiles}), or {@link #WINOGRAD_F4} instead where a
+     * half a register tile's columns, 16 channels in and out, and products large enough for the
+     * transforms (measurements on {@code WINOGRAD_MIN_PIXELS}, {@code winogradFillsTiles} and
+     * {@code winogradPaysForTransforms}), or {@link #WINOGRAD_F4} instead where a
      * tuning profile allows it ({@code WINOGRAD_TILE}), else {@link #IM2COL}.
      */
     AUTO,
@@ -87,7 +88,7 @@ public enum ConvAlgorithm {
                     : p.isPointwise() ? POINTWISE
                     : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, nr)
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
-                            && winogradPaysForTransforms(p)
+                            && winogradPaysForTransforms(p, oh, ow)
                     ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
                     : IM2COL;
             case IM2COL -> IM2COL;
@@ -111,23 +112,32 @@ public enum ConvAlgorithm {
     }
 
     /**
-     * Whether Winograd's transforms pay for themselves on p's channels: its output transform costs
-     * per output channel, its products save per pair of channels, so few input channels feeding
-     * many outputs (SqueezeNet's 16→64 expand layers) leave im2col, whose patches are gathered as
-     * the GEMM packs them, ahead. Measured (time im2col / Winograd, same process, one thread / two):
-     * 16→64 at 55x55 0.92 / 0.88 (0.72–0.98 in four more runs), at 28x28 0.80 / 0.78, 24→64 at
-     * 28x28 0.96 / 0.86, and the layer's dx (the flipped kernel's Winograd forward) 0.69 and 0.75; but
-     * 16→48 at 55x55 1.01 / 1.06, 16→32 at 56x56 0.94 / 1.05, 24→48 at 56x56 1.12 / 1.39, 32→128
-     * at 27x27 1.05 / 1.30, 32→64 at 56x56 1.26 / 1.16, 16→16 1.23 / 1.13.
+     * Whether Winograd's 16 products, each {@code OC × tiles × C}, are large enough to pay for the
+     * transforms and their own fixed costs on p's channels and {@code oh×ow} output: at least
+     * {@link #WINOGRAD_MIN_CHANNEL_TILES} of input channels times 2x2 tiles (the products' depth
+     * times their width), and, where a layer has more output channels than input (the output
+     * transform costs per output channel, the products save per pair), at least
+     * {@link #WINOGRAD_FAN_OUT_MIN_CHANNELS} input channels. Measured on every C in 16, 32, 48, 64,
+     * 96, 128 with 1×, 2× and 4× as many outputs, at 13x13, 27x27 and 56x56 (forward, time of
+     * Winograd / im2col, same process, one thread / two; {@code AlgoAb}, 2026-11-27): Winograd lost
+     * on every 13x13 map up to 64 channels in (1.02–2.0 / 1.12–3.9: SqueezeNet's 48→192 1.17 / 1.49,
+     * 64→256 1.02 / 1.36), tied at 96 (0.89–0.98 / 0.97–1.02) and won from 128 (0.81–0.89 / 0.81–0.85);
+     * at 27x27 it lost at 16 channels in (0.95–1.33 / 1.6–2.4) and on 32 fanning out (32→64 1.02 /
+     * 1.21, SqueezeNet's 32→128 1.08 / 1.30), tied on 32→32 (0.96 / 1.0) and won from 48 (0.83–0.90
+     * / 0.87–1.02); at 56x56 it won on 16→16 and 32→32 (0.88 / 0.94, 0.80 / 0.81), lost on 16 fanning
+     * out (16→32 1.10 / 1.17, 16→64 1.27 / 1.55) and 32→128 (1.02 / 1.04), nearly tied on 32→64
+     * (0.92 / 0.98), and won from 48 on (0.52–0.78 / 0.53–0.80).
      */
-    static boolean winogradPaysForTransforms(ConvParams p) {
-        return p.inChannels() >= WINOGRAD_FEW_INPUT_CHANNELS || p.outChannels() < WINOGRAD_MAX_FAN_OUT * p.inChannels();
+    static boolean winogradPaysForTransforms(ConvParams p, int oh, int ow) {
+        long tiles = (long) ((oh + 1) / 2) * ((ow + 1) / 2);
+        return p.inChannels() * tiles >= WINOGRAD_MIN_CHANNEL_TILES
+                && (p.outChannels() <= p.inChannels() || p.inChannels() >= WINOGRAD_FAN_OUT_MIN_CHANNELS);
     }
 
-    /** Input channels below which {@link #winogradPaysForTransforms} bounds the outputs per input. */
-    static final int WINOGRAD_FEW_INPUT_CHANNELS = 32;
-    /** Output channels per input channel from which few input channels run im2col. */
-    static final int WINOGRAD_MAX_FAN_OUT = 4;
+    /** Input channels times 2x2 output tiles from which Winograd may pay: 96 channels on a 13x13 map. */
+    static final long WINOGRAD_MIN_CHANNEL_TILES = 96L * 49;
+    /** Input channels from which a layer with more outputs than inputs runs Winograd. */
+    static final int WINOGRAD_FAN_OUT_MIN_CHANNELS = 48;
 
     /** Whether this is one of the Winograd algorithms. */
     boolean isWinograd() {

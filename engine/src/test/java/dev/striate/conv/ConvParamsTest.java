@@ -116,17 +116,34 @@ class ConvParamsTest {
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
                 "16 input channels feeding 4x as many outputs: im2col");
         ConvParams narrower = ConvParams.of(16, 48, 3).padding(1);
-        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55));
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55),
+                "below 48 input channels, any fan-out runs im2col");
+        ConvParams square = ConvParams.of(16, 16, 3).padding(1);
+        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(square, new float[square.weightSize()], none).algorithmFor(56, 56),
+                "16 channels in and out on 28x28 tiles");
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(square, new float[square.weightSize()], none).algorithmFor(27, 27),
+                "16 channels on 14x14 tiles: 3136 channel-tiles");
         ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
-        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
-                "from 32 input channels any fan-out runs Winograd");
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
+                "SqueezeNet's fire4 expand: 32 input channels fanning out");
+        ConvParams fire8 = ConvParams.of(64, 256, 3).padding(1);
+        Convolution expand8 = new Convolution(fire8, new float[fire8.weightSize()], none);
+        assertEquals(ConvAlgorithm.IM2COL, expand8.algorithmFor(13, 13), "64 channels on 7x7 tiles: 3136 channel-tiles");
+        assertEquals(ConvAlgorithm.WINOGRAD, expand8.algorithmFor(27, 27), "from 48 input channels any fan-out on 14x14 tiles");
+        ConvParams from96 = ConvParams.of(96, 96, 3).padding(1);
+        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(from96, new float[from96.weightSize()], none).algorithmFor(13, 13),
+                "96 channels on 7x7 tiles: the threshold");
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(95, 95, 3).padding(1), new float[95 * 95 * 9], none)
+                .algorithmFor(13, 13), "one channel below it");
         ConvParams resnet = ConvParams.of(64, 64, 3).padding(1);
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
-        assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(14, 14));
+        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(14, 14), "64 channels on 7x7 tiles");
         // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns
         boolean fills = 2 * 16 > dev.striate.gemm.Sgemm.shared().config().nr();
-        assertEquals(fills ? ConvAlgorithm.WINOGRAD : ConvAlgorithm.IM2COL, conv.algorithmFor(7, 7), "from 49 output pixels");
+        ConvParams layer4 = ConvParams.of(512, 512, 3).padding(1);
+        assertEquals(fills ? ConvAlgorithm.WINOGRAD : ConvAlgorithm.IM2COL,
+                new Convolution(layer4, new float[layer4.weightSize()], none).algorithmFor(7, 7), "from 49 output pixels");
         assertFalse(ConvAlgorithm.winogradFillsTiles(7, 7, 32), "16 tiles, NR 32 (8x2v on 16 lanes)");
         assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 24), "16 tiles, NR 24 (3x3v on 8 lanes)");
         assertTrue(ConvAlgorithm.winogradFillsTiles(9, 9, 32), "25 tiles, NR 32");
