@@ -4,6 +4,7 @@ import dev.striate.gemm.Epilogue;
 import dev.striate.gemm.PackedOperand;
 import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
+import dev.striate.runtime.FloatArena;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.FloatSpecies;
@@ -79,7 +80,9 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final int vStride, mStride;
     /** A transform's scratch, in floats ({@link Scratch#floats}). */
     private final long scratchFloats;
-    private final float[] v, mt;
+    /** V's and M's lengths; the arrays are borrowed from the pool's {@link FloatArena} for each call. */
+    private final int vLength, mLength;
+    private float[] v, mt;
     /** Per-thread scratch (a plane, output rows, the transforms' intermediate vectors), borrowed by each transform task. */
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
@@ -119,17 +122,17 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.tileCols = (ow + m - 1) / m;
         this.tiles = tileRows * tileCols;
         this.roundedCols = (tileCols + L - 1) / L * L;
-        this.v = new float[p.arrayLength("Winograd's V" + EXACT_PATH_HINT, products * apart((long) p.inChannels() * tiles))];
-        this.vStride = v.length / products;
+        this.vLength = p.arrayLength("Winograd's V" + EXACT_PATH_HINT, products * apart((long) p.inChannels() * tiles));
+        this.vStride = vLength / products;
         Scratch first = new Scratch();
         idleScratch.give(first);
         this.scratchFloats = first.floats();
         long im2col = (long) p.groupPatchSize() * oh * ow;
         long mSlack = (long) products * CACHE_LINE_FLOATS + L;
-        this.passRows = passRows(p.outChannels(), mr, im2col - v.length - scratchFloats - mSlack, (long) products * tiles);
+        this.passRows = passRows(p.outChannels(), mr, im2col - vLength - scratchFloats - mSlack, (long) products * tiles);
         this.mStride = (int) apart((long) passRows * tiles);
         // L floats past M's last row: the output transform's last vector reads on past it
-        this.mt = new float[p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L)];
+        this.mLength = p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L);
     }
 
     /**
@@ -199,7 +202,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      * rows and intermediates (one per thread in use; U belongs to the layer).
      */
     long workspaceFloats() {
-        return (long) v.length + mt.length + scratchFloats;
+        return (long) vLength + mLength + scratchFloats;
     }
 
     /**
@@ -296,6 +299,7 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.max = max;
         this.u = u;
         this.gemm = gemm;
+        borrowTransforms();
         try {
             runPhase(INPUT, c);
             for (passFirst = 0; passFirst < oc; passFirst += passRows) {
@@ -304,10 +308,29 @@ final class Winograd implements ThreadPool.ParallelTask {
                 runPhase(OUTPUT, passCount);
             }
         } finally {
+            returnTransforms();
             this.x = this.y = this.bias = null;
             this.u = null;
             this.gemm = null;
         }
+    }
+
+    /**
+     * V and M for the call in flight, from the arena of the GEMM's pool: every layer on that pool
+     * reuses the same memory (contents unspecified: each call writes what it reads, and the output
+     * transform's reads past M's last row feed only lanes it discards).
+     */
+    private void borrowTransforms() {
+        FloatArena arena = gemm.pool().arena();
+        v = arena.take(vLength);
+        mt = arena.take(mLength);
+    }
+
+    private void returnTransforms() {
+        FloatArena arena = gemm.pool().arena();
+        arena.give(mt);
+        arena.give(v);
+        v = mt = null;
     }
 
     /**
@@ -405,6 +428,7 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.gemm = gemm;
         this.du = du;
         this.duBeta = beta;
+        borrowTransforms();
         try {
             runPhase(INPUT, p.inChannels());
             for (passFirst = 0; passFirst < p.outChannels(); passFirst += passRows) {
@@ -413,6 +437,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 runPhase(GRADIENT_PRODUCTS, products);
             }
         } finally {
+            returnTransforms();
             this.x = this.dy = this.du = null;
             this.gemm = null;
         }

@@ -36,6 +36,7 @@ public final class ThreadPool implements AutoCloseable {
     private static final long SPIN_NANOS = 500_000;
 
     private final Thread[] workers;
+    private final FloatArena arena = new FloatArena();
     /* Not a ReentrantLock: a task that starts a nested loop on its dispatching thread must run it inline. */
     private final AtomicBoolean dispatching = new AtomicBoolean();
     private final AtomicInteger nextTask = new AtomicInteger();
@@ -83,6 +84,14 @@ public final class ThreadPool implements AutoCloseable {
      */
     public static ThreadPool common() {
         return Common.POOL;
+    }
+
+    /**
+     * The arena the layers running on this pool borrow their per-call workspaces from: one pool
+     * runs a network's layers one after another, so they share the memory ({@link FloatArena}).
+     */
+    public FloatArena arena() {
+        return arena;
     }
 
     /** Number of threads a loop can run on, the caller included. */
