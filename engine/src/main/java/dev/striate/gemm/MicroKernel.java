@@ -67,7 +67,12 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         };
     }
 
-    abstract void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt);
+    /**
+     * {@code T := alpha·A·B} for one MR × NR tile over kc depths: A's panel at aOff (MR floats per
+     * depth), B's rows {@code ldb} apart from bOff — NR in a packed panel, a matrix's row stride where
+     * B is read in place ({@code Sgemm}'s products with few rows) — and T's rows ldt apart.
+     */
+    abstract void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt);
 
     /**
      * Columns {@link #runNarrow} computes: a tile whose valid columns fit in them (the last, partial
@@ -83,7 +88,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      * without a narrow form compute the whole tile.
      */
     void runNarrow(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
-        run(kc, a, aOff, b, bOff, alpha, t, tOff, ldt);
+        run(kc, a, aOff, b, bOff, nr, alpha, t, tOff, ldt);
     }
 
     /**
@@ -133,9 +138,9 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
      * block computes completely. Kernels may instead start the accumulators from the biases and clamp
      * before the store (see {@link Tile3x3v#runFinished}); the default makes the two calls.
      */
-    void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cAt, int ldc,
+    void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float[] c, int cAt, int ldc,
                      float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
-        run(kc, a, aOff, b, bOff, 1f, c, cAt, ldc);
+        run(kc, a, aOff, b, bOff, ldb, 1f, c, cAt, ldc);
         finishTile(c, cAt, ldc, rowBias, rowAt, colBias, colAt, bounds);
     }
 
@@ -212,11 +217,11 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
 
         @Override
-        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
             FloatVector c20 = c00, c21 = c00, c22 = c00;
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (3 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 3;
                 FloatVector b0 = FloatVector.fromArray(S, b, bi);
                 FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -257,7 +262,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
          * 112x112 0.91, 1x1 64→256 at 56x56 0.87–0.97, ResNet's 7x7 first layer 0.97.
          */
         @Override
-        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cAt, int ldc,
+        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float[] c, int cAt, int ldc,
                          float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
@@ -269,7 +274,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             FloatVector r2 = FloatVector.broadcast(S, rowBias[rowAt + 2]);
             FloatVector c20 = b0.add(r2), c21 = b1.add(r2), c22 = b2.add(r2);
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (3 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 3;
                 FloatVector v0 = FloatVector.fromArray(S, b, bi);
                 FloatVector v1 = FloatVector.fromArray(S, b, bi + L);
@@ -361,11 +366,11 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
 
         @Override
-        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00;
             FloatVector c12 = c00, c13 = c00;
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (4 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 2;
                 FloatVector b0 = FloatVector.fromArray(S, b, bi);
                 FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -441,11 +446,11 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
 
         @Override
-        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
             FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (2 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 6;
                 FloatVector b0 = FloatVector.fromArray(S, b, bi);
                 FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -552,12 +557,12 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
 
         @Override
-        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt) {
             FloatVector c00 = FloatVector.zero(S);
             FloatVector c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00, c40 = c00;
             FloatVector c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (2 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 8;
                 FloatVector b0 = FloatVector.fromArray(S, b, bi);
                 FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -644,7 +649,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
 
         /** {@link Tile3x3v#runFinished}'s form: the accumulators start from the biases and are clamped before the one store. */
         @Override
-        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cAt, int ldc,
+        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float[] c, int cAt, int ldc,
                          float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
@@ -665,7 +670,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             FloatVector r7 = FloatVector.broadcast(S, rowBias[rowAt + 7]);
             FloatVector c70 = b0.add(r7), c71 = b1.add(r7);
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (2 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 8;
                 FloatVector v0 = FloatVector.fromArray(S, b, bi);
                 FloatVector v1 = FloatVector.fromArray(S, b, bi + L);
@@ -813,12 +818,12 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
         }
 
         @Override
-        void run(int kc, float[] a, int aOff, float[] b, int bOff, float alpha, float[] t, int tOff, int ldt) {
+        void run(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float alpha, float[] t, int tOff, int ldt) {
             FloatVector c00 = FloatVector.zero(S);
             FloatVector c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00;
             FloatVector c32 = c00, c40 = c00, c41 = c00, c42 = c00, c50 = c00, c51 = c00, c52 = c00, c60 = c00, c61 = c00, c62 = c00;
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (3 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 7;
                 FloatVector b0 = FloatVector.fromArray(S, b, bi);
                 FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
@@ -879,7 +884,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
 
         /** {@link Tile3x3v#runFinished}'s form: the accumulators start from the biases and are clamped before the one store. */
         @Override
-        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cAt, int ldc,
+        void runFinished(int kc, float[] a, int aOff, float[] b, int bOff, int ldb, float[] c, int cAt, int ldc,
                          float[] rowBias, int rowAt, float[] colBias, int colAt, float[] bounds) {
             FloatVector b0 = FloatVector.fromArray(S, colBias, colAt);
             FloatVector b1 = FloatVector.fromArray(S, colBias, colAt + L);
@@ -899,7 +904,7 @@ abstract sealed class MicroKernel permits MicroKernel.Tile3x3v, MicroKernel.Tile
             FloatVector r6 = FloatVector.broadcast(S, rowBias[rowAt + 6]);
             FloatVector c60 = b0.add(r6), c61 = b1.add(r6), c62 = b2.add(r6);
             for (int p = 0; p < kc; p++) {
-                int bi = bOff + p * (3 * L);
+                int bi = bOff + p * ldb;
                 int ai = aOff + p * 7;
                 FloatVector v0 = FloatVector.fromArray(S, b, bi);
                 FloatVector v1 = FloatVector.fromArray(S, b, bi + L);

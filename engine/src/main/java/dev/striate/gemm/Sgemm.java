@@ -55,6 +55,17 @@ public final class Sgemm {
      */
     private static final long ROW_ORDER_MAX_B_FLOATS = 1 << 16;
 
+    /**
+     * Rows of C up to which a plain B (not transposed, not packed already, not a panel source) is
+     * read in place by the micro-kernel, row by row at its own stride, instead of being packed:
+     * with few row panels each packed float is read by few kernels, and packing (a copy that reads
+     * kc source rows a panel's width at a time) cost more than the kernels' reads of B from L2.
+     * Measured on the 8x2v tile (one thread, A packed, time packed / in place): M = 16, K = 128,
+     * N = 3025 (SqueezeNet's squeeze layer) 2.1, M = 32 or 64 with K = 64 to 576 1.1–1.4, M = 128
+     * 1.06–1.13, M = 256 0.87.
+     */
+    static final int IN_PLACE_B_MAX_ROWS = 128;
+
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
 
@@ -679,6 +690,7 @@ public final class Sgemm {
         MicroKernel kernel = config.kernel;
         int mr = kernel.mr;
         int nr = kernel.nr;
+        boolean inPlaceB = g.packedB == null && g.sourceB == null && g.tb == Transpose.N && i1 - i0 <= IN_PLACE_B_MAX_ROWS;
         for (int jc = j0; jc < j1; jc += config.nc()) {
             int nc = Math.min(config.nc(), j1 - jc);
             for (int pc = 0, depthBlock = config.depthBlock(g.k); pc < g.k; pc += depthBlock) {
@@ -705,7 +717,9 @@ public final class Sgemm {
                         }
                     }
                     boolean packing = ic == i0 && g.packedB == null;
-                    if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS) {
+                    // B read in place: only a last, partial panel is packed (the kernels read whole panels)
+                    int inPlaceTo = inPlaceB ? nc / nr * nr : 0;
+                    if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS && !inPlaceB) {
                         // B's block fits L2: sweep each row panel of C across it, so C is written a few
                         // rows at a time, front to back, instead of MC rows in parallel.
                         if (packing) {
@@ -713,16 +727,20 @@ public final class Sgemm {
                         }
                         for (int ir = 0; ir < mc; ir += mr) {
                             for (int jr = 0; jr < nc; jr += nr) {
-                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, jc, jr, nc);
+                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt + jr * kc, nr,
+                                        jc, jr, nc);
                             }
                         }
                     } else {
                         for (int jr = 0; jr < nc; jr += nr) {
-                            if (packing && jr % (PACKED_TOGETHER * nr) == 0) {
+                            boolean inPlace = jr < inPlaceTo;
+                            if (packing && !inPlace && (jr - inPlaceTo) % (PACKED_TOGETHER * nr) == 0) {
                                 packPanelsOfB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
                             }
                             for (int ir = 0; ir < mc; ir += mr) {
-                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, jc, jr, nc);
+                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, inPlace ? g.b : packedB,
+                                        inPlace ? g.bOff + pc * g.ldb + jc + jr : bAt + jr * kc, inPlace ? g.ldb : nr,
+                                        jc, jr, nc);
                             }
                         }
                     }
@@ -744,9 +762,12 @@ public final class Sgemm {
         }
     }
 
-    /** The MR × NR tile of C at block row ir, block column jr: micro-kernel, then merge and epilogue. */
+    /**
+     * The MR × NR tile of C at block row ir, block column jr: micro-kernel, then merge and epilogue.
+     * Its B is {@code b[bAt + p·ldb + j]}: a packed panel (ldb = NR), or B itself read in place.
+     */
     private void tile(Job g, Workspace ws, int kc, float beta, boolean finishing, float[] packedA, int aAt, int ic,
-                      int ir, int mc, float[] packedB, int bAt, int jc, int jr, int nc) {
+                      int ir, int mc, float[] b, int bAt, int ldb, int jc, int jr, int nc) {
         MicroKernel kernel = config.kernel;
         int mr = kernel.mr;
         int nr = kernel.nr;
@@ -755,17 +776,17 @@ public final class Sgemm {
         int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
         if (rows == mr && cols == nr && beta == 0f && finishing && g.alpha == 1f) {
             // the whole product in this one K block: the kernel starts from the bias and clamps
-            kernel.runFinished(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.c, cAt, g.ldc,
+            kernel.runFinished(kc, packedA, aAt + ir * kc, b, bAt, ldb, g.c, cAt, g.ldc,
                     g.rowBias, g.rowBiasAt(ic + ir), g.colBias, g.colBiasAt(jc + jr), g.bounds);
             return;
         }
         if (rows == mr && cols == nr && beta == 0f) {
-            kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, g.c, cAt, g.ldc);
+            kernel.run(kc, packedA, aAt + ir * kc, b, bAt, ldb, g.alpha, g.c, cAt, g.ldc);
         } else {
             if (cols <= kernel.narrowColumns()) {
-                kernel.runNarrow(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+                kernel.runNarrow(kc, packedA, aAt + ir * kc, b, bAt, g.alpha, ws.tile, 0, nr); // a partial panel: packed
             } else {
-                kernel.run(kc, packedA, aAt + ir * kc, packedB, bAt + jr * kc, g.alpha, ws.tile, 0, nr);
+                kernel.run(kc, packedA, aAt + ir * kc, b, bAt, ldb, g.alpha, ws.tile, 0, nr);
             }
             if (rows == mr && cols == nr && beta != 0f) {
                 kernel.mergeTile(ws.tile, beta, g.c, cAt, g.ldc);
