@@ -88,7 +88,8 @@ public final class ThreadPool implements AutoCloseable {
 
     /**
      * The arena the layers running on this pool borrow their per-call workspaces from: one pool
-     * runs a network's layers one after another, so they share the memory ({@link FloatArena}).
+     * runs a network's layers one after another, so they share the memory ({@link FloatArena}). The
+     * arrays it holds live as long as the pool (for {@link #common()}, the process).
      */
     public FloatArena arena() {
         return arena;
