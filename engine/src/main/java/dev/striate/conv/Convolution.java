@@ -829,8 +829,6 @@ public final class Convolution {
 
     /** Multiply-adds a depthwise task should hold at least (several small planes per task). */
     private static final long DEPTHWISE_TASK_WORK = 1 << 13;
-    /** Runs of planes per thread in a depthwise pass: enough to even out the threads' shares. */
-    private static final int DEPTHWISE_TASKS_PER_THREAD = 4;
 
     /** Below this many patch-matrix floats, lowering runs on the caller: waking workers costs more. */
     private static final long PARALLEL_LOWERING_MIN = 1 << 15;
@@ -923,14 +921,13 @@ public final class Convolution {
             int planes = mode == DepthwiseJob.BACKWARD_WEIGHTS ? items : n * items;
             // Several planes per task when planes are small (MobileNet's 7x7): a task borrows a
             // workspace and claims its index, which cost more than a 7x7 plane's 441 multiply-adds.
-            // And runs of planes, about DEPTHWISE_TASKS_PER_THREAD per thread: with a task per plane
+            // And runs of planes, about four per thread (ThreadPool.runLength): with a task per plane
             // the threads took turns at the workspace pool's lock, and two threads ran MobileNetV2's
             // 192-channel 28x28 layer no faster than one.
             long work = (long) oh * ow * params.kernelH() * params.kernelW()
                     * (mode == DepthwiseJob.BACKWARD_WEIGHTS ? n : 1) * (blocked ? ChannelBlockedDepthwise.BLOCK : 1);
-            int threads = gemm.pool().idleParallelism();
-            long runs = (planes + (long) DEPTHWISE_TASKS_PER_THREAD * threads - 1) / ((long) DEPTHWISE_TASKS_PER_THREAD * threads);
-            int perTask = (int) Math.max(1, Math.min(planes, Math.max(runs, DEPTHWISE_TASK_WORK / Math.max(1, work))));
+            int perTask = (int) Math.max(1, Math.min(planes, Math.max(gemm.pool().runLength(planes),
+                    DEPTHWISE_TASK_WORK / Math.max(1, work))));
             int jobMode = !blocked ? mode : mode == DepthwiseJob.FORWARD ? DepthwiseJob.FORWARD_BLOCKED
                     : mode == DepthwiseJob.BACKWARD_DATA ? DepthwiseJob.BACKWARD_DATA_BLOCKED : DepthwiseJob.BACKWARD_WEIGHTS_BLOCKED;
             job.set(jobMode, a, b, dw, h, w, oh, ow, n, planes, perTask);

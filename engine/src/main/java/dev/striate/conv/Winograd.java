@@ -336,8 +336,8 @@ final class Winograd implements ThreadPool.ParallelTask {
     /**
      * Runs {@code phase} over its {@code items} (channels of a transform, or products) on the pool.
      * Channels are independent in the transforms (a vector past a channel's last tile goes through
-     * the spill rows, {@link #unspill}); each task takes a run of neighbouring
-     * channels, about {@value #TASKS_PER_THREAD} runs per thread: channels dealt out one by one put
+     * the spill rows, {@link #unspill}); each task takes a run of neighbouring channels, about four
+     * runs per thread ({@link ThreadPool#runLength}): channels dealt out one by one put
      * neighbours on different cores, and on small maps neighbours share the cache lines they write
      * (a 7x7 map's V rows are 96 bytes), so the input transform of ResNet's 512-channel 7x7 layer
      * took three times as long on two threads as on one.
@@ -345,14 +345,10 @@ final class Winograd implements ThreadPool.ParallelTask {
     private void runPhase(int phase, int items) {
         this.phase = phase;
         boolean transform = phase != PRODUCTS && phase != GRADIENT_PRODUCTS;
-        int threads = gemm.pool().idleParallelism();
         phaseItems = items;
-        perTask = transform ? Math.max(1, (items + TASKS_PER_THREAD * threads - 1) / (TASKS_PER_THREAD * threads)) : 1;
+        perTask = transform ? gemm.pool().runLength(items) : 1;
         gemm.pool().parallelFor((items + perTask - 1) / perTask, this);
     }
-
-    /** Runs of channels per thread in a transform phase: enough to even out the threads' shares. */
-    private static final int TASKS_PER_THREAD = 4;
 
     /**
      * Product ξ = {@code task} (its GEMM runs on this thread: the (m+2)² products keep all threads

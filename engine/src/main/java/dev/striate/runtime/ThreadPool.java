@@ -95,6 +95,19 @@ public final class ThreadPool implements AutoCloseable {
         return arena;
     }
 
+    /**
+     * Items per task for a loop over {@code items} independent items that a task handles in a run
+     * (a workspace borrowed once, neighbouring channels kept on one core): about
+     * {@value #RUNS_PER_THREAD} runs per thread {@link #idleParallelism} gives, enough to even out
+     * the threads' shares; at least 1.
+     */
+    public int runLength(int items) {
+        long runs = (long) RUNS_PER_THREAD * idleParallelism();
+        return (int) Math.max(1, (items + runs - 1) / runs);
+    }
+
+    private static final int RUNS_PER_THREAD = 4;
+
     /** Number of threads a loop can run on, the caller included. */
     public int parallelism() {
         return workers.length + 1;

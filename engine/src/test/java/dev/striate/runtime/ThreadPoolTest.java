@@ -139,4 +139,18 @@ class ThreadPoolTest {
         assertThrows(IllegalStateException.class, () -> pool.parallelFor(2, t -> { }));
         assertThrows(IllegalArgumentException.class, () -> new ThreadPool(0));
     }
+
+    @Test
+    void runLengthGivesAboutFourRunsPerThread() {
+        try (ThreadPool two = new ThreadPool(2); ThreadPool one = new ThreadPool(1)) {
+            assertEquals(1, two.runLength(0));
+            assertEquals(1, two.runLength(8));
+            assertEquals(2, two.runLength(9));
+            assertEquals(24, two.runLength(192), "MobileNetV2's 192 depthwise planes: 8 tasks on two threads");
+            assertEquals(48, one.runLength(192));
+            AtomicInteger inside = new AtomicInteger();
+            two.parallelFor(2, t -> inside.set(two.runLength(192)));
+            assertEquals(48, inside.get(), "from inside a loop the pool runs tasks on one thread");
+        }
+    }
 }
