@@ -737,10 +737,11 @@ public final class Sgemm {
                             if (packing && !inPlace && (jr - inPlaceTo) % (PACKED_TOGETHER * nr) == 0) {
                                 packPanelsOfB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
                             }
+                            float[] b = inPlace ? g.b : packedB;
+                            int bFrom = inPlace ? g.bOff + pc * g.ldb + jc + jr : bAt + jr * kc;
+                            int ldb = inPlace ? g.ldb : nr;
                             for (int ir = 0; ir < mc; ir += mr) {
-                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, inPlace ? g.b : packedB,
-                                        inPlace ? g.bOff + pc * g.ldb + jc + jr : bAt + jr * kc, inPlace ? g.ldb : nr,
-                                        jc, jr, nc);
+                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, b, bFrom, ldb, jc, jr, nc);
                             }
                         }
                     }
