@@ -65,7 +65,13 @@ class PoolOracleTest {
                 // SqueezeNet's unpadded pools: rows of 55 and 27 end in a partial vector
                 Arguments.of("3x3s2 squeezenet 55x55", PoolParams.of(3, 2), 1, 3, 55, 55),
                 Arguments.of("3x3s2 squeezenet 27x27", PoolParams.of(3, 2), 2, 3, 27, 27),
-                Arguments.of("3x3s2 outputs narrower than a vector", PoolParams.of(3, 2), 1, 3, 9, 9));
+                Arguments.of("3x3s2 outputs narrower than a vector", PoolParams.of(3, 2), 1, 3, 9, 9),
+                // the 3x3/s2 gradient gather over whole vectors of outputs: each pad rule, odd sizes, overhang
+                Arguments.of("3x3s2p1 odd wide", PoolParams.of(3, 2).padding(1), 1, 2, 15, 33),
+                Arguments.of("3x3s2p1 ceil wide", PoolParams.of(3, 2).padding(1).ceilMode(true), 1, 2, 11, 36),
+                Arguments.of("3x3s2 ceil wide", PoolParams.of(3, 2).ceilMode(true), 1, 2, 12, 38),
+                Arguments.of("3x3s2 top pad only wide", PoolParams.of(3, 2).padding(1, 0, 0, 1), 1, 2, 12, 40),
+                Arguments.of("3x3s2 left pad only wide", PoolParams.of(3, 2).padding(0, 1, 1, 0), 2, 2, 13, 41));
     }
 
     @ParameterizedTest(name = "{0} integers")
