@@ -29,13 +29,18 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * on a shared core a few runs slowed several-fold by a neighbour move a mean far more than the
  * median. The table gives both, the ratio of medians against the target.
  *
- * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--warmup N] [--iterations N]
- * [--out DIR] [--quick]}.
+ * <p>{@code --forks N} (default 1) runs each benchmark in N JVMs and pools their runs: where the JVM
+ * places a kernel's buffers differs from one JVM to the next, and on the AVX-512 machine a
+ * depthwise layer took 56–58 µs in some JVMs and 90–106 µs in others (vectors of a buffer that is
+ * not 64-byte aligned straddle cache lines), so one fork's median is one placement's.
+ *
+ * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N]
+ * [--iterations N] [--out DIR] [--quick]}.
  */
 public final class ModelSuite {
 
-    static final String USAGE = "./striate bench models [--models a,b] [--batch 1,8] [--threads 1,2] [--warmup N] [--iterations N] "
-            + "[--out DIR] [--quick]";
+    static final String USAGE = "./striate bench models [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N] "
+            + "[--iterations N] [--out DIR] [--quick]";
 
     private ModelSuite() {
     }
@@ -54,7 +59,7 @@ public final class ModelSuite {
                     .include(ModelBenchmark.class.getName() + ".(striate|onnxruntime)$")
                     .param("model", model).param("threads", opt.getOrDefault("threads", "1,2").split(","))
                     .param("batch", opt.getOrDefault("batch", quick ? "1" : "1,8").split(","))
-                    .mode(Mode.SampleTime).forks(1)
+                    .mode(Mode.SampleTime).forks(Integer.parseInt(opt.getOrDefault("forks", "1")))
                     .warmupIterations(Integer.parseInt(opt.getOrDefault("warmup", quick ? "3" : "5")))
                     .measurementIterations(Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5")))
                     .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1))
