@@ -31,7 +31,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>{@code --forks N} (default 1) runs each benchmark in N JVMs and pools their runs: where the JVM
  * places a kernel's buffers differs from one JVM to the next, and on the AVX-512 machine a
- * depthwise layer took 56–58 µs in some JVMs and 90–106 µs in others (vectors of a buffer that is
+ * depthwise layer took 56–68 µs in some JVMs and 86–106 µs in others (vectors of a buffer that is
  * not 64-byte aligned straddle cache lines), so one fork's median is one placement's.
  *
  * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N]

@@ -66,7 +66,7 @@ class PoolOracleTest {
                 Arguments.of("3x3s2 squeezenet 55x55", PoolParams.of(3, 2), 1, 3, 55, 55),
                 Arguments.of("3x3s2 squeezenet 27x27", PoolParams.of(3, 2), 2, 3, 27, 27),
                 Arguments.of("3x3s2 outputs narrower than a vector", PoolParams.of(3, 2), 1, 3, 9, 9),
-                // the 3x3/s2 gradient gather over whole vectors of outputs: each pad rule, odd sizes, overhang
+                // 3x3/s2 rows of whole vectors of outputs: each pad rule, odd sizes, ceil overhang
                 Arguments.of("3x3s2p1 odd wide", PoolParams.of(3, 2).padding(1), 1, 2, 15, 33),
                 Arguments.of("3x3s2p1 ceil wide", PoolParams.of(3, 2).padding(1).ceilMode(true), 1, 2, 11, 36),
                 Arguments.of("3x3s2 ceil wide", PoolParams.of(3, 2).ceilMode(true), 1, 2, 12, 38),
