@@ -29,9 +29,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * on a shared core a few runs slowed several-fold by a neighbour move a mean far more than the
  * median. The table gives both, the ratio of medians against the target.
  *
- * <p>{@code --forks N} (default 1) runs each benchmark in N JVMs and pools their runs: on the AVX-512
- * machine the same depthwise layer took 56–68 µs in some JVMs and 86–127 µs in others (where the JVM
- * put its buffers relative to cache lines is one measured cause), so one fork's median is one JVM's.
+ * <p>{@code --forks N} (default 1) runs each benchmark in N JVMs and pools their runs: on the shared
+ * AVX-512 machine a layer's speed swung 1.5–2× within seconds (a depthwise layer's median 57–121 µs
+ * from one half second to the next in one JVM), so more forks cover more of that time.
  *
  * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N]
  * [--iterations N] [--out DIR] [--quick]}.
