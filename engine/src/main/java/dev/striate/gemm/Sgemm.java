@@ -693,6 +693,8 @@ public final class Sgemm {
         boolean inPlaceB = g.packedB == null && g.sourceB == null && g.tb == Transpose.N && i1 - i0 <= IN_PLACE_B_MAX_ROWS;
         for (int jc = j0; jc < j1; jc += config.nc()) {
             int nc = Math.min(config.nc(), j1 - jc);
+            // B read in place: its whole panels; only a last, partial panel is packed (the kernels read whole panels)
+            int inPlaceTo = inPlaceB ? nc / nr * nr : 0;
             for (int pc = 0, depthBlock = config.depthBlock(g.k); pc < g.k; pc += depthBlock) {
                 int kc = Math.min(depthBlock, g.k - pc);
                 float beta = pc == 0 ? g.beta : 1f;
@@ -717,8 +719,6 @@ public final class Sgemm {
                         }
                     }
                     boolean packing = ic == i0 && g.packedB == null;
-                    // B read in place: only a last, partial panel is packed (the kernels read whole panels)
-                    int inPlaceTo = inPlaceB ? nc / nr * nr : 0;
                     if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS && !inPlaceB) {
                         // B's block fits L2: sweep each row panel of C across it, so C is written a few
                         // rows at a time, front to back, instead of MC rows in parallel.
