@@ -168,6 +168,15 @@ final class Depthwise {
         return h == height && w == width;
     }
 
+    /**
+     * Plane floats (8 KB) per band of output rows whose input rows the 3x3 forward pass loads and
+     * then computes, band after band: a 112x112 channel's plane (52 KB, more than L1) loaded whole
+     * was read back from L2 by the taps. In the network, MobileNetV2's 96-channel stride-2 layer on
+     * 112x112 took 500–540 µs a run against 580–600 loaded whole, its 32-channel 112x112 layer
+     * 289–299 against 314 (one thread, per-step times of interleaved runs of the two builds).
+     */
+    static final int BAND_FLOATS = 2048;
+
     /** Floats of workspace the forward pass needs: one padded, stride-split plane, or the flattened plane and its outputs too. */
     long planeFloats() {
         return plane.floats() + (flatPlane == null ? 0 : flatPlane.floats() + flatOut.length);
@@ -184,7 +193,7 @@ final class Depthwise {
             float[] in = flatPlane.load(x, xOff, h, w);
             int width = flatPlane.rowStride;
             if (p.kernelW() == 3) {
-                forward3x3(in, flatTaps, weights, wOff, bias, min, max, flatOut, 0, 1, oh * width, 0);
+                forward3x3(in, flatTaps, 0, weights, wOff, bias, min, max, flatOut, 0, 1, oh * width, 0);
             } else {
                 forwardFiveColumns(in, weights, wOff, bias, min, max, flatOut, oh * width);
             }
@@ -193,11 +202,20 @@ final class Depthwise {
             }
             return;
         }
-        float[] in = plane.load(x, xOff, h, w);
         if (taps.length == 9 && p.dilationW() == 1 && p.strideW() <= 2) {
-            forward3x3(in, taps, weights, wOff, bias, min, max, y, yOff, oh, ow, p.strideH() * plane.rowStride);
+            int rowStep = p.strideH() * plane.rowStride;
+            int bandRows = Math.max(1, BAND_FLOATS / rowStep);
+            int loaded = 0;
+            for (int yo = 0; yo < oh; yo += bandRows) {
+                int rows = Math.min(bandRows, oh - yo);
+                int needed = (yo + rows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
+                float[] in = plane.load(x, xOff, h, w, loaded, needed);
+                loaded = needed;
+                forward3x3(in, taps, yo * rowStep, weights, wOff, bias, min, max, y, yOff + yo * ow, rows, ow, rowStep);
+            }
             return;
         }
+        float[] in = plane.load(x, xOff, h, w);
         for (int yo = 0; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int out = yOff + yo * ow;
@@ -356,8 +374,10 @@ final class Depthwise {
      * phase and +0 of the odd one — and two output vectors per pass, two independent chains of nine
      * multiply-adds. Nine tap offsets in locals, one chain per pass, spilled the offsets, kept a
      * bounds check per load and ran at ~22 cycles a vector, latency-bound (one 56x56 channel: 4.7 µs).
+     * Output row r (of {@code rows}, {@code cols} wide, at {@code yOff + r·cols}) has its first tap at
+     * plane index {@code inAt + r·rowStep}.
      */
-    private void forward3x3(float[] in, int[] tapOffsets, float[] weights, int wOff, float bias, float min, float max,
+    private void forward3x3(float[] in, int[] tapOffsets, int inAt, float[] weights, int wOff, float bias, float min, float max,
                             float[] y, int yOff, int rows, int cols, int rowStep) {
         FloatVector w0 = FloatVector.broadcast(S, weights[wOff]), w1 = FloatVector.broadcast(S, weights[wOff + 1]);
         FloatVector w2 = FloatVector.broadcast(S, weights[wOff + 2]), w3 = FloatVector.broadcast(S, weights[wOff + 3]);
@@ -368,7 +388,7 @@ final class Depthwise {
         int row1 = tapOffsets[3], row2 = tapOffsets[6], odd = plane.phase;
         boolean strided = p.strideW() == 2;
         for (int yo = 0; yo < rows; yo++) {
-            int base = yo * rowStep;
+            int base = inAt + yo * rowStep;
             int out = yOff + yo * cols;
             // pairs of vectors, the last pair moved back to end at the row's end, or on a row of one
             // to two vectors its second vector moved back over the first (outputs computed twice are

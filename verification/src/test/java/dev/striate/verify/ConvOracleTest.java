@@ -135,6 +135,10 @@ class ConvOracleTest {
         // lanes, and no bottom or right pad.
         "g8mb2ic8ih33iw32oc8kh3sh2ph1",
         "g16mb1ic16ih64iw36oc16kh3sh2ph1pw1pb0pr0",
+        // Planes loaded and computed in bands of output rows (Depthwise.BAND_FLOATS): three bands
+        // at stride 1 with a short last one and asymmetric padding, over a batch; two at stride 2.
+        "g3mb2ic3ih101iw41oc3kh3ph1pw0pb2pr1",
+        "g2mb1ic2ih71iw60oc2kh3sh2ph1",
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
         // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
