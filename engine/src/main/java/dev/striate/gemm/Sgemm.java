@@ -51,7 +51,8 @@ public final class Sgemm {
 
     /**
      * Packed B blocks up to this many floats (256 KB: half of L2 on the development machine) are
-     * swept row panel by row panel (see {@link #computeBlock}).
+     * swept row panel by row panel (see {@link #computeBlock}), and so are B blocks read in place
+     * that are no deeper than {@link #ROW_ORDER_IN_PLACE_MAX_DEPTH}.
      */
     private static final long ROW_ORDER_MAX_B_FLOATS = 1 << 16;
 
@@ -65,6 +66,18 @@ public final class Sgemm {
      * 1.06–1.13, M = 256 0.87.
      */
     static final int IN_PLACE_B_MAX_ROWS = 128;
+
+    /**
+     * Depth up to which a B read in place is swept row panel by row panel too, like a packed one
+     * (see {@link #computeBlock}): at such depths each tile's few multiply-adds leave the kernels
+     * bound by storing C, and storing it MC rows in parallel (a write stream per row, more than the
+     * prefetchers follow) cost more than reading B's block again from cache for each row panel.
+     * Measured (1x1 layers as GEMMs, one thread, caches flushed between calls, GFLOPS column order →
+     * row order): K = 16 with M = 64 at 55x55 56 → 82 and M = 96 at 112x112 55 → 78, K = 32 with
+     * M = 128 at 27x27 84 → 94 and M = 16 at 112x112 81 → 87; from K = 96 to 576 even, within
+     * ±10% (K = 192, M = 64 at 14x14: 117 → 106).
+     */
+    static final int ROW_ORDER_IN_PLACE_MAX_DEPTH = 64;
 
     /** Below this many multiply-adds a call runs on the caller alone: waking workers costs more. */
     private static final long PARALLEL_MIN_VOLUME = 1L << 18;
@@ -719,34 +732,45 @@ public final class Sgemm {
                         }
                     }
                     boolean packing = ic == i0 && g.packedB == null;
-                    if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS && !inPlaceB) {
+                    if ((long) kc * nc <= ROW_ORDER_MAX_B_FLOATS && (!inPlaceB || kc <= ROW_ORDER_IN_PLACE_MAX_DEPTH)) {
                         // B's block fits L2: sweep each row panel of C across it, so C is written a few
-                        // rows at a time, front to back, instead of MC rows in parallel.
-                        if (packing) {
-                            packPanelsOfB(g, pc, kc, jc, 0, nc, packedB);
+                        // rows at a time, front to back, instead of MC rows in parallel; B read in place
+                        // but for its packed partial last panel
+                        if (packing && inPlaceTo < nc) {
+                            packPanelsOfB(g, pc, kc, jc, inPlaceTo, nc, packedB);
                         }
                         for (int ir = 0; ir < mc; ir += mr) {
                             for (int jr = 0; jr < nc; jr += nr) {
-                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt + jr * kc, nr,
-                                        jc, jr, nc);
+                                panelTile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, inPlaceTo,
+                                        pc, jc, jr, nc);
                             }
                         }
                     } else {
                         for (int jr = 0; jr < nc; jr += nr) {
-                            boolean inPlace = jr < inPlaceTo;
-                            if (packing && !inPlace && (jr - inPlaceTo) % (PACKED_TOGETHER * nr) == 0) {
+                            if (packing && jr >= inPlaceTo && (jr - inPlaceTo) % (PACKED_TOGETHER * nr) == 0) {
                                 packPanelsOfB(g, pc, kc, jc, jr, Math.min(jr + PACKED_TOGETHER * nr, nc), packedB);
                             }
-                            float[] b = inPlace ? g.b : packedB;
-                            int bFrom = inPlace ? g.bOff + pc * g.ldb + jc + jr : bAt + jr * kc;
-                            int ldb = inPlace ? g.ldb : nr;
                             for (int ir = 0; ir < mc; ir += mr) {
-                                tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, b, bFrom, ldb, jc, jr, nc);
+                                panelTile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt, inPlaceTo,
+                                        pc, jc, jr, nc);
                             }
                         }
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * {@link #tile} at block column jr, its B panel read in place (columns before {@code inPlaceTo})
+     * or packed in {@code packedB} from {@code bAt}.
+     */
+    private void panelTile(Job g, Workspace ws, int kc, float beta, boolean finishing, float[] packedA, int aAt, int ic,
+                           int ir, int mc, float[] packedB, int bAt, int inPlaceTo, int pc, int jc, int jr, int nc) {
+        if (jr < inPlaceTo) {
+            tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, g.b, g.bOff + pc * g.ldb + jc + jr, g.ldb, jc, jr, nc);
+        } else {
+            tile(g, ws, kc, beta, finishing, packedA, aAt, ic, ir, mc, packedB, bAt + jr * kc, config.nr(), jc, jr, nc);
         }
     }
 
