@@ -154,6 +154,10 @@ class ConvOracleTest {
         "mb2ic256ih14oc48kh3sh2ph1",
         "mb1ic128ih7oc96kh3ph1",
         "mb1ic40ih7oc96kh1",
+        // ... its result transposed into y in square blocks, the last block of channels moved back
+        // (90 channels), and one by one on a map of fewer pixels than a block (3x3, pointwise).
+        "mb1ic24ih7oc90kh1",
+        "mb1ic512ih3oc90kh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
