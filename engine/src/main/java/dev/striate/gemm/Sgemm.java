@@ -74,8 +74,7 @@ public final class Sgemm {
      * prefetchers follow) cost more than reading B's block again from cache for each row panel.
      * Measured (1x1 layers as GEMMs, one thread, caches flushed between calls, GFLOPS column order →
      * row order): K = 16 with M = 64 at 55x55 56 → 82 and M = 96 at 112x112 55 → 78, K = 32 with
-     * M = 128 at 27x27 84 → 94 and M = 16 at 112x112 81 → 87; from K = 96 to 576 even, within
-     * ±10% (K = 192, M = 64 at 14x14: 117 → 106).
+     * M = 128 at 27x27 84 → 94; but K = 192 with M = 64 at 14x14 117 → 106, hence the bound.
      */
     static final int ROW_ORDER_IN_PLACE_MAX_DEPTH = 64;
 
