@@ -24,7 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
  * slots past its last column (NaN here) never reaching C, and so does A packed from its transpose as
  * a source (the 7x3v blocking included: the transposed convolution product's), and a product on
- * some rows of a packed A gives those rows of the whole product. Repacking reuses the operand; an
+ * some rows of a packed A gives those rows of the whole product. A pre-packed B on the 7x3v tile
+ * runs the touching loop (an emulated prefetch of the next packed panel) in its K-blocked products,
+ * up to the last panel, whose touches would fall past the array. Repacking reuses the operand; an
  * operand packed for another blocking, or rows that do not start a panel or lie past A, are refused.
  */
 class SgemmPackedTest {
