@@ -798,15 +798,15 @@ public final class Sgemm {
         int rows = Math.min(mr, mc - ir);
         int cols = Math.min(nr, nc - jr);
         int cAt = g.cOff + (ic + ir) * g.ldc + jc + jr;
-        int panels = ceilDiv(mc, mr);
-        int touchAt = touchAt(g, b, bAt, kc, nr, ir / mr, panels);
-        int touchStep = touchStep(nr, panels);
         if (rows == mr && cols == nr && beta == 0f && finishing && g.alpha == 1f) {
             // the whole product in this one K block: the kernel starts from the bias and clamps
             kernel.runFinished(kc, packedA, aAt + ir * kc, b, bAt, ldb, g.c, cAt, g.ldc,
                     g.rowBias, g.rowBiasAt(ic + ir), g.colBias, g.colBiasAt(jc + jr), g.bounds);
             return;
         }
+        int panels = ceilDiv(mc, mr);
+        int touchAt = touchAt(g, b, bAt, kc, nr, ir / mr, panels);
+        int touchStep = touchStep(nr, panels);
         if (rows == mr && cols == nr && beta == 0f) {
             run(kernel, kc, packedA, aAt + ir * kc, b, bAt, ldb, g.alpha, g.c, cAt, g.ldc, touchAt, touchStep);
         } else {
