@@ -805,8 +805,8 @@ public final class Sgemm {
             return;
         }
         int panels = ceilDiv(mc, mr);
-        int touchAt = touchAt(g, b, bAt, kc, nr, ir / mr, panels);
         int touchStep = touchStep(nr, panels);
+        int touchAt = touchAt(g, b, bAt, kc, nr, ir / mr, touchStep);
         if (rows == mr && cols == nr && beta == 0f) {
             run(kernel, kc, packedA, aAt + ir * kc, b, bAt, ldb, g.alpha, g.c, cAt, g.ldc, touchAt, touchStep);
         } else {
@@ -830,13 +830,13 @@ public final class Sgemm {
     }
 
     /**
-     * Where the tile at row panel {@code panel} of a block of {@code panels} touches B as it runs
+     * Where the tile at row panel {@code panel} of its block touches B as it runs
      * ({@link MicroKernel#runTouching}), or −1 for nowhere. Only a pre-packed B is touched: a layer's
      * weights, which inside a network come from memory (its working set outgrows the caches between
      * two uses of a layer), and which the first row panel's tile would otherwise read in one burst
      * from memory per packed panel while the other row panels' tiles find that panel in L2. So those
      * other tiles touch the next packed panel — the next column panel, or the next K block's first;
-     * they lie in order in B's array — a share each, {@link #touchStep} floats per depth. The last
+     * they lie in order in B's array — a share each, {@code touchStep} floats per depth. The last
      * panel has none after it. A whole tile that one K block finishes with its epilogue runs
      * {@link MicroKernel#runFinished}, untouched: the big weights (K·N in the megabytes) span
      * several K blocks.
@@ -848,13 +848,12 @@ public final class Sgemm {
      * 1465–1490 → 1310–1325; the whole network against ONNX Runtime run by run in one JVM 1.195–1.200
      * → 1.148–1.154 of its time.
      */
-    private static int touchAt(Job g, float[] b, int bAt, int kc, int nr, int panel, int panels) {
+    private static int touchAt(Job g, float[] b, int bAt, int kc, int nr, int panel, int touchStep) {
         if (g.packedB == null || b != g.packedB.data || panel == 0) {
             return -1;
         }
-        long share = ceilDiv(kc * nr, panels - 1);
-        long at = bAt + (long) kc * nr + (panel - 1) * share;
-        return at + (long) (kc - 1) * touchStep(nr, panels) < b.length ? (int) at : -1;
+        long at = bAt + (long) kc * nr + (long) (panel - 1) * kc * touchStep;
+        return at + (long) (kc - 1) * touchStep < b.length ? (int) at : -1;
     }
 
     /**
@@ -870,7 +869,7 @@ public final class Sgemm {
         }
     }
 
-    /** Floats between a touching tile's touches: its share of a panel over kc depths, one touch per depth. */
+    /** Floats between a touching tile's touches: its share of a panel (kc·touchStep floats) over kc depths, one touch per depth. */
     private static int touchStep(int nr, int panels) {
         return ceilDiv(nr, Math.max(1, panels - 1));
     }
