@@ -77,6 +77,33 @@ class ThreadPoolTest {
     }
 
     @Test
+    void eachThreadStartsWithItsOwnBlockOfTasks() {
+        try (ThreadPool pool = new ThreadPool(2)) {
+            Thread caller = Thread.currentThread();
+            CountDownLatch both = new CountDownLatch(2);
+            java.util.Map<Thread, Integer> firstTask = new java.util.concurrent.ConcurrentHashMap<>();
+            // Tasks 0, 1 are the caller's block, 2, 3 the worker's: each thread's first task waits
+            // for the other's, so neither can have taken a task of the other's block before it.
+            pool.parallelFor(4, task -> {
+                if (firstTask.putIfAbsent(Thread.currentThread(), task) == null) {
+                    both.countDown();
+                    try {
+                        if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("tasks did not run concurrently");
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            assertEquals(2, firstTask.size());
+            assertEquals(0, firstTask.get(caller));
+            firstTask.remove(caller);
+            assertEquals(2, firstTask.values().iterator().next(), "the worker's first task");
+        }
+    }
+
+    @Test
     void firstFailureIsRethrownAfterAllTasksFinish() {
         try (ThreadPool pool = new ThreadPool(2)) {
             IllegalArgumentException boom = new IllegalArgumentException("boom");
