@@ -73,6 +73,10 @@ public final class Convolution {
     private final WorkspacePool<Depthwise> idleDepthwise = new WorkspacePool<>();
     private final WorkspacePool<ChannelBlockedDepthwise> idleChannelBlocked = new WorkspacePool<>();
     private final WorkspacePool<PixelMajorConv> idlePixelMajor = new WorkspacePool<>();
+    private final WorkspacePool<DirectConv> idleDirect = new WorkspacePool<>();
+    /* DirectConv's weights and the weights version they are for (written array first, version second). */
+    private volatile float[] directPacked;
+    private volatile int directVersion = -1;
     /* PixelMajorConv's weights and the weights version they are for (written array first, version second). */
     private volatile float[] pixelMajorPacked;
     private volatile int pixelMajorVersion = -1;
@@ -185,6 +189,12 @@ public final class Convolution {
         return params;
     }
 
+    /** The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s for the forward-only DIRECT. */
+    private ConvAlgorithm gradientAlgorithm(int oh, int ow) {
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
+        return algorithm == ConvAlgorithm.DIRECT ? ConvAlgorithm.IM2COL : algorithm;
+    }
+
     /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
     public ConvAlgorithm algorithmFor(int h, int w) {
         return requested.choose(params, params.outputHeight(h), params.outputWidth(w), gemm.config().nr());
@@ -221,6 +231,7 @@ public final class Convolution {
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr()).workspaceFloats();
+            case DIRECT -> new DirectConv(params, h, w).floats() * gemm.pool().parallelism();
             default -> 0;
         };
     }
@@ -273,6 +284,19 @@ public final class Convolution {
         }
         if (pixelMajor(algorithm, oh * ow)) {
             runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, null);
+            return;
+        }
+        if (algorithm == ConvAlgorithm.DIRECT) {
+            DirectConv direct = borrowDirect(h, w);
+            try {
+                float[] packedWeights = directWeights();
+                for (int i = 0; i < n; i++) {
+                    direct.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
+                            y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
+                }
+            } finally {
+                idleDirect.give(direct);
+            }
             return;
         }
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
@@ -393,7 +417,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
+        ConvAlgorithm algorithm = gradientAlgorithm(oh, ow);
         if (transposedParams != null && (algorithm.isWinograd()
                 || algorithm == ConvAlgorithm.DEPTHWISE && params.inChannels() == params.outChannels()
                 || algorithm == ConvAlgorithm.IM2COL && pixelMajorDataGradient(h, w))) {
@@ -534,7 +558,7 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
+        ConvAlgorithm algorithm = gradientAlgorithm(oh, ow);
         int plane = oh * ow;
         if (db != null) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
@@ -1360,6 +1384,23 @@ public final class Convolution {
         pixelMajorPacked = packed;
         pixelMajorVersion = version;
         return packed;
+    }
+
+    /** The weights as {@link DirectConv} reads them, repacked when they change (read version first, as {@link #packed}). */
+    private float[] directWeights() {
+        int version = weightsVersion;
+        if (directVersion == version) {
+            return directPacked;
+        }
+        float[] packed = DirectConv.packWeights(params, weights, directPacked);
+        directPacked = packed;
+        directVersion = version;
+        return packed;
+    }
+
+    private DirectConv borrowDirect(int h, int w) {
+        DirectConv direct = idleDirect.take();
+        return direct != null && direct.fits(h, w) ? direct : new DirectConv(params, h, w);
     }
 
     private PixelMajorConv borrowPixelMajor(int h, int w) {

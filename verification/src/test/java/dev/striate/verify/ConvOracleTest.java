@@ -176,6 +176,9 @@ class ConvOracleTest {
                 if (auto != ConvAlgorithm.IM2COL) {
                     out.add(Arguments.of(d, auto, gemm, g));
                 }
+                if (gemm == DEFAULT && auto != ConvAlgorithm.DIRECT && problem.params().groups() == 1) {
+                    out.add(Arguments.of(d, ConvAlgorithm.DIRECT, gemm, g));
+                }
                 if (winogradApplies(problem)) {
                     for (ConvAlgorithm winograd : new ConvAlgorithm[] {ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD_F4}) {
                         if (auto != winograd) {

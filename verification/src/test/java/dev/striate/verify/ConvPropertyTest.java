@@ -46,6 +46,9 @@ class ConvPropertyTest {
         ConvProblemCheck check = new ConvProblemCheck(new ConvProblem(batch, height, width, p), seed);
         check.checkAll(ConvAlgorithm.IM2COL, Sgemm.shared());
         check.checkAll(ConvAlgorithm.AUTO, Sgemm.shared());
+        if (groups == 1) {
+            check.checkAll(ConvAlgorithm.DIRECT, Sgemm.shared());
+        }
         if (ConvOracleTest.winogradApplies(check.problem)) {
             check.checkAll(ConvAlgorithm.WINOGRAD, Sgemm.shared());
             check.checkAll(ConvAlgorithm.WINOGRAD_F4, Sgemm.shared());
