@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * from the image, vectorized along output rows: each input channel copied into a
  * {@link StridedPlane} (zero padding, columns split by stride phase, so the inputs of consecutive
  * output pixels are consecutive floats at any stride and dilation), and a register tile of
- * {@value #OC_BLOCK} output channels by two vectors of output pixels summed over the taps
- * {@code (c, kh, kw)} in the weights' order — per tap two input vectors loaded and eight weights
- * broadcast feed sixteen fused multiply-adds, and the sums go to y's rows as they are (no patch
+ * {@value #OC_BLOCK} output channels by three vectors of output pixels summed over the taps
+ * {@code (c, kh, kw)} in the weights' order — per tap three input vectors loaded and eight weights
+ * broadcast feed twenty-four fused multiply-adds (two vectors: 1–10% slower on the first layers
+ * of ResNet, SqueezeNet and MobileNetV2, 15% on 3x3 layers of 16 to 64 input channels), and the sums go to y's rows as they are (no patch
  * matrix, no transpose). With C·KH·KW short, im2col's patch matrix holds every input float
  * KH·KW/(sh·sw) times and its packing costs as much as the product: ResNet's 7x7/s2 3→64 layer ran
  * at half ONNX Runtime's speed that way (measurements on {@code ConvAlgorithm.DIRECT_MAX_CHANNELS}).
@@ -31,8 +32,9 @@ final class DirectConv implements ThreadPool.ParallelTask {
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
     /**
-     * Output channels per register tile: 16 sums, 2 input vectors and 8 broadcasts (C2 hoists a
-     * step's broadcasts) take 26 vector registers, which AVX-512 has and AVX2 (16) has not, so
+     * Output channels per register tile: 24 sums, 3 input vectors and the broadcasts in flight (C2
+     * interleaves them with the FMAs, two or three live) take 30 vector registers, which AVX-512
+     * has and AVX2 (16) has not, so
      * {@code AUTO} picks this kernel on 512-bit machines only ({@link #fitsRegisters}).
      */
     static final int OC_BLOCK = 8;
@@ -170,17 +172,18 @@ final class DirectConv implements ThreadPool.ParallelTask {
             int units = (r1 - r0) * rowVectors;
             int blocks = (p.outChannels() + OC_BLOCK - 1) / OC_BLOCK;
             for (int b = 0; b < blocks; b++) {
-                for (int u = 0; u < units; u += 2) {
-                    // two vectors of output pixels, the second the first again when the band's count is odd
+                for (int u = 0; u < units; u += 3) {
+                    // three vectors of output pixels, the last one again where the band's count runs out
                     int u1 = Math.min(u + 1, units - 1);
-                    int oy0 = r0 + u / rowVectors, v0 = u % rowVectors;
-                    int oy1 = r0 + u1 / rowVectors, v1 = u1 % rowVectors;
-                    int in0 = oy0 * sh * rowStride + v0 * L;
-                    int in1 = oy1 * sh * rowStride + v1 * L;
-                    accumulate(planes, b * p.groupPatchSize() * OC_BLOCK, in0, in1, scratch.sums);
-                    store(scratch.sums, 0, b, oy0, v0);
+                    int u2 = Math.min(u + 2, units - 1);
+                    accumulate(planes, b * p.groupPatchSize() * OC_BLOCK, input(r0, u, rowStride), input(r0, u1, rowStride),
+                            input(r0, u2, rowStride), scratch.sums);
+                    store(scratch.sums, 0, b, r0, u);
                     if (u1 != u) {
-                        store(scratch.sums, OC_BLOCK * L, b, oy1, v1);
+                        store(scratch.sums, OC_BLOCK * L, b, r0, u1);
+                    }
+                    if (u2 != u1) {
+                        store(scratch.sums, 2 * OC_BLOCK * L, b, r0, u2);
                     }
                 }
             }
@@ -190,12 +193,13 @@ final class DirectConv implements ThreadPool.ParallelTask {
     }
 
     /**
-     * The register tile: {@code sums[r·L]} := Σ over taps t of {@code packed[wAt + t·8 + r] · plane(in0 + tap)}
-     * for r in 0..7, and {@code sums[(8 + r)·L]} the same at in1; taps in (c, kh, kw) order.
+     * The register tile: {@code sums[(8j + r)·L]} := Σ over taps t of {@code packed[wAt + t·8 + r] ·
+     * plane(in_j + tap)} for r in 0..7 and j in 0..2; taps in (c, kh, kw) order.
      */
-    private void accumulate(float[][] planes, int wAt, int in0, int in1, float[] sums) {
+    private void accumulate(float[][] planes, int wAt, int in0, int in1, int in2, float[] sums) {
         FloatVector a00 = FloatVector.zero(S), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00, a60 = a00, a70 = a00;
         FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00, a41 = a00, a51 = a00, a61 = a00, a71 = a00;
+        FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a42 = a00, a52 = a00, a62 = a00, a72 = a00;
         float[] wp = packed;
         int[] offsets = taps;
         int at = wAt;
@@ -204,52 +208,77 @@ final class DirectConv implements ThreadPool.ParallelTask {
                 int off = offsets[k];
                 FloatVector x0 = FloatVector.fromArray(S, pl, in0 + off);
                 FloatVector x1 = FloatVector.fromArray(S, pl, in1 + off);
+                FloatVector x2 = FloatVector.fromArray(S, pl, in2 + off);
                 FloatVector w0 = FloatVector.broadcast(S, wp[at]);
                 a00 = x0.fma(w0, a00);
                 a01 = x1.fma(w0, a01);
+                a02 = x2.fma(w0, a02);
                 FloatVector w1 = FloatVector.broadcast(S, wp[at + 1]);
                 a10 = x0.fma(w1, a10);
                 a11 = x1.fma(w1, a11);
+                a12 = x2.fma(w1, a12);
                 FloatVector w2 = FloatVector.broadcast(S, wp[at + 2]);
                 a20 = x0.fma(w2, a20);
                 a21 = x1.fma(w2, a21);
+                a22 = x2.fma(w2, a22);
                 FloatVector w3 = FloatVector.broadcast(S, wp[at + 3]);
                 a30 = x0.fma(w3, a30);
                 a31 = x1.fma(w3, a31);
+                a32 = x2.fma(w3, a32);
                 FloatVector w4 = FloatVector.broadcast(S, wp[at + 4]);
                 a40 = x0.fma(w4, a40);
                 a41 = x1.fma(w4, a41);
+                a42 = x2.fma(w4, a42);
                 FloatVector w5 = FloatVector.broadcast(S, wp[at + 5]);
                 a50 = x0.fma(w5, a50);
                 a51 = x1.fma(w5, a51);
+                a52 = x2.fma(w5, a52);
                 FloatVector w6 = FloatVector.broadcast(S, wp[at + 6]);
                 a60 = x0.fma(w6, a60);
                 a61 = x1.fma(w6, a61);
+                a62 = x2.fma(w6, a62);
                 FloatVector w7 = FloatVector.broadcast(S, wp[at + 7]);
                 a70 = x0.fma(w7, a70);
                 a71 = x1.fma(w7, a71);
+                a72 = x2.fma(w7, a72);
             }
         }
+        int l = L;
         a00.intoArray(sums, 0);
-        a10.intoArray(sums, L);
-        a20.intoArray(sums, 2 * L);
-        a30.intoArray(sums, 3 * L);
-        a40.intoArray(sums, 4 * L);
-        a50.intoArray(sums, 5 * L);
-        a60.intoArray(sums, 6 * L);
-        a70.intoArray(sums, 7 * L);
-        a01.intoArray(sums, 8 * L);
-        a11.intoArray(sums, 9 * L);
-        a21.intoArray(sums, 10 * L);
-        a31.intoArray(sums, 11 * L);
-        a41.intoArray(sums, 12 * L);
-        a51.intoArray(sums, 13 * L);
-        a61.intoArray(sums, 14 * L);
-        a71.intoArray(sums, 15 * L);
+        a10.intoArray(sums, l);
+        a20.intoArray(sums, 2 * l);
+        a30.intoArray(sums, 3 * l);
+        a40.intoArray(sums, 4 * l);
+        a50.intoArray(sums, 5 * l);
+        a60.intoArray(sums, 6 * l);
+        a70.intoArray(sums, 7 * l);
+        a01.intoArray(sums, 8 * l);
+        a11.intoArray(sums, 9 * l);
+        a21.intoArray(sums, 10 * l);
+        a31.intoArray(sums, 11 * l);
+        a41.intoArray(sums, 12 * l);
+        a51.intoArray(sums, 13 * l);
+        a61.intoArray(sums, 14 * l);
+        a71.intoArray(sums, 15 * l);
+        a02.intoArray(sums, 16 * l);
+        a12.intoArray(sums, 17 * l);
+        a22.intoArray(sums, 18 * l);
+        a32.intoArray(sums, 19 * l);
+        a42.intoArray(sums, 20 * l);
+        a52.intoArray(sums, 21 * l);
+        a62.intoArray(sums, 22 * l);
+        a72.intoArray(sums, 23 * l);
+    }
+
+    /** Where unit u of the band from output row r0 (row r0 + u / rowVectors, its vector u % rowVectors) reads its first tap. */
+    private int input(int r0, int u, int rowStride) {
+        return (r0 + u / rowVectors) * p.strideH() * rowStride + u % rowVectors * L;
     }
 
     /** Block b's eight sums at {@code sums[from]} + bias, clamped, into output row oy's vector v (its valid lanes). */
-    private void store(float[] sums, int from, int b, int oy, int v) {
+    private void store(float[] sums, int from, int b, int r0, int u) {
+        int oy = r0 + u / rowVectors;
+        int v = u % rowVectors;
         int plane = oh * ow;
         int o0 = b * OC_BLOCK;
         int rows = Math.min(OC_BLOCK, p.outChannels() - o0);
@@ -271,7 +300,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
     private final class Scratch {
         final StridedPlane[] channels = new StridedPlane[p.inChannels()];
         final float[][] planes = new float[p.inChannels()][];
-        final float[] sums = new float[2 * OC_BLOCK * L];
+        final float[] sums = new float[3 * OC_BLOCK * L];
 
         Scratch() {
             for (int c = 0; c < channels.length; c++) {
