@@ -70,13 +70,16 @@ public enum ConvAlgorithm {
     /**
      * Input channels up to which {@code AUTO} picks {@link #DIRECT}: with C·KH·KW short, im2col's
      * patch matrix repeats every input float KH·KW/(sh·sw) times and packing it costs as much as
-     * the product. Measured (one thread, forward, batch 1, time against im2col's, 2-core AMD EPYC
-     * with AVX-512): ResNet's 7x7/s2 3→64 at 224 0.61, AlexNet's 11x11/s4 3→96 0.91–0.95,
-     * MobileNetV2's 3x3/s2 3→32 0.54–0.56, SqueezeNet's 3x3/s2 3→64 0.87, 5x5 3→16 at 20x20 0.35;
-     * 3x3 64-out at 56x56 0.93 with 4 input channels, 0.97 with 8, 0.96 with 16 (the gain thins as
-     * C grows: the lowering's share of im2col's time shrinks).
+     * the product. Measured (forward, batch 1, time against the algorithm {@code AUTO} picked
+     * before, 2-core AMD EPYC with AVX-512, one thread / two): ResNet's 7x7/s2 3→64 at 224 0.61
+     * (one thread), AlexNet's 11x11/s4 3→96 0.91–0.95, MobileNetV2's 3x3/s2 3→32 0.54–0.56,
+     * SqueezeNet's 3x3/s2 3→64 0.87; SqueezeNet's 16→64 at 55x55 0.69–0.78 / 0.75–0.81, 8→32 at
+     * 56x56 0.57–0.78 / 0.41–0.77, 3x3/s2 16→32 at 112 0.58–0.59 / 0.40–0.58, 16→32 at 56x56
+     * 0.50–0.53, 16→16 at 56x56 0.83–0.86 of Winograd's. From 32 channels im2col (or Winograd) is
+     * as fast or faster: 32→128 at 27x27 0.85–1.05, 48→192 and 64→256 at 13x13 1.01–1.12, AlexNet's
+     * 96→256 5x5 1.04 (13x13 maps waste 3 of a row's 16 lanes).
      */
-    static final int DIRECT_MAX_CHANNELS = Tuning.intValue("striate.conv.directMaxChannels", "conv.directMaxChannels", 4);
+    static final int DIRECT_MAX_CHANNELS = Tuning.intValue("striate.conv.directMaxChannels", "conv.directMaxChannels", 16);
 
     /** Channels below which the 16 GEMMs' K (input channels) or M (output channels) is too short to pay for the transforms. */
     static final int WINOGRAD_MIN_CHANNELS = 16;

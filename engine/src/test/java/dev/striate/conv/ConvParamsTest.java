@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.striate.simd.FloatSpecies;
 import dev.striate.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -110,19 +111,32 @@ class ConvParamsTest {
         assertEquals(ConvAlgorithm.DEPTHWISE, new Convolution(ConvParams.of(8, 8, 3).groups(8), new float[72], none).algorithmFor(9, 9));
         assertEquals(ConvAlgorithm.POINTWISE, new Convolution(ConvParams.of(8, 4, 1), new float[32], none).algorithmFor(9, 9));
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 1).stride(2), new float[32], none).algorithmFor(9, 9));
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithmFor(56, 56),
-                "Winograd needs 16 channels in and out");
+        // Up to 16 input channels the direct kernel, where its 30-register tile fits (512-bit vectors)
+        // and output rows fill a vector; else im2col or Winograd.
+        boolean direct = DirectConv.fitsRegisters();
+        ConvAlgorithm few = direct ? ConvAlgorithm.DIRECT : ConvAlgorithm.IM2COL;
+        ConvParams first = new ConvParams(3, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
+        assertEquals(few, new Convolution(first, new float[first.weightSize()], none).algorithmFor(224, 224),
+                "ResNet's first layer");
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(3, 8, 3), new float[216], none)
+                .algorithmFor(FloatSpecies.LANES + 1, FloatSpecies.LANES + 1), "output rows narrower than a vector");
+        assertEquals(few, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithmFor(56, 56),
+                "8 input channels: direct, else im2col (Winograd needs 16 channels in and out)");
         ConvParams expand = ConvParams.of(16, 64, 3).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
-                "16 input channels feeding 4x as many outputs: im2col");
+        assertEquals(few, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
+                "16 input channels feeding 4x as many outputs: direct, else im2col");
         ConvParams narrower = ConvParams.of(16, 48, 3).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55),
-                "below 48 input channels, any fan-out runs im2col");
+        assertEquals(few, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55),
+                "below 48 input channels any fan-out runs direct, else im2col");
         ConvParams square = ConvParams.of(16, 16, 3).padding(1);
-        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(square, new float[square.weightSize()], none).algorithmFor(56, 56),
-                "16 channels in and out on 28x28 tiles");
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(square, new float[square.weightSize()], none).algorithmFor(27, 27),
-                "16 channels on 14x14 tiles: 3136 channel-tiles");
+        assertEquals(direct ? ConvAlgorithm.DIRECT : ConvAlgorithm.WINOGRAD,
+                new Convolution(square, new float[square.weightSize()], none).algorithmFor(56, 56),
+                "16 channels in and out on 28x28 tiles: direct, else Winograd");
+        assertEquals(few, new Convolution(square, new float[square.weightSize()], none).algorithmFor(27, 27),
+                "16 channels on 14x14 tiles (3136 channel-tiles): direct, else im2col");
+        ConvParams seventeen = ConvParams.of(17, 17, 3).padding(1);
+        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(seventeen, new float[seventeen.weightSize()], none)
+                .algorithmFor(56, 56), "17 input channels: past the direct kernel's bound");
         ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
                 "SqueezeNet's fire4 expand: 32 input channels fanning out");
