@@ -214,7 +214,8 @@ public final class Convolution {
      * channels} product besides (pointwise: the product alone) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
-     * buffers on narrow maps); Winograd's V, M for one pass of output channels, and a transform's
+     * buffers on narrow maps); for the direct kernel, the input rows of one band of output rows,
+     * one plane per input channel, per thread; Winograd's V, M for one pass of output channels, and a transform's
      * scratch (passes sized to keep that within one image's im2col matrix). Weights derived once per
      * layer (packed, Winograd-transformed) are not counted.
      */
@@ -231,7 +232,7 @@ public final class Convolution {
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr()).workspaceFloats();
-            case DIRECT -> new DirectConv(params, h, w).floats() * gemm.pool().parallelism();
+            case DIRECT -> new DirectConv(params, h, w).floats(gemm.pool().parallelism());
             default -> 0;
         };
     }

@@ -45,8 +45,8 @@ final class DirectConv implements ThreadPool.ParallelTask {
     private final int h, w, oh, ow;
     /** Vectors of output pixels per output row, the last one partial when ow is not a multiple of L. */
     private final int rowVectors;
-    /** Padded rows and columns of a plane: the image with its padding, columns wide enough for every lane. */
-    private final int planeRows, planeColumns;
+    /** Padded columns of a plane row: the image with its padding, wide enough for every lane. */
+    private final int planeColumns;
     /** Lanes of the last vector of a row that are output pixels. */
     private final VectorMask<Float> lastLanes;
     /** Tap (kh, kw)'s offset in a plane from its output pixel's first tap. */
@@ -75,7 +75,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
         this.rowVectors = (ow + L - 1) / L;
-        this.planeRows = h + p.padTop() + p.padBottom();
+        int planeRows = h + p.padTop() + p.padBottom();
         int sw = p.strideW();
         // The last lane of the last vector reads padded column sw·(rowVectors·L − 1) + dw·(KW − 1).
         long lanesWide = (long) sw * (rowVectors * L - 1) + (long) p.dilationW() * (p.kernelW() - 1) + 1;
@@ -97,13 +97,28 @@ final class DirectConv implements ThreadPool.ParallelTask {
         return h == height && w == width;
     }
 
-    /** Floats of workspace per thread in use: one plane per input channel. */
-    long floats() {
-        return (long) p.inChannels() * planeFloats();
+    /**
+     * Floats of workspace for a call on {@code threads} threads: per thread in use, one plane per
+     * input channel holding the input rows of one band.
+     */
+    long floats(int threads) {
+        long plane = new StridedPlane(bandInputRows(bandRows(threads)), planeColumns, p.strideW(), p.padTop(), p.padLeft()).floats();
+        return (long) Math.min(threads, bands(threads)) * p.inChannels() * plane;
     }
 
-    private long planeFloats() {
-        return new StridedPlane(planeRows, planeColumns, p.strideW(), p.padTop(), p.padLeft()).floats();
+    /** Bands of output rows for a call on {@code threads} threads: about four per thread, each at least {@value #MIN_BAND_ROWS} rows. */
+    private int bands(int threads) {
+        return Math.max(1, Math.min(oh / MIN_BAND_ROWS, 4 * threads));
+    }
+
+    private int bandRows(int threads) {
+        int bands = bands(threads);
+        return (oh + bands - 1) / bands;
+    }
+
+    /** Padded input rows a band of {@code rows} output rows reads. */
+    private int bandInputRows(int rows) {
+        return (rows - 1) * p.strideH() + p.dilationH() * (p.kernelH() - 1) + 1;
     }
 
     /**
@@ -142,8 +157,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
         this.max = max;
         this.y = y;
         this.yOff = yOff;
-        int bands = Math.max(1, Math.min(oh / MIN_BAND_ROWS, 4 * pool.idleParallelism()));
-        bandRows = (oh + bands - 1) / bands;
+        bandRows = bandRows(pool.idleParallelism());
         try {
             pool.parallelFor((oh + bandRows - 1) / bandRows, this);
         } finally {
@@ -157,8 +171,9 @@ final class DirectConv implements ThreadPool.ParallelTask {
         int r0 = band * bandRows;
         int r1 = Math.min(oh, r0 + bandRows);
         Scratch scratch = idleScratch.take();
-        if (scratch == null) {
-            scratch = new Scratch();
+        int inputRows = bandInputRows(bandRows);
+        if (scratch == null || scratch.rows < inputRows) {
+            scratch = new Scratch(inputRows); // a longer band than before: fewer threads; the short one is dropped
         }
         try {
             int sh = p.strideH();
@@ -166,7 +181,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
             int endRow = (r1 - 1) * sh + p.dilationH() * (p.kernelH() - 1) + 1;
             float[][] planes = scratch.planes;
             for (int c = 0; c < planes.length; c++) {
-                planes[c] = scratch.channels[c].load(x, xOff + c * h * w, h, w, firstRow, endRow);
+                planes[c] = scratch.channels[c].loadRows(x, xOff + c * h * w, h, w, firstRow, endRow);
             }
             int rowStride = scratch.channels[0].rowStride;
             int units = (r1 - r0) * rowVectors;
@@ -176,8 +191,8 @@ final class DirectConv implements ThreadPool.ParallelTask {
                     // three vectors of output pixels, the last one again where the band's count runs out
                     int u1 = Math.min(u + 1, units - 1);
                     int u2 = Math.min(u + 2, units - 1);
-                    accumulate(planes, b * p.groupPatchSize() * OC_BLOCK, input(r0, u, rowStride), input(r0, u1, rowStride),
-                            input(r0, u2, rowStride), scratch.sums);
+                    accumulate(planes, b * p.groupPatchSize() * OC_BLOCK, input(u, rowStride), input(u1, rowStride),
+                            input(u2, rowStride), scratch.sums);
                     store(scratch.sums, 0, b, r0, u);
                     if (u1 != u) {
                         store(scratch.sums, OC_BLOCK * L, b, r0, u1);
@@ -270,9 +285,9 @@ final class DirectConv implements ThreadPool.ParallelTask {
         a72.intoArray(sums, 23 * l);
     }
 
-    /** Where unit u of the band from output row r0 (row r0 + u / rowVectors, its vector u % rowVectors) reads its first tap. */
-    private int input(int r0, int u, int rowStride) {
-        return (r0 + u / rowVectors) * p.strideH() * rowStride + u % rowVectors * L;
+    /** Where unit u of a band (its output row u / rowVectors, vector u % rowVectors) reads its first tap in the band's planes. */
+    private int input(int u, int rowStride) {
+        return u / rowVectors * p.strideH() * rowStride + u % rowVectors * L;
     }
 
     /** Block b's eight sums at {@code sums[from]} + bias, clamped, into output row oy's vector v (its valid lanes). */
@@ -296,15 +311,17 @@ final class DirectConv implements ThreadPool.ParallelTask {
         }
     }
 
-    /** One band task's planes (one per input channel) and register-tile sums. */
+    /** One band task's planes (one per input channel, {@code rows} padded rows each) and register-tile sums. */
     private final class Scratch {
+        final int rows;
         final StridedPlane[] channels = new StridedPlane[p.inChannels()];
         final float[][] planes = new float[p.inChannels()][];
         final float[] sums = new float[3 * OC_BLOCK * L];
 
-        Scratch() {
+        Scratch(int rows) {
+            this.rows = rows;
             for (int c = 0; c < channels.length; c++) {
-                channels[c] = new StridedPlane(planeRows, planeColumns, p.strideW(), p.padTop(), p.padLeft());
+                channels[c] = new StridedPlane(rows, planeColumns, p.strideW(), p.padTop(), p.padLeft());
             }
         }
     }

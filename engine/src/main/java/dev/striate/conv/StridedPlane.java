@@ -78,33 +78,52 @@ final class StridedPlane {
             java.util.Arrays.fill(pl, 0, (int) floats(), 0f);
             paddingClear = true;
         }
-        int s = stride;
         for (int r = r0; r < r1; r++) {
-            int row = r * rowStride;
             int ih = r - padTop;
-            if (ih < 0 || ih >= h) {
-                continue;
-            }
-            int src = xOff + ih * w;
-            if (s == 1) {
-                Rows.copy(x, src, pl, row + padLeft, w);
-            } else if (s == 2) {
-                splitPairs(x, src, w, pl, row);
-            } else {
-                // Sequential reads; padded column c = padLeft + iw goes to phase c mod s, slot c / s,
-                // both tracked incrementally (a division per element measured 7 cycles per float).
-                int f = padLeft % s;
-                int slot = padLeft / s;
-                for (int iw = 0; iw < w; iw++) {
-                    pl[row + f * phase + slot] = x[src + iw];
-                    if (++f == s) {
-                        f = 0;
-                        slot++;
-                    }
-                }
+            if (ih >= 0 && ih < h) {
+                placeRow(x, xOff + ih * w, w, pl, r * rowStride);
             }
         }
         return pl;
+    }
+
+    /**
+     * Plane rows {@code [0, r1 − r0)} := padded rows {@code [r0, r1)} of x's channel, each row
+     * cleared first (the rows a band reads, held in a plane of only that many rows); returns the buffer.
+     */
+    float[] loadRows(float[] x, int xOff, int h, int w, int r0, int r1) {
+        float[] pl = buffer();
+        for (int r = r0; r < r1; r++) {
+            int row = (r - r0) * rowStride;
+            java.util.Arrays.fill(pl, row, row + rowStride, 0f);
+            int ih = r - padTop;
+            if (ih >= 0 && ih < h) {
+                placeRow(x, xOff + ih * w, w, pl, row);
+            }
+        }
+        return pl;
+    }
+
+    /** One input row ({@code w} floats at src) into the plane row at {@code row}, after its left padding, split by stride phase. */
+    private void placeRow(float[] x, int src, int w, float[] pl, int row) {
+        int s = stride;
+        if (s == 1) {
+            Rows.copy(x, src, pl, row + padLeft, w);
+        } else if (s == 2) {
+            splitPairs(x, src, w, pl, row);
+        } else {
+            // Sequential reads; padded column c = padLeft + iw goes to phase c mod s, slot c / s,
+            // both tracked incrementally (a division per element measured 7 cycles per float).
+            int f = padLeft % s;
+            int slot = padLeft / s;
+            for (int iw = 0; iw < w; iw++) {
+                pl[row + f * phase + slot] = x[src + iw];
+                if (++f == s) {
+                    f = 0;
+                    slot++;
+                }
+            }
+        }
     }
 
     /** Stride 2: one input row into its two phases (see {@link Interleave#splitPairs}). */
