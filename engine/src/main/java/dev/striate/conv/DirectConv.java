@@ -8,17 +8,18 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Forward convolution of a layer with few input channels (a network's first layer: C = 3) straight
- * from the image, vectorized along output rows: each input channel copied into a
- * {@link StridedPlane} (zero padding, columns split by stride phase, so the inputs of consecutive
- * output pixels are consecutive floats at any stride and dilation), and a register tile of
- * {@value #OC_BLOCK} output channels by three vectors of output pixels summed over the taps
- * {@code (c, kh, kw)} in the weights' order — per tap three input vectors loaded and eight weights
- * broadcast feed twenty-four fused multiply-adds (two vectors: 1–10% slower on the first layers
- * of ResNet, SqueezeNet and MobileNetV2, 15% on 3x3 layers of 16 to 64 input channels), and the sums go to y's rows as they are (no patch
- * matrix, no transpose). With C·KH·KW short, im2col's patch matrix holds every input float
- * KH·KW/(sh·sw) times and its packing costs as much as the product: ResNet's 7x7/s2 3→64 layer ran
- * at half ONNX Runtime's speed that way (measurements on {@code ConvAlgorithm.DIRECT_MAX_CHANNELS}).
+ * Forward convolution of a layer with few input channels (a network's first layer, C = 3, or
+ * SqueezeNet's 16-channel expand) straight from the image, vectorized along output rows: each
+ * input channel copied into a {@link StridedPlane} (zero padding, columns split by stride phase,
+ * so the inputs of consecutive output pixels are consecutive floats at any stride and dilation),
+ * and a register tile of {@value #OC_BLOCK} output channels by three vectors of output pixels
+ * summed over the taps {@code (c, kh, kw)} in the weights' order — per tap three input vectors
+ * loaded and eight weights broadcast feed twenty-four fused multiply-adds (two vectors: 1–10%
+ * slower on the first layers of ResNet, SqueezeNet and MobileNetV2, 15% on 3x3 layers of 16 to 64
+ * input channels) — and the sums go to y's rows as they are (no patch matrix, no transpose). With
+ * C·KH·KW short, im2col's patch matrix holds every input float KH·KW/(sh·sw) times and packing it
+ * costs as much as the product: ResNet's 7x7/s2 3→64 layer ran at half ONNX Runtime's speed that
+ * way (measurements on {@code ConvAlgorithm.DIRECT_MAX_CHANNELS}).
  *
  * <p>Per output element: the taps' products summed from zero in {@code (c, kh, kw)} order, then
  * bias and clamp, whichever thread computes it. Output rows are cut into bands, one task each; a
@@ -34,8 +35,8 @@ final class DirectConv implements ThreadPool.ParallelTask {
     /**
      * Output channels per register tile: 24 sums, 3 input vectors and the broadcasts in flight (C2
      * interleaves them with the FMAs, two or three live) take 30 vector registers, which AVX-512
-     * has and AVX2 (16) has not, so
-     * {@code AUTO} picks this kernel on 512-bit machines only ({@link #fitsRegisters}).
+     * has and AVX2 (16) has not, so {@code AUTO} picks this kernel on 512-bit machines only
+     * ({@link #fitsRegisters}).
      */
     static final int OC_BLOCK = 8;
     /** Output rows per band task at least: a band re-reads (KH − sh) rows of its neighbour. */
@@ -178,7 +179,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
         try {
             int sh = p.strideH();
             int firstRow = r0 * sh;
-            int endRow = (r1 - 1) * sh + p.dilationH() * (p.kernelH() - 1) + 1;
+            int endRow = firstRow + bandInputRows(r1 - r0);
             float[][] planes = scratch.planes;
             for (int c = 0; c < planes.length; c++) {
                 planes[c] = scratch.channels[c].loadRows(x, xOff + c * h * w, h, w, firstRow, endRow);

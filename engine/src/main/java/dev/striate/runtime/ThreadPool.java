@@ -55,9 +55,8 @@ public final class ThreadPool implements AutoCloseable {
     private static final long CLOSED = 1L << 31;
     private static final long ACTIVE = CLOSED - 1;
 
-    /* The loop's body and size; published to the workers by the volatile write of loop. */
+    /* The loop's body (its size in nextTask and blockEnd); published to the workers by the volatile write of loop. */
     private ParallelTask task;
-    private int taskCount;
     private volatile Thread caller;
     private volatile Throwable failure;
     private volatile boolean closed;
@@ -155,7 +154,6 @@ public final class ThreadPool implements AutoCloseable {
         }
         try {
             this.task = task;
-            this.taskCount = taskCount;
             this.failure = null;
             this.caller = Thread.currentThread();
             int threads = workers.length + 1;
