@@ -74,12 +74,9 @@ public final class Convolution {
     private final WorkspacePool<ChannelBlockedDepthwise> idleChannelBlocked = new WorkspacePool<>();
     private final WorkspacePool<PixelMajorConv> idlePixelMajor = new WorkspacePool<>();
     private final WorkspacePool<DirectConv> idleDirect = new WorkspacePool<>();
-    /* DirectConv's weights and the weights version they are for (written array first, version second). */
-    private volatile float[] directPacked;
-    private volatile int directVersion = -1;
-    /* PixelMajorConv's weights and the weights version they are for (written array first, version second). */
-    private volatile float[] pixelMajorPacked;
-    private volatile int pixelMajorVersion = -1;
+    /** The weights as {@link PixelMajorConv} and {@link DirectConv} read them. */
+    private final KernelWeights pixelMajorForm = new KernelWeights();
+    private final KernelWeights directForm = new KernelWeights();
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
     private final WorkspacePool<BandedDataGradient> idleBanded = new WorkspacePool<>();
@@ -290,7 +287,7 @@ public final class Convolution {
         if (algorithm == ConvAlgorithm.DIRECT) {
             DirectConv direct = borrowDirect(h, w);
             try {
-                float[] packedWeights = directWeights();
+                float[] packedWeights = weightsFor(directForm);
                 for (int i = 0; i < n; i++) {
                     direct.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
                             y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
@@ -318,7 +315,7 @@ public final class Convolution {
         if (pixelMajor(algorithm, plane)) {
             PixelMajorConv kernel = borrowPixelMajor(h, w);
             try {
-                float[] packedWeights = pixelMajorWeights();
+                float[] packedWeights = weightsFor(pixelMajorForm);
                 for (int i = i0; i < i1; i++) {
                     kernel.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
                             y.data(), y.offset() + i * params.outChannels() * plane);
@@ -1375,27 +1372,22 @@ public final class Convolution {
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }
 
-    /** The weights as {@link PixelMajorConv} reads them, repacked when they change (read version first, as {@link #packed}). */
-    private float[] pixelMajorWeights() {
-        int version = weightsVersion;
-        if (pixelMajorVersion == version) {
-            return pixelMajorPacked;
-        }
-        float[] packed = PixelMajorConv.packWeights(params, weights, pixelMajorPacked);
-        pixelMajorPacked = packed;
-        pixelMajorVersion = version;
-        return packed;
+    /** A kernel's copy of the weights and the weights version it holds (written array first, version second). */
+    private static final class KernelWeights {
+        volatile float[] packed;
+        volatile int version = -1;
     }
 
-    /** The weights as {@link DirectConv} reads them, repacked when they change (read version first, as {@link #packed}). */
-    private float[] directWeights() {
+    /** form's weights for the current weights, repacked in place when they changed (read version first, as {@link #packed}). */
+    private float[] weightsFor(KernelWeights form) {
         int version = weightsVersion;
-        if (directVersion == version) {
-            return directPacked;
+        if (form.version == version) {
+            return form.packed;
         }
-        float[] packed = DirectConv.packWeights(params, weights, directPacked);
-        directPacked = packed;
-        directVersion = version;
+        float[] packed = form == directForm ? DirectConv.packWeights(params, weights, form.packed)
+                : PixelMajorConv.packWeights(params, weights, form.packed);
+        form.packed = packed;
+        form.version = version;
         return packed;
     }
 

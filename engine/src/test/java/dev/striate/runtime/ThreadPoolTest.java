@@ -62,16 +62,7 @@ class ThreadPoolTest {
         try (ThreadPool pool = new ThreadPool(2)) {
             CountDownLatch both = new CountDownLatch(2);
             // Each task waits for the other: completes only if two threads run them at once.
-            pool.parallelFor(2, task -> {
-                both.countDown();
-                try {
-                    if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                        throw new IllegalStateException("tasks did not run concurrently");
-                    }
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            pool.parallelFor(2, task -> meetOther(both));
             assertEquals(0, both.getCount());
         }
     }
@@ -86,20 +77,25 @@ class ThreadPoolTest {
             // for the other's, so neither can have taken a task of the other's block before it.
             pool.parallelFor(4, task -> {
                 if (firstTask.putIfAbsent(Thread.currentThread(), task) == null) {
-                    both.countDown();
-                    try {
-                        if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                            throw new IllegalStateException("tasks did not run concurrently");
-                        }
-                    } catch (InterruptedException e) {
-                        throw new IllegalStateException(e);
-                    }
+                    meetOther(both);
                 }
             });
             assertEquals(2, firstTask.size());
             assertEquals(0, firstTask.get(caller));
             firstTask.remove(caller);
             assertEquals(2, firstTask.values().iterator().next(), "the worker's first task");
+        }
+    }
+
+    /** Counts down and waits for the other thread to: fails unless two threads are in their tasks at once. */
+    private static void meetOther(CountDownLatch both) {
+        both.countDown();
+        try {
+            if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("tasks did not run concurrently");
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 

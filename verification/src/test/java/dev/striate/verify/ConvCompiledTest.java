@@ -24,10 +24,10 @@ class ConvCompiledTest {
     private static final int RE_WARM_CALLS = 200;
     private static final List<String> WARM_UP = List.of(
             "mb2ic8ih12oc16kh3ph1",     // small image, pixel-major (was the transposed product)
-            "mb1ic8ih20oc16kh3ph1dh1",  // im2col, patches gathered into the GEMM's panels
+            "mb1ic8ih20oc16kh3ph1dh1 IM2COL", // im2col, patches gathered into the GEMM's panels (AUTO: DIRECT on 16 lanes)
             "mb1ic4ih21oc8kh3sh2ph1",   // im2col, stride 2 (dw: stride-split plane)
             "mb2ic6ih14oc16kh5",        // small images: patches read in place, pixel-major
-            "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // im2col, stride 2, asymmetric padding
+            "mb1ic3ih131iw127oc5kh3sh2ph1pw0pb2pr1", // stride 2, asymmetric padding (forward DIRECT on 16 lanes)
             "mb1ic3ih130oc8kh7sh2ph3",  // dx scattered in bands (patch matrix past 2^19 floats)
             "mb1ic3ih96oc8kh3ph1",      // weight gradient in chunks of pixels (a first layer)
             "mb1ic128ih7oc96kh3ph1 IM2COL", // im2col, transposed product: A's panels gathered (7 pixels, or 3 on 8 lanes)
@@ -39,7 +39,7 @@ class ConvCompiledTest {
             "g12mb2ic12ih9oc12kh3ph1",  // depthwise on a narrow map, 8 channels at a time
             "g16mb1ic16ih13iw11oc16kh3sh2ph1", // the same at stride 2 (its own dx)
             "g24mb2ic24ih7oc24kh3ph1",  // channel blocks of 16 on 16-lane machines, a partial one
-            "mb2ic16ih28oc16kh3ph1",    // Winograd F(2x2)
+            "mb2ic16ih28oc16kh3ph1 WINOGRAD", // Winograd F(2x2) (AUTO: DIRECT on 16 lanes)
             "mb2ic16ih28oc16kh3ph1 WINOGRAD_F4",
             "mb1ic32ih7oc48kh3ph1 WINOGRAD", // F(2x2) on a 7x7 map (16 tiles; AUTO runs im2col on 16 lanes)
             "mb1ic64ih45iw47oc64kh3ph1");  // Winograd, weight gradient through F(2x2)
