@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Panels of MR pixels, narrower than a vector, are the A panels of the transposed forward
  * product {@code Yᵀ = colᵀ·Wᵀ} ({@link dev.striate.gemm.Sgemm#gemm(PanelSource,
  * dev.striate.gemm.PackedOperand, float, float, float[], int, int, dev.striate.gemm.Epilogue, float[],
- * int)}): each panel row is one masked store, loaded plainly where the panel's pixels are
+ * int)}): each panel row one store, loaded plainly where the panel's pixels are
  * consecutive in the source (7 pixels of one output row at 7x7, stride 1), else gathered.
  *
  * <p>Thread-safety: {@link #load} is one thread's; after it, the product's threads may pack panels
@@ -203,29 +203,68 @@ final class PatchPanels implements PanelSource {
 
     /**
      * {@link #packB} for panels of a width that is no whole number of vectors — MR output pixels, the
-     * A panels of a transposed product {@code colᵀ·Wᵀ}: each panel row's last vector is gathered whole
-     * and stored masked, so it overwrites nothing of the next row.
+     * A panels of a transposed product {@code colᵀ·Wᵀ}. Each panel row's last vector is stored whole,
+     * running on into the rows after it, which are written later; only rows that would run past the
+     * call's panels (or, gathered, past their own panel) are stored masked. Panels whose pixels lie
+     * consecutively in the source are written first, panel by panel, each one sequential stream; the
+     * gathered ones then row by row across panels, the same source rows for all of them. Measured on
+     * ResNet's 3x3 layers at 7x7, two threads: masked stores of every row, row by row, took 1.12–1.26×
+     * as long for the whole 512→512 layer; row by row for the gathered panels of its stride-2 256→512
+     * layer 0.94–0.97 of panel by panel.
      */
     private void packNarrow(int p0, int kc, int j0, int cols, float[] dst, int dstOff, int nr) {
         float[] src = source;
         int panels = (cols + nr - 1) / nr;
         int whole = nr - nr % L;
         VectorMask<Float> tail = VectorMask.fromLong(S, (1L << (nr % L)) - 1);
+        int end = dstOff + panels * nr * kc;
+        boolean gathers = false;
+        for (int q = 0, j = j0; q < panels; q++, j += nr) {
+            if (!consecutive[j / nr]) {
+                gathers = true;
+                continue;
+            }
+            int at = sourceAt + columnOffset[j];
+            int to = dstOff + q * nr * kc;
+            // rows stored whole inside the call's panels, and of those, rows loaded whole inside the source
+            int plain = Math.max(0, Math.min(kc, Math.floorDiv(end - whole - L - to, nr) + 1));
+            while (plain > 0 && at + rowBase[p0 + plain - 1] + whole + L > src.length) {
+                plain--;
+            }
+            for (int r = 0; r < plain; r++, to += nr) {
+                int from = at + rowBase[p0 + r];
+                for (int v = 0; v <= whole; v += L) {
+                    FloatVector.fromArray(S, src, from + v).intoArray(dst, to + v);
+                }
+            }
+            for (int r = plain; r < kc; r++, to += nr) {
+                int from = at + rowBase[p0 + r];
+                for (int v = 0; v < whole; v += L) {
+                    FloatVector.fromArray(S, src, from + v).intoArray(dst, to + v);
+                }
+                FloatVector.fromArray(S, src, from + whole, tail).intoArray(dst, to + whole, tail);
+            }
+        }
+        if (!gathers) {
+            return;
+        }
+        // a gathered panel's next rows are written after it, its next panel's first rows may not be
+        int storedWhole = Math.max(0, Math.min(kc, Math.floorDiv(kc * nr - whole - L, nr) + 1));
         for (int r = 0; r < kc; r++) {
             int base = sourceAt + rowBase[p0 + r];
             for (int q = 0, to = dstOff + r * nr, j = j0; q < panels; q++, to += nr * kc, j += nr) {
                 if (consecutive[j / nr]) {
-                    int at = base + columnOffset[j];
-                    for (int v = 0; v < whole; v += L) {
-                        FloatVector.fromArray(S, src, at + v).intoArray(dst, to + v);
-                    }
-                    FloatVector.fromArray(S, src, at + whole, tail).intoArray(dst, to + whole, tail);
                     continue;
                 }
                 for (int v = 0; v < whole; v += L) {
                     FloatVector.fromArray(S, src, base, columnOffset, j + v).intoArray(dst, to + v);
                 }
-                FloatVector.fromArray(S, src, base, columnOffset, j + whole).intoArray(dst, to + whole, tail);
+                FloatVector last = FloatVector.fromArray(S, src, base, columnOffset, j + whole);
+                if (r < storedWhole) {
+                    last.intoArray(dst, to + whole);
+                } else {
+                    last.intoArray(dst, to + whole, tail);
+                }
             }
         }
     }
