@@ -105,7 +105,7 @@ final class StridedPlane {
     }
 
     /** One input row ({@code w} floats at src) into the plane row at {@code row}, after its left padding, split by stride phase. */
-    private void placeRow(float[] x, int src, int w, float[] pl, int row) {
+    void placeRow(float[] x, int src, int w, float[] pl, int row) {
         int s = stride;
         if (s == 1) {
             Rows.copy(x, src, pl, row + padLeft, w);

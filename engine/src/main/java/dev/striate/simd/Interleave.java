@@ -186,6 +186,16 @@ public final class Interleave {
      */
     public static void splitPairs(float[] x, int from, int n, float[] even, int evenAt, float[] odd, int oddAt) {
         int i = 0;
+        if (n < 2 * L && from + 2 * L <= x.length && evenAt + L <= even.length && oddAt + L <= odd.length) {
+            // a short row (14 or 28 wide at 16 lanes) as one pair read on past its end and stored
+            // masked, not element by element (masked loads, or stores a vector from an array's end,
+            // take the Vector API's checked path: slower than the scalar loop)
+            FloatVector a = FloatVector.fromArray(S, x, from);
+            FloatVector b = FloatVector.fromArray(S, x, from + L);
+            a.rearrange(EVENS, b).intoArray(even, evenAt, S.indexInRange(0, (n + 1) / 2));
+            a.rearrange(ODDS, b).intoArray(odd, oddAt, S.indexInRange(0, n / 2));
+            return;
+        }
         for (; i + 2 * L <= n; i += 2 * L) {
             splitPair(x, from + i, even, evenAt + i / 2, odd, oddAt + i / 2);
         }
