@@ -335,7 +335,7 @@ public final class Convolution {
                     int xAt = x.offset() + (i * params.inChannels() + g * cg) * h * w;
                     int yAt = y.offset() + (i * params.outChannels() + g * ocg) * plane;
                     if (patches != null) {
-                        patches.load(x.data(), xAt);
+                        patches.load(x.data(), xAt, gemm.pool());
                     }
                     if (product == null) {
                         if (patches != null) {
@@ -674,7 +674,7 @@ public final class Convolution {
                                 x.data(), xAt, plane, beta, dw, dwOff + g * ocg * kg, kg);
                         continue;
                     }
-                    patches.load(x.data(), xAt);
+                    patches.load(x.data(), xAt, gemm.pool());
                     int chunks = pixelChunks(plane);
                     if (chunks > 1) {
                         chunkedWeightGradient(patches, dy.data(), dyAt, plane, chunks, beta, dw, dwOff + g * ocg * kg);
