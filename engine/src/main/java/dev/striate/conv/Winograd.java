@@ -61,7 +61,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     private static final int L = FloatSpecies.LANES;
     /** Appended to a workspace-size error: the exact path allocates no transformed buffers. */
     private static final String EXACT_PATH_HINT = " (ConvAlgorithm.IM2COL needs none)";
-    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, GRADIENT = 3, GRADIENT_PRODUCTS = 4, FILTERS = 5;
+    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, GRADIENT = 3, GRADIENT_PRODUCTS = 4, FILTERS = 5, BANDS = 6;
 
     private final ConvParams p;
     private final int h, w, oh, ow;
@@ -87,7 +87,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
 
     /* The call in flight, read by the tasks of each phase. */
-    private int phase, phaseItems, perTask;
+    private int phase, phaseItems, perTask, bands;
     /** The pass in flight: its first output channel and how many it covers. */
     private int passFirst, passCount;
     private PackedOperand[] u;
@@ -299,8 +299,15 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.max = max;
         this.u = u;
         this.gemm = gemm;
+        int threads = gemm.pool().idleParallelism();
+        bands = m == 2 && tileRows >= BAND_MIN_TILE_ROWS ? threads : 1;
         borrowTransforms();
         try {
+            if (bands > 1) {
+                phase = BANDS;
+                gemm.pool().parallelFor(bands, this);
+                return;
+            }
             runPhase(INPUT, c);
             for (passFirst = 0; passFirst < oc; passFirst += passRows) {
                 passCount = Math.min(passRows, oc - passFirst);
@@ -322,8 +329,77 @@ final class Winograd implements ThreadPool.ParallelTask {
      */
     private void borrowTransforms() {
         FloatArena arena = gemm.pool().arena();
-        v = arena.take(vLength);
-        mt = arena.take(mLength);
+        v = arena.take(bands > 1 ? Math.max(vLength, bandOffset(bands, p.inChannels())) : vLength);
+        mt = arena.take(bands > 1 ? Math.max(mLength, bandOffset(bands, passRows) + L) : mLength);
+    }
+
+    /** Tile rows from which two or more threads run the forward pass in bands ({@link #forwardBand}): a 56x56 map's. */
+    private static final int BAND_MIN_TILE_ROWS = 28;
+
+    /** The first tile row of band {@code band} of {@link #bands}. */
+    private int bandRow(int band) {
+        return (int) ((long) tileRows * band / bands);
+    }
+
+    /**
+     * Where band {@code band}'s part of V (rows = input channels) or M (rows = a pass's output
+     * channels) starts: each band's products lie together, {@code rows × its tiles} floats apart.
+     */
+    private int bandOffset(int band, int rows) {
+        long at = 0;
+        for (int b = 0; b < band; b++) {
+            at += products * apart((long) rows * (bandRow(b + 1) - bandRow(b)) * tileCols);
+        }
+        return (int) at;
+    }
+
+    /**
+     * Band {@code band} of {@link #bands}: its tile rows' input transform, products and output
+     * transform, all on this thread, its V and M apart from the other bands'. On two threads the
+     * whole-image phases move V from the thread that transformed a channel to those whose products
+     * read it, and M back again; a band's thread reads only what it wrote. A tile's arithmetic is
+     * the same either way: the same bits.
+     */
+    private void forwardBand(int band) {
+        int firstRow = bandRow(band);
+        int endRow = bandRow(band + 1);
+        if (firstRow >= endRow) {
+            return;
+        }
+        int first = firstRow * tileCols;
+        int count = endRow * tileCols - first;
+        int c = p.inChannels();
+        int oc = p.outChannels();
+        int vAt = bandOffset(band, c);
+        int vApart = (int) apart((long) c * count);
+        int mAt = bandOffset(band, passRows);
+        int mApart = (int) apart((long) passRows * count);
+        Scratch scratch = idleScratch.take();
+        if (scratch == null) {
+            scratch = new Scratch();
+        }
+        try {
+            // tile row ty reads plane rows m·ty .. m·ty + m + 1
+            int planeEnd = Math.min(scratch.plane.rows, m * endRow + 2);
+            for (int channel = 0; channel < c; channel++) {
+                transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w, m * firstRow, planeEnd), scratch,
+                        firstRow, endRow, vAt + channel * count - first, vApart);
+            }
+            for (int from = 0; from < oc; from += passRows) {
+                int rows = Math.min(passRows, oc - from);
+                for (int xi = 0; xi < products; xi++) {
+                    gemm.gemm(u[xi], from, rows, Transpose.N, count, 1f, v, vAt + xi * vApart, count, 0f,
+                            mt, mAt + xi * mApart, count, Epilogue.NONE, null, 0);
+                }
+                for (int row = 0; row < rows; row++) {
+                    int o = from + row;
+                    transformOutput(bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow, firstRow, endRow,
+                            mAt + row * count - first, mApart);
+                }
+            }
+        } finally {
+            idleScratch.give(scratch);
+        }
     }
 
     private void returnTransforms() {
@@ -357,6 +433,10 @@ final class Winograd implements ThreadPool.ParallelTask {
     @Override
     public void run(int task) {
         int c = p.inChannels();
+        if (phase == BANDS) {
+            forwardBand(task);
+            return;
+        }
         if (phase == PRODUCTS) {
             gemm.gemm(u[task], passFirst, passCount, Transpose.N, tiles, 1f, v, task * vStride, tiles, 0f,
                     mt, task * mStride, tiles, Epilogue.NONE, null, 0);
@@ -395,11 +475,11 @@ final class Winograd implements ThreadPool.ParallelTask {
         } else if (phase == OUTPUT && m == 4) {
             transformOutput4(channel, bias == null ? -0f : bias[o], scratch, y, yOff + o * oh * ow);
         } else if (phase == OUTPUT) {
-            transformOutput(channel, bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow);
+            transformOutput(bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow, 0, tileRows, channel * tiles, mStride);
         } else if (m == 4) {
             transformInput4(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, channel);
         } else {
-            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, channel);
+            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, 0, tileRows, channel * tiles, vStride);
         }
     }
 
@@ -574,17 +654,20 @@ final class Winograd implements ThreadPool.ParallelTask {
         half.add(x3).intoArray(dst, to + 2 * toStride);
     }
 
-    /** V_ξ[c][tiles] := (Bᵀ d B)_ξ for every tile of input channel c (m = 2). */
-    private void transformInput(float[] pl, Scratch scratch, int c) {
+    /**
+     * V_ξ[c][tile] := (Bᵀ d B)_ξ for the tiles of one input channel in tile rows [firstRow, endRow)
+     * (m = 2), tile t's at {@code v[rowAt + t + ξ·rowStride]}; a vector reaching past the last of
+     * them goes through the spill rows, so nothing past them is written (another channel's or band's).
+     */
+    private void transformInput(float[] pl, Scratch scratch, int firstRow, int endRow, int rowAt, int rowStride) {
         int rs = scratch.plane.rowStride;
         int ph = scratch.plane.phase;
-        int rowAt = c * tiles;
-        int rowStride = vStride; // from V_ξ to V_ξ+1
         float[] spill = scratch.spill;
-        for (int ty = 0; ty < tileRows; ty++) {
+        int end = endRow * tileCols;
+        for (int ty = firstRow; ty < endRow; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
                 int tile = ty * tileCols + tx;
-                boolean spills = tile + L > tiles;
+                boolean spills = tile + L > end;
                 float[] to = spills ? spill : v;
                 int at = spills ? 0 : rowAt + tile;
                 int stride = spills ? L : rowStride;
@@ -626,7 +709,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 b2j.sub(e2j).intoArray(to, at + 14 * stride);
                 b3j.sub(e3j).intoArray(to, at + 15 * stride);
                 if (spills) {
-                    unspill(spill, products, tiles - tile, v, rowAt + tile, rowStride);
+                    unspill(spill, products, end - tile, v, rowAt + tile, rowStride);
                 }
             }
         }
@@ -644,13 +727,16 @@ final class Winograd implements ThreadPool.ParallelTask {
         }
     }
 
-    /** y's channel at yOff := clamp(Aᵀ M A + bias) over every tile, M_ξ[row][tiles] from the GEMMs (m = 2). */
-    private void transformOutput(int row, float bias, float[] rows, float[] y, int yOff) {
-        int stride = mStride;
+    /**
+     * y's channel at yOff := clamp(Aᵀ M A + bias) over the tiles in tile rows [firstRow, endRow)
+     * (m = 2), tile t's M_ξ at {@code mt[rowAt + t + ξ·stride]} from the GEMMs.
+     */
+    private void transformOutput(float bias, float[] rows, float[] y, int yOff, int firstRow, int endRow, int rowAt,
+                                 int stride) {
         int half = rows.length / 2;
-        for (int ty = 0; ty < tileRows; ty++) {
+        for (int ty = firstRow; ty < endRow; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
-                int at = row * tiles + ty * tileCols + tx;
+                int at = rowAt + ty * tileCols + tx;
                 // M[i][j] at ξ = 4i + j
                 FloatVector m00 = FloatVector.fromArray(S, mt, at), m01 = FloatVector.fromArray(S, mt, at + stride), m02 = FloatVector.fromArray(S, mt, at + 2 * stride), m03 = FloatVector.fromArray(S, mt, at + 3 * stride);
                 FloatVector m10 = FloatVector.fromArray(S, mt, at + 4 * stride), m11 = FloatVector.fromArray(S, mt, at + 5 * stride), m12 = FloatVector.fromArray(S, mt, at + 6 * stride), m13 = FloatVector.fromArray(S, mt, at + 7 * stride);

@@ -31,13 +31,15 @@ class ConvThreadsTest {
         sameBits(descriptor, ConvAlgorithm.AUTO);
     }
 
-    /** Winograd runs its (m+2)² products as tasks, one GEMM per thread at a time. */
+    /** Winograd runs its (m+2)² products as tasks, one GEMM per thread at a time, or (F(2x2) on tall maps) a band of tile rows per thread. */
     @ParameterizedTest
     @EnumSource(value = ConvAlgorithm.class, names = {"WINOGRAD", "WINOGRAD_F4"})
     void winogradSameBitsForOneTwoAndThreeThreads(ConvAlgorithm algorithm) {
         sameBits("mb2ic16ih23oc24kh3ph1", algorithm);
         sameBits("mb2ic16ih7oc40kh3ph1", algorithm); // 16 tiles, fewer than a register tile is wide
         sameBits("mb2ic64ih45iw47oc64kh3ph1", algorithm); // F(2x2)'s weight gradient at 552 tiles
+        // 29 tile rows of 23: F(2x2) in bands of tile rows, one per thread, a band's last vector of tiles spilled
+        sameBits("mb2ic16ih57iw45oc24kh3ph1", algorithm);
     }
 
     /**
