@@ -199,7 +199,8 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     /**
      * Floats of workspace: V, M for one pass of output channels, and a transform's plane, output
-     * rows and intermediates (one per thread in use; U belongs to the layer).
+     * rows and intermediates (one per thread in use; U belongs to the layer). In bands
+     * ({@link #forwardBand}) V and M may each take a cache line more per product and band.
      */
     long workspaceFloats() {
         return (long) vLength + mLength + scratchFloats;
