@@ -28,10 +28,12 @@ import jdk.incubator.vector.VectorSpecies;
  * product {@code Yᵀ = colᵀ·Wᵀ} ({@link dev.striate.gemm.Sgemm#gemm(PanelSource,
  * dev.striate.gemm.PackedOperand, float, float, float[], int, int, dev.striate.gemm.Epilogue, float[],
  * int)}): each panel row one store, loaded plainly where the panel's pixels are
- * consecutive in the source (7 pixels of one output row at 7x7, stride 1), else gathered.
+ * consecutive in the source (7 pixels of one output row at 7x7: at stride 2 too, the copy's columns
+ * split by stride phase), else gathered.
  *
- * <p>Thread-safety: {@link #load} is one thread's (it runs its copy on the pool it is given); after it, the product's threads may pack panels
- * concurrently (reads only). One instance per concurrent product.
+ * <p>Thread-safety: {@link #load} is one thread's (it runs its copy on the pool it is given); after
+ * it, the product's threads may pack panels concurrently (reads only). One instance per concurrent
+ * product.
  */
 final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
 
@@ -140,8 +142,9 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
 
     /**
      * Makes the group's channels starting at {@code x[xAt]} ({@code channels × h × w}) the matrix's
-     * source: copied inside the zero borders (split by stride phase where {@link #layout} says) when
-     * the layer pads, else read in place. The copy is cut into runs of channels on {@code pool}: on
+     * source: copied inside the zero borders (split by stride phase where {@link #layout} says; the
+     * borders are never written, so they stay zero from the allocation on) when the layer pads or
+     * its columns are split, else read in place. The copy is cut into runs of channels on {@code pool}: on
      * one thread it kept the other idle for 45–90 µs before ResNet's 256→512 3x3 at stride 2 (two
      * threads: that layer 0.87–0.90 of the time, its 512→512 0.96–0.98, 64→128 at stride 2 0.95,
      * one thread unchanged; same-process A/B).

@@ -330,11 +330,19 @@ final class Winograd implements ThreadPool.ParallelTask {
      */
     private void borrowTransforms() {
         FloatArena arena = gemm.pool().arena();
-        v = arena.take(bands > 1 ? Math.max(vLength, bandOffset(bands, p.inChannels())) : vLength);
-        mt = arena.take(bands > 1 ? Math.max(mLength, bandOffset(bands, passRows) + L) : mLength);
+        v = arena.take(bands > 1
+                ? p.arrayLength("Winograd's V" + EXACT_PATH_HINT, Math.max(vLength, bandOffset(bands, p.inChannels())))
+                : vLength);
+        mt = arena.take(bands > 1
+                ? p.arrayLength("Winograd's M" + EXACT_PATH_HINT, Math.max(mLength, bandOffset(bands, passRows) + L))
+                : mLength);
     }
 
-    /** Tile rows from which two or more threads run the forward pass in bands ({@link #forwardBand}): a 56x56 map's. */
+    /**
+     * Tile rows from which two or more threads run the forward pass in bands ({@link #forwardBand}):
+     * a 56x56 map's (at 28x28 and 14x14, two bands as separate problems took 0.95–1.06 of the whole
+     * image's time: no gain worth the workspace slack).
+     */
     private static final int BAND_MIN_TILE_ROWS = 28;
 
     /** The first tile row of band {@code band} of {@link #bands}. */
@@ -346,7 +354,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      * Where band {@code band}'s part of V (rows = input channels) or M (rows = a pass's output
      * channels) starts: each band's products lie together, {@code rows × its tiles} floats apart.
      */
-    private int bandOffset(int band, int rows) {
+    private long bandOffset(int band, int rows) {
         long at = 0;
         for (int b = 0; b < band; b++) {
             at += products * apart((long) rows * (bandRow(b + 1) - bandRow(b)) * tileCols);
@@ -371,9 +379,9 @@ final class Winograd implements ThreadPool.ParallelTask {
         int count = endRow * tileCols - first;
         int c = p.inChannels();
         int oc = p.outChannels();
-        int vAt = bandOffset(band, c);
+        int vAt = (int) bandOffset(band, c); // within the length borrowTransforms checked
         int vApart = (int) apart((long) c * count);
-        int mAt = bandOffset(band, passRows);
+        int mAt = (int) bandOffset(band, passRows);
         int mApart = (int) apart((long) passRows * count);
         Scratch scratch = idleScratch.take();
         if (scratch == null) {
