@@ -75,8 +75,8 @@ public final class Convolution {
     private final WorkspacePool<PixelMajorConv> idlePixelMajor = new WorkspacePool<>();
     private final WorkspacePool<DirectConv> idleDirect = new WorkspacePool<>();
     /** The weights as {@link PixelMajorConv} and {@link DirectConv} read them. */
-    private final KernelWeights pixelMajorForm = new KernelWeights();
-    private final KernelWeights directForm = new KernelWeights();
+    private final KernelWeights pixelMajorForm = new KernelWeights(PixelMajorConv::packWeights);
+    private final KernelWeights directForm = new KernelWeights(DirectConv::packWeights);
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
     private final WorkspacePool<BandedDataGradient> idleBanded = new WorkspacePool<>();
@@ -1372,10 +1372,20 @@ public final class Convolution {
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }
 
-    /** A kernel's copy of the weights and the weights version it holds (written array first, version second). */
+    /** A kernel's copy of the weights, how it packs them, and the weights version it holds (written array first, version second). */
     private static final class KernelWeights {
+        final Packer packer;
         volatile float[] packed;
         volatile int version = -1;
+
+        KernelWeights(Packer packer) {
+            this.packer = packer;
+        }
+    }
+
+    /** A kernel's weight packing: the layer's weights into {@code into} when it fits, else a new array. */
+    private interface Packer {
+        float[] pack(ConvParams p, float[] weights, float[] into);
     }
 
     /** form's weights for the current weights, repacked in place when they changed (read version first, as {@link #packed}). */
@@ -1384,8 +1394,7 @@ public final class Convolution {
         if (form.version == version) {
             return form.packed;
         }
-        float[] packed = form == directForm ? DirectConv.packWeights(params, weights, form.packed)
-                : PixelMajorConv.packWeights(params, weights, form.packed);
+        float[] packed = form.packer.pack(params, weights, form.packed);
         form.packed = packed;
         form.version = version;
         return packed;
