@@ -76,21 +76,41 @@ final class DirectConv implements ThreadPool.ParallelTask {
         this.oh = p.outputHeight(h);
         this.ow = p.outputWidth(w);
         this.rowVectors = (ow + L - 1) / L;
-        int planeRows = h + p.padTop() + p.padBottom();
+        this.planeColumns = planeColumns(p, h, w);
+        this.lastLanes = S.indexInRange(0, ow - (rowVectors - 1) * L);
+        this.taps = tapOffsets(p, new StridedPlane(1, planeColumns, p.strideW(), p.padTop(), p.padLeft()));
+    }
+
+    /**
+     * Padded columns of a plane row for an {@code h×w} input: the image with its padding, and wide
+     * enough for every lane of a row's last vector of output pixels (checked against the array limit).
+     */
+    static int planeColumns(ConvParams p, int h, int w) {
+        int rowVectors = (p.outputWidth(w) + L - 1) / L;
         int sw = p.strideW();
         // The last lane of the last vector reads padded column sw·(rowVectors·L − 1) + dw·(KW − 1).
         long lanesWide = (long) sw * (rowVectors * L - 1) + (long) p.dilationW() * (p.kernelW() - 1) + 1;
-        this.planeColumns = p.arrayLength("the direct convolution's plane row",
+        int columns = p.arrayLength("the direct convolution's plane row",
                 Math.max(lanesWide, (long) w + p.padLeft() + p.padRight()));
-        p.arrayLength("the direct convolution's plane", (long) planeRows * ((planeColumns + sw - 1) / sw * sw));
-        this.lastLanes = S.indexInRange(0, ow - (rowVectors - 1) * L);
-        StridedPlane shape = new StridedPlane(planeRows, planeColumns, sw, p.padTop(), p.padLeft());
-        this.taps = new int[p.kernelH() * p.kernelW()];
+        p.arrayLength("the direct convolution's plane",
+                (long) (h + p.padTop() + p.padBottom()) * ((columns + sw - 1) / sw * sw));
+        return columns;
+    }
+
+    /** Tap (kh, kw)'s offset in planes shaped as {@code shape} from its output pixel's first tap, in (kh, kw) order. */
+    static int[] tapOffsets(ConvParams p, StridedPlane shape) {
+        int[] offsets = new int[p.kernelH() * p.kernelW()];
         for (int kh = 0, k = 0; kh < p.kernelH(); kh++) {
             for (int kw = 0; kw < p.kernelW(); kw++, k++) {
-                taps[k] = shape.offset(kh * p.dilationH(), kw * p.dilationW());
+                offsets[k] = shape.offset(kh * p.dilationH(), kw * p.dilationW());
             }
         }
+        return offsets;
+    }
+
+    /** Padded input rows a band of {@code rows} output rows of layer p reads. */
+    static int bandInputRows(ConvParams p, int rows) {
+        return (rows - 1) * p.strideH() + p.dilationH() * (p.kernelH() - 1) + 1;
     }
 
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
@@ -117,9 +137,8 @@ final class DirectConv implements ThreadPool.ParallelTask {
         return (oh + bands - 1) / bands;
     }
 
-    /** Padded input rows a band of {@code rows} output rows reads. */
     private int bandInputRows(int rows) {
-        return (rows - 1) * p.strideH() + p.dilationH() * (p.kernelH() - 1) + 1;
+        return bandInputRows(p, rows);
     }
 
     /**

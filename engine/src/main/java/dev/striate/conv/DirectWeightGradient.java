@@ -1,0 +1,390 @@
+package dev.striate.conv;
+
+import dev.striate.runtime.ThreadPool;
+import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.FloatSpecies;
+import dev.striate.simd.Interleave;
+import dev.striate.simd.Rows;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Weight gradient of a one-group layer straight from the image, the adjoint of {@link DirectConv}:
+ * {@code dw[o][c][kh][kw] = Σ over images and output pixels of dy[o][pixel] · x[c][pixel's tap (kh, kw)]}.
+ * The input rows sit in zero-padded planes split by stride phase ({@link StridedPlane}), so a tap's
+ * input for consecutive output pixels is consecutive floats; dy is transposed a pass of rows at a
+ * time, pixel-major, so a pixel's output channels are whole vectors. A register tile of four vectors
+ * of output channels by {@value #TAP_BLOCK} taps then takes, per pixel, four vector loads and five
+ * broadcast inputs for twenty fused multiply-adds — the GEMM micro-kernel's diet, with no
+ * patch matrix and no gathered panel. Im2col's path (dY·colᵀ) gathers colᵀ's panels from the
+ * image: ResNet's 7x7/s2 first layer spent 42% of its weight gradient there. A first form summing
+ * along output rows (dy and input both as vectors, lanes summed at the end) ran at half the FMA
+ * rate: nine vector loads per twenty multiply-adds, and this machine's loads, not its FMAs, bound it.
+ * The bias gradient comes on the way, from the transposed dy (one thread summed it apart: 3% of
+ * the pass on one thread, more on two).
+ *
+ * <p>Order of the sums: output rows are cut into chunks fixed by the layer's shape (about
+ * {@value #CHUNK_PIXELS} pixels), one task each; within a chunk each gradient element sums its
+ * pixels in order, image after image; dw is the chunks' sums in chunk order. The same bits whatever
+ * the thread count.
+ *
+ * <p>Workspace per task in flight: the chunk's input rows of every channel, a pass of dy transposed
+ * and the chunk's sums ({@link #floats}).
+ *
+ * <p>Thread-safety: one call at a time (its owner pools instances); the chunks of a call run on the
+ * pool's threads, each on a scratch of its own.
+ */
+final class DirectWeightGradient implements ThreadPool.ParallelTask {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+    /**
+     * Output channels by taps of the register tile: four vectors by five taps, 20 sums, 4 loads and 5
+     * broadcasts per pixel. Six taps (24 sums) made C2 spill sums inside the loop: 0.6× the speed.
+     */
+    static final int OC_BLOCK = 4 * L, TAP_BLOCK = 5;
+    /** Output pixels per chunk (a task, and a partial sum) at most, about. */
+    private static final int CHUNK_PIXELS = 4096;
+    /**
+     * Output pixels per pass of the tiles over a chunk, about (whole rows, one at least): the pass's
+     * dy, transposed, is read once per tap block (112 KB at 64 channels, from L2). Passes of 112 to
+     * 1792 pixels measured within the noise of each other (ResNet's first layer, 1364–1559 µs).
+     */
+    private static final int PASS_PIXELS = 448;
+
+    private final ConvParams p;
+    private final int h, w, oh, ow;
+    /** Shape of one channel's chunk of padded input rows. */
+    private final StridedPlane rows;
+    /** Floats per channel in a chunk's planes. */
+    private final int channelFloats;
+    /** Tap k = (c, kh, kw)'s offset in a chunk's planes from its output pixel's first tap; past K: the last tap's. */
+    private final int[] taps;
+    /** Taps K = C·KH·KW, and rounded up to whole tap blocks; output channels rounded up to whole blocks. */
+    private final int patch, paddedPatch, paddedChannels;
+    private final int chunkRows, chunks, passRows;
+    private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
+
+    /* The call in flight, read by the chunk tasks. */
+    private float[] x, dy, partial;
+    private int xOff, dyOff, images;
+    /** Tasks per chunk, each a run of tap blocks (their sums are disjoint, so the count does not change the bits). */
+    private int tapGroups;
+    private boolean biasGradient;
+
+    /**
+     * Whether this kernel computes layer p's weight gradient: one group, and output channels that
+     * fill whole register tiles or fewer than one. Rounding 96 channels up to 128 lost to im2col's
+     * path (AlexNet's 11x11/s4 first layer, 1.08–1.23× its time); 32 rounded to 64 still won (0.75–0.79×,
+     * MobileNetV2's first layer).
+     */
+    static boolean applies(ConvParams p) {
+        return p.groups() == 1 && (p.outChannels() % OC_BLOCK == 0 || p.outChannels() < OC_BLOCK);
+    }
+
+    DirectWeightGradient(ConvParams p, int h, int w) {
+        this.p = p;
+        this.h = h;
+        this.w = w;
+        this.oh = p.outputHeight(h);
+        this.ow = p.outputWidth(w);
+        int cut = (int) Math.min(oh, ((long) oh * ow + CHUNK_PIXELS - 1) / CHUNK_PIXELS);
+        this.chunkRows = (oh + cut - 1) / cut;
+        this.chunks = (oh + chunkRows - 1) / chunkRows; // no empty chunk
+        this.passRows = Math.min(chunkRows, Math.max(1, PASS_PIXELS / ow));
+        this.rows = new StridedPlane(DirectConv.bandInputRows(p, chunkRows), DirectConv.planeColumns(p, h, w),
+                p.strideW(), p.padTop(), p.padLeft());
+        this.channelFloats = p.arrayLength("the direct weight gradient's plane", rows.floats());
+        p.arrayLength("the direct weight gradient's planes", (long) p.inChannels() * channelFloats);
+        this.patch = p.groupPatchSize();
+        this.paddedPatch = (patch + TAP_BLOCK - 1) / TAP_BLOCK * TAP_BLOCK;
+        this.paddedChannels = (p.outChannels() + OC_BLOCK - 1) / OC_BLOCK * OC_BLOCK;
+        p.arrayLength("the direct weight gradient's transposed dy", (long) passRows * ow * paddedChannels);
+        p.arrayLength("the direct weight gradient's sums", (long) paddedChannels * paddedPatch);
+        int[] kernelTaps = DirectConv.tapOffsets(p, rows);
+        this.taps = new int[paddedPatch];
+        for (int k = 0; k < paddedPatch; k++) {
+            int t = Math.min(k, patch - 1);
+            taps[k] = t / kernelTaps.length * channelFloats + kernelTaps[t % kernelTaps.length];
+        }
+    }
+
+    /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
+    boolean fits(int height, int width) {
+        return h == height && w == width;
+    }
+
+    /** Floats of workspace for a call on {@code threads} threads: per task in flight, its planes, dy pass and sums; the chunks' sums. */
+    long floats(int threads) {
+        long perTask = (long) p.inChannels() * channelFloats + (long) (passRows * ow + paddedPatch) * paddedChannels;
+        return Math.min(threads, chunks) * perTask + (long) chunks * p.outChannels() * (patch + 1);
+    }
+
+    /** Partial sums a call needs: {@code chunks · OC · (K + 1)} floats, each chunk's dw and db (see {@link #backwardWeights}). */
+    int partialFloats() {
+        return p.arrayLength("the direct weight gradient's chunk sums", (long) chunks * p.outChannels() * (patch + 1));
+    }
+
+    /**
+     * dw := the weight gradient of {@code images} images | x: {@code images×C×h×w} at xOff; dy:
+     * {@code images×OC×oh×ow} at dyOff; dw: {@code OC×C×KH×KW} at dwOff, overwritten; db: OC at dbOff,
+     * overwritten with dy's sums (each chunk's in the order of its pixels, then the chunks in order),
+     * or null; partial: {@link #partialFloats} floats of scratch | images ≥ 1 | allocates nothing in
+     * steady state.
+     */
+    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, int images, float[] partial, float[] dw,
+                         int dwOff, float[] db, int dbOff, ThreadPool pool) {
+        this.x = x;
+        this.xOff = xOff;
+        this.dy = dy;
+        this.dyOff = dyOff;
+        this.images = images;
+        this.partial = partial;
+        this.biasGradient = db != null;
+        int blocks = paddedPatch / TAP_BLOCK;
+        // two tasks a thread at least: tap groups split a chunk's work without touching its order
+        this.tapGroups = (int) Math.min(blocks, Math.max(1, (2L * pool.idleParallelism() + chunks - 1) / chunks));
+        try {
+            pool.parallelFor(chunks * tapGroups, this);
+        } finally {
+            this.x = this.dy = this.partial = null;
+        }
+        sumChunks(partial, 0, p.outChannels() * patch, dw, dwOff);
+        if (db != null) {
+            sumChunks(partial, chunks * p.outChannels() * patch, p.outChannels(), db, dbOff);
+        }
+    }
+
+    /** {@code into[at, +size)} := the sum, in chunk order, of the chunks' {@code size} floats from {@code partial[from]}. */
+    private void sumChunks(float[] partial, int from, int size, float[] into, int at) {
+        System.arraycopy(partial, from, into, at, size);
+        for (int c = 1; c < chunks; c++) {
+            Rows.add(into, at, partial, from + c * size, size);
+        }
+    }
+
+    /**
+     * One tap group of one chunk: each image's input rows of the group's channels into planes, dy's
+     * rows transposed a pass at a time, the group's tiles over them; then its sums into {@code partial}.
+     */
+    @Override
+    public void run(int task) {
+        int chunk = task / tapGroups;
+        int group = task % tapGroups;
+        int blocks = paddedPatch / TAP_BLOCK;
+        int k0 = blocks * group / tapGroups * TAP_BLOCK;
+        int k1 = blocks * (group + 1) / tapGroups * TAP_BLOCK;
+        int kernel = p.kernelH() * p.kernelW();
+        int c0 = k0 / kernel;
+        int c1 = (Math.min(k1, patch) - 1) / kernel + 1;
+        int r0 = chunk * chunkRows;
+        int r1 = Math.min(oh, r0 + chunkRows);
+        Scratch scratch = idleScratch.take();
+        if (scratch == null) {
+            scratch = new Scratch();
+        }
+        try {
+            int c = p.inChannels();
+            int firstRow = r0 * p.strideH();
+            int endRow = firstRow + DirectConv.bandInputRows(p, r1 - r0);
+            float[] planes = scratch.planes;
+            for (int i = 0; i < images; i++) {
+                for (int ch = c0; ch < c1; ch++) {
+                    loadRows(x, xOff + (i * c + ch) * h * w, planes, ch * channelFloats, firstRow, endRow);
+                }
+                int dyAt = dyOff + i * p.outChannels() * oh * ow;
+                for (int q0 = r0; q0 < r1; q0 += passRows) {
+                    boolean first = i == 0 && q0 == r0;
+                    int q1 = Math.min(r1, q0 + passRows);
+                    transposeRows(dyAt, q0, q1, scratch.dyT);
+                    if (biasGradient && group == 0) {
+                        addPixels(scratch.dyT, (q1 - q0) * ow, first, scratch.bias);
+                    }
+                    for (int o = 0; o < paddedChannels; o += OC_BLOCK) {
+                        for (int k = k0; k < k1; k += TAP_BLOCK) {
+                            tile(planes, scratch.dyT, o, k, q0 - r0, q0, q1, first, scratch.sums);
+                        }
+                    }
+                }
+            }
+            storeSums(scratch.sums, chunk * p.outChannels() * patch, k0, Math.min(k1, patch));
+            if (biasGradient && group == 0) {
+                System.arraycopy(scratch.bias, 0, partial, chunks * p.outChannels() * patch + chunk * p.outChannels(),
+                        p.outChannels());
+            }
+        } finally {
+            idleScratch.give(scratch);
+        }
+    }
+
+    /** Planes' padded rows {@code [firstRow, endRow)} of one channel at {@code at}: zeros, then the image part. */
+    private void loadRows(float[] x, int xAt, float[] planes, int at, int firstRow, int endRow) {
+        int rowStride = rows.rowStride;
+        for (int r = firstRow; r < endRow; r++) {
+            int row = at + (r - firstRow) * rowStride;
+            java.util.Arrays.fill(planes, row, row + rowStride, 0f);
+            int ih = r - p.padTop();
+            if (ih >= 0 && ih < h) {
+                rows.placeRow(x, xAt + ih * w, w, planes, row);
+            }
+        }
+    }
+
+    /**
+     * dy's rows {@code [q0, q1)} for every output channel, pixel-major: {@code dyT[(pixel − q0·ow)·OC' + o]}
+     * (OC' = output channels rounded up to whole tiles; the lanes past OC are never stored).
+     */
+    private void transposeRows(int dyAt, int q0, int q1, float[] dyT) {
+        int plane = oh * ow;
+        int first = q0 * ow;
+        int pixels = (q1 - q0) * ow;
+        int oc = p.outChannels();
+        int o = 0;
+        if (Interleave.SQUARE_TRANSPOSE) {
+            for (; o + L <= oc; o += L) {
+                int px = 0;
+                for (; px + L <= pixels; px += L) {
+                    Interleave.transposeSquare(dy, dyAt + o * plane + first + px, plane, dyT, px * paddedChannels + o,
+                            paddedChannels);
+                }
+                for (; px < pixels; px++) {
+                    for (int r = 0; r < L; r++) {
+                        dyT[px * paddedChannels + o + r] = dy[dyAt + (o + r) * plane + first + px];
+                    }
+                }
+            }
+        }
+        for (; o < oc; o++) {
+            for (int px = 0; px < pixels; px++) {
+                dyT[px * paddedChannels + o] = dy[dyAt + o * plane + first + px];
+            }
+        }
+    }
+
+    /** {@code bias[o] (+)= Σ over the pass's pixels of dyT's channel o}, pixel by pixel, a vector of channels at a time; {@code first}: from zero. */
+    private void addPixels(float[] dyT, int pixels, boolean first, float[] bias) {
+        for (int o = 0; o < paddedChannels; o += L) {
+            FloatVector sum = first ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o);
+            for (int px = 0; px < pixels; px++) {
+                sum = sum.add(FloatVector.fromArray(S, dyT, px * paddedChannels + o));
+            }
+            sum.intoArray(bias, o);
+        }
+    }
+
+    /**
+     * The register tile: sums of output channels {@code [o, o + 4L)} (four vectors, a channel per
+     * lane) by taps {@code [k, k + 6)} (past the last tap: the last one's, into padding never read)
+     * += Σ over output rows [q0, q1) — the chunk's row {@code local} on — of dyT's vectors times
+     * each tap's input, broadcast; {@code first}: start from zero. Sums at {@code sums[k'·OC' + o']}.
+     */
+    private void tile(float[] planes, float[] dyT, int o, int k, int local, int q0, int q1, boolean first,
+                      float[] sums) {
+        int t0 = taps[k], t1 = taps[k + 1], t2 = taps[k + 2], t3 = taps[k + 3], t4 = taps[k + 4];
+        int stride = paddedChannels;
+        int s0 = k * stride + o;
+        int s1 = s0 + stride, s2 = s1 + stride, s3 = s2 + stride, s4 = s3 + stride;
+        FloatVector a00, a01, a02, a03, a04, a10, a11, a12, a13, a14;
+        FloatVector a20, a21, a22, a23, a24, a30, a31, a32, a33, a34;
+        if (first) {
+            a00 = a01 = a02 = a03 = a04 = a10 = a11 = a12 = a13 = a14 = FloatVector.zero(S);
+            a20 = a21 = a22 = a23 = a24 = a30 = a31 = a32 = a33 = a34 = a00;
+        } else {
+            a00 = FloatVector.fromArray(S, sums, s0);
+            a10 = FloatVector.fromArray(S, sums, s0 + L);
+            a20 = FloatVector.fromArray(S, sums, s0 + 2 * L);
+            a30 = FloatVector.fromArray(S, sums, s0 + 3 * L);
+            a01 = FloatVector.fromArray(S, sums, s1);
+            a11 = FloatVector.fromArray(S, sums, s1 + L);
+            a21 = FloatVector.fromArray(S, sums, s1 + 2 * L);
+            a31 = FloatVector.fromArray(S, sums, s1 + 3 * L);
+            a02 = FloatVector.fromArray(S, sums, s2);
+            a12 = FloatVector.fromArray(S, sums, s2 + L);
+            a22 = FloatVector.fromArray(S, sums, s2 + 2 * L);
+            a32 = FloatVector.fromArray(S, sums, s2 + 3 * L);
+            a03 = FloatVector.fromArray(S, sums, s3);
+            a13 = FloatVector.fromArray(S, sums, s3 + L);
+            a23 = FloatVector.fromArray(S, sums, s3 + 2 * L);
+            a33 = FloatVector.fromArray(S, sums, s3 + 3 * L);
+            a04 = FloatVector.fromArray(S, sums, s4);
+            a14 = FloatVector.fromArray(S, sums, s4 + L);
+            a24 = FloatVector.fromArray(S, sums, s4 + 2 * L);
+            a34 = FloatVector.fromArray(S, sums, s4 + 3 * L);
+        }
+        float[] g = dyT;
+        float[] pl = planes;
+        int rowStep = p.strideH() * rows.rowStride;
+        for (int q = q0, in = local * rowStep, row = o; q < q1; q++, in += rowStep, row += ow * stride) {
+            for (int px = 0; px < ow; px++) {
+                int at = row + px * stride;
+                int j = in + px;
+                FloatVector g0 = FloatVector.fromArray(S, g, at);
+                FloatVector g1 = FloatVector.fromArray(S, g, at + L);
+                FloatVector g2 = FloatVector.fromArray(S, g, at + 2 * L);
+                FloatVector g3 = FloatVector.fromArray(S, g, at + 3 * L);
+                FloatVector x0 = FloatVector.broadcast(S, pl[j + t0]);
+                a00 = g0.fma(x0, a00);
+                a10 = g1.fma(x0, a10);
+                a20 = g2.fma(x0, a20);
+                a30 = g3.fma(x0, a30);
+                FloatVector x1 = FloatVector.broadcast(S, pl[j + t1]);
+                a01 = g0.fma(x1, a01);
+                a11 = g1.fma(x1, a11);
+                a21 = g2.fma(x1, a21);
+                a31 = g3.fma(x1, a31);
+                FloatVector x2 = FloatVector.broadcast(S, pl[j + t2]);
+                a02 = g0.fma(x2, a02);
+                a12 = g1.fma(x2, a12);
+                a22 = g2.fma(x2, a22);
+                a32 = g3.fma(x2, a32);
+                FloatVector x3 = FloatVector.broadcast(S, pl[j + t3]);
+                a03 = g0.fma(x3, a03);
+                a13 = g1.fma(x3, a13);
+                a23 = g2.fma(x3, a23);
+                a33 = g3.fma(x3, a33);
+                FloatVector x4 = FloatVector.broadcast(S, pl[j + t4]);
+                a04 = g0.fma(x4, a04);
+                a14 = g1.fma(x4, a14);
+                a24 = g2.fma(x4, a24);
+                a34 = g3.fma(x4, a34);
+            }
+        }
+        a00.intoArray(sums, s0);
+        a10.intoArray(sums, s0 + L);
+        a20.intoArray(sums, s0 + 2 * L);
+        a30.intoArray(sums, s0 + 3 * L);
+        a01.intoArray(sums, s1);
+        a11.intoArray(sums, s1 + L);
+        a21.intoArray(sums, s1 + 2 * L);
+        a31.intoArray(sums, s1 + 3 * L);
+        a02.intoArray(sums, s2);
+        a12.intoArray(sums, s2 + L);
+        a22.intoArray(sums, s2 + 2 * L);
+        a32.intoArray(sums, s2 + 3 * L);
+        a03.intoArray(sums, s3);
+        a13.intoArray(sums, s3 + L);
+        a23.intoArray(sums, s3 + 2 * L);
+        a33.intoArray(sums, s3 + 3 * L);
+        a04.intoArray(sums, s4);
+        a14.intoArray(sums, s4 + L);
+        a24.intoArray(sums, s4 + 2 * L);
+        a34.intoArray(sums, s4 + 3 * L);
+    }
+
+    /** {@code partial[at + o·K + k]} := the chunk's sum for (o, k), from {@code sums[k·OC' + o]}, for taps [k0, k1). */
+    private void storeSums(float[] sums, int at, int k0, int k1) {
+        for (int o = 0; o < p.outChannels(); o++) {
+            for (int k = k0; k < k1; k++) {
+                partial[at + o * patch + k] = sums[k * paddedChannels + o];
+            }
+        }
+    }
+
+    /** One chunk task's planes (every channel's input rows), a pass's dy pixel-major and its sums {@code [K'][OC']}. */
+    private final class Scratch {
+        final float[] planes = new float[p.inChannels() * channelFloats];
+        final float[] dyT = new float[passRows * ow * paddedChannels];
+        final float[] sums = new float[paddedPatch * paddedChannels];
+        final float[] bias = new float[paddedChannels];
+    }
+}
