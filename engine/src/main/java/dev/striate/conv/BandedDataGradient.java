@@ -6,7 +6,10 @@ import dev.striate.gemm.Sgemm;
 import dev.striate.gemm.Transpose;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.WorkspacePool;
+import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Rows;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * dx of one image and group of a strided im2col layer, in bands of output rows: each band is one
@@ -17,9 +20,21 @@ import dev.striate.simd.Rows;
  * 7x7/s2 first layer) never goes through memory, and no task waits for another between its product
  * and its scatter. The bands depend on the shape only, so the bits do not depend on the threads.
  *
+ * <p>A DIRECT layer (few input channels, {@link #direct}) skips the product's block: a register
+ * tile of {@value #TAP_BLOCK} taps by three vectors of output pixels sums its taps' contributions
+ * over the output channels — three dy vectors and eight broadcast weights per twenty-four fused
+ * multiply-adds, {@link DirectConv}'s tile with taps for output channels — and adds each sum
+ * straight into the band's plane. The tile's taps have distinct (channel, kernel row) pairs, so
+ * its 24 vector adds land on 24 disjoint places: a load never waits on a store it half overlaps.
+ *
  * <p>Thread-safety: a workspace for one call at a time ({@link #run}); its tasks run on the pool.
  */
 final class BandedDataGradient implements ThreadPool.ParallelTask {
+
+    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
+    private static final int L = FloatSpecies.LANES;
+    /** Taps per direct register tile. */
+    static final int TAP_BLOCK = 8;
 
     /**
      * Floats of one band's patch block at most: 1 MB, half of L2, beside the band's planes. Time of the
@@ -52,9 +67,19 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     /** [bands][groupInChannels][planeRows][rowStride]. */
     private final float[] planes;
     private final WorkspacePool<float[]> blocks = new WorkspacePool<>();
+    private final WorkspacePool<float[]> tileSums = new WorkspacePool<>();
+
+    /** Whether bands are computed by the direct tile ({@link #directBand}) rather than a GEMM and a scatter. */
+    private final boolean direct;
+    /** Direct mode: vectors of output pixels per output row; each direct tile's taps' offsets in a band's planes. */
+    private final int rowVectors;
+    private final int[] tileTaps;
+    /** Direct mode: where band pixel vector u (output row u / rowVectors, vector u % rowVectors) adds its first tap, from the band's planes. */
+    private final int[] unitOffsets;
 
     private Sgemm gemm;
     private PackedOperand weights;
+    private float[] packedWeights;
     private float[] dy, dx;
     private int dyAt, dxAt, parts;
     private boolean summing;
@@ -67,7 +92,48 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         return Im2col.scattersByPlane(p, ow) && (long) p.groupPatchSize() * oh * ow > WHOLE_MAX_FLOATS;
     }
 
-    BandedDataGradient(ConvParams p, int h, int w) {
+    /**
+     * Whether layer p's dx takes the direct tile: one group; eight taps or more per kernel column
+     * ({@code C·KH ≥ 8}), so that a tile's taps never share a plane row; and a kernel of 49 taps at
+     * most — on AlexNet's 11x11/s4 first layer (96 channels) the tile took 1.06–1.08× the GEMM
+     * path's time, on the 7x7 and 3x3 layers 0.52–0.94× (see {@code Convolution}'s directDataGradient).
+     */
+    static boolean directApplies(ConvParams p) {
+        return p.groups() == 1 && p.inChannels() * p.kernelH() >= TAP_BLOCK && p.kernelH() * p.kernelW() <= 49;
+    }
+
+    /**
+     * The weights {@code [OC][C][KH][KW]} for the direct tile: tiles of {@value #TAP_BLOCK} taps in
+     * (kw, c, kh) order, each {@code [OC][TAP_BLOCK]} (an output channel's eight weights together),
+     * zero past the last tap | into: reused when it has that length.
+     */
+    static float[] packDirectWeights(ConvParams p, float[] weights, float[] into) {
+        int oc = p.outChannels();
+        int taps = p.groupPatchSize();
+        int tiles = (taps + TAP_BLOCK - 1) / TAP_BLOCK;
+        int size = p.arrayLength("dx's direct weights", (long) tiles * oc * TAP_BLOCK);
+        float[] packed = into != null && into.length == size ? into : new float[size];
+        for (int t = 0, at = 0; t < tiles; t++) {
+            for (int o = 0; o < oc; o++) {
+                for (int r = 0; r < TAP_BLOCK; r++, at++) {
+                    int k = t * TAP_BLOCK + r;
+                    packed[at] = k < taps ? weights[o * taps + weightTap(p, k)] : 0f;
+                }
+            }
+        }
+        return packed;
+    }
+
+    /** Tap k of the (kw, c, kh) order as its index in the weights' (c, kh, kw) order. */
+    private static int weightTap(ConvParams p, int k) {
+        int column = p.inChannels() * p.kernelH();
+        int kw = k / column;
+        int c = k % column / p.kernelH();
+        int kh = k % p.kernelH();
+        return (c * p.kernelH() + kh) * p.kernelW() + kw;
+    }
+
+    BandedDataGradient(ConvParams p, int h, int w, boolean direct) {
         this.p = p;
         this.h = h;
         this.w = w;
@@ -78,16 +144,36 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         int most = (int) Math.max(1, Math.min(Math.ceilDiv(oh, MIN_BANDS), BAND_FLOATS / rowFloats));
         this.bandRows = Math.ceilDiv(oh, Math.ceilDiv(oh, most));
         this.bands = Math.ceilDiv(oh, bandRows);
-        this.blockFloats = p.arrayLength("dx's band block", rowFloats * bandRows);
+        // direct: the block holds a band's dy with rows padded to whole vectors, when they are not
+        this.blockFloats = p.arrayLength("dx's band block", direct
+                ? (long) p.outChannels() * bandRows * ((ow + FloatSpecies.LANES - 1) / FloatSpecies.LANES * FloatSpecies.LANES)
+                : rowFloats * bandRows);
         this.planeRows = (bandRows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
+        this.direct = direct;
+        this.rowVectors = (ow + L - 1) / L;
+        // the direct tile adds whole vectors: a row's last one reaches past the image's columns
         StridedPlane columns = Im2col.planeFor(p, h, w, ow);
-        this.layout = new StridedPlane(planeRows, columns.phase * columns.stride, p.strideW(), 0, p.padLeft());
+        int planeColumns = direct ? DirectConv.planeColumns(p, h, w) : columns.phase * columns.stride;
+        this.layout = new StridedPlane(planeRows, planeColumns, p.strideW(), 0, p.padLeft());
         this.planeFloats = p.arrayLength("dx's band plane", (long) planeRows * layout.rowStride);
         this.planes = new float[p.arrayLength("dx's band planes", (long) bands * p.groupInChannels() * planeFloats)];
+        this.unitOffsets = new int[direct ? bandRows * rowVectors : 0];
+        for (int u = 0; u < unitOffsets.length; u++) {
+            unitOffsets[u] = u / rowVectors * p.strideH() * layout.rowStride + u % rowVectors * L;
+        }
+        int taps = p.groupPatchSize();
+        this.tileTaps = new int[direct ? (taps + TAP_BLOCK - 1) / TAP_BLOCK * TAP_BLOCK : 0];
+        for (int k = 0; k < tileTaps.length; k++) {
+            int t = weightTap(p, Math.min(k, taps - 1));
+            int c = t / (p.kernelH() * p.kernelW());
+            int kh = t / p.kernelW() % p.kernelH();
+            int kw = t % p.kernelW();
+            tileTaps[k] = c * planeFloats + layout.offset(kh * p.dilationH(), kw * p.dilationW());
+        }
     }
 
-    boolean fits(int h, int w) {
-        return this.h == h && this.w == w;
+    boolean fits(int h, int w, boolean direct) {
+        return this.h == h && this.w == w && this.direct == direct;
     }
 
     /**
@@ -97,19 +183,35 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     void run(Sgemm gemm, PackedOperand weights, float[] dy, int dyAt, float[] dx, int dxAt) {
         this.gemm = gemm;
         this.weights = weights;
+        this.packedWeights = null;
+        run(gemm.pool(), dy, dyAt, dx, dxAt);
+    }
+
+    /**
+     * dx's channels at dxAt := the data gradient of dy's channels at dyAt, by the direct tile (an
+     * instance made {@code direct}) | packed: from {@link #packDirectWeights} | allocates nothing in
+     * steady state.
+     */
+    void runDirect(ThreadPool pool, float[] packed, float[] dy, int dyAt, float[] dx, int dxAt) {
+        this.packedWeights = packed;
+        run(pool, dy, dyAt, dx, dxAt);
+    }
+
+    private void run(ThreadPool pool, float[] dy, int dyAt, float[] dx, int dxAt) {
         this.dy = dy;
         this.dyAt = dyAt;
         this.dx = dx;
         this.dxAt = dxAt;
         try {
             summing = false;
-            gemm.pool().parallelFor(bands, this);
+            pool.parallelFor(bands, this);
             summing = true;
-            parts = Math.min(p.groupInChannels() * h, gemm.pool().parallelism());
-            gemm.pool().parallelFor(parts, this);
+            parts = Math.min(p.groupInChannels() * h, pool.parallelism());
+            pool.parallelFor(parts, this);
         } finally {
             this.gemm = null;
             this.weights = null;
+            this.packedWeights = null;
             this.dy = this.dx = null;
         }
     }
@@ -121,10 +223,161 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
             for (int r = (int) ((long) rows * task / parts), end = (int) ((long) rows * (task + 1) / parts); r < end; r++) {
                 sumRow(r / h, r % h);
             }
+        } else if (direct) {
+            directBand(task);
         } else {
             scatterBand(task);
         }
     }
+
+    /** Band b's planes := its output rows' contributions, summed by the direct tile over every tap tile and pixel vector. */
+    private void directBand(int b) {
+        int y0 = b * bandRows;
+        int y1 = Math.min(oh, y0 + bandRows);
+        float[] block = null;
+        float[] sums = tileSums.take();
+        if (sums == null) {
+            sums = new float[3 * TAP_BLOCK * L];
+        }
+        try {
+            float[] src = dy;
+            int srcAt = dyAt + y0 * ow;
+            int channelPitch = oh * ow;
+            int pitch = rowVectors * L;
+            if (ow != pitch) {
+                // rows padded with zeros to whole vectors, so that a row's last vector adds nothing past
+                // it: the padding is never written, and a new block is zero
+                block = blocks.take();
+                if (block == null) {
+                    block = new float[blockFloats];
+                }
+                channelPitch = bandRows * pitch;
+                for (int o = 0; o < p.outChannels(); o++) {
+                    for (int y = y0; y < y1; y++) {
+                        int to = o * channelPitch + (y - y0) * pitch;
+                        System.arraycopy(dy, dyAt + o * oh * ow + y * ow, block, to, ow);
+                    }
+                }
+                src = block;
+                srcAt = 0;
+            }
+            int bandAt = b * p.groupInChannels() * planeFloats;
+            java.util.Arrays.fill(planes, bandAt, bandAt + p.groupInChannels() * planeFloats, 0f);
+            int units = (y1 - y0) * rowVectors;
+            int taps = p.groupPatchSize();
+            // pixel vectors outside: their dy (three vectors of every output channel) stays in L1 across the tap tiles
+            for (int u = 0; u < units; u += 3) {
+                for (int t = 0; t < tileTaps.length; t += TAP_BLOCK) {
+                    directTile(src, srcAt, channelPitch, t, Math.min(TAP_BLOCK, taps - t), bandAt, u,
+                            Math.min(3, units - u), sums);
+                }
+            }
+        } finally {
+            tileSums.give(sums);
+            if (block != null) {
+                blocks.give(block);
+            }
+        }
+    }
+
+    /**
+     * The direct register tile: for taps {@code [t, t + real)} of the (kw, c, kh) order and pixel
+     * vectors {@code [u, u + count)} of the band (the last one again where count is short), the sum
+     * over output channels of weight × dy vector, added into the band's planes at each tap's place
+     * (through {@code sums}, 24 vectors of scratch: vectors passed to a call C2 does not inline are boxed).
+     */
+    private void directTile(float[] src, int srcAt, int channelPitch, int t, int real, int bandAt, int u, int count,
+                            float[] sums) {
+        int u1 = u + Math.min(1, count - 1);
+        int u2 = u + count - 1;
+        int in0 = srcAt + u * L, in1 = srcAt + u1 * L, in2 = srcAt + u2 * L;
+        FloatVector a00 = FloatVector.zero(S), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00, a60 = a00, a70 = a00;
+        FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00, a41 = a00, a51 = a00, a61 = a00, a71 = a00;
+        FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a42 = a00, a52 = a00, a62 = a00, a72 = a00;
+        float[] wp = packedWeights;
+        float[] g = src;
+        int oc = p.outChannels();
+        for (int o = 0, at = t / TAP_BLOCK * oc * TAP_BLOCK, d = 0; o < oc; o++, at += TAP_BLOCK, d += channelPitch) {
+            FloatVector x0 = FloatVector.fromArray(S, g, in0 + d);
+            FloatVector x1 = FloatVector.fromArray(S, g, in1 + d);
+            FloatVector x2 = FloatVector.fromArray(S, g, in2 + d);
+            FloatVector w0 = FloatVector.broadcast(S, wp[at]);
+            a00 = x0.fma(w0, a00);
+            a01 = x1.fma(w0, a01);
+            a02 = x2.fma(w0, a02);
+            FloatVector w1 = FloatVector.broadcast(S, wp[at + 1]);
+            a10 = x0.fma(w1, a10);
+            a11 = x1.fma(w1, a11);
+            a12 = x2.fma(w1, a12);
+            FloatVector w2 = FloatVector.broadcast(S, wp[at + 2]);
+            a20 = x0.fma(w2, a20);
+            a21 = x1.fma(w2, a21);
+            a22 = x2.fma(w2, a22);
+            FloatVector w3 = FloatVector.broadcast(S, wp[at + 3]);
+            a30 = x0.fma(w3, a30);
+            a31 = x1.fma(w3, a31);
+            a32 = x2.fma(w3, a32);
+            FloatVector w4 = FloatVector.broadcast(S, wp[at + 4]);
+            a40 = x0.fma(w4, a40);
+            a41 = x1.fma(w4, a41);
+            a42 = x2.fma(w4, a42);
+            FloatVector w5 = FloatVector.broadcast(S, wp[at + 5]);
+            a50 = x0.fma(w5, a50);
+            a51 = x1.fma(w5, a51);
+            a52 = x2.fma(w5, a52);
+            FloatVector w6 = FloatVector.broadcast(S, wp[at + 6]);
+            a60 = x0.fma(w6, a60);
+            a61 = x1.fma(w6, a61);
+            a62 = x2.fma(w6, a62);
+            FloatVector w7 = FloatVector.broadcast(S, wp[at + 7]);
+            a70 = x0.fma(w7, a70);
+            a71 = x1.fma(w7, a71);
+            a72 = x2.fma(w7, a72);
+        }
+        int l = L;
+        a00.intoArray(sums, 0);
+        a01.intoArray(sums, l);
+        a02.intoArray(sums, 2 * l);
+        a10.intoArray(sums, 3 * l);
+        a11.intoArray(sums, 4 * l);
+        a12.intoArray(sums, 5 * l);
+        a20.intoArray(sums, 6 * l);
+        a21.intoArray(sums, 7 * l);
+        a22.intoArray(sums, 8 * l);
+        a30.intoArray(sums, 9 * l);
+        a31.intoArray(sums, 10 * l);
+        a32.intoArray(sums, 11 * l);
+        a40.intoArray(sums, 12 * l);
+        a41.intoArray(sums, 13 * l);
+        a42.intoArray(sums, 14 * l);
+        a50.intoArray(sums, 15 * l);
+        a51.intoArray(sums, 16 * l);
+        a52.intoArray(sums, 17 * l);
+        a60.intoArray(sums, 18 * l);
+        a61.intoArray(sums, 19 * l);
+        a62.intoArray(sums, 20 * l);
+        a70.intoArray(sums, 21 * l);
+        a71.intoArray(sums, 22 * l);
+        a72.intoArray(sums, 23 * l);
+        // each tap's sums added at (pixel vector's place + tap); the tile's places are disjoint
+        float[] pl = planes;
+        int p0 = bandAt + unitOffsets[u];
+        int p1 = bandAt + unitOffsets[u1];
+        int p2 = bandAt + unitOffsets[u2];
+        for (int r = 0; r < real; r++) {
+            int tap = tileTaps[t + r];
+            int sum = 3 * r * l;
+            FloatVector.fromArray(S, pl, p0 + tap).add(FloatVector.fromArray(S, sums, sum)).intoArray(pl, p0 + tap);
+            if (count > 1) {
+                FloatVector.fromArray(S, pl, p1 + tap).add(FloatVector.fromArray(S, sums, sum + l)).intoArray(pl, p1 + tap);
+            }
+            if (count > 2) {
+                FloatVector.fromArray(S, pl, p2 + tap).add(FloatVector.fromArray(S, sums, sum + 2 * l)).intoArray(pl, p2 + tap);
+            }
+        }
+    }
+
+
 
     /** Band b's planes := its output rows' patches of Wᵀ·dy, added at the input rows they came from. */
     private void scatterBand(int b) {
