@@ -1435,7 +1435,7 @@ public final class Convolution {
      * channels), where it applies. Its time against im2col's path (dw alone, the two alternated in
      * one process, one thread / two): ResNet's 7x7/s2 first layer 0.51–0.54 / 0.48–0.67,
      * SqueezeNet's 3x3/s2 one 0.70 / 0.71, its 16→64 3x3 at 55x55 0.60–0.65 / 0.54, AlexNet's
-     * 11x11/s4 (64 channels) 0.63–0.66 / 0.73, MobileNetV2's 3→32 3x3/s2 0.73–0.79 / 0.75–0.83.
+     * 11x11/s4 first layer (96 channels) 0.83 / 0.6–0.9, MobileNetV2's 3→32 3x3/s2 0.51–0.65 / 0.65–0.91.
      */
     private boolean directWeightGradient(int h, int w) {
         return algorithmFor(h, w) == ConvAlgorithm.DIRECT && DirectWeightGradient.applies(params);

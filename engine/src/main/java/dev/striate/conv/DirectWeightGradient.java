@@ -43,6 +43,8 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
      * broadcasts per pixel. Six taps (24 sums) made C2 spill sums inside the loop: 0.6× the speed.
      */
     static final int OC_BLOCK = 4 * L, TAP_BLOCK = 5;
+    /** Output channels and taps of the remainder tile ({@link #tileNarrow}); its taps are two of the wide tile's blocks. */
+    static final int NARROW_OC_BLOCK = 2 * L, NARROW_TAP_BLOCK = 2 * TAP_BLOCK;
     /** Output pixels per chunk (a task, and a partial sum) at most, about. */
     private static final int CHUNK_PIXELS = 4096;
     /**
@@ -60,7 +62,7 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
     private final int channelFloats;
     /** Tap k = (c, kh, kw)'s offset in a chunk's planes from its output pixel's first tap; past K: the last tap's. */
     private final int[] taps;
-    /** Taps K = C·KH·KW, and rounded up to whole tap blocks; output channels rounded up to whole blocks. */
+    /** Taps K and rounded up to whole narrow tap blocks; output channels rounded up to whole tiles (the rest after four-vector tiles: one tile, narrow when it fits). */
     private final int patch, paddedPatch, paddedChannels;
     private final int chunkRows, chunks, passRows;
     private final WorkspacePool<Scratch> idleScratch = new WorkspacePool<>();
@@ -73,13 +75,11 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
     private boolean biasGradient;
 
     /**
-     * Whether this kernel computes layer p's weight gradient: one group, and output channels that
-     * fill whole register tiles or fewer than one. Rounding 96 channels up to 128 lost to im2col's
-     * path (AlexNet's 11x11/s4 first layer, 1.08–1.23× its time); 32 rounded to 64 still won (0.75–0.79×,
-     * MobileNetV2's first layer).
+     * Whether this kernel computes layer p's weight gradient: one group (any channel count: the
+     * channels past whole four-vector tiles take one more tile, {@link #tileNarrow} when two vectors hold them).
      */
     static boolean applies(ConvParams p) {
-        return p.groups() == 1 && (p.outChannels() % OC_BLOCK == 0 || p.outChannels() < OC_BLOCK);
+        return p.groups() == 1;
     }
 
     DirectWeightGradient(ConvParams p, int h, int w) {
@@ -97,8 +97,10 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
         this.channelFloats = p.arrayLength("the direct weight gradient's plane", rows.floats());
         p.arrayLength("the direct weight gradient's planes", (long) p.inChannels() * channelFloats);
         this.patch = p.groupPatchSize();
-        this.paddedPatch = (patch + TAP_BLOCK - 1) / TAP_BLOCK * TAP_BLOCK;
-        this.paddedChannels = (p.outChannels() + OC_BLOCK - 1) / OC_BLOCK * OC_BLOCK;
+        this.paddedPatch = (patch + NARROW_TAP_BLOCK - 1) / NARROW_TAP_BLOCK * NARROW_TAP_BLOCK;
+        int wideChannels = p.outChannels() / OC_BLOCK * OC_BLOCK;
+        int rest = p.outChannels() - wideChannels;
+        this.paddedChannels = wideChannels + (rest == 0 ? 0 : rest <= NARROW_OC_BLOCK ? NARROW_OC_BLOCK : OC_BLOCK);
         p.arrayLength("the direct weight gradient's transposed dy", (long) passRows * ow * paddedChannels);
         p.arrayLength("the direct weight gradient's sums", (long) paddedChannels * paddedPatch);
         int[] kernelTaps = DirectConv.tapOffsets(p, rows);
@@ -141,7 +143,7 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
         this.images = images;
         this.partial = partial;
         this.biasGradient = db != null;
-        int blocks = paddedPatch / TAP_BLOCK;
+        int blocks = paddedPatch / NARROW_TAP_BLOCK;
         // two tasks a thread at least: tap groups split a chunk's work without touching its order
         this.tapGroups = (int) Math.min(blocks, Math.max(1, (2L * pool.idleParallelism() + chunks - 1) / chunks));
         try {
@@ -171,9 +173,9 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
     public void run(int task) {
         int chunk = task / tapGroups;
         int group = task % tapGroups;
-        int blocks = paddedPatch / TAP_BLOCK;
-        int k0 = blocks * group / tapGroups * TAP_BLOCK;
-        int k1 = blocks * (group + 1) / tapGroups * TAP_BLOCK;
+        int blocks = paddedPatch / NARROW_TAP_BLOCK;
+        int k0 = blocks * group / tapGroups * NARROW_TAP_BLOCK;
+        int k1 = blocks * (group + 1) / tapGroups * NARROW_TAP_BLOCK;
         int kernel = p.kernelH() * p.kernelW();
         int c0 = k0 / kernel;
         int c1 = (Math.min(k1, patch) - 1) / kernel + 1;
@@ -201,8 +203,13 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
                         addPixels(scratch.dyT, (q1 - q0) * ow, first, scratch.bias);
                     }
                     for (int o = 0; o < paddedChannels; o += OC_BLOCK) {
-                        for (int k = k0; k < k1; k += TAP_BLOCK) {
-                            tile(planes, scratch.dyT, o, k, q0 - r0, q0, q1, first, scratch.sums);
+                        boolean narrow = paddedChannels - o == NARROW_OC_BLOCK;
+                        for (int k = k0; k < k1; k += narrow ? NARROW_TAP_BLOCK : TAP_BLOCK) {
+                            if (narrow) {
+                                tileNarrow(planes, scratch.dyT, o, k, q0 - r0, q0, q1, first, scratch.sums);
+                            } else {
+                                tile(planes, scratch.dyT, o, k, q0 - r0, q0, q1, first, scratch.sums);
+                            }
                         }
                     }
                 }
@@ -369,6 +376,106 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
         a14.intoArray(sums, s4 + L);
         a24.intoArray(sums, s4 + 2 * L);
         a34.intoArray(sums, s4 + 3 * L);
+    }
+
+    /**
+     * The remainder tile, for output channels past the last whole {@link #tile}: channels
+     * {@code [o, o + 2L)} (two vectors) by taps {@code [k, k + 10)}, 20 sums, 2 loads and 10
+     * broadcasts per pixel; otherwise as {@link #tile}. AlexNet's 96 channels rounded up to
+     * 128 for four-vector tiles took 1.08–1.23× the time of im2col's path; as 64 + 32, 0.83 (one
+     * thread); MobileNetV2's 32-channel first layer 0.51–0.65 against 0.73–0.79 rounded up to 64.
+     */
+    private void tileNarrow(float[] planes, float[] dyT, int o, int k, int local, int q0, int q1, boolean first,
+                            float[] sums) {
+        int t0 = taps[k], t1 = taps[k + 1], t2 = taps[k + 2], t3 = taps[k + 3], t4 = taps[k + 4], t5 = taps[k + 5], t6 = taps[k + 6], t7 = taps[k + 7], t8 = taps[k + 8], t9 = taps[k + 9];
+        int stride = paddedChannels;
+        int s0 = k * stride + o;
+        FloatVector a00, a10, a01, a11, a02, a12, a03, a13, a04, a14, a05, a15, a06, a16, a07, a17, a08, a18, a09, a19;
+        if (first) {
+            a00 = a10 = a01 = a11 = a02 = a12 = a03 = a13 = a04 = a14 = a05 = a15 = a06 = a16 = a07 = a17 = a08 = a18 = a09 = a19 = FloatVector.zero(S);
+        } else {
+            a00 = FloatVector.fromArray(S, sums, s0 + 0 * stride);
+            a10 = FloatVector.fromArray(S, sums, s0 + 0 * stride + L);
+            a01 = FloatVector.fromArray(S, sums, s0 + 1 * stride);
+            a11 = FloatVector.fromArray(S, sums, s0 + 1 * stride + L);
+            a02 = FloatVector.fromArray(S, sums, s0 + 2 * stride);
+            a12 = FloatVector.fromArray(S, sums, s0 + 2 * stride + L);
+            a03 = FloatVector.fromArray(S, sums, s0 + 3 * stride);
+            a13 = FloatVector.fromArray(S, sums, s0 + 3 * stride + L);
+            a04 = FloatVector.fromArray(S, sums, s0 + 4 * stride);
+            a14 = FloatVector.fromArray(S, sums, s0 + 4 * stride + L);
+            a05 = FloatVector.fromArray(S, sums, s0 + 5 * stride);
+            a15 = FloatVector.fromArray(S, sums, s0 + 5 * stride + L);
+            a06 = FloatVector.fromArray(S, sums, s0 + 6 * stride);
+            a16 = FloatVector.fromArray(S, sums, s0 + 6 * stride + L);
+            a07 = FloatVector.fromArray(S, sums, s0 + 7 * stride);
+            a17 = FloatVector.fromArray(S, sums, s0 + 7 * stride + L);
+            a08 = FloatVector.fromArray(S, sums, s0 + 8 * stride);
+            a18 = FloatVector.fromArray(S, sums, s0 + 8 * stride + L);
+            a09 = FloatVector.fromArray(S, sums, s0 + 9 * stride);
+            a19 = FloatVector.fromArray(S, sums, s0 + 9 * stride + L);
+        }
+        float[] g = dyT;
+        float[] pl = planes;
+        int rowStep = p.strideH() * rows.rowStride;
+        for (int q = q0, in = local * rowStep, row = o; q < q1; q++, in += rowStep, row += ow * stride) {
+            for (int px = 0; px < ow; px++) {
+                int at = row + px * stride;
+                int j = in + px;
+                FloatVector g0 = FloatVector.fromArray(S, g, at);
+                FloatVector g1 = FloatVector.fromArray(S, g, at + L);
+                FloatVector x0 = FloatVector.broadcast(S, pl[j + t0]);
+                a00 = g0.fma(x0, a00);
+                a10 = g1.fma(x0, a10);
+                FloatVector x1 = FloatVector.broadcast(S, pl[j + t1]);
+                a01 = g0.fma(x1, a01);
+                a11 = g1.fma(x1, a11);
+                FloatVector x2 = FloatVector.broadcast(S, pl[j + t2]);
+                a02 = g0.fma(x2, a02);
+                a12 = g1.fma(x2, a12);
+                FloatVector x3 = FloatVector.broadcast(S, pl[j + t3]);
+                a03 = g0.fma(x3, a03);
+                a13 = g1.fma(x3, a13);
+                FloatVector x4 = FloatVector.broadcast(S, pl[j + t4]);
+                a04 = g0.fma(x4, a04);
+                a14 = g1.fma(x4, a14);
+                FloatVector x5 = FloatVector.broadcast(S, pl[j + t5]);
+                a05 = g0.fma(x5, a05);
+                a15 = g1.fma(x5, a15);
+                FloatVector x6 = FloatVector.broadcast(S, pl[j + t6]);
+                a06 = g0.fma(x6, a06);
+                a16 = g1.fma(x6, a16);
+                FloatVector x7 = FloatVector.broadcast(S, pl[j + t7]);
+                a07 = g0.fma(x7, a07);
+                a17 = g1.fma(x7, a17);
+                FloatVector x8 = FloatVector.broadcast(S, pl[j + t8]);
+                a08 = g0.fma(x8, a08);
+                a18 = g1.fma(x8, a18);
+                FloatVector x9 = FloatVector.broadcast(S, pl[j + t9]);
+                a09 = g0.fma(x9, a09);
+                a19 = g1.fma(x9, a19);
+            }
+        }
+        a00.intoArray(sums, s0 + 0 * stride);
+        a10.intoArray(sums, s0 + 0 * stride + L);
+        a01.intoArray(sums, s0 + 1 * stride);
+        a11.intoArray(sums, s0 + 1 * stride + L);
+        a02.intoArray(sums, s0 + 2 * stride);
+        a12.intoArray(sums, s0 + 2 * stride + L);
+        a03.intoArray(sums, s0 + 3 * stride);
+        a13.intoArray(sums, s0 + 3 * stride + L);
+        a04.intoArray(sums, s0 + 4 * stride);
+        a14.intoArray(sums, s0 + 4 * stride + L);
+        a05.intoArray(sums, s0 + 5 * stride);
+        a15.intoArray(sums, s0 + 5 * stride + L);
+        a06.intoArray(sums, s0 + 6 * stride);
+        a16.intoArray(sums, s0 + 6 * stride + L);
+        a07.intoArray(sums, s0 + 7 * stride);
+        a17.intoArray(sums, s0 + 7 * stride + L);
+        a08.intoArray(sums, s0 + 8 * stride);
+        a18.intoArray(sums, s0 + 8 * stride + L);
+        a09.intoArray(sums, s0 + 9 * stride);
+        a19.intoArray(sums, s0 + 9 * stride + L);
     }
 
     /** {@code partial[at + o·K + k]} := the chunk's sum for (o, k), from {@code sums[k·OC' + o]}, for taps [k0, k1). */
