@@ -1342,7 +1342,7 @@ public final class Convolution {
      * Whether dx goes through {@link BandedDataGradient}'s direct tile: a layer whose forward is
      * DIRECT (few input channels), where it applies. Its time against the GEMM-and-scatter path (dx
      * alone, the two alternated in one process, one thread / two): ResNet's 7x7/s2 first layer
-     * 0.87–0.91 / 0.87–0.94, SqueezeNet's 3x3/s2 one 0.24–0.73, its 16→64 3x3 at 55x55 1.03 / 1.00,
+     * 0.87–0.91 / 0.87–0.94, SqueezeNet's 3x3/s2 one 0.73 on two threads, its 16→64 3x3 at 55x55 1.03 / 1.00,
      * at 27x27 0.65 / 0.52, MobileNetV2's 3→32 3x3/s2 0.77 / 0.74.
      */
     private boolean directDataGradient(int h, int w) {
