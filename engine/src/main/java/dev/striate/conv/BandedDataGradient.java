@@ -67,13 +67,15 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     /** [bands][groupInChannels][planeRows][rowStride]. */
     private final float[] planes;
     private final WorkspacePool<float[]> blocks = new WorkspacePool<>();
-    private final WorkspacePool<float[]> tileSums = new WorkspacePool<>();
+    private final WorkspacePool<TileScratch> tileScratch = new WorkspacePool<>();
 
     /** Whether bands are computed by the direct tile ({@link #directBand}) rather than a GEMM and a scatter. */
     private final boolean direct;
     /** Direct mode: vectors of output pixels per output row; each direct tile's taps' offsets in a band's planes. */
     private final int rowVectors;
     private final int[] tileTaps;
+    /** Direct mode: each output channel's offset in dy (a plane apart), and in a band's padded copy of it. */
+    private final int[] dyChannels, blockChannels;
     /** Direct mode: where band pixel vector u (output row u / rowVectors, vector u % rowVectors) adds its first tap, from the band's planes. */
     private final int[] unitOffsets;
 
@@ -157,6 +159,13 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         this.layout = new StridedPlane(planeRows, planeColumns, p.strideW(), 0, p.padLeft());
         this.planeFloats = p.arrayLength("dx's band plane", (long) planeRows * layout.rowStride);
         this.planes = new float[p.arrayLength("dx's band planes", (long) bands * p.groupInChannels() * planeFloats)];
+        int channels = direct ? p.outChannels() : 0;
+        this.dyChannels = new int[channels];
+        this.blockChannels = new int[channels];
+        for (int o = 0; o < channels; o++) {
+            dyChannels[o] = o * oh * ow;
+            blockChannels[o] = o * bandRows * rowVectors * L;
+        }
         this.unitOffsets = new int[direct ? bandRows * rowVectors : 0];
         for (int u = 0; u < unitOffsets.length; u++) {
             unitOffsets[u] = u / rowVectors * p.strideH() * layout.rowStride + u % rowVectors * L;
@@ -235,14 +244,14 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         int y0 = b * bandRows;
         int y1 = Math.min(oh, y0 + bandRows);
         float[] block = null;
-        float[] sums = tileSums.take();
-        if (sums == null) {
-            sums = new float[3 * TAP_BLOCK * L];
+        TileScratch scratch = tileScratch.take();
+        if (scratch == null) {
+            scratch = new TileScratch();
         }
         try {
             float[] src = dy;
             int srcAt = dyAt + y0 * ow;
-            int channelPitch = oh * ow;
+            int[] channels = dyChannels;
             int pitch = rowVectors * L;
             if (ow != pitch) {
                 // rows padded with zeros to whole vectors, so that a row's last vector adds nothing past
@@ -251,16 +260,17 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
                 if (block == null) {
                     block = new float[blockFloats];
                 }
-                channelPitch = bandRows * pitch;
+                channels = blockChannels;
                 for (int o = 0; o < p.outChannels(); o++) {
                     for (int y = y0; y < y1; y++) {
-                        int to = o * channelPitch + (y - y0) * pitch;
+                        int to = blockChannels[o] + (y - y0) * pitch;
                         System.arraycopy(dy, dyAt + o * oh * ow + y * ow, block, to, ow);
                     }
                 }
                 src = block;
                 srcAt = 0;
             }
+            scratch.source[0] = src;
             int bandAt = b * p.groupInChannels() * planeFloats;
             java.util.Arrays.fill(planes, bandAt, bandAt + p.groupInChannels() * planeFloats, 0f);
             int units = (y1 - y0) * rowVectors;
@@ -268,12 +278,13 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
             // pixel vectors outside: their dy (three vectors of every output channel) stays in L1 across the tap tiles
             for (int u = 0; u < units; u += 3) {
                 for (int t = 0; t < tileTaps.length; t += TAP_BLOCK) {
-                    directTile(src, srcAt, channelPitch, t, Math.min(TAP_BLOCK, taps - t), bandAt, u,
-                            Math.min(3, units - u), sums);
+                    directTile(scratch.source, channels, srcAt, t, Math.min(TAP_BLOCK, taps - t), bandAt, u,
+                            Math.min(3, units - u), scratch.sums);
                 }
             }
         } finally {
-            tileSums.give(sums);
+            scratch.source[0] = null;
+            tileScratch.give(scratch);
             if (block != null) {
                 blocks.give(block);
             }
@@ -283,82 +294,16 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     /**
      * The direct register tile: for taps {@code [t, t + real)} of the (kw, c, kh) order and pixel
      * vectors {@code [u, u + count)} of the band (the last one again where count is short), the sum
-     * over output channels of weight × dy vector, added into the band's planes at each tap's place
-     * (through {@code sums}, 24 vectors of scratch: vectors passed to a call C2 does not inline are boxed).
+     * over output channels of weight × dy vector ({@link DirectConv#accumulate}, into {@code sums}),
+     * added into the band's planes at each tap's place.
      */
-    private void directTile(float[] src, int srcAt, int channelPitch, int t, int real, int bandAt, int u, int count,
+    private void directTile(float[][] source, int[] channels, int srcAt, int t, int real, int bandAt, int u, int count,
                             float[] sums) {
         int u1 = u + Math.min(1, count - 1);
         int u2 = u + count - 1;
-        int in0 = srcAt + u * L, in1 = srcAt + u1 * L, in2 = srcAt + u2 * L;
-        FloatVector a00 = FloatVector.zero(S), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00, a60 = a00, a70 = a00;
-        FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00, a41 = a00, a51 = a00, a61 = a00, a71 = a00;
-        FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a42 = a00, a52 = a00, a62 = a00, a72 = a00;
-        float[] wp = packedWeights;
-        float[] g = src;
-        int oc = p.outChannels();
-        for (int o = 0, at = t / TAP_BLOCK * oc * TAP_BLOCK, d = 0; o < oc; o++, at += TAP_BLOCK, d += channelPitch) {
-            FloatVector x0 = FloatVector.fromArray(S, g, in0 + d);
-            FloatVector x1 = FloatVector.fromArray(S, g, in1 + d);
-            FloatVector x2 = FloatVector.fromArray(S, g, in2 + d);
-            FloatVector w0 = FloatVector.broadcast(S, wp[at]);
-            a00 = x0.fma(w0, a00);
-            a01 = x1.fma(w0, a01);
-            a02 = x2.fma(w0, a02);
-            FloatVector w1 = FloatVector.broadcast(S, wp[at + 1]);
-            a10 = x0.fma(w1, a10);
-            a11 = x1.fma(w1, a11);
-            a12 = x2.fma(w1, a12);
-            FloatVector w2 = FloatVector.broadcast(S, wp[at + 2]);
-            a20 = x0.fma(w2, a20);
-            a21 = x1.fma(w2, a21);
-            a22 = x2.fma(w2, a22);
-            FloatVector w3 = FloatVector.broadcast(S, wp[at + 3]);
-            a30 = x0.fma(w3, a30);
-            a31 = x1.fma(w3, a31);
-            a32 = x2.fma(w3, a32);
-            FloatVector w4 = FloatVector.broadcast(S, wp[at + 4]);
-            a40 = x0.fma(w4, a40);
-            a41 = x1.fma(w4, a41);
-            a42 = x2.fma(w4, a42);
-            FloatVector w5 = FloatVector.broadcast(S, wp[at + 5]);
-            a50 = x0.fma(w5, a50);
-            a51 = x1.fma(w5, a51);
-            a52 = x2.fma(w5, a52);
-            FloatVector w6 = FloatVector.broadcast(S, wp[at + 6]);
-            a60 = x0.fma(w6, a60);
-            a61 = x1.fma(w6, a61);
-            a62 = x2.fma(w6, a62);
-            FloatVector w7 = FloatVector.broadcast(S, wp[at + 7]);
-            a70 = x0.fma(w7, a70);
-            a71 = x1.fma(w7, a71);
-            a72 = x2.fma(w7, a72);
-        }
+        DirectConv.accumulate(source, channels, packedWeights, t / TAP_BLOCK * p.outChannels() * TAP_BLOCK,
+                srcAt + u * L, srcAt + u1 * L, srcAt + u2 * L, sums);
         int l = L;
-        a00.intoArray(sums, 0);
-        a01.intoArray(sums, l);
-        a02.intoArray(sums, 2 * l);
-        a10.intoArray(sums, 3 * l);
-        a11.intoArray(sums, 4 * l);
-        a12.intoArray(sums, 5 * l);
-        a20.intoArray(sums, 6 * l);
-        a21.intoArray(sums, 7 * l);
-        a22.intoArray(sums, 8 * l);
-        a30.intoArray(sums, 9 * l);
-        a31.intoArray(sums, 10 * l);
-        a32.intoArray(sums, 11 * l);
-        a40.intoArray(sums, 12 * l);
-        a41.intoArray(sums, 13 * l);
-        a42.intoArray(sums, 14 * l);
-        a50.intoArray(sums, 15 * l);
-        a51.intoArray(sums, 16 * l);
-        a52.intoArray(sums, 17 * l);
-        a60.intoArray(sums, 18 * l);
-        a61.intoArray(sums, 19 * l);
-        a62.intoArray(sums, 20 * l);
-        a70.intoArray(sums, 21 * l);
-        a71.intoArray(sums, 22 * l);
-        a72.intoArray(sums, 23 * l);
         // each tap's sums added at (pixel vector's place + tap); the tile's places are disjoint
         float[] pl = planes;
         int p0 = bandAt + unitOffsets[u];
@@ -366,13 +311,14 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         int p2 = bandAt + unitOffsets[u2];
         for (int r = 0; r < real; r++) {
             int tap = tileTaps[t + r];
-            int sum = 3 * r * l;
-            FloatVector.fromArray(S, pl, p0 + tap).add(FloatVector.fromArray(S, sums, sum)).intoArray(pl, p0 + tap);
+            FloatVector.fromArray(S, pl, p0 + tap).add(FloatVector.fromArray(S, sums, r * l)).intoArray(pl, p0 + tap);
             if (count > 1) {
-                FloatVector.fromArray(S, pl, p1 + tap).add(FloatVector.fromArray(S, sums, sum + l)).intoArray(pl, p1 + tap);
+                FloatVector.fromArray(S, pl, p1 + tap).add(FloatVector.fromArray(S, sums, (TAP_BLOCK + r) * l))
+                        .intoArray(pl, p1 + tap);
             }
             if (count > 2) {
-                FloatVector.fromArray(S, pl, p2 + tap).add(FloatVector.fromArray(S, sums, sum + 2 * l)).intoArray(pl, p2 + tap);
+                FloatVector.fromArray(S, pl, p2 + tap).add(FloatVector.fromArray(S, sums, (2 * TAP_BLOCK + r) * l))
+                        .intoArray(pl, p2 + tap);
             }
         }
     }
@@ -437,5 +383,11 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
     private int rowOf(int b, int c, int ih) {
         int base = b * bandRows * p.strideH() - p.padTop();
         return (b * p.groupInChannels() + c) * planeFloats + (ih - base) * layout.rowStride;
+    }
+
+    /** One direct band task's scratch: the tile's 24 sums, and the one-plane source {@link DirectConv#accumulate} reads. */
+    private static final class TileScratch {
+        final float[] sums = new float[3 * TAP_BLOCK * L];
+        final float[][] source = new float[1][];
     }
 }

@@ -211,7 +211,7 @@ final class DirectConv implements ThreadPool.ParallelTask {
                     // three vectors of output pixels, the last one again where the band's count runs out
                     int u1 = Math.min(u + 1, units - 1);
                     int u2 = Math.min(u + 2, units - 1);
-                    accumulate(planes, b * p.groupPatchSize() * OC_BLOCK, input(u, rowStride), input(u1, rowStride),
+                    accumulate(planes, taps, packed, b * p.groupPatchSize() * OC_BLOCK, input(u, rowStride), input(u1, rowStride),
                             input(u2, rowStride), scratch.sums);
                     store(scratch.sums, 0, b, r0, u);
                     if (u1 != u) {
@@ -228,15 +228,17 @@ final class DirectConv implements ThreadPool.ParallelTask {
     }
 
     /**
-     * The register tile: {@code sums[(8j + r)·L]} := Σ over taps t of {@code packed[wAt + t·8 + r] ·
-     * plane(in_j + tap)} for r in 0..7 and j in 0..2; taps in (c, kh, kw) order.
+     * The register tile: {@code sums[(8j + r)·L]} := Σ over steps t of {@code weights[wAt + 8t + r] ·
+     * plane(in_j + offsets[t])} for r in 0..7 and j in 0..2, the steps running through every plane's
+     * offsets in turn — here taps (c, kh, kw) of the input planes; for {@link BandedDataGradient}'s
+     * direct dx, output channels of dy (one plane, an offset per channel) with a tile's eight taps.
      */
-    private void accumulate(float[][] planes, int wAt, int in0, int in1, int in2, float[] sums) {
+    static void accumulate(float[][] planes, int[] offsets, float[] weights, int wAt, int in0, int in1, int in2,
+                           float[] sums) {
         FloatVector a00 = FloatVector.zero(S), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00, a60 = a00, a70 = a00;
         FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00, a41 = a00, a51 = a00, a61 = a00, a71 = a00;
         FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a42 = a00, a52 = a00, a62 = a00, a72 = a00;
-        float[] wp = packed;
-        int[] offsets = taps;
+        float[] wp = weights;
         int at = wAt;
         for (float[] pl : planes) {
             for (int k = 0; k < offsets.length; k++, at += OC_BLOCK) {
