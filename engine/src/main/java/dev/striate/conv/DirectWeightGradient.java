@@ -24,12 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * the pass on one thread, more on two).
  *
  * <p>Order of the sums: output rows are cut into chunks fixed by the layer's shape (about
- * {@value #CHUNK_PIXELS} pixels), one task each; within a chunk each gradient element sums its
+ * {@value #CHUNK_PIXELS} pixels), a task each — split further into runs of taps, whose sums are
+ * disjoint, when the threads outnumber the chunks; within a chunk each gradient element sums its
  * pixels in order, image after image; dw is the chunks' sums in chunk order. The same bits whatever
  * the thread count.
  *
- * <p>Workspace per task in flight: the chunk's input rows of every channel, a pass of dy transposed
- * and the chunk's sums ({@link #floats}).
+ * <p>Workspace per task in flight: the chunk's input rows of its channels, a pass of dy transposed
+ * and the chunk's sums (OC' × K' floats); per call, every chunk's dw and db ({@link #partialFloats}).
  *
  * <p>Thread-safety: one call at a time (its owner pools instances); the chunks of a call run on the
  * pool's threads, each on a scratch of its own.
@@ -114,12 +115,6 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
     boolean fits(int height, int width) {
         return h == height && w == width;
-    }
-
-    /** Floats of workspace for a call on {@code threads} threads: per task in flight, its planes, dy pass and sums; the chunks' sums. */
-    long floats(int threads) {
-        long perTask = (long) p.inChannels() * channelFloats + (long) (passRows * ow + paddedPatch) * paddedChannels;
-        return Math.min(threads, chunks) * perTask + (long) chunks * p.outChannels() * (patch + 1);
     }
 
     /** Partial sums a call needs: {@code chunks · OC · (K + 1)} floats, each chunk's dw and db (see {@link #backwardWeights}). */
