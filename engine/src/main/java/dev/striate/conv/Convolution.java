@@ -355,7 +355,7 @@ public final class Convolution {
                         transposedGemm.gemm(Transpose.T, plane, 1f, x.data(), xAt, plane, packed[g], 0f, product, 0, ocg,
                                 columnEpilogue, bias, g * ocg);
                     }
-                    transposeInto(product, plane, ocg, y.data(), yAt);
+                    Interleave.transpose(product, 0, ocg, plane, ocg, y.data(), yAt, plane); // y[oc][p] := product[p][oc]
                 }
             }
         } finally {
@@ -367,40 +367,6 @@ public final class Convolution {
         }
     }
 
-    /**
-     * y[oc][p] := product[p][oc] for a {@code pixels × channels} product: square blocks of a vector's
-     * lanes transposed in registers ({@link Interleave#transposeSquare}), the last block of pixels and
-     * of channels moved back to end at the last one (elements written twice are the same floats);
-     * products narrower than a block {@value #TRANSPOSE_BLOCK} channels at a time, each pixel's run of
-     * them one cache line read whole, written to that many output rows in step. Measured (one
-     * thread, alone): MobileNetV2's 49 × 960 product 27 µs that way, 14 in blocks, 49 × 1280 37 and
-     * 19–23, ResNet's 49 × 512 16 and 8–10; with the channel blocks outermost, 24 and 34 (each block
-     * then wrote its 16 rows of y a line at a time).
-     */
-    private static void transposeInto(float[] product, int pixels, int channels, float[] y, int yAt) {
-        int block = FloatSpecies.LANES;
-        if (Interleave.SQUARE_TRANSPOSE && pixels >= block && channels >= block) {
-            for (int nextPixel = 0; nextPixel < pixels; nextPixel += block) {
-                int p0 = Math.min(nextPixel, pixels - block);
-                for (int nextChannel = 0; nextChannel < channels; nextChannel += block) {
-                    int oc0 = Math.min(nextChannel, channels - block);
-                    Interleave.transposeSquare(product, p0 * channels + oc0, channels, y, yAt + oc0 * pixels + p0, pixels);
-                }
-            }
-            return;
-        }
-        for (int oc0 = 0; oc0 < channels; oc0 += TRANSPOSE_BLOCK) {
-            int oc1 = Math.min(channels, oc0 + TRANSPOSE_BLOCK);
-            for (int p = 0, src = oc0; p < pixels; p++, src += channels) {
-                for (int oc = oc0, dst = yAt + oc0 * pixels + p; oc < oc1; oc++, dst += pixels) {
-                    y[dst] = product[src + oc - oc0];
-                }
-            }
-        }
-    }
-
-    /** Channels per pass of {@link #transposeInto}: one 64-byte cache line of floats. */
-    private static final int TRANSPOSE_BLOCK = 16;
 
     /**
      * {@code dx := ∂L/∂x} given {@code dy = ∂L/∂y} (of the convolution before any clamp).

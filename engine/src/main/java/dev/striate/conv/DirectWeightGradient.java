@@ -238,29 +238,7 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
      */
     private void transposeRows(int dyAt, int q0, int q1, float[] dyT) {
         int plane = oh * ow;
-        int first = q0 * ow;
-        int pixels = (q1 - q0) * ow;
-        int oc = p.outChannels();
-        int o = 0;
-        if (Interleave.SQUARE_TRANSPOSE) {
-            for (; o + L <= oc; o += L) {
-                int px = 0;
-                for (; px + L <= pixels; px += L) {
-                    Interleave.transposeSquare(dy, dyAt + o * plane + first + px, plane, dyT, px * paddedChannels + o,
-                            paddedChannels);
-                }
-                for (; px < pixels; px++) {
-                    for (int r = 0; r < L; r++) {
-                        dyT[px * paddedChannels + o + r] = dy[dyAt + (o + r) * plane + first + px];
-                    }
-                }
-            }
-        }
-        for (; o < oc; o++) {
-            for (int px = 0; px < pixels; px++) {
-                dyT[px * paddedChannels + o] = dy[dyAt + o * plane + first + px];
-            }
-        }
+        Interleave.transpose(dy, dyAt + q0 * ow, plane, p.outChannels(), (q1 - q0) * ow, dyT, 0, paddedChannels);
     }
 
     /** {@code bias[o] (+)= Σ over the pass's pixels of dyT's channel o}, pixel by pixel, a vector of channels at a time; {@code first}: from zero. */
