@@ -146,13 +146,12 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
         int most = (int) Math.max(1, Math.min(Math.ceilDiv(oh, MIN_BANDS), BAND_FLOATS / rowFloats));
         this.bandRows = Math.ceilDiv(oh, Math.ceilDiv(oh, most));
         this.bands = Math.ceilDiv(oh, bandRows);
-        // direct: the block holds a band's dy with rows padded to whole vectors, when they are not
-        this.blockFloats = p.arrayLength("dx's band block", direct
-                ? (long) p.outChannels() * bandRows * ((ow + FloatSpecies.LANES - 1) / FloatSpecies.LANES * FloatSpecies.LANES)
-                : rowFloats * bandRows);
-        this.planeRows = (bandRows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
         this.direct = direct;
         this.rowVectors = (ow + L - 1) / L;
+        // direct: the block holds a band's dy with rows padded to whole vectors, when they are not
+        this.blockFloats = p.arrayLength("dx's band block",
+                direct ? (long) p.outChannels() * bandRows * rowVectors * L : rowFloats * bandRows);
+        this.planeRows = (bandRows - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1;
         // the direct tile adds whole vectors: a row's last one reaches past the image's columns
         StridedPlane columns = Im2col.planeFor(p, h, w, ow);
         int planeColumns = direct ? DirectConv.planeColumns(p, h, w) : columns.phase * columns.stride;

@@ -187,7 +187,7 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
             float[] planes = scratch.planes;
             for (int i = 0; i < images; i++) {
                 for (int ch = c0; ch < c1; ch++) {
-                    loadRows(x, xOff + (i * c + ch) * h * w, planes, ch * channelFloats, firstRow, endRow);
+                    rows.loadRows(x, xOff + (i * c + ch) * h * w, h, w, firstRow, endRow, planes, ch * channelFloats);
                 }
                 int dyAt = dyOff + i * p.outChannels() * oh * ow;
                 for (int q0 = r0; q0 < r1; q0 += passRows) {
@@ -216,19 +216,6 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
             }
         } finally {
             idleScratch.give(scratch);
-        }
-    }
-
-    /** Planes' padded rows {@code [firstRow, endRow)} of one channel at {@code at}: zeros, then the image part. */
-    private void loadRows(float[] x, int xAt, float[] planes, int at, int firstRow, int endRow) {
-        int rowStride = rows.rowStride;
-        for (int r = firstRow; r < endRow; r++) {
-            int row = at + (r - firstRow) * rowStride;
-            java.util.Arrays.fill(planes, row, row + rowStride, 0f);
-            int ih = r - p.padTop();
-            if (ih >= 0 && ih < h) {
-                rows.placeRow(x, xAt + ih * w, w, planes, row);
-            }
         }
     }
 
@@ -453,11 +440,7 @@ final class DirectWeightGradient implements ThreadPool.ParallelTask {
 
     /** {@code partial[at + o·K + k]} := the chunk's sum for (o, k), from {@code sums[k·OC' + o]}, for taps [k0, k1). */
     private void storeSums(float[] sums, int at, int k0, int k1) {
-        for (int o = 0; o < p.outChannels(); o++) {
-            for (int k = k0; k < k1; k++) {
-                partial[at + o * patch + k] = sums[k * paddedChannels + o];
-            }
-        }
+        Interleave.transpose(sums, k0 * paddedChannels, paddedChannels, k1 - k0, p.outChannels(), partial, at + k0, patch);
     }
 
     /** One chunk task's planes (every channel's input rows), a pass's dy pixel-major and its sums {@code [K'][OC']}. */

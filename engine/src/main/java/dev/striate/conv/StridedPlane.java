@@ -93,15 +93,20 @@ final class StridedPlane {
      */
     float[] loadRows(float[] x, int xOff, int h, int w, int r0, int r1) {
         float[] pl = buffer();
+        loadRows(x, xOff, h, w, r0, r1, pl, 0);
+        return pl;
+    }
+
+    /** {@link #loadRows(float[], int, int, int, int, int)} into rows laid out as this plane's from {@code pl[at]}, any buffer. */
+    void loadRows(float[] x, int xOff, int h, int w, int r0, int r1, float[] pl, int at) {
         for (int r = r0; r < r1; r++) {
-            int row = (r - r0) * rowStride;
+            int row = at + (r - r0) * rowStride;
             java.util.Arrays.fill(pl, row, row + rowStride, 0f);
             int ih = r - padTop;
             if (ih >= 0 && ih < h) {
                 placeRow(x, xOff + ih * w, w, pl, row);
             }
         }
-        return pl;
     }
 
     /** One input row ({@code w} floats at src) into the plane row at {@code row}, after its left padding, split by stride phase. */
