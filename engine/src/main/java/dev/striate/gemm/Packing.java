@@ -137,6 +137,8 @@ final class Packing {
             int rows = Math.min(group, mc - i);
             if (mr == 3 && rows % 3 == 0) {
                 copyTriples(a, src + i, lda, rows / 3, kc, dst, dstOff + i * kc);
+            } else if (mr == 8 && rows % 8 == 0) {
+                copyOctets(a, src + i, lda, rows / mr, kc, dst, dstOff + i * kc);
             } else {
                 for (int p = 0; p < kc; p++) {
                     for (int ip = 0, from = src + i + p * lda, to = dstOff + i * kc + p * mr; ip < rows; ip += mr, to += mr * kc) {
@@ -160,6 +162,29 @@ final class Packing {
                 dst[to] = a[from];
                 dst[to + 1] = a[from + 1];
                 dst[to + 2] = a[from + 2];
+            }
+        }
+    }
+
+    /**
+     * Whole eight-row panels of a transposed A (the 512-bit tile's MR, 8x2v), eight floats per panel
+     * and depth in straight-line code: the general loop cost Winograd's transposed products at 7x7
+     * ({@code V_ξᵀ}, 16 × 512) 13% of the layer's time. Scalar, not an eight-lane vector: a second
+     * FloatVector species anywhere in the JVM pollutes the type profiles inside the Vector API's
+     * shared methods, and C2 then boxed the 16-lane vectors of unrelated kernels (645 KB a call in
+     * the im2col product's patch packing, ConvCompiledTest).
+     */
+    private static void copyOctets(float[] a, int src, int lda, int panels, int kc, float[] dst, int dstOff) {
+        for (int p = 0; p < kc; p++) {
+            for (int q = 0, from = src + p * lda, to = dstOff + p * 8; q < panels; q++, from += 8, to += 8 * kc) {
+                dst[to] = a[from];
+                dst[to + 1] = a[from + 1];
+                dst[to + 2] = a[from + 2];
+                dst[to + 3] = a[from + 3];
+                dst[to + 4] = a[from + 4];
+                dst[to + 5] = a[from + 5];
+                dst[to + 6] = a[from + 6];
+                dst[to + 7] = a[from + 7];
             }
         }
     }
