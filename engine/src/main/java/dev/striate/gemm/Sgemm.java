@@ -179,7 +179,7 @@ public final class Sgemm {
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float beta, float[] c, int cOff, int ldc,
                      Epilogue epilogue, float[] bias, int biasOff) {
-        product(null, 0, null, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
+        product(null, 0, null, 0, null, null, ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
@@ -188,7 +188,8 @@ public final class Sgemm {
      * A or B packed by its source (then a / b is unused; A's source is its transpose, see
      * {@link #gemm(PanelSource, PackedOperand, float, float, float[], int, int, Epilogue, float[], int)}).
      */
-    private void product(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
+    private void product(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, int firstColOfB, PanelSource sourceA,
+                         PanelSource sourceB,
                          Transpose ta, Transpose tb,
                          int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc,
@@ -250,7 +251,7 @@ public final class Sgemm {
                     mPanels, nPanels, rowParts, colParts,
                     !rowVector && dealsTiles(threads, rowParts, packedA == null, packedB == null));
             job.setEpilogue(epilogue, bias, biasOff);
-            job.setPacked(packedA, firstRowOfA, packedB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
+            job.setPacked(packedA, firstRowOfA, packedB, firstColOfB, packedA == null ? sourceA : null, packedB == null ? sourceB : null, rowVector);
             pool.parallelFor(rowParts * colParts, job);
         } finally {
             job.clear();
@@ -403,7 +404,7 @@ public final class Sgemm {
             throw new IllegalArgumentException("sgemm: rows [" + firstRow + ", " + ((long) firstRow + rows)
                     + ") of a packed A must lie within its " + a.side + " rows and start a panel of " + a.panel);
         }
-        product(a, firstRow, null, null, null, Transpose.N, tb, rows, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth),
+        product(a, firstRow, null, 0, null, null, Transpose.N, tb, rows, n, a.depth, alpha, a.data, 0, Math.max(1, a.depth),
                 b, bOff, ldb, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -419,7 +420,7 @@ public final class Sgemm {
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(a, true);
         requireSource("B", b, a.depth);
-        product(a, 0, null, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
+        product(a, 0, null, 0, null, b, Transpose.N, Transpose.N, a.side, b.columns(), a.depth, alpha, a.data, 0,
                 Math.max(1, a.depth), null, 0, 1, beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -433,7 +434,7 @@ public final class Sgemm {
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PanelSource b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requireSource("B", b, -1);
-        product(null, 0, null, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
+        product(null, 0, null, 0, null, b, ta, Transpose.N, m, b.columns(), b.depth(), alpha, a, aOff, lda, null, 0, 1,
                 beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -457,9 +458,29 @@ public final class Sgemm {
      */
     public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b,
                      float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
+        gemm(ta, m, alpha, a, aOff, lda, b, 0, b == null ? 0 : b.side, beta, c, cOff, ldc, epilogue, bias, biasOff);
+    }
+
+    /**
+     * As {@link #gemm(Transpose, int, float, float[], int, int, PackedOperand, float, float[], int, int,
+     * Epilogue, float[], int)} on columns {@code [firstCol, firstCol + cols)} of the packed op(B) only:
+     * C is {@code m × cols}, its column 0 B's column {@code firstCol} (a per-column bias is read from
+     * {@code biasOff} for C's column 0). Each column's result is the bits the whole product gives it:
+     * a caller can cut a product by columns to bound the C it holds at once (Winograd's transposed
+     * products, {@code Mᵀ = Vᵀ·Uᵀ}, in passes over output channels).
+     *
+     * @param firstCol a multiple of NR ({@link GemmConfig#nr()}): columns start a packed panel
+     * @throws IllegalArgumentException as the whole call, or if the columns are not within B or do not start a panel
+     */
+    public void gemm(Transpose ta, int m, float alpha, float[] a, int aOff, int lda, PackedOperand b, int firstCol, int cols,
+                     float beta, float[] c, int cOff, int ldc, Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
-        product(null, 0, b, null, null, ta, Transpose.N, m, b.side, b.depth, alpha, a, aOff, lda, b.data, 0, Math.max(1, b.side),
-                beta, c, cOff, ldc, epilogue, bias, biasOff);
+        if (firstCol < 0 || cols < 0 || firstCol > b.side - cols || firstCol % b.panel != 0) {
+            throw new IllegalArgumentException("sgemm: columns [" + firstCol + ", " + ((long) firstCol + cols)
+                    + ") of a packed B must lie within its " + b.side + " columns and start a panel of " + b.panel);
+        }
+        product(null, 0, b, firstCol, null, null, ta, Transpose.N, m, cols, b.depth, alpha, a, aOff, lda, b.data, 0,
+                Math.max(1, cols), beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
     /**
@@ -477,7 +498,7 @@ public final class Sgemm {
                      Epilogue epilogue, float[] bias, int biasOff) {
         requirePacked(b, false);
         requireSource("A's transpose", aTransposed, b.depth);
-        product(null, 0, b, aTransposed, null, Transpose.N, Transpose.N, aTransposed.columns(), b.side, b.depth, alpha,
+        product(null, 0, b, 0, aTransposed, null, Transpose.N, Transpose.N, aTransposed.columns(), b.side, b.depth, alpha,
                 null, 0, 1, b.data, 0, Math.max(1, b.side), beta, c, cOff, ldc, epilogue, bias, biasOff);
     }
 
@@ -713,7 +734,7 @@ public final class Sgemm {
                 boolean finishing = pc + kc == g.k && !g.epilogue.isIdentity();
                 // Pre-packed operands are read where they lie; the others are packed here, per block.
                 float[] packedB = g.packedB != null ? g.packedB.data : ws.packedB(kc * roundUp(nc, nr));
-                int bAt = g.packedB != null ? g.packedB.panelAt(pc, kc, jc) : 0;
+                int bAt = g.packedB != null ? g.packedB.panelAt(pc, kc, g.firstColOfB + jc) : 0;
                 for (int ic = i0; ic < i1; ic += config.mc()) {
                     int mc = Math.min(config.mc(), i1 - ic);
                     float[] packedA;
@@ -952,6 +973,8 @@ public final class Sgemm {
         PackedOperand packedA, packedB;
         /** The row of packedA that is op(A)'s row 0 (a product on some of its rows). */
         int firstRowOfA;
+        /** The column of packedB that is op(B)'s column 0 (a product on some of its columns). */
+        int firstColOfB;
         /** A's panels, as its transpose's B panels, when it packs them itself and is not packed already (shared). */
         PanelSource sourceA;
         /** B's panels when it packs them itself and is not packed already (shared): see {@link PanelSource}. */
@@ -1003,10 +1026,12 @@ public final class Sgemm {
             return colBias == MicroKernel.NO_BIAS ? 0 : biasOff + col;
         }
 
-        void setPacked(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, PanelSource sourceA, PanelSource sourceB,
+        void setPacked(PackedOperand packedA, int firstRowOfA, PackedOperand packedB, int firstColOfB, PanelSource sourceA,
+                       PanelSource sourceB,
                        boolean rowVector) {
             this.packedA = packedA;
             this.firstRowOfA = firstRowOfA;
+            this.firstColOfB = firstColOfB;
             this.packedB = packedB;
             this.sourceA = sourceA;
             this.sourceB = sourceB;

@@ -24,10 +24,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
  * slots past its last column (NaN here) never reaching C, and so does A packed from its transpose as
  * a source (the 7x3v blocking included: the transposed convolution product's), and a product on
- * some rows of a packed A gives those rows of the whole product. A pre-packed B on the 7x3v tile
+ * some rows of a packed A (or columns of a packed B) gives those rows (columns) of the whole product. A pre-packed B on the 7x3v tile
  * runs the touching loop (an emulated prefetch of the next packed panel) in its K-blocked products,
  * up to the last panel, whose touches would fall past the array. Repacking reuses the operand; an
- * operand packed for another blocking, or rows that do not start a panel or lie past A, are refused.
+ * operand packed for another blocking, or rows (columns) that do not start a panel or lie past A (B),
+ * are refused.
  */
 class SgemmPackedTest {
 
@@ -85,8 +86,25 @@ class SgemmPackedTest {
                             gemm.gemm(packedA, first, rows, tb, n, 0.5f, b, 0, ldb, 0.25f, viaRows, first * n, n, e, bias, first);
                             float[] expectedRows = c0.clone();
                             System.arraycopy(expected, first * n, expectedRows, first * n, rows * n);
+                            // Columns of the packed B from its second panel, the last column left out,
+                            // with a per-column bias: those columns of the whole product
+                            Epilogue perColumn = Epilogue.of(Epilogue.Bias.PER_COLUMN, -0.5f, 0.75f);
+                            float[] expectedColumns = c0.clone();
+                            gemm.gemm(ta, tb, m, n, k, 0.5f, a, 0, lda, b, 0, ldb, 0.25f, expectedColumns, 0, n, perColumn, bias, 0);
+                            int firstCol = n > config.nr() ? config.nr() : 0;
+                            int cols = Math.max(1, n - firstCol - 1);
+                            float[] viaColumns = c0.clone();
+                            gemm.gemm(ta, m, 0.5f, a, 0, lda, gemm.packB(tb, k, n, b, 0, ldb, null), firstCol, cols, 0.25f,
+                                    viaColumns, firstCol, n, perColumn, bias, firstCol);
+                            for (int i = 0; i < m; i++) {
+                                System.arraycopy(c0, i * n + firstCol + cols, expectedColumns, i * n + firstCol + cols,
+                                        n - firstCol - cols);
+                                System.arraycopy(c0, i * n, expectedColumns, i * n, firstCol);
+                            }
                             String what = config + " " + ta + tb + " m" + m + "n" + n + "k" + k;
                             assertArrayEquals(expectedRows, viaRows, what + ": rows [" + first + ", " + (first + rows) + ") of packed A");
+                            assertArrayEquals(expectedColumns, viaColumns,
+                                    what + ": columns [" + firstCol + ", " + (firstCol + cols) + ") of packed B");
                             assertArrayEquals(expected, viaA, what + ": packed A");
                             assertArrayEquals(expected, viaB, what + ": packed B");
                             assertArrayEquals(expected, viaSource, what + ": B from a panel source");
@@ -166,6 +184,17 @@ class SgemmPackedTest {
                 new float[99], 0, 5, Epilogue.NONE, null, 0), "C one float short of the rows");
         assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.T, 30, 5, new float[149], 0, 30, null),
                 "B to pack one float short");
+        int nr = gemm.config().nr();
+        PackedOperand wide = gemm.packB(Transpose.N, 30, 2 * nr, new float[30 * 2 * nr], 0, 2 * nr, null);
+        float[] a600 = new float[600];
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, a600, 0, 30, wide, 1, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "columns not starting a panel");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, a600, 0, 30, wide, nr, nr + 1, 0f,
+                new float[20 * (nr + 1)], 0, nr + 1, Epilogue.NONE, null, 0), "columns one past B's last");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, a600, 0, 30, wide, -nr, 5, 0f,
+                new float[100], 0, 5, Epilogue.NONE, null, 0), "a negative first column");
+        assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, a600, 0, 30, wide, 0, 5, 0f,
+                new float[99], 0, 5, Epilogue.NONE, null, 0), "C one float short of the columns");
     }
 
     /** A stored {@code op(B)} serving its panels one element at a time: the plainest {@link PanelSource}. */
