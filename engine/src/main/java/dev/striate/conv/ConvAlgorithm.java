@@ -103,15 +103,15 @@ public enum ConvAlgorithm {
 
     /**
      * The algorithm this choice means for {@code p} with an {@code oh×ow} output, on a GEMM whose
-     * register tile is {@code nr} columns wide; an explicit choice that cannot run p is rejected.
+     * register tile is {@code mr × nr}; an explicit choice that cannot run p is rejected.
      */
-    ConvAlgorithm choose(ConvParams p, int oh, int ow, int nr) {
+    ConvAlgorithm choose(ConvParams p, int oh, int ow, int mr, int nr) {
         return switch (this) {
             case AUTO -> p.isDepthwise() ? DEPTHWISE
                     : p.isPointwise() ? POINTWISE
                     : DirectConv.applies(p) && DirectConv.fitsRegisters() && p.inChannels() <= DIRECT_MAX_CHANNELS
                             && ow >= FloatSpecies.LANES ? DIRECT
-                    : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, nr)
+                    : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, mr, nr)
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
                             && winogradPaysForTransforms(p, oh, ow)
                     ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
@@ -125,16 +125,20 @@ public enum ConvAlgorithm {
     }
 
     /**
-     * Whether F(2x2)'s 16 products, N = its tiles wide, fill more than half of their register tiles'
-     * NR columns. On a 7x7 map (16 tiles) with the 16-lane 8x2v tile (NR 32) they did not, and
-     * im2col, its patches gathered as the GEMM packs them, took 0.77–0.85 of Winograd's time (one
-     * thread, 128 to 512 channels); at 9x9 (25 tiles) 1.3×, and with the 8-lane 3x3v tile (NR 24)
-     * 1.23–1.37× on the 7x7 map (there the im2col product runs transposed). With 8x2v's one-vector
-     * form for such panels ({@code MicroKernel.runNarrow}) im2col still took 0.82, 0.91 and 0.90 of
-     * Winograd's time at 64, 128 and 512 channels, 1.06 at 256.
+     * Whether F(2x2)'s 16 products fill their register tiles: N = tiles wide, more than half of NR
+     * columns, or, run transposed ({@code Winograd.transposesProducts}), tiles on M in whole MR-row
+     * panels. On a 7x7 map (16 tiles) with the 16-lane 8x2v tile (NR 32) the usual products did not,
+     * and im2col, its patches gathered as the GEMM packs them, took 0.77–0.85 of Winograd's time
+     * (one thread, 128 to 512 channels); at 9x9 (25 tiles) 1.3×, and with the 8-lane 3x3v tile (NR
+     * 24) 1.23–1.37× on the 7x7 map (there the im2col product runs transposed). With 8x2v's
+     * one-vector form for such panels ({@code MicroKernel.runNarrow}) im2col still took 0.82, 0.91
+     * and 0.90 of Winograd's time at 64, 128 and 512 channels, 1.06 at 256. Transposed, two 8-row
+     * panels of tiles, Winograd took 0.85 / 0.81 of im2col's time on ResNet's 512→512 at 7x7 (one
+     * thread / two; see {@code Winograd.transposesProducts}).
      */
-    static boolean winogradFillsTiles(int oh, int ow, int nr) {
-        return 2L * ((oh + 1) / 2) * ((ow + 1) / 2) > nr;
+    static boolean winogradFillsTiles(int oh, int ow, int mr, int nr) {
+        long tiles = (long) ((oh + 1) / 2) * ((ow + 1) / 2);
+        return 2 * tiles > nr || Winograd.transposesProducts(tiles, mr, nr);
     }
 
     /**

@@ -147,7 +147,7 @@ public final class Convolution {
         this.min = min;
         this.max = max;
         this.requested = requested;
-        requested.choose(params, 1, 1, gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
+        requested.choose(params, 1, 1, gemm.config().mr(), gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.transposedGemm = FloatSpecies.LANES >= 16 ? gemm.withKernel(TRANSPOSED_KERNEL) : gemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
@@ -190,13 +190,13 @@ public final class Convolution {
 
     /** The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s for the forward-only DIRECT. */
     private ConvAlgorithm gradientAlgorithm(int oh, int ow) {
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().mr(), gemm.config().nr());
         return algorithm == ConvAlgorithm.DIRECT ? ConvAlgorithm.IM2COL : algorithm;
     }
 
     /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
     public ConvAlgorithm algorithmFor(int h, int w) {
-        return requested.choose(params, params.outputHeight(h), params.outputWidth(w), gemm.config().nr());
+        return requested.choose(params, params.outputHeight(h), params.outputWidth(w), gemm.config().mr(), gemm.config().nr());
     }
 
     /** The output shape for an input of shape x. @throws IllegalArgumentException as {@link #forward} */
@@ -230,7 +230,7 @@ public final class Convolution {
             case POINTWISE -> productFloats(algorithm, h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
-            case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr()).workspaceFloats();
+            case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr(), gemm.config().nr()).workspaceFloats();
             case DIRECT -> new DirectConv(params, h, w).floats(gemm.pool().parallelism());
             default -> 0;
         };
@@ -268,11 +268,11 @@ public final class Convolution {
         int w = in.dim(3);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().nr());
+        ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().mr(), gemm.config().nr());
         if (algorithm.isWinograd()) {
             Winograd winograd = borrowWinograd(h, w, algorithm.winogradTile());
             try {
-                PackedOperand[] u = winogradWeights(winograd.tile());
+                PackedOperand[] u = winogradWeights(winograd.tile(), winograd.transposedProducts());
                 for (int i = 0; i < n; i++) {
                     winograd.forward(u, x.data(), x.offset() + i * params.inChannels() * h * w, gemm, bias, min, max,
                             y.data(), y.offset() + i * params.outChannels() * oh * ow);
@@ -1087,18 +1087,19 @@ public final class Convolution {
      * refreshed in place when the weights change (no allocation per training step); a form for the
      * other m is a new object, so a caller never mixes one tile side's matrices with the other's.
      */
-    private PackedOperand[] winogradWeights(int m) {
-        long key = (long) weightsVersion << 3 | m;
+    private PackedOperand[] winogradWeights(int m, boolean asB) {
+        long key = (long) weightsVersion << 4 | (asB ? 8 : 0) | m;
         WinogradForm form = winogradForm;
         if (form != null && form.key == key) {
             return form.packed; // written before its key
         }
-        WinogradForm next = form != null && form.m == m ? form : new WinogradForm(m);
+        WinogradForm next = form != null && form.m == m && form.asB == asB ? form : new WinogradForm(m, asB);
         next.u = Winograd.transformWeights(params, weights, m, next.u);
         int oc = params.outChannels();
         int c = params.inChannels();
         for (int xi = 0; xi < next.packed.length; xi++) {
-            next.packed[xi] = gemm.packA(Transpose.N, oc, c, next.u, xi * oc * c, c, next.packed[xi]);
+            next.packed[xi] = asB ? gemm.packB(Transpose.T, c, oc, next.u, xi * oc * c, c, next.packed[xi])
+                    : gemm.packA(Transpose.N, oc, c, next.u, xi * oc * c, c, next.packed[xi]);
         }
         next.key = key;
         winogradForm = next;
@@ -1108,12 +1109,15 @@ public final class Convolution {
     /** Winograd's transformed weights for one tile side, packed, and the weights version and side they are for. */
     private static final class WinogradForm {
         final int m;
+        /** Packed as the products' B (transposed products) rather than their A. */
+        final boolean asB;
         final PackedOperand[] packed;
         float[] u;
         volatile long key = -1;
 
-        WinogradForm(int m) {
+        WinogradForm(int m, boolean asB) {
             this.m = m;
+            this.asB = asB;
             this.packed = new PackedOperand[(m + 2) * (m + 2)];
         }
     }
@@ -1291,7 +1295,7 @@ public final class Convolution {
     /** A Winograd workspace for {@code h×w} inputs and m×m output tiles: a pooled one if it fits, else a new one. */
     private Winograd borrowWinograd(int h, int w, int m) {
         Winograd winograd = idleWinograd.take();
-        return winograd != null && winograd.fits(h, w, m) ? winograd : new Winograd(params, h, w, m, gemm.config().mr());
+        return winograd != null && winograd.fits(h, w, m) ? winograd : new Winograd(params, h, w, m, gemm.config().mr(), gemm.config().nr());
     }
 
     /** A strided-im2col plane and the image size it was built for. */
@@ -1363,7 +1367,7 @@ public final class Convolution {
     private boolean pixelMajorDataGradient(int h, int w) {
         long plane = (long) h * w;
         return params.outputHeight(h) == h && params.outputWidth(w) == w
-                && requested.choose(transposedParams, h, w, gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
+                && requested.choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }

@@ -12,6 +12,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
+import dev.striate.simd.Interleave;
+
 import static dev.striate.simd.Interleave.ZIP_LOW;
 import static dev.striate.simd.Interleave.ZIP_HIGH;
 
@@ -29,6 +31,9 @@ import static dev.striate.simd.Interleave.ZIP_HIGH;
  * took 0.58 of F(2x2)'s GEMM time at 56x56 (64 channels), 0.73 at 28x28 (128), 0.85 at 14x14 (256,
  * 16 tiles of N). Which one runs is {@link ConvAlgorithm}'s choice ({@code WINOGRAD} or
  * {@code WINOGRAD_F4}).
+ *
+ * <p>On maps of few tiles the products run transposed ({@link #transposesProducts}): tiles on the
+ * GEMM's rows, U packed as B.
  *
  * <p>Transforms are vectorized across L neighbouring tiles: the input is read from a
  * {@link StridedPlane} of stride m, where the columns {@code m·t + j} of consecutive tiles t are
@@ -76,6 +81,13 @@ final class Winograd implements ThreadPool.ParallelTask {
      * time, so V, M and a transform's scratch fit in one image's im2col matrix ({@link #passRows}).
      */
     private final int passRows;
+    /**
+     * For maps of exactly L tiles (m = 2; 7x7 and 8x8 on 16 lanes): tile t's top-left padded element
+     * in a {@link Scratch} plane, lane t ({@link #transformInputGathered}). Null for other maps.
+     */
+    private final int[] tileIndex;
+    /** Whether the products run transposed, {@code Mᵀ_ξ = V_ξᵀ·U_ξᵀ} ({@link #transposesProducts}). */
+    private final boolean transposedProducts;
     /** From one product's matrix to the next in V and in M ({@link #apart}). */
     private final int vStride, mStride;
     /** A transform's scratch, in floats ({@link Scratch#floats}). */
@@ -110,7 +122,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      * A workspace for layer p on {@code h×w} inputs with {@code m×m} output tiles (m = 2 or 4), for
      * products on a GEMM whose register tile is {@code mr} rows high.
      */
-    Winograd(ConvParams p, int h, int w, int m, int mr) {
+    Winograd(ConvParams p, int h, int w, int m, int mr, int nr) {
         this.p = p;
         this.h = h;
         this.w = w;
@@ -129,7 +141,18 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.scratchFloats = first.floats();
         long im2col = (long) p.groupPatchSize() * oh * ow;
         long mSlack = (long) products * CACHE_LINE_FLOATS + L;
-        this.passRows = passRows(p.outChannels(), mr, im2col - vLength - scratchFloats - mSlack, (long) products * tiles);
+        this.transposedProducts = transposesProducts(tiles, mr, nr);
+        if (m == 2 && tiles == L) {
+            tileIndex = new int[L];
+            for (int t = 0; t < tiles; t++) {
+                tileIndex[t] = 2 * (t / tileCols) * first.plane.rowStride + t % tileCols;
+            }
+        } else {
+            tileIndex = null;
+        }
+        // a transposed pass's products are columns of U's packed panels, and each thread holds one product's Mᵀ
+        this.passRows = passRows(p.outChannels(), transposedProducts ? nr : mr, im2col - vLength - scratchFloats - mSlack,
+                (long) (transposedProducts ? products + 1 : products) * tiles);
         this.mStride = (int) apart((long) passRows * tiles);
         // L floats past M's last row: the output transform's last vector reads on past it
         this.mLength = p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L);
@@ -190,6 +213,15 @@ final class Winograd implements ThreadPool.ParallelTask {
         StridedPlane gradientPlane;
         /** Gᵀ·dU (3x4) and Gᵀ·dU·G (3x3) of L filters, element by element ({@link #filterGradients}). */
         final float[] filterColumns = new float[12 * L], filterRows = new float[9 * L];
+        /** One transposed product's {@code Mᵀ_ξ} ({@link #productTransposed}); made on first use. */
+        private float[] product = new float[0];
+
+        float[] product(int floats) {
+            if (product.length < floats) {
+                product = new float[floats];
+            }
+            return product;
+        }
 
         /** The forward pass's floats (the weight gradient's plane and filter rows not counted). */
         long floats() {
@@ -203,7 +235,31 @@ final class Winograd implements ThreadPool.ParallelTask {
      * ({@link #forwardBand}) V and M may each take a cache line more per product and band.
      */
     long workspaceFloats() {
-        return (long) vLength + mLength + scratchFloats;
+        return (long) vLength + mLength + scratchFloats + (transposedProducts ? (long) tiles * passRows : 0);
+    }
+
+    /**
+     * Whether the 16 products run transposed, tiles on the GEMM's M side and output channels on N
+     * ({@code Mᵀ_ξ = V_ξᵀ·U_ξᵀ}, U packed as B, in passes over its columns), each product's result
+     * transposed into M for the output transform: on maps of fewer tiles than two register tiles
+     * are wide, when they fill whole MR-row panels. There the usual products' N = tiles fills a
+     * fraction of NR (16 of 8x2v's 32 on a 7x7 map: its one-vector form, a broadcast per
+     * multiply-add, ran at half speed), while transposed the 16 tiles are two whole 8-row panels.
+     * Each element of U still serves one vector of tiles (U is streamed: 16 MB for 512 channels),
+     * but two threads stream it at twice one thread's rate. Measured on ResNet's 512→512 layer at
+     * 7x7 (forward, time against im2col's; 2-core Zen 5): 0.85 on one thread and 0.81 on two in
+     * separate runs, 0.99–1.00 and 0.83–0.84 alternated in one process (each layer's weights
+     * evicting the other's from L3); its dx, the flipped layer's forward, 0.71–0.73 and 0.70–0.75.
+     * Inside ResNet-18, weights from memory, its three 512-channel 3x3 layers took 0.92–0.95 of
+     * their im2col time on one thread and 0.92–0.94 on two (the undisturbed one of two pairs of runs).
+     */
+    static boolean transposesProducts(long tiles, int mr, int nr) {
+        return tiles < 2L * nr && tiles % mr == 0;
+    }
+
+    /** Whether U is packed as the products' B ({@link #transposesProducts}) rather than their A. */
+    boolean transposedProducts() {
+        return transposedProducts;
     }
 
     /**
@@ -411,6 +467,22 @@ final class Winograd implements ThreadPool.ParallelTask {
         }
     }
 
+    /** Product ξ of the pass in flight as {@code Mᵀ_ξ = V_ξᵀ·U_ξᵀ} in this thread's scratch, then transposed into M. */
+    private void productTransposed(int xi) {
+        Scratch scratch = idleScratch.take();
+        if (scratch == null) {
+            scratch = new Scratch();
+        }
+        try {
+            float[] product = scratch.product(tiles * passRows);
+            gemm.gemm(Transpose.T, tiles, 1f, v, xi * vStride, tiles, u[xi], passFirst, passCount, 0f, product, 0, passCount,
+                    Epilogue.NONE, null, 0);
+            Interleave.transpose(product, 0, passCount, tiles, passCount, mt, xi * mStride, tiles);
+        } finally {
+            idleScratch.give(scratch);
+        }
+    }
+
     private void returnTransforms() {
         FloatArena arena = gemm.pool().arena();
         arena.give(mt);
@@ -447,8 +519,12 @@ final class Winograd implements ThreadPool.ParallelTask {
             return;
         }
         if (phase == PRODUCTS) {
-            gemm.gemm(u[task], passFirst, passCount, Transpose.N, tiles, 1f, v, task * vStride, tiles, 0f,
-                    mt, task * mStride, tiles, Epilogue.NONE, null, 0);
+            if (transposedProducts) {
+                productTransposed(task);
+            } else {
+                gemm.gemm(u[task], passFirst, passCount, Transpose.N, tiles, 1f, v, task * vStride, tiles, 0f,
+                        mt, task * mStride, tiles, Epilogue.NONE, null, 0);
+            }
             return;
         }
         if (phase == GRADIENT_PRODUCTS) {
@@ -487,9 +563,55 @@ final class Winograd implements ThreadPool.ParallelTask {
             transformOutput(bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow, 0, tileRows, channel * tiles, mStride);
         } else if (m == 4) {
             transformInput4(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, channel);
+        } else if (tileIndex != null) {
+            transformInputGathered(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch.plane, channel * tiles);
         } else {
             transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, 0, tileRows, channel * tiles, vStride);
         }
+    }
+
+    /**
+     * V_ξ[c][tile] := (Bᵀ d B)_ξ for every tile of one input channel (m = 2) at once, a lane per
+     * tile: each of d's 16 elements one gather through {@link #tileIndex}, each ξ's row one store.
+     * For maps of exactly one vector of tiles (7x7 on 16 lanes), where {@link #transformInput}'s
+     * vectors along a tile row hold tileCols of their L lanes (4 of 16) and three of its four rows
+     * spill: ResNet's 512-channel 7x7 layer's input transform took 68 µs a call against 127–131
+     * (one thread, same hour).
+     */
+    private void transformInputGathered(float[] pl, StridedPlane plane, int rowAt) {
+        int rs = plane.rowStride;
+        int ph = plane.phase;
+        int[] index = tileIndex;
+        // d[i][j] of every tile: padded row 2·ty + i, column 2·tx + j at phase j mod 2, slot tx + j/2
+        FloatVector a0 = FloatVector.fromArray(S, pl, 0, index, 0), a1 = FloatVector.fromArray(S, pl, ph, index, 0);
+        FloatVector a2 = FloatVector.fromArray(S, pl, 1, index, 0), a3 = FloatVector.fromArray(S, pl, ph + 1, index, 0);
+        FloatVector b0 = FloatVector.fromArray(S, pl, rs, index, 0), b1 = FloatVector.fromArray(S, pl, rs + ph, index, 0);
+        FloatVector b2 = FloatVector.fromArray(S, pl, rs + 1, index, 0), b3 = FloatVector.fromArray(S, pl, rs + ph + 1, index, 0);
+        FloatVector c0 = FloatVector.fromArray(S, pl, 2 * rs, index, 0), c1 = FloatVector.fromArray(S, pl, 2 * rs + ph, index, 0);
+        FloatVector c2 = FloatVector.fromArray(S, pl, 2 * rs + 1, index, 0), c3 = FloatVector.fromArray(S, pl, 2 * rs + ph + 1, index, 0);
+        FloatVector e0 = FloatVector.fromArray(S, pl, 3 * rs, index, 0), e1 = FloatVector.fromArray(S, pl, 3 * rs + ph, index, 0);
+        FloatVector e2 = FloatVector.fromArray(S, pl, 3 * rs + 1, index, 0), e3 = FloatVector.fromArray(S, pl, 3 * rs + ph + 1, index, 0);
+        FloatVector a0j = a0.sub(a2), b0j = b0.sub(b2), c0j = c0.sub(c2), e0j = e0.sub(e2);
+        FloatVector a1j = a1.add(a2), b1j = b1.add(b2), c1j = c1.add(c2), e1j = e1.add(e2);
+        FloatVector a2j = a2.sub(a1), b2j = b2.sub(b1), c2j = c2.sub(c1), e2j = e2.sub(e1);
+        FloatVector a3j = a1.sub(a3), b3j = b1.sub(b3), c3j = c1.sub(c3), e3j = e1.sub(e3);
+        int stride = vStride;
+        a0j.sub(c0j).intoArray(v, rowAt);
+        a1j.sub(c1j).intoArray(v, rowAt + stride);
+        a2j.sub(c2j).intoArray(v, rowAt + 2 * stride);
+        a3j.sub(c3j).intoArray(v, rowAt + 3 * stride);
+        b0j.add(c0j).intoArray(v, rowAt + 4 * stride);
+        b1j.add(c1j).intoArray(v, rowAt + 5 * stride);
+        b2j.add(c2j).intoArray(v, rowAt + 6 * stride);
+        b3j.add(c3j).intoArray(v, rowAt + 7 * stride);
+        c0j.sub(b0j).intoArray(v, rowAt + 8 * stride);
+        c1j.sub(b1j).intoArray(v, rowAt + 9 * stride);
+        c2j.sub(b2j).intoArray(v, rowAt + 10 * stride);
+        c3j.sub(b3j).intoArray(v, rowAt + 11 * stride);
+        b0j.sub(e0j).intoArray(v, rowAt + 12 * stride);
+        b1j.sub(e1j).intoArray(v, rowAt + 13 * stride);
+        b2j.sub(e2j).intoArray(v, rowAt + 14 * stride);
+        b3j.sub(e3j).intoArray(v, rowAt + 15 * stride);
     }
 
     /**

@@ -153,14 +153,17 @@ class ConvParamsTest {
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
         assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(14, 14), "64 channels on 7x7 tiles");
-        // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns
-        boolean fills = 2 * 16 > dev.striate.gemm.Sgemm.shared().config().nr();
+        // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns, or whole MR-row panels
+        dev.striate.gemm.GemmConfig tile = dev.striate.gemm.Sgemm.shared().config();
+        boolean fills = 2 * 16 > tile.nr() || 16 % tile.mr() == 0;
         ConvParams layer4 = ConvParams.of(512, 512, 3).padding(1);
         assertEquals(fills ? ConvAlgorithm.WINOGRAD : ConvAlgorithm.IM2COL,
                 new Convolution(layer4, new float[layer4.weightSize()], none).algorithmFor(7, 7), "from 49 output pixels");
-        assertFalse(ConvAlgorithm.winogradFillsTiles(7, 7, 32), "16 tiles, NR 32 (8x2v on 16 lanes)");
-        assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 24), "16 tiles, NR 24 (3x3v on 8 lanes)");
-        assertTrue(ConvAlgorithm.winogradFillsTiles(9, 9, 32), "25 tiles, NR 32");
+        assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 8, 32), "16 tiles, two 8-row panels transposed (8x2v on 16 lanes)");
+        assertFalse(ConvAlgorithm.winogradFillsTiles(7, 7, 7, 32), "16 tiles: under half of NR 32, no whole 7-row panels");
+        assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 3, 24), "16 tiles, NR 24 (3x3v on 8 lanes)");
+        assertTrue(ConvAlgorithm.winogradFillsTiles(9, 9, 8, 32), "25 tiles, NR 32");
+        assertFalse(ConvAlgorithm.winogradFillsTiles(5, 5, 8, 32), "9 tiles: neither way");
         assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "below 49 output pixels");
         assertEquals(ConvAlgorithm.IM2COL, conv.withAlgorithm(ConvAlgorithm.IM2COL).algorithmFor(56, 56), "the exact path on request");
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));
