@@ -4,6 +4,7 @@ import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 
@@ -137,8 +138,8 @@ final class Packing {
             int rows = Math.min(group, mc - i);
             if (mr == 3 && rows % 3 == 0) {
                 copyTriples(a, src + i, lda, rows / 3, kc, dst, dstOff + i * kc);
-            } else if (mr == 8 && rows % 8 == 0) {
-                copyOctets(a, src + i, lda, rows / mr, kc, dst, dstOff + i * kc);
+            } else if (2 * mr == L && rows % mr == 0) {
+                copyHalfVectorPanels(a, src + i, lda, rows / mr, kc, dst, dstOff + i * kc);
             } else {
                 for (int p = 0; p < kc; p++) {
                     for (int ip = 0, from = src + i + p * lda, to = dstOff + i * kc + p * mr; ip < rows; ip += mr, to += mr * kc) {
@@ -166,25 +167,36 @@ final class Packing {
         }
     }
 
+    /** Two vectors' first halves, then their second halves, each as one vector. */
+    private static final VectorShuffle<Float> FIRST_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? i : L / 2 + i);
+    private static final VectorShuffle<Float> SECOND_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? L / 2 + i : L + i);
+
     /**
-     * Whole eight-row panels of a transposed A (the 512-bit tile's MR, 8x2v), eight floats per panel
-     * and depth in straight-line code: the general loop cost Winograd's transposed products at 7x7
-     * ({@code V_ξᵀ}, 16 × 512) 13% of the layer's time. Scalar, not an eight-lane vector: a second
-     * FloatVector species anywhere in the JVM pollutes the type profiles inside the Vector API's
-     * shared methods, and C2 then boxed the 16-lane vectors of unrelated kernels (645 KB a call in
-     * the im2col product's patch packing, ConvCompiledTest).
+     * Whole panels of half a vector's rows of a transposed A (8 on 16 lanes: the 512-bit tile's MR,
+     * 8x2v): two depths of two panels per pair of vector loads, their halves regrouped by two
+     * two-vector shuffles into each panel's rows at both depths; an odd last panel, or depth, float
+     * by float. The general loop copied every float alone: 13% of Winograd's transposed products at
+     * 7x7 ({@code V_ξᵀ}, 16 × 512), and eight straight-line floats per panel and depth still 8–11%.
+     * One species (the preferred): an eight-lane vector here put a second FloatVector species in
+     * the JVM, whose type profiles inside the Vector API's shared methods then made C2 box the
+     * 16-lane vectors of unrelated kernels (645 KB a call in the im2col product's patch packing).
      */
-    private static void copyOctets(float[] a, int src, int lda, int panels, int kc, float[] dst, int dstOff) {
-        for (int p = 0; p < kc; p++) {
-            for (int q = 0, from = src + p * lda, to = dstOff + p * 8; q < panels; q++, from += 8, to += 8 * kc) {
-                dst[to] = a[from];
-                dst[to + 1] = a[from + 1];
-                dst[to + 2] = a[from + 2];
-                dst[to + 3] = a[from + 3];
-                dst[to + 4] = a[from + 4];
-                dst[to + 5] = a[from + 5];
-                dst[to + 6] = a[from + 6];
-                dst[to + 7] = a[from + 7];
+    private static void copyHalfVectorPanels(float[] a, int src, int lda, int panels, int kc, float[] dst, int dstOff) {
+        int h = L / 2;
+        int pairedPanels = panels & ~1;
+        int pairedDepths = kc & ~1;
+        for (int p = 0; p < pairedDepths; p += 2) {
+            for (int q = 0; q < pairedPanels; q += 2) {
+                FloatVector first = FloatVector.fromArray(S, a, src + p * lda + q * h);
+                FloatVector second = FloatVector.fromArray(S, a, src + (p + 1) * lda + q * h);
+                int to = dstOff + q * h * kc + p * h;
+                first.rearrange(FIRST_HALVES, second).intoArray(dst, to);
+                first.rearrange(SECOND_HALVES, second).intoArray(dst, to + h * kc);
+            }
+        }
+        for (int q = 0; q < panels; q++) {
+            for (int p = q < pairedPanels ? pairedDepths : 0; p < kc; p++) {
+                System.arraycopy(a, src + p * lda + q * h, dst, dstOff + q * h * kc + p * h, h);
             }
         }
     }
