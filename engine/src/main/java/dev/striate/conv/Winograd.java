@@ -576,7 +576,10 @@ final class Winograd implements ThreadPool.ParallelTask {
      * For maps of exactly one vector of tiles (7x7 on 16 lanes), where {@link #transformInput}'s
      * vectors along a tile row hold tileCols of their L lanes (4 of 16) and three of its four rows
      * spill: ResNet's 512-channel 7x7 layer's input transform took 68 µs a call against 127–131
-     * (one thread, same hour).
+     * (one thread, same hour). The butterfly is {@link #transformInput}'s, written out again: with
+     * both loads in one method (a load helper choosing, or gathers through an identity table for
+     * the plain rows) the 7x7 layer took 1.6–1.9× as long, or 256→256 at 14x14 1.1× — vectors
+     * cannot be handed to a shared helper without C2 boxing them.
      */
     private void transformInputGathered(float[] pl, StridedPlane plane, int rowAt) {
         int rs = plane.rowStride;
