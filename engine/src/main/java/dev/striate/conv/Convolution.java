@@ -239,7 +239,7 @@ public final class Convolution {
     /** The transposed product {@code Yᵀ} of one group, when {@link #transposesProduct} says so. */
     private long productFloats(ConvAlgorithm algorithm, int h, int w) {
         long pixels = (long) params.outputHeight(h) * params.outputWidth(w);
-        return transposesProduct(algorithm, params.outputHeight(h), params.outputWidth(w)) ? pixels * params.groupOutChannels() : 0;
+        return transposesProduct(algorithm, pixels) ? pixels * params.groupOutChannels() : 0;
     }
 
     private long columnFloats(int h, int w) {
@@ -303,7 +303,7 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
         }
-        PackedOperand[] packed = packed(transposesProduct(algorithm, oh, ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
+        PackedOperand[] packed = packed(transposesProduct(algorithm, oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
         runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
     }
 
@@ -327,7 +327,7 @@ public final class Convolution {
             }
             return;
         }
-        boolean transposed = transposesProduct(algorithm, oh, ow);
+        boolean transposed = transposesProduct(algorithm, plane);
         // Patches are gathered as the GEMM packs them: as B, or as A for a transposed product.
         PatchPanels patches = algorithm == ConvAlgorithm.IM2COL ? borrowPatches(h, w, transposed) : null;
         float[] product = transposed ? borrow(idleProducts, (long) plane * ocg) : null;
@@ -1201,13 +1201,7 @@ public final class Convolution {
      * thread, time transposed 7x3v / usual 8x2v, same process): 512→512 3x3 at 7x7 0.89–0.93
      * (tiles 97% vs 77%: 1.27×), 256→512 1x1/s2 to 7x7 0.91, pointwise at 7x7 160→960 0.90 (1.31×),
      * 960→320 0.94 (1.24×), 512→2048 0.92, 2048→512 0.90; but 960→160 1.03 (1.08×), 384→48 at 13x13
-     * 1.67 (1.10×), 256→256 3x3 at 14x14 1.16 (1.02×). That last was before the A panels' plain
-     * loads stopped going through the Vector API's fallback ({@code PatchPanels.copyRows}); since,
-     * im2col on maps whose rows are whole 7-pixel panels (each panel one plain load per patch row,
-     * no gathers) runs transposed from equal fullness: 128→256 3x3/s2 to 14x14 0.95 / 0.88 (one
-     * thread / two), 256→256 3x3 at 14x14 0.96 / 0.87; on 13x13 maps, panels across rows gathered,
-     * it still lost (48→192 1.10 / 1.02, 64→256 1.24 / 1.06), and so did AlexNet's 5x5 conv2 at
-     * 27x27 (1.20 / 1.25) and SqueezeNet's 32→128 at 27x27 (1.37 / 1.28) from the larger maps.
+     * 1.67 (1.10×), 256→256 3x3 at 14x14 1.16 (1.02×).
      *
      * <p>On 8 lanes both run 3x3v, for im2col by {@value #TRANSPOSED_IM2COL_MIN_GAIN}×: on LeNet-5's
      * second layer (16 channels, 100 pixels: 74% usual vs 65% transposed) the usual product took
@@ -1215,20 +1209,15 @@ public final class Convolution {
      * faster transposed, the 14x14 ones 0.83–0.90. Gathering A's panels instead of lowering the
      * patch matrix took 0.92–0.98 of the time there (256-bit vectors on the AVX-512 machine).
      */
-    private boolean transposesProduct(ConvAlgorithm algorithm, int oh, int ow) {
-        long pixels = (long) oh * ow;
+    private boolean transposesProduct(ConvAlgorithm algorithm, long pixels) {
         if (pixels >= TRANSPOSED_PRODUCT_MAX_PIXELS) {
             return false;
         }
         int ocg = params.groupOutChannels();
-        int mr = transposedGemm.config().mr();
-        double transposed = tileUse(pixels, mr) * tileUse(ocg, transposedGemm.config().nr());
-        double usual = tileUse(ocg, gemm.config().mr()) * tileUse(pixels, gemm.config().nr());
+        double transposed = tileUse(pixels, transposedGemm.config().mr()) * tileUse(ocg, transposedGemm.config().nr());
         double gain = transposedGemm != gemm ? TRANSPOSED_KERNEL_MIN_GAIN
                 : algorithm == ConvAlgorithm.IM2COL ? TRANSPOSED_IM2COL_MIN_GAIN : 1;
-        // im2col's A panels are plain loads, not gathers, where each lies in one output row
-        boolean rowPanels = algorithm == ConvAlgorithm.IM2COL && transposedGemm != gemm && ow % mr == 0;
-        return transposed > gain * usual || rowPanels && transposed >= usual;
+        return transposed > gain * tileUse(ocg, gemm.config().mr()) * tileUse(pixels, gemm.config().nr());
     }
 
     /** How much fuller the transposed product's tiles must be for an im2col layer to run it on the one kernel (see {@link #transposesProduct}). */
