@@ -4,7 +4,6 @@ import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 
@@ -167,10 +166,6 @@ final class Packing {
         }
     }
 
-    /** Two vectors' first halves, then their second halves, each as one vector. */
-    private static final VectorShuffle<Float> FIRST_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? i : L / 2 + i);
-    private static final VectorShuffle<Float> SECOND_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? L / 2 + i : L + i);
-
     /**
      * Whole panels of half a vector's rows of a transposed A (8 on 16 lanes: the 512-bit tile's MR,
      * 8x2v): two depths of two panels per pair of vector loads, their halves regrouped by two
@@ -190,8 +185,8 @@ final class Packing {
                 FloatVector first = FloatVector.fromArray(S, a, src + p * lda + q * h);
                 FloatVector second = FloatVector.fromArray(S, a, src + (p + 1) * lda + q * h);
                 int to = dstOff + q * h * kc + p * h;
-                first.rearrange(FIRST_HALVES, second).intoArray(dst, to);
-                first.rearrange(SECOND_HALVES, second).intoArray(dst, to + h * kc);
+                first.rearrange(Interleave.FIRST_HALVES, second).intoArray(dst, to);
+                first.rearrange(Interleave.SECOND_HALVES, second).intoArray(dst, to + h * kc);
             }
         }
         for (int q = 0; q < panels; q++) {

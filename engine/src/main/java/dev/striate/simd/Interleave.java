@@ -26,6 +26,10 @@ public final class Interleave {
     public static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(S, i -> i % 2 * L + i / 2);
     /** The second halves of a and b interleaved. */
     public static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromOp(S, i -> i % 2 * L + L / 2 + i / 2);
+    /** The first halves of a and b, one after the other: a0 … a(L/2−1) b0 … b(L/2−1). */
+    public static final VectorShuffle<Float> FIRST_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? i : L / 2 + i);
+    /** The second halves of a and b, one after the other. */
+    public static final VectorShuffle<Float> SECOND_HALVES = VectorShuffle.fromOp(S, i -> i < L / 2 ? L / 2 + i : L + i);
 
     private Interleave() {
     }
