@@ -18,7 +18,8 @@ public enum ConvAlgorithm {
      * half a register tile's columns, 16 channels in and out, and products large enough for the
      * transforms (measurements on {@code WINOGRAD_MIN_PIXELS}, {@code winogradFillsTiles} and
      * {@code winogradPaysForTransforms}), or {@link #WINOGRAD_F4} instead where a
-     * tuning profile allows it ({@code WINOGRAD_TILE}), else {@link #IM2COL}.
+     * tuning profile allows it ({@code WINOGRAD_TILE}), else {@link #DIRECT_BLOCKED} where its
+     * measured rule holds ({@code directBlockedPays}), else {@link #IM2COL}.
      */
     AUTO,
     /** Patches of one image and group lowered to a matrix, then Sgemm: valid for every layer. */
@@ -33,6 +34,13 @@ public enum ConvAlgorithm {
      * the gradients run as {@link #IM2COL}'s.
      */
     DIRECT,
+    /**
+     * One group, output channels a multiple of four vectors (64 on AVX-512), on 512-bit machines: a
+     * direct kernel with output channels in vector lanes, as ONNX Runtime's NCHWc kernels — the image
+     * copied pixel-major, each output pixel's inputs broadcast against four vectors of weights, no
+     * patch matrix. Forward only: the gradients run as {@link #IM2COL}'s.
+     */
+    DIRECT_BLOCKED,
     /**
      * 3x3, stride 1, no dilation, one group: Winograd F(2x2, 3x3), 2.25× fewer multiplications, not
      * the exact rounding of the direct sum (error documented on {@code Winograd}). The layer's dx is
@@ -115,11 +123,14 @@ public enum ConvAlgorithm {
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
                             && winogradPaysForTransforms(p, oh, ow)
                     ? (WINOGRAD_TILE == 4 && (long) ((oh + 3) / 4) * ((ow + 3) / 4) >= F4_MIN_TILES ? WINOGRAD_F4 : WINOGRAD)
+                    : directBlockedPays(p, oh, ow) ? DIRECT_BLOCKED
                     : IM2COL;
             case IM2COL -> IM2COL;
             case POINTWISE -> require(p.isPointwise(), p, "a 1x1 kernel, stride 1 and no padding");
             case DEPTHWISE -> require(p.isDepthwise(), p, "groups == inChannels");
             case DIRECT -> require(DirectConv.applies(p), p, "one group");
+            case DIRECT_BLOCKED -> require(ChannelBlockedConv.applies(p), p,
+                    "one group, output channels a multiple of four vectors and 512-bit vectors");
             case WINOGRAD, WINOGRAD_F4 -> require(Winograd.applies(p), p, "a 3x3 kernel, stride 1, no dilation and one group");
         };
     }
@@ -163,6 +174,33 @@ public enum ConvAlgorithm {
         return p.inChannels() * tiles >= WINOGRAD_MIN_CHANNEL_TILES
                 && (p.outChannels() <= p.inChannels() || p.inChannels() >= WINOGRAD_FAN_OUT_MIN_CHANNELS);
     }
+
+    /**
+     * Whether {@link #DIRECT_BLOCKED} pays where {@code AUTO} would otherwise pick {@link #IM2COL}: a
+     * kernel larger than 1x1, at least {@link #DIRECT_BLOCKED_MIN_PIXELS} output pixels, and a
+     * workspace within one image's im2col matrix. Measured (forward, batch 1, its time against
+     * im2col's, separate JVMs alternated, one thread / two, AMD EPYC Zen 5 with AVX-512): SqueezeNet
+     * 1.1's 32→128 at 27x27 0.66–0.78 / 0.75–0.85, 48→192 at 13x13 0.66–0.79 / 0.83–0.88, 64→256 at
+     * 13x13 0.77–0.87 / 0.77–0.78; ResNet's 3x3/s2 64→128 to 28x28 0.66–0.77 / 0.61–0.85 and 128→256
+     * to 14x14 0.85–0.96 / 0.59–0.68; AlexNet's conv2 (96→256 5x5 at 27x27) 0.81–0.82 / 0.76–0.82.
+     * Slower: 256→512 3x3/s2 to 7x7 (49 pixels, 1.06–1.15 / 1.65: a block's weights read again for
+     * every tile of five pixels, ten tiles), ResNet's 1x1/s2 layers 1.12–1.27 / 1.0–1.7 (the copy
+     * moves the whole image, of which stride 2 reads a quarter), and Winograd's layers (AlexNet
+     * conv3 1.27 on one thread). Against {@link #DIRECT} on SqueezeNet's 16→64 at 55x55 0.88–0.93 /
+     * 0.94–0.98, which stays DIRECT with its direct gradients.
+     */
+    static boolean directBlockedPays(ConvParams p, int oh, int ow) {
+        if (!ChannelBlockedConv.applies(p) || p.kernelH() * p.kernelW() == 1 || (long) oh * ow < DIRECT_BLOCKED_MIN_PIXELS) {
+            return false;
+        }
+        // the smallest input giving this output
+        int h = (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1 - p.padTop() - p.padBottom();
+        int w = (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1 - p.padLeft() - p.padRight();
+        return h > 0 && w > 0 && ChannelBlockedConv.floats(p, h, w) <= (long) p.groupPatchSize() * oh * ow;
+    }
+
+    /** Output pixels from which {@link #DIRECT_BLOCKED} may pay: a 13x13 map (7x7, 49, lost). */
+    static final int DIRECT_BLOCKED_MIN_PIXELS = 169;
 
     /** Input channels times 2x2 output tiles from which Winograd may pay: 96 channels on a 13x13 map. */
     static final long WINOGRAD_MIN_CHANNEL_TILES = 96L * 49;

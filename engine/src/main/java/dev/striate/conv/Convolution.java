@@ -74,10 +74,12 @@ public final class Convolution {
     private final WorkspacePool<ChannelBlockedDepthwise> idleChannelBlocked = new WorkspacePool<>();
     private final WorkspacePool<PixelMajorConv> idlePixelMajor = new WorkspacePool<>();
     private final WorkspacePool<DirectConv> idleDirect = new WorkspacePool<>();
+    private final WorkspacePool<ChannelBlockedConv> idleBlockedConv = new WorkspacePool<>();
     private final WorkspacePool<DirectWeightGradient> idleDirectWeightGradients = new WorkspacePool<>();
     /** The weights as {@link PixelMajorConv} and {@link DirectConv} read them. */
     private final KernelWeights pixelMajorForm = new KernelWeights(PixelMajorConv::packWeights);
     private final KernelWeights directForm = new KernelWeights(DirectConv::packWeights);
+    private final KernelWeights channelBlockedForm = new KernelWeights(ChannelBlockedConv::packWeights);
     private final KernelWeights directDataForm = new KernelWeights(BandedDataGradient::packDirectWeights);
     private final WorkspacePool<LoweringJob> idleLowerings = new WorkspacePool<>();
     private final WorkspacePool<LoweringPlane> idlePlanes = new WorkspacePool<>();
@@ -188,10 +190,10 @@ public final class Convolution {
         return params;
     }
 
-    /** The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s for the forward-only DIRECT. */
+    /** The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s for the forward-only DIRECT and DIRECT_BLOCKED. */
     private ConvAlgorithm gradientAlgorithm(int oh, int ow) {
         ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().mr(), gemm.config().nr());
-        return algorithm == ConvAlgorithm.DIRECT ? ConvAlgorithm.IM2COL : algorithm;
+        return algorithm == ConvAlgorithm.DIRECT || algorithm == ConvAlgorithm.DIRECT_BLOCKED ? ConvAlgorithm.IM2COL : algorithm;
     }
 
     /** The algorithm that computes an {@code h×w} input (never {@code AUTO}). */
@@ -214,7 +216,8 @@ public final class Convolution {
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
      * buffers on narrow maps); for the direct kernel, the input rows of one band of output rows,
-     * one plane per input channel, per thread; Winograd's V, M for one pass of output channels, and a transform's
+     * one plane per input channel, per thread; for the channel-blocked direct kernel, the padded
+     * pixel-major copy of one image and its output pixels; Winograd's V, M for one pass of output channels, and a transform's
      * scratch (passes sized to keep that within one image's im2col matrix). Weights derived once per
      * layer (packed, Winograd-transformed) are not counted.
      */
@@ -232,6 +235,7 @@ public final class Convolution {
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
             case WINOGRAD, WINOGRAD_F4 -> new Winograd(params, h, w, algorithmFor(h, w).winogradTile(), gemm.config().mr(), gemm.config().nr()).workspaceFloats();
             case DIRECT -> new DirectConv(params, h, w).floats(gemm.pool().parallelism());
+            case DIRECT_BLOCKED -> ChannelBlockedConv.floats(params, h, w);
             default -> 0;
         };
     }
@@ -284,6 +288,22 @@ public final class Convolution {
         }
         if (pixelMajor(algorithm, oh * ow)) {
             runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, null);
+            return;
+        }
+        if (algorithm == ConvAlgorithm.DIRECT_BLOCKED) {
+            ChannelBlockedConv blocked = idleBlockedConv.take();
+            if (blocked == null || !blocked.fits(h, w)) {
+                blocked = new ChannelBlockedConv(params, h, w);
+            }
+            try {
+                float[] packedWeights = weightsFor(channelBlockedForm);
+                for (int i = 0; i < n; i++) {
+                    blocked.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
+                            y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
+                }
+            } finally {
+                idleBlockedConv.give(blocked);
+            }
             return;
         }
         if (algorithm == ConvAlgorithm.DIRECT) {
@@ -1278,13 +1298,21 @@ public final class Convolution {
         }
         if (layer == null) {
             layer = new Convolution(transposedParams, flipped, null, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY,
-                    requested, gemm);
+                    dataGradientRequest(), gemm);
         } else {
             layer.weightsUpdated();
         }
         dataGradientLayer = layer;
         dataGradientVersion = version;
         return layer;
+    }
+
+    /**
+     * The algorithm the flipped layer of dx is asked for: this layer's, or IM2COL for the forward-only
+     * DIRECT_BLOCKED, whose channel blocks the flipped layer's output channels (this one's inputs) need not fill.
+     */
+    private ConvAlgorithm dataGradientRequest() {
+        return requested == ConvAlgorithm.DIRECT_BLOCKED ? ConvAlgorithm.IM2COL : requested;
     }
 
     /** Whether the backward passes lower patches to columns (Winograd layers' dw does). */
@@ -1356,6 +1384,7 @@ public final class Convolution {
 
     private static final int PIXEL_MAJOR_MAX_PIXELS = 256;
 
+
     /**
      * Whether dx of this stride-1 layer runs as the forward pass of the flipped layer on
      * {@link PixelMajorConv} (when that layer qualifies as {@link #pixelMajor} does) rather than
@@ -1367,7 +1396,7 @@ public final class Convolution {
     private boolean pixelMajorDataGradient(int h, int w) {
         long plane = (long) h * w;
         return params.outputHeight(h) == h && params.outputWidth(w) == w
-                && requested.choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
+                && dataGradientRequest().choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }

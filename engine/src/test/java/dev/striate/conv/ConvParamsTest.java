@@ -138,11 +138,14 @@ class ConvParamsTest {
         assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(seventeen, new float[seventeen.weightSize()], none)
                 .algorithmFor(56, 56), "17 input channels: past the direct kernel's bound");
         ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
+        // Output channels in blocks of 64 on 512-bit machines: the channel-blocked direct kernel
+        // where im2col would run, from 13x13 outputs, for kernels larger than 1x1
+        ConvAlgorithm blocked = direct ? ConvAlgorithm.DIRECT_BLOCKED : ConvAlgorithm.IM2COL;
+        assertEquals(blocked, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
                 "SqueezeNet's fire4 expand: 32 input channels fanning out");
         ConvParams fire8 = ConvParams.of(64, 256, 3).padding(1);
         Convolution expand8 = new Convolution(fire8, new float[fire8.weightSize()], none);
-        assertEquals(ConvAlgorithm.IM2COL, expand8.algorithmFor(13, 13), "64 channels on 7x7 tiles: 3136 channel-tiles");
+        assertEquals(blocked, expand8.algorithmFor(13, 13), "64 channels on 7x7 tiles: 3136 channel-tiles");
         assertEquals(ConvAlgorithm.WINOGRAD, expand8.algorithmFor(27, 27), "from 48 input channels any fan-out on 14x14 tiles");
         ConvParams from96 = ConvParams.of(96, 96, 3).padding(1);
         assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(from96, new float[from96.weightSize()], none).algorithmFor(13, 13),
@@ -152,7 +155,17 @@ class ConvParamsTest {
         ConvParams resnet = ConvParams.of(64, 64, 3).padding(1);
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
-        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(14, 14), "64 channels on 7x7 tiles");
+        assertEquals(blocked, conv.algorithmFor(14, 14), "64 channels on 7x7 tiles");
+        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(12, 14), "64 channels on 6x7 tiles: under 169 output pixels");
+        ConvParams layer4Down = ConvParams.of(256, 512, 3).stride(2).padding(1);
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(layer4Down, new float[layer4Down.weightSize()], none).algorithmFor(14, 14),
+                "ResNet's 3x3/s2 to 7x7: 49 output pixels");
+        ConvParams downsample = ConvParams.of(64, 128, 1).stride(2);
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(downsample, new float[downsample.weightSize()], none).algorithmFor(56, 56),
+                "ResNet's 1x1/s2: a 1x1 kernel");
+        ConvParams odd = ConvParams.of(32, 96, 3).padding(1);
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(odd, new float[odd.weightSize()], none).algorithmFor(27, 27),
+                "96 output channels: not whole blocks of 64");
         // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns, or whole MR-row panels
         dev.striate.gemm.GemmConfig tile = dev.striate.gemm.Sgemm.shared().config();
         boolean fills = 2 * 16 > tile.nr() || 16 % tile.mr() == 0;
@@ -166,7 +179,7 @@ class ConvParamsTest {
         assertFalse(ConvAlgorithm.winogradFillsTiles(5, 5, 8, 32), "9 tiles: neither way");
         assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "below 49 output pixels");
         assertEquals(ConvAlgorithm.IM2COL, conv.withAlgorithm(ConvAlgorithm.IM2COL).algorithmFor(56, 56), "the exact path on request");
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));
+        assertEquals(blocked, new Convolution(resnet.stride(2), new float[resnet.weightSize()], none).algorithmFor(56, 56));
         assertThrows(IllegalArgumentException.class, () -> conv.withAlgorithm(ConvAlgorithm.WINOGRAD).withAlgorithm(ConvAlgorithm.DEPTHWISE));
         assertThrows(IllegalArgumentException.class,
                 () -> new Convolution(resnet.dilation(2), new float[resnet.weightSize()], none).withAlgorithm(ConvAlgorithm.WINOGRAD));

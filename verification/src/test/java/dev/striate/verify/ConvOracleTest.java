@@ -158,6 +158,15 @@ class ConvOracleTest {
         // (90 channels), and one by one on a map of fewer pixels than a block (3x3, pointwise).
         "mb1ic24ih7oc90kh1",
         "mb1ic512ih3oc90kh1",
+        // DIRECT_BLOCKED (output channels in blocks of 64 on 512-bit machines): pixel ranges ending
+        // in a short tile (169 pixels; 196 over two threads), stride 2 with two blocks of channels
+        // over a batch, dilation with asymmetric padding, a 5x5 kernel, channels and rows under a
+        // vector (the pixel-major copy's narrow transpose).
+        "mb1ic32ih13oc64kh3ph1",
+        "mb2ic20ih28oc128kh3sh2ph1",
+        "mb1ic17ih15iw19oc64kh3dh2ph2pw1pb3pr0",
+        "mb2ic9ih11oc64kh5ph2",
+        "mb1ic3ih12oc64kh3sh2ph1dh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();
@@ -179,6 +188,9 @@ class ConvOracleTest {
                 if (gemm == DEFAULT && auto != ConvAlgorithm.DIRECT && problem.params().groups() == 1) {
                     out.add(Arguments.of(d, ConvAlgorithm.DIRECT, gemm, g));
                 }
+                if (gemm == DEFAULT && auto != ConvAlgorithm.DIRECT_BLOCKED && applies(problem, ConvAlgorithm.DIRECT_BLOCKED)) {
+                    out.add(Arguments.of(d, ConvAlgorithm.DIRECT_BLOCKED, gemm, g));
+                }
                 if (winogradApplies(problem)) {
                     for (ConvAlgorithm winograd : new ConvAlgorithm[] {ConvAlgorithm.WINOGRAD, ConvAlgorithm.WINOGRAD_F4}) {
                         if (auto != winograd) {
@@ -192,9 +204,14 @@ class ConvOracleTest {
     }
 
     static boolean winogradApplies(ConvProblem problem) {
+        return applies(problem, ConvAlgorithm.WINOGRAD);
+    }
+
+    /** Whether algorithm can run problem's layer on this machine. */
+    static boolean applies(ConvProblem problem, ConvAlgorithm algorithm) {
         try {
             new dev.striate.conv.Convolution(problem.params(), new float[problem.params().weightSize()], null)
-                    .withAlgorithm(ConvAlgorithm.WINOGRAD);
+                    .withAlgorithm(algorithm);
             return true;
         } catch (IllegalArgumentException e) {
             return false;

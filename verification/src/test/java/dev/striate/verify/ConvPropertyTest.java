@@ -4,15 +4,18 @@ import dev.striate.conv.ConvAlgorithm;
 import dev.striate.conv.ConvParams;
 import dev.striate.conv.ConvProblem;
 import dev.striate.gemm.Sgemm;
+import dev.striate.simd.FloatSpecies;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * Random valid hyperparameters (channels, groups, kernel, stride, per-side padding, dilation, batch,
- * image size) against the oracle, for the general path, the automatic choice and, where it applies,
- * Winograd. Tries as in
+ * image size) against the oracle, for the general path, the automatic choice and, where they apply,
+ * DIRECT, Winograd and DIRECT_BLOCKED (its own property: output channels in blocks of 64). Tries as in
  * {@link SgemmPropertyTest}.
  */
 class ConvPropertyTest {
@@ -53,5 +56,36 @@ class ConvPropertyTest {
             check.checkAll(ConvAlgorithm.WINOGRAD, Sgemm.shared());
             check.checkAll(ConvAlgorithm.WINOGRAD_F4, Sgemm.shared());
         }
+    }
+
+    @Property
+    void randomBlockedLayersMatchTheOracle(
+            @ForAll @IntRange(min = 1, max = 40) int inChannels,
+            @ForAll @IntRange(min = 1, max = 2) int outBlocks,
+            @ForAll @IntRange(min = 1, max = 5) int kernelH,
+            @ForAll @IntRange(min = 1, max = 5) int kernelW,
+            @ForAll @IntRange(min = 1, max = 3) int strideH,
+            @ForAll @IntRange(min = 1, max = 3) int strideW,
+            @ForAll @IntRange(min = 0, max = 2) int padTop,
+            @ForAll @IntRange(min = 0, max = 2) int padLeft,
+            @ForAll @IntRange(min = 0, max = 2) int padBottom,
+            @ForAll @IntRange(min = 0, max = 2) int padRight,
+            @ForAll @IntRange(min = 1, max = 2) int dilationH,
+            @ForAll @IntRange(min = 1, max = 2) int dilationW,
+            @ForAll @IntRange(min = 1, max = 2) int batch,
+            @ForAll @IntRange(min = 1, max = 20) int height,
+            @ForAll @IntRange(min = 1, max = 20) int width,
+            @ForAll long seed) {
+        ConvParams p = new ConvParams(inChannels, 64 * outBlocks, kernelH, kernelW, strideH, strideW,
+                padTop, padLeft, padBottom, padRight, dilationH, dilationW, 1);
+        Assume.that(height + padTop + padBottom >= dilationH * (kernelH - 1) + 1);
+        Assume.that(width + padLeft + padRight >= dilationW * (kernelW - 1) + 1);
+        ConvProblem problem = new ConvProblem(batch, height, width, p);
+        if (!ConvOracleTest.applies(problem, ConvAlgorithm.DIRECT_BLOCKED)) {
+            // refused only where the machine lacks the 32 vector registers of its tile
+            assertTrue(FloatSpecies.PREFERRED.vectorBitSize() < 512, "DIRECT_BLOCKED refused " + p);
+            return;
+        }
+        new ConvProblemCheck(problem, seed).checkAll(ConvAlgorithm.DIRECT_BLOCKED, Sgemm.shared());
     }
 }
