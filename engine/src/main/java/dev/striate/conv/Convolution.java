@@ -291,10 +291,7 @@ public final class Convolution {
             return;
         }
         if (algorithm == ConvAlgorithm.DIRECT_BLOCKED) {
-            ChannelBlockedConv blocked = idleBlockedConv.take();
-            if (blocked == null || !blocked.fits(h, w)) {
-                blocked = new ChannelBlockedConv(params, h, w);
-            }
+            ChannelBlockedConv blocked = borrowBlocked(h, w);
             try {
                 float[] packedWeights = weightsFor(channelBlockedForm);
                 for (int i = 0; i < n; i++) {
@@ -1443,6 +1440,11 @@ public final class Convolution {
     private DirectWeightGradient borrowDirectWeightGradient(int h, int w) {
         DirectWeightGradient direct = idleDirectWeightGradients.take();
         return direct != null && direct.fits(h, w) ? direct : new DirectWeightGradient(params, h, w);
+    }
+
+    private ChannelBlockedConv borrowBlocked(int h, int w) {
+        ChannelBlockedConv blocked = idleBlockedConv.take();
+        return blocked != null && blocked.fits(h, w) ? blocked : new ChannelBlockedConv(params, h, w);
     }
 
     private DirectConv borrowDirect(int h, int w) {
