@@ -25,7 +25,8 @@ import jdk.incubator.vector.VectorSpecies;
  * and clamp, whichever thread computes it.
  *
  * <p>Thread-safety: one call at a time (its owner pools instances); a call's tasks run on the pool's
- * threads, each loading its own input rows, then computing and storing its own output pixels.
+ * threads, each copying the input rows its output pixels read (rows two tasks share get the same
+ * floats from both), then computing and storing its own output pixels.
  */
 final class ChannelBlockedConv implements ThreadPool.ParallelTask {
 
@@ -54,7 +55,7 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
 
     /* The call in flight, read by its tasks. */
     private float[] x, y, packed;
-    private int xOff, yOff, tasks, phase;
+    private int xOff, yOff, tasks;
     private float min, max;
 
     /**
@@ -145,11 +146,7 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
         this.yOff = yOff;
         try {
             int threads = pool.idleParallelism();
-            tasks = Math.max(1, Math.min(h, threads));
-            phase = 0;
-            pool.parallelFor(tasks, this);
             tasks = Math.max(1, Math.min(oh * ow / MIN_TASK_PIXELS, threads));
-            phase = 1;
             pool.parallelFor(tasks, this);
         } finally {
             this.x = this.y = this.packed = null;
@@ -158,12 +155,15 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
 
     @Override
     public void run(int task) {
-        if (phase == 0) {
-            load((int) ((long) h * task / tasks), (int) ((long) h * (task + 1) / tasks));
-        } else {
-            int plane = oh * ow;
-            compute((int) ((long) plane * task / tasks), (int) ((long) plane * (task + 1) / tasks));
-        }
+        int plane = oh * ow;
+        int q0 = (int) ((long) plane * task / tasks);
+        int q1 = (int) ((long) plane * (task + 1) / tasks);
+        // the input rows this range's windows reach, copied by this task: no other task's copy is
+        // read (tasks whose windows share rows write the same floats there)
+        int top = q0 / ow * p.strideH() - p.padTop();
+        int bottom = (q1 - 1) / ow * p.strideH() - p.padTop() + (p.kernelH() - 1) * p.dilationH() + 1;
+        load(Math.max(0, top), Math.min(h, bottom));
+        compute(q0, q1);
     }
 
     /** Output pixels [q0, q1): every block of channels, then bias and clamp, then transposed into y's planes. */
