@@ -99,7 +99,7 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
 
     /** Floats of workspace for layer p on {@code h×w} inputs: the padded pixel-major input and the output pixels. */
     static long floats(ConvParams p, int h, int w) {
-        return new PixelMajorLayout(p, h, w, p.inChannels()).floats() + (long) p.outputHeight(h) * p.outputWidth(w) * p.outChannels();
+        return PixelMajorLayout.floats(p, h, w, p.inChannels()) + (long) p.outputHeight(h) * p.outputWidth(w) * p.outChannels();
     }
 
     /**

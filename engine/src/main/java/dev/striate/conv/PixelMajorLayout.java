@@ -19,10 +19,8 @@ final class PixelMajorLayout {
         this.p = p;
         int oh = p.outputHeight(h);
         int ow = p.outputWidth(w);
-        this.paddedHeight = Math.max(p.padTop() + h + p.padBottom(),
-                (oh - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
-        this.paddedWidth = Math.max(p.padLeft() + w + p.padRight(),
-                (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+        this.paddedHeight = paddedHeight(p, h);
+        this.paddedWidth = paddedWidth(p, w);
         this.pixelFloats = pixelFloats;
         this.pixels = new int[oh * ow];
         for (int yo = 0; yo < oh; yo++) {
@@ -35,6 +33,21 @@ final class PixelMajorLayout {
     /** Floats of the buffer. */
     int floats() {
         return Math.multiplyExact(Math.multiplyExact(paddedHeight, paddedWidth), pixelFloats);
+    }
+
+    /** Floats of the buffer of layer p's {@code h×w} inputs with {@code pixelFloats} floats per pixel, without building the layout. */
+    static long floats(ConvParams p, int h, int w, int pixelFloats) {
+        return (long) paddedHeight(p, h) * paddedWidth(p, w) * pixelFloats;
+    }
+
+    private static int paddedHeight(ConvParams p, int h) {
+        return Math.max(p.padTop() + h + p.padBottom(),
+                (p.outputHeight(h) - 1) * p.strideH() + (p.kernelH() - 1) * p.dilationH() + 1);
+    }
+
+    private static int paddedWidth(ConvParams p, int w) {
+        return Math.max(p.padLeft() + w + p.padRight(),
+                (p.outputWidth(w) - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
     }
 
     /** Offset of tap (kh, kw) from an output pixel's first tap. */
