@@ -403,7 +403,7 @@ public final class Convolution {
         ConvAlgorithm algorithm = gradientAlgorithm(oh, ow);
         if (transposedParams != null && (algorithm.isWinograd()
                 || algorithm == ConvAlgorithm.DEPTHWISE && params.inChannels() == params.outChannels()
-                || algorithm == ConvAlgorithm.IM2COL && (pixelMajorDataGradient(h, w) || flippedDataGradient(h, w)))) {
+                || algorithm == ConvAlgorithm.IM2COL && pixelMajorDataGradient(h, w))) {
             // A stride-1 layer's dx is the full convolution of dy with the flipped, transposed
             // kernel: a forward pass, which Winograd and the depthwise kernel run faster than
             // the scatter formulations.
@@ -1396,25 +1396,6 @@ public final class Convolution {
                 && dataGradientRequest().choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
-    }
-
-    /**
-     * Whether dx of this stride-1 "same" layer, its forward IM2COL or DIRECT_BLOCKED, runs as the
-     * forward pass of the flipped layer where {@code AUTO} gives that layer Winograd or
-     * DIRECT_BLOCKED: the full convolution then multiplies what the layer does, with the faster
-     * kernels. The flipped layer of a layer fanning out fans in, so Winograd pays for it where it did
-     * not for the layer (SqueezeNet's expands). dx's time against Wᵀ·dY and col2im (one thread / two,
-     * separate JVMs alternated): SqueezeNet's 32→128 at 27x27 0.45–0.55 / 0.61, 48→192 at 13x13
-     * 0.59–0.72 / 0.67–0.91, 64→256 at 13x13 0.68–0.69 / 0.43–0.47 (their flipped layers on
-     * Winograd). DIRECT layers keep their direct dx (16→64 at 55x55: 0.70–0.74 / 0.96–1.18).
-     */
-    private boolean flippedDataGradient(int h, int w) {
-        if (requested != ConvAlgorithm.AUTO || params.outputHeight(h) != h || params.outputWidth(w) != w
-                || algorithmFor(h, w) == ConvAlgorithm.DIRECT) {
-            return false;
-        }
-        ConvAlgorithm flipped = ConvAlgorithm.AUTO.choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr());
-        return flipped == ConvAlgorithm.WINOGRAD || flipped == ConvAlgorithm.DIRECT_BLOCKED;
     }
 
     /** A kernel's copy of the weights, how it packs them, and the weights version it holds (written array first, version second). */
