@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * threads, each copying the input rows its output pixels read (rows two tasks share get the same
  * floats from both), then computing and storing its own output pixels.
  */
-final class ChannelBlockedConv implements ThreadPool.ParallelTask {
+final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.ImageKernel {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
@@ -42,13 +42,13 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
     private final ConvParams p;
     private final int h, w, oh, ow, channels;
     /** Output channels: the row length of {@link #out}. */
-    private final int lanes;
+    private final int outChannels;
     private final PixelMajorLayout layout;
     /** Offset of tap (kh, kw) from an output pixel's first tap, in (kh, kw) order. */
     private final int[] taps;
     /** The image, pixel-major and zero-padded; the padding is never written. */
     private final float[] in;
-    /** Output pixels, pixel-major, {@link #lanes} floats each: the sums with bias and clamp. */
+    /** Output pixels, pixel-major, {@link #outChannels} floats each: the sums with bias and clamp. */
     private final float[] out;
     /** Bias per output channel, −0 for a layer without. */
     private final float[] biases;
@@ -75,10 +75,10 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
         this.ow = p.outputWidth(w);
         this.channels = p.inChannels();
         this.layout = new PixelMajorLayout(p, h, w, channels);
-        this.lanes = p.outChannels();
+        this.outChannels = p.outChannels();
         this.in = new float[layout.floats()];
-        this.out = new float[p.arrayLength("the channel-blocked convolution's output", (long) oh * ow * lanes)];
-        this.biases = new float[lanes];
+        this.out = new float[p.arrayLength("the channel-blocked convolution's output", (long) oh * ow * outChannels)];
+        this.biases = new float[outChannels];
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int kh = 0, k = 0; kh < p.kernelH(); kh++) {
             for (int kw = 0; kw < p.kernelW(); kw++, k++) {
@@ -90,11 +90,6 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */
     boolean fits(int height, int width) {
         return h == height && w == width;
-    }
-
-    /** Floats of workspace: the pixel-major input and output. */
-    long floats() {
-        return (long) in.length + out.length;
     }
 
     /** Floats of workspace for layer p on {@code h×w} inputs: the padded pixel-major input and the output pixels. */
@@ -132,9 +127,10 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
      * y := clamp(conv(x) + bias) for one image | x: {@code C×h×w} at xOff; y: {@code OC×oh×ow} at
      * yOff; packed from {@link #packWeights}; bias null for none | y must not alias x | allocates nothing.
      */
-    void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff,
-                 ThreadPool pool) {
-        for (int o = 0; o < lanes; o++) {
+    @Override
+    public void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff,
+                        ThreadPool pool) {
+        for (int o = 0; o < outChannels; o++) {
             biases[o] = bias != null ? bias[o] : -0f; // -0 is the exact additive identity
         }
         this.x = x;
@@ -170,13 +166,13 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
     private void compute(int q0, int q1) {
         int[] pixels = layout.pixels;
         int kk = p.groupPatchSize();
-        for (int o0 = 0; o0 < lanes; o0 += BLOCK_VECTORS * L) {
+        for (int o0 = 0; o0 < outChannels; o0 += BLOCK_VECTORS * L) {
             for (int q = q0; q < q1; q += TILE_PIXELS) {
                 tile(pixels, q, Math.min(TILE_PIXELS, q1 - q), o0 * kk, o0);
             }
         }
         finish(q0, q1);
-        Interleave.transpose(out, q0 * lanes, lanes, q1 - q0, p.outChannels(), y, yOff + q0, oh * ow);
+        Interleave.transpose(out, q0 * outChannels, outChannels, q1 - q0, outChannels, y, yOff + q0, oh * ow);
     }
 
     /**
@@ -236,7 +232,8 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
         // raw sums out, bias and clamp after (finish): a store helper taking the vectors was not
         // inlined (C2's node budget) and boxed them
         float[] o = out;
-        int r0 = first * lanes + o0, r1 = q1 * lanes + o0, r2 = q2 * lanes + o0, r3 = q3 * lanes + o0, r4 = q4 * lanes + o0;
+        int row = outChannels;
+        int r0 = first * row + o0, r1 = q1 * row + o0, r2 = q2 * row + o0, r3 = q3 * row + o0, r4 = q4 * row + o0;
         c00.intoArray(o, r0);
         c01.intoArray(o, r0 + L);
         c02.intoArray(o, r0 + 2 * L);
@@ -261,8 +258,8 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask {
 
     /** Bias and clamp on the sums of pixels [q0, q1) in out. */
     private void finish(int q0, int q1) {
-        for (int at = q0 * lanes, end = q1 * lanes; at < end; at += lanes) {
-            for (int o = 0; o < lanes; o += L) {
+        for (int at = q0 * outChannels, end = q1 * outChannels; at < end; at += outChannels) {
+            for (int o = 0; o < outChannels; o += L) {
                 FloatVector.fromArray(S, out, at + o).add(FloatVector.fromArray(S, biases, o)).max(min).min(max)
                         .intoArray(out, at + o);
             }

@@ -190,7 +190,10 @@ public final class Convolution {
         return params;
     }
 
-    /** The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s for the forward-only DIRECT and DIRECT_BLOCKED. */
+    /**
+     * The algorithm of the gradients for an {@code oh×ow} output: the forward's, {@link ConvAlgorithm#IM2COL}'s
+     * for the forward-only DIRECT and DIRECT_BLOCKED.
+     */
     private ConvAlgorithm gradientAlgorithm(int oh, int ow) {
         ConvAlgorithm algorithm = requested.choose(params, oh, ow, gemm.config().mr(), gemm.config().nr());
         return algorithm == ConvAlgorithm.DIRECT || algorithm == ConvAlgorithm.DIRECT_BLOCKED ? ConvAlgorithm.IM2COL : algorithm;
@@ -293,11 +296,7 @@ public final class Convolution {
         if (algorithm == ConvAlgorithm.DIRECT_BLOCKED) {
             ChannelBlockedConv blocked = borrowBlocked(h, w);
             try {
-                float[] packedWeights = weightsFor(channelBlockedForm);
-                for (int i = 0; i < n; i++) {
-                    blocked.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
-                            y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
-                }
+                forwardEach(blocked, weightsFor(channelBlockedForm), n, x, y, h, w, oh, ow);
             } finally {
                 idleBlockedConv.give(blocked);
             }
@@ -306,11 +305,7 @@ public final class Convolution {
         if (algorithm == ConvAlgorithm.DIRECT) {
             DirectConv direct = borrowDirect(h, w);
             try {
-                float[] packedWeights = weightsFor(directForm);
-                for (int i = 0; i < n; i++) {
-                    direct.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
-                            y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
-                }
+                forwardEach(direct, weightsFor(directForm), n, x, y, h, w, oh, ow);
             } finally {
                 idleDirect.give(direct);
             }
@@ -322,6 +317,22 @@ public final class Convolution {
         }
         PackedOperand[] packed = packed(transposesProduct(algorithm, oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
         runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
+    }
+
+    /** A direct kernel's forward pass of one image, on its packing of the weights (DIRECT, DIRECT_BLOCKED). */
+    interface ImageKernel {
+        /** y := clamp(conv(x) + bias) for the image at xOff into yOff, the work spread over pool | allocates nothing. */
+        void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff,
+                     ThreadPool pool);
+    }
+
+    /** Every image of x through kernel, one after another. */
+    private void forwardEach(ImageKernel kernel, float[] packedWeights, int n, Tensor x, Tensor y, int h, int w, int oh,
+                             int ow) {
+        for (int i = 0; i < n; i++) {
+            kernel.forward(x.data(), x.offset() + i * params.inChannels() * h * w, packedWeights, bias, min, max,
+                    y.data(), y.offset() + i * params.outChannels() * oh * ow, gemm.pool());
+        }
     }
 
     /** Images [i0, i1) of {@link #forward} on the GEMM paths, on workspaces borrowed for them. */

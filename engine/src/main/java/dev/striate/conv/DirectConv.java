@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Thread-safety: one call at a time (its owner pools instances); the bands of a call run on the
  * pool's threads, each on a scratch of its own.
  */
-final class DirectConv implements ThreadPool.ParallelTask {
+final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKernel {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
@@ -167,8 +167,9 @@ final class DirectConv implements ThreadPool.ParallelTask {
      * y := clamp(conv(x) + bias) for one image | x: {@code C×h×w} at xOff; y: {@code OC×oh×ow} at
      * yOff; packed from {@link #packWeights}; bias null for none | y must not alias x | allocates nothing.
      */
-    void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff,
-                 ThreadPool pool) {
+    @Override
+    public void forward(float[] x, int xOff, float[] packed, float[] bias, float min, float max, float[] y, int yOff,
+                        ThreadPool pool) {
         this.x = x;
         this.xOff = xOff;
         this.packed = packed;
