@@ -44,9 +44,66 @@ public final class ReferenceConv {
             }
             return new Result(value, tileMag, terms);
         }
+
+        /**
+         * The same values with an error of {@code transformTerms} terms of its plane's scale added
+         * to each element's bound (planes of {@code planeSize} elements, scales from
+         * {@link #normwiseScales}): a transform's rounding, which does not shrink with the element's
+         * own sum.
+         */
+        public Result withTransformError(int planeSize, double[] scale, double transformTerms) {
+            double[] raised = magnitude.clone();
+            for (int i = 0; i < raised.length; i++) {
+                raised[i] += transformTerms / (terms + 2) * scale[i / planeSize];
+            }
+            return new Result(value, raised, terms);
+        }
     }
 
     private ReferenceConv() {
+    }
+
+    /**
+     * Each output plane's normwise scale, {@code Σ over its taps |w| · max |input|} (the input's
+     * largest magnitude over the image, per channel): the largest {@code Σ|term|} any of its elements
+     * could have, which bounds the magnitude of every value a Winograd transform mixes into the plane.
+     * Forward: planes {@code [N][OC]} of the input x. dx ({@code dataGradient}): planes {@code [N][C]}, the
+     * "input" being dy, read through the same weights.
+     */
+    public static double[] normwiseScales(ConvParams p, int batch, int h, int w, float[] input, float[] weights,
+                                          boolean dataGradient) {
+        int oh = p.outputHeight(h);
+        int ow = p.outputWidth(w);
+        int cg = p.groupInChannels();
+        int ocg = p.groupOutChannels();
+        int kernel = p.kernelH() * p.kernelW();
+        int inPlanes = dataGradient ? p.outChannels() : p.inChannels();
+        int inPlane = dataGradient ? oh * ow : h * w;
+        double[] largest = new double[batch * inPlanes];
+        for (int i = 0; i < largest.length; i++) {
+            for (int j = 0; j < inPlane; j++) {
+                largest[i] = Math.max(largest[i], Math.abs(input[i * inPlane + j]));
+            }
+        }
+        int outPlanes = dataGradient ? p.inChannels() : p.outChannels();
+        double[] scale = new double[batch * outPlanes];
+        for (int n = 0; n < batch; n++) {
+            for (int oc = 0; oc < p.outChannels(); oc++) {
+                int g = oc / ocg;
+                for (int c = 0; c < cg; c++) {
+                    double taps = 0;
+                    for (int k = 0; k < kernel; k++) {
+                        taps += Math.abs(weights[(oc * cg + c) * kernel + k]);
+                    }
+                    if (dataGradient) {
+                        scale[n * outPlanes + g * cg + c] += taps * largest[n * inPlanes + oc];
+                    } else {
+                        scale[n * outPlanes + oc] += taps * largest[n * inPlanes + g * cg + c];
+                    }
+                }
+            }
+        }
+        return scale;
     }
 
     /** Input row (or column) read by output index o at tap t; may fall in the padding. */
