@@ -38,7 +38,9 @@ public enum ConvAlgorithm {
      * One group, output channels a multiple of four vectors (64 on AVX-512), on 512-bit machines: a
      * direct kernel with output channels in vector lanes, as ONNX Runtime's NCHWc kernels — the image
      * copied pixel-major, each output pixel's inputs broadcast against four vectors of weights, no
-     * patch matrix. Forward only: the gradients run as {@link #IM2COL}'s.
+     * patch matrix. dx on the same tile by stride phases where the input channels are whole blocks too
+     * ({@code ChannelBlockedDataGradient}, which {@code AUTO} also gives strided {@link #IM2COL} layers);
+     * otherwise the gradients run as {@link #IM2COL}'s.
      */
     DIRECT_BLOCKED,
     /**

@@ -167,6 +167,18 @@ class ConvOracleTest {
         "mb1ic17ih15iw19oc64kh3dh2ph2pw1pb3pr0",
         "mb2ic9ih11oc64kh5ph2",
         "mb1ic3ih12oc64kh3sh2ph1dh1",
+        // dx by stride phases on the channel-blocked tile (input channels in blocks of 64): phases of
+        // unequal length (15x15) over a batch, asymmetric pads and two blocks of channels, stride 3,
+        // pads past the kernel (dy offsets past its last row), a 5x3 kernel on strides 2x1, a stride-1
+        // DIRECT_BLOCKED layer (one phase, the flipped layer), and dilation 2 on stride 2 (odd phases
+        // reached by no tap: Wᵀ·dY and col2im).
+        "mb2ic64ih15oc64kh3sh2ph1",
+        "mb1ic128ih14iw11oc64kh3sh2ph0pw1pb2pr0",
+        "mb1ic64ih17oc128kh3sh3ph1",
+        "mb1ic64ih9oc64kh3sh2ph3",
+        "mb1ic128ih19oc64kh5kw3sh2sw1ph2pw1",
+        "mb1ic64ih13oc128kh3ph1",
+        "mb1ic64ih12oc64kh3sh2ph2dh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();

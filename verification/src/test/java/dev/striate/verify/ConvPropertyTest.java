@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Random valid hyperparameters (channels, groups, kernel, stride, per-side padding, dilation, batch,
  * image size) against the oracle, for the general path, the automatic choice and, where they apply,
- * DIRECT, Winograd and DIRECT_BLOCKED (its own property: output channels in blocks of 64). Tries as in
+ * DIRECT, Winograd and DIRECT_BLOCKED (its own properties: output channels in blocks of 64; input channels
+ * in blocks of 64 for the channel-blocked dx). Tries as in
  * {@link SgemmPropertyTest}.
  */
 class ConvPropertyTest {
@@ -56,6 +57,39 @@ class ConvPropertyTest {
             check.checkAll(ConvAlgorithm.WINOGRAD, Sgemm.shared());
             check.checkAll(ConvAlgorithm.WINOGRAD_F4, Sgemm.shared());
         }
+    }
+
+    /**
+     * dx by stride phases on the channel-blocked tile: input channels in blocks of 64; output channels
+     * a block (DIRECT_BLOCKED, any stride) or a few (AUTO, which takes it on strided layers).
+     */
+    @Property(tries = 100)
+    void randomBlockedDataGradientsMatchTheOracle(
+            @ForAll @IntRange(min = 1, max = 2) int inBlocks,
+            @ForAll boolean blockedOutput,
+            @ForAll @IntRange(min = 1, max = 9) int outChannels,
+            @ForAll @IntRange(min = 1, max = 4) int kernelH,
+            @ForAll @IntRange(min = 1, max = 4) int kernelW,
+            @ForAll @IntRange(min = 1, max = 3) int strideH,
+            @ForAll @IntRange(min = 1, max = 3) int strideW,
+            @ForAll @IntRange(min = 0, max = 2) int padTop,
+            @ForAll @IntRange(min = 0, max = 2) int padLeft,
+            @ForAll @IntRange(min = 0, max = 2) int padBottom,
+            @ForAll @IntRange(min = 0, max = 2) int padRight,
+            @ForAll @IntRange(min = 1, max = 2) int dilationH,
+            @ForAll @IntRange(min = 1, max = 2) int dilationW,
+            @ForAll @IntRange(min = 1, max = 2) int batch,
+            @ForAll @IntRange(min = 1, max = 12) int height,
+            @ForAll @IntRange(min = 1, max = 12) int width,
+            @ForAll long seed) {
+        ConvParams p = new ConvParams(64 * inBlocks, blockedOutput ? 64 : outChannels, kernelH, kernelW, strideH,
+                strideW, padTop, padLeft, padBottom, padRight, dilationH, dilationW, 1);
+        Assume.that(height + padTop + padBottom >= dilationH * (kernelH - 1) + 1);
+        Assume.that(width + padLeft + padRight >= dilationW * (kernelW - 1) + 1);
+        ConvProblem problem = new ConvProblem(batch, height, width, p);
+        boolean direct = blockedOutput && ConvOracleTest.applies(problem, ConvAlgorithm.DIRECT_BLOCKED);
+        new ConvProblemCheck(problem, seed).checkAll(direct ? ConvAlgorithm.DIRECT_BLOCKED : ConvAlgorithm.AUTO,
+                Sgemm.shared());
     }
 
     @Property
