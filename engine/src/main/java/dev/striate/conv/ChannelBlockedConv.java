@@ -1,15 +1,13 @@
 package dev.striate.conv;
 
 import dev.striate.runtime.ThreadPool;
-import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Forward convolution of one group with output channels in vector lanes, as ONNX Runtime's NCHWc
  * direct kernels compute it: the image copied pixel-major and zero-padded ({@link PixelMajorLayout}),
- * a register tile of {@value #TILE_PIXELS} output pixels by {@value #BLOCK_VECTORS} vectors of output
+ * a register tile ({@link ChannelBlockedTile}) of {@value #TILE_PIXELS} output pixels by {@value #BLOCK_VECTORS} vectors of output
  * channels — per step four weight vectors and five input values broadcast feed twenty fused
  * multiply-adds — stepping through the taps {@code (kh, kw)} and, within a tap, the input channels,
  * which lie consecutive in the pixel-major copy; no patch matrix is gathered or packed. The sums land
@@ -28,14 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * threads, each copying the input rows its output pixels read (rows two tasks share get the same
  * floats from both), then computing and storing its own output pixels.
  */
-final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.ImageKernel {
+final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.ParallelTask, Convolution.ImageKernel {
 
-    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    private static final int L = FloatSpecies.LANES;
-    /** Output pixels per register tile. */
-    static final int TILE_PIXELS = 5;
-    /** Vectors of output channels per register tile and per block of the packed weights. */
-    static final int BLOCK_VECTORS = 4;
     /** Output pixels per task at least, so a task's weight traffic (all of them, from L2) pays. */
     private static final int MIN_TASK_PIXELS = 8 * TILE_PIXELS;
 
@@ -46,15 +38,13 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
     private final PixelMajorLayout layout;
     /** Offset of tap (kh, kw) from an output pixel's first tap, in (kh, kw) order. */
     private final int[] taps;
-    /** The image, pixel-major and zero-padded; the padding is never written. */
-    private final float[] in;
-    /** Output pixels, pixel-major, {@link #outChannels} floats each: the sums with bias and clamp. */
-    private final float[] out;
+    /** Each output pixel's place in the sums ({@link #out}, pixel-major, {@link #outChannels} floats each). */
+    private final int[] targets;
     /** Bias per output channel, −0 for a layer without. */
     private final float[] biases;
 
     /* The call in flight, read by its tasks. */
-    private float[] x, y, packed;
+    private float[] x, y;
     private int xOff, yOff, tasks;
     private float min, max;
 
@@ -63,11 +53,12 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
      * {@value #BLOCK_VECTORS} vectors, on machines whose 32 vector registers hold the tile (AVX-512).
      */
     static boolean applies(ConvParams p) {
-        return p.groups() == 1 && p.outChannels() % (BLOCK_VECTORS * L) == 0
-                && FloatSpecies.PREFERRED.vectorBitSize() >= 512;
+        return p.groups() == 1 && p.outChannels() % BLOCK == 0 && fitsRegisters();
     }
 
     ChannelBlockedConv(ConvParams p, int h, int w) {
+        super(p.arrayLength("the channel-blocked convolution's input", PixelMajorLayout.floats(p, h, w, p.inChannels())),
+                p.arrayLength("the channel-blocked convolution's output", (long) p.outputHeight(h) * p.outputWidth(w) * p.outChannels()));
         this.p = p;
         this.h = h;
         this.w = w;
@@ -76,8 +67,10 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
         this.channels = p.inChannels();
         this.layout = new PixelMajorLayout(p, h, w, channels);
         this.outChannels = p.outChannels();
-        this.in = new float[layout.floats()];
-        this.out = new float[p.arrayLength("the channel-blocked convolution's output", (long) oh * ow * outChannels)];
+        this.targets = new int[oh * ow];
+        for (int q = 0; q < targets.length; q++) {
+            targets[q] = q * outChannels;
+        }
         this.biases = new float[outChannels];
         this.taps = new int[p.kernelH() * p.kernelW()];
         for (int kh = 0, k = 0; kh < p.kernelH(); kh++) {
@@ -107,7 +100,7 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
         int c = p.inChannels();
         int kernel = p.kernelH() * p.kernelW();
         int kk = p.groupPatchSize();
-        int width = BLOCK_VECTORS * L;
+        int width = BLOCK;
         int size = p.arrayLength("the channel-blocked convolution's packed weights", (long) kk * oc);
         float[] packed = into != null && into.length == size ? into : new float[size];
         int at = 0;
@@ -145,7 +138,8 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
             tasks = Math.max(1, Math.min(oh * ow / MIN_TASK_PIXELS, threads));
             pool.parallelFor(tasks, this);
         } finally {
-            this.x = this.y = this.packed = null;
+            this.x = this.y = null;
+            this.packed = null;
         }
     }
 
@@ -164,96 +158,14 @@ final class ChannelBlockedConv implements ThreadPool.ParallelTask, Convolution.I
 
     /** Output pixels [q0, q1): every block of channels, then bias and clamp, then transposed into y's planes. */
     private void compute(int q0, int q1) {
-        int[] pixels = layout.pixels;
         int kk = p.groupPatchSize();
-        for (int o0 = 0; o0 < outChannels; o0 += BLOCK_VECTORS * L) {
+        for (int o0 = 0; o0 < outChannels; o0 += BLOCK) {
             for (int q = q0; q < q1; q += TILE_PIXELS) {
-                tile(pixels, q, Math.min(TILE_PIXELS, q1 - q), o0 * kk, o0);
+                tile(taps, channels, layout.pixels, targets, q, Math.min(TILE_PIXELS, q1 - q), o0 * kk, o0);
             }
         }
         finish(q0, q1);
         Interleave.transpose(out, q0 * outChannels, outChannels, q1 - q0, outChannels, y, yOff + q0, oh * ow);
-    }
-
-    /**
-     * Pixels first..first+count−1 (count ≤ 5) by channels o0..o0+4L, their weights at wAt: the sums
-     * over the taps, within each the input channels, into out. A range's last tile of fewer pixels
-     * repeats its last one in the missing rows (the same sums to the same place), so no pixel
-     * outside the range is written.
-     */
-    private void tile(int[] pixels, int first, int count, int wAt, int o0) {
-        int q1 = first + Math.min(1, count - 1), q2 = first + Math.min(2, count - 1), q3 = first + Math.min(3, count - 1);
-        int q4 = first + count - 1;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
-        // fields in locals: C2 otherwise re-reads them from the object in every step
-        float[] a = in;
-        float[] b = packed;
-        int[] tapOffsets = taps;
-        int c = channels;
-        int p0 = pixels[first], p1 = pixels[q1], p2 = pixels[q2], p3 = pixels[q3], p4 = pixels[q4];
-        int bi = wAt;
-        for (int tap : tapOffsets) {
-            for (int ci = tap, end = tap + c; ci < end; ci++, bi += BLOCK_VECTORS * L) {
-                FloatVector b0 = FloatVector.fromArray(S, b, bi);
-                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
-                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
-                FloatVector a0 = FloatVector.broadcast(S, a[p0 + ci]);
-                c00 = b0.fma(a0, c00);
-                c01 = b1.fma(a0, c01);
-                c02 = b2.fma(a0, c02);
-                c03 = b3.fma(a0, c03);
-                FloatVector a1 = FloatVector.broadcast(S, a[p1 + ci]);
-                c10 = b0.fma(a1, c10);
-                c11 = b1.fma(a1, c11);
-                c12 = b2.fma(a1, c12);
-                c13 = b3.fma(a1, c13);
-                FloatVector a2 = FloatVector.broadcast(S, a[p2 + ci]);
-                c20 = b0.fma(a2, c20);
-                c21 = b1.fma(a2, c21);
-                c22 = b2.fma(a2, c22);
-                c23 = b3.fma(a2, c23);
-                FloatVector a3 = FloatVector.broadcast(S, a[p3 + ci]);
-                c30 = b0.fma(a3, c30);
-                c31 = b1.fma(a3, c31);
-                c32 = b2.fma(a3, c32);
-                c33 = b3.fma(a3, c33);
-                FloatVector a4 = FloatVector.broadcast(S, a[p4 + ci]);
-                c40 = b0.fma(a4, c40);
-                c41 = b1.fma(a4, c41);
-                c42 = b2.fma(a4, c42);
-                c43 = b3.fma(a4, c43);
-            }
-        }
-        // raw sums out, bias and clamp after (finish): a store helper taking the vectors was not
-        // inlined (C2's node budget) and boxed them
-        float[] o = out;
-        int row = outChannels;
-        int r0 = first * row + o0, r1 = q1 * row + o0, r2 = q2 * row + o0, r3 = q3 * row + o0, r4 = q4 * row + o0;
-        c00.intoArray(o, r0);
-        c01.intoArray(o, r0 + L);
-        c02.intoArray(o, r0 + 2 * L);
-        c03.intoArray(o, r0 + 3 * L);
-        c10.intoArray(o, r1);
-        c11.intoArray(o, r1 + L);
-        c12.intoArray(o, r1 + 2 * L);
-        c13.intoArray(o, r1 + 3 * L);
-        c20.intoArray(o, r2);
-        c21.intoArray(o, r2 + L);
-        c22.intoArray(o, r2 + 2 * L);
-        c23.intoArray(o, r2 + 3 * L);
-        c30.intoArray(o, r3);
-        c31.intoArray(o, r3 + L);
-        c32.intoArray(o, r3 + 2 * L);
-        c33.intoArray(o, r3 + 3 * L);
-        c40.intoArray(o, r4);
-        c41.intoArray(o, r4 + L);
-        c42.intoArray(o, r4 + 2 * L);
-        c43.intoArray(o, r4 + 3 * L);
     }
 
     /** Bias and clamp on the sums of pixels [q0, q1) in out. */

@@ -1,10 +1,7 @@
 package dev.striate.conv;
 
 import dev.striate.runtime.ThreadPool;
-import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * dx of a strided one-group layer by stride phases on {@link ChannelBlockedConv}'s register tile,
@@ -24,12 +21,8 @@ import jdk.incubator.vector.VectorSpecies;
  * get the same floats from both), computes the band's dx pixels of every phase and transposes its dx
  * rows.
  */
-final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
+final class ChannelBlockedDataGradient extends ChannelBlockedTile implements ThreadPool.ParallelTask {
 
-    private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
-    private static final int L = FloatSpecies.LANES;
-    private static final int TILE_PIXELS = ChannelBlockedConv.TILE_PIXELS;
-    private static final int BLOCK = ChannelBlockedConv.BLOCK_VECTORS * L;
     /** dx pixels per task at least, so a task's weight traffic (all of them, from L2) pays. */
     private static final int MIN_TASK_PIXELS = 8 * TILE_PIXELS;
 
@@ -48,13 +41,9 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
     private final int[] weightsOf;
     /** Per dx pixel, phase by phase, each row-major: its dy base pixel in the copy, its place in the pixel-major dx. */
     private final int[] sources, targets;
-    /** dy, pixel-major and zero-padded; the padding is never written. */
-    private final float[] in;
-    /** dx, pixel-major: {@link #channels} floats per pixel. */
-    private final float[] out;
 
     /* The call in flight, read by its tasks. */
-    private float[] dy, dx, packed;
+    private float[] dy, dx;
     private int dyOff, dxOff, tasks;
 
     /**
@@ -63,7 +52,7 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
      * reached by a tap.
      */
     static boolean applies(ConvParams p) {
-        return p.groups() == 1 && p.inChannels() % BLOCK == 0 && FloatSpecies.PREFERRED.vectorBitSize() >= 512
+        return p.groups() == 1 && p.inChannels() % BLOCK == 0 && fitsRegisters()
                 && reachesEveryPhase(p.strideH(), p.padTop(), p.kernelH(), p.dilationH())
                 && reachesEveryPhase(p.strideW(), p.padLeft(), p.kernelW(), p.dilationW());
     }
@@ -83,6 +72,8 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
     }
 
     ChannelBlockedDataGradient(ConvParams p, int h, int w) {
+        super(p.arrayLength("the channel-blocked dx's copy of dy", dyFloats(p, h, w)),
+                p.arrayLength("the channel-blocked dx's pixels", (long) h * w * p.inChannels()));
         this.p = p;
         this.h = h;
         this.w = w;
@@ -96,10 +87,7 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
         this.maxRowOffset = extent(Extent.HIGHEST_OFFSET, h, sh, p.padTop(), p.kernelH(), p.dilationH());
         this.padTop = Math.max(0, -minRowOffset);
         this.padLeft = Math.max(0, -extent(Extent.LOWEST_OFFSET, w, sw, p.padLeft(), p.kernelW(), p.dilationW()));
-        int paddedHeight = paddedSize(h, oh, sh, p.padTop(), p.kernelH(), p.dilationH());
         this.paddedWidth = paddedSize(w, ow, sw, p.padLeft(), p.kernelW(), p.dilationW());
-        this.in = new float[p.arrayLength("the channel-blocked dx's copy of dy", (long) paddedHeight * paddedWidth * outChannels)];
-        this.out = new float[p.arrayLength("the channel-blocked dx's pixels", (long) h * w * channels)];
         int phases = sh * sw;
         this.rowsOf = new int[phases];
         this.colsOf = new int[phases];
@@ -168,9 +156,12 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
 
     /** Floats of workspace for layer p's dx on {@code h×w} inputs: the padded copy of dy and dx's pixels. */
     static long floats(ConvParams p, int h, int w) {
-        long dy = (long) paddedSize(h, p.outputHeight(h), p.strideH(), p.padTop(), p.kernelH(), p.dilationH())
+        return dyFloats(p, h, w) + (long) h * w * p.inChannels();
+    }
+
+    private static long dyFloats(ConvParams p, int h, int w) {
+        return (long) paddedSize(h, p.outputHeight(h), p.strideH(), p.padTop(), p.kernelH(), p.dilationH())
                 * paddedSize(w, p.outputWidth(w), p.strideW(), p.padLeft(), p.kernelW(), p.dilationW()) * p.outChannels();
-        return dy + (long) h * w * p.inChannels();
     }
 
     /** Pixels {@code ≡ a (mod stride)} among {@code size}. */
@@ -239,7 +230,8 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
             tasks = Math.max(1, Math.min(Math.min(phaseRows, h * w / MIN_TASK_PIXELS), pool.idleParallelism()));
             pool.parallelFor(tasks, this);
         } finally {
-            this.dy = this.dx = this.packed = null;
+            this.dy = this.dx = null;
+            this.packed = null;
         }
     }
 
@@ -256,7 +248,7 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
                 int q0 = startOf[phase] + Math.min(y0, rowsOf[phase]) * cols;
                 int q1 = startOf[phase] + Math.min(y1, rowsOf[phase]) * cols;
                 for (int q = q0; q < q1; q += TILE_PIXELS) {
-                    tile(tapsOf[phase], q, Math.min(TILE_PIXELS, q1 - q), block + weightsOf[phase], c0);
+                    tile(tapsOf[phase], outChannels, sources, targets, q, Math.min(TILE_PIXELS, q1 - q), block + weightsOf[phase], c0);
                 }
             }
         }
@@ -265,83 +257,6 @@ final class ChannelBlockedDataGradient implements ThreadPool.ParallelTask {
         if (r1 > r0) {
             Interleave.transpose(out, r0 * w * channels, channels, (r1 - r0) * w, channels, dx, dxOff + r0 * w, h * w);
         }
-    }
-
-    /**
-     * dx pixels first..first+count−1 (count ≤ 5, one phase) by channels c0..c0+4L, their weights at
-     * wAt: the sums over the phase's taps, within each the output channels, into out. A short tile
-     * repeats its last pixel in the missing rows (the same sums to the same place).
-     */
-    private void tile(int[] tapOffsets, int first, int count, int wAt, int c0) {
-        int q1 = first + Math.min(1, count - 1), q2 = first + Math.min(2, count - 1), q3 = first + Math.min(3, count - 1);
-        int q4 = first + count - 1;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-        FloatVector c40 = c00, c41 = c00, c42 = c00, c43 = c00;
-        float[] a = in;
-        float[] b = packed;
-        int[] src = sources;
-        int c = outChannels;
-        int p0 = src[first], p1 = src[q1], p2 = src[q2], p3 = src[q3], p4 = src[q4];
-        int bi = wAt;
-        for (int tap : tapOffsets) {
-            for (int ci = tap, end = tap + c; ci < end; ci++, bi += BLOCK) {
-                FloatVector b0 = FloatVector.fromArray(S, b, bi);
-                FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
-                FloatVector b2 = FloatVector.fromArray(S, b, bi + 2 * L);
-                FloatVector b3 = FloatVector.fromArray(S, b, bi + 3 * L);
-                FloatVector a0 = FloatVector.broadcast(S, a[p0 + ci]);
-                c00 = b0.fma(a0, c00);
-                c01 = b1.fma(a0, c01);
-                c02 = b2.fma(a0, c02);
-                c03 = b3.fma(a0, c03);
-                FloatVector a1 = FloatVector.broadcast(S, a[p1 + ci]);
-                c10 = b0.fma(a1, c10);
-                c11 = b1.fma(a1, c11);
-                c12 = b2.fma(a1, c12);
-                c13 = b3.fma(a1, c13);
-                FloatVector a2 = FloatVector.broadcast(S, a[p2 + ci]);
-                c20 = b0.fma(a2, c20);
-                c21 = b1.fma(a2, c21);
-                c22 = b2.fma(a2, c22);
-                c23 = b3.fma(a2, c23);
-                FloatVector a3 = FloatVector.broadcast(S, a[p3 + ci]);
-                c30 = b0.fma(a3, c30);
-                c31 = b1.fma(a3, c31);
-                c32 = b2.fma(a3, c32);
-                c33 = b3.fma(a3, c33);
-                FloatVector a4 = FloatVector.broadcast(S, a[p4 + ci]);
-                c40 = b0.fma(a4, c40);
-                c41 = b1.fma(a4, c41);
-                c42 = b2.fma(a4, c42);
-                c43 = b3.fma(a4, c43);
-            }
-        }
-        float[] o = out;
-        int[] dst = targets;
-        int r0 = dst[first] + c0, r1 = dst[q1] + c0, r2 = dst[q2] + c0, r3 = dst[q3] + c0, r4 = dst[q4] + c0;
-        c00.intoArray(o, r0);
-        c01.intoArray(o, r0 + L);
-        c02.intoArray(o, r0 + 2 * L);
-        c03.intoArray(o, r0 + 3 * L);
-        c10.intoArray(o, r1);
-        c11.intoArray(o, r1 + L);
-        c12.intoArray(o, r1 + 2 * L);
-        c13.intoArray(o, r1 + 3 * L);
-        c20.intoArray(o, r2);
-        c21.intoArray(o, r2 + L);
-        c22.intoArray(o, r2 + 2 * L);
-        c23.intoArray(o, r2 + 3 * L);
-        c30.intoArray(o, r3);
-        c31.intoArray(o, r3 + L);
-        c32.intoArray(o, r3 + 2 * L);
-        c33.intoArray(o, r3 + 3 * L);
-        c40.intoArray(o, r4);
-        c41.intoArray(o, r4 + L);
-        c42.intoArray(o, r4 + 2 * L);
-        c43.intoArray(o, r4 + 3 * L);
     }
 
     /** dy rows [r0, r1) into the padded pixel-major copy: each row's channels by pixels, transposed. */
