@@ -23,6 +23,9 @@ final class ConvLayers {
         LAYERS.put("resnet-3x3-128", "mb1ic128ih28oc128oh28kh3ph1");
         LAYERS.put("resnet-3x3-256", "mb1ic256ih14oc256oh14kh3ph1");
         LAYERS.put("resnet-3x3-512", "mb1ic512ih7oc512oh7kh3ph1");
+        LAYERS.put("resnet-3x3-s2-128", "mb1ic64ih56oc128oh28kh3sh2ph1");
+        LAYERS.put("resnet-3x3-s2-256", "mb1ic128ih28oc256oh14kh3sh2ph1");
+        LAYERS.put("resnet-3x3-s2-512", "mb1ic256ih14oc512oh7kh3sh2ph1");
         LAYERS.put("resnet-1x1-256-64", "mb1ic256ih56oc64oh56kh1");
         LAYERS.put("resnet-1x1-64-256", "mb1ic64ih56oc256oh56kh1");
         LAYERS.put("resnet-1x1-s2", "mb1ic256ih56oc512oh28kh1sh2");

@@ -39,8 +39,9 @@ public enum ConvAlgorithm {
      * direct kernel with output channels in vector lanes, as ONNX Runtime's NCHWc kernels — the image
      * copied pixel-major, each output pixel's inputs broadcast against four vectors of weights, no
      * patch matrix. dx on the same tile by stride phases where the input channels are whole blocks too
-     * ({@code ChannelBlockedDataGradient}, which {@code AUTO} also gives strided {@link #IM2COL} layers);
-     * otherwise the gradients run as {@link #IM2COL}'s.
+     * ({@code ChannelBlockedDataGradient}, which {@code AUTO} also gives strided {@link #IM2COL} layers),
+     * dw on it from 400 output pixels ({@code ChannelBlockedWeightGradient}); otherwise the gradients
+     * run as {@link #IM2COL}'s.
      */
     DIRECT_BLOCKED,
     /**

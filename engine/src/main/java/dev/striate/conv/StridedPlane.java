@@ -49,6 +49,11 @@ final class StridedPlane {
         return (long) rows * rowStride;
     }
 
+    /** Floats of a plane of {@code rows} rows and {@code columns} columns at this stride, without building one. */
+    static long floats(int rows, long columns, int stride) {
+        return rows * ((columns + stride - 1) / stride * stride);
+    }
+
     /** The buffer, grown to {@link #floats()} but not cleared, for the caller to use as it likes. */
     float[] buffer() {
         paddingClear = false;

@@ -46,7 +46,8 @@ class ConvCompiledTest {
             "mb1ic32ih7oc48kh3ph1 WINOGRAD", // F(2x2) on a 7x7 map (16 tiles; AUTO runs im2col on 16 lanes)
             "mb1ic64ih45iw47oc64kh3ph1",  // Winograd, weight gradient through F(2x2)
             "mb1ic32ih13oc64kh3ph1",      // channel-blocked direct (AUTO on 16 lanes; its gradients im2col's)
-            "mb1ic64ih28oc64kh3sh2ph1");  // channel-blocked dx by stride phases (AUTO on 16 lanes)
+            "mb1ic64ih28oc64kh3sh2ph1",   // channel-blocked dx by stride phases (AUTO on 16 lanes)
+            "mb2ic32ih20oc64kh3ph1 DIRECT_BLOCKED"); // channel-blocked dw, a batch's running total
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 

@@ -179,6 +179,12 @@ class ConvOracleTest {
         "mb1ic128ih19oc64kh5kw3sh2sw1ph2pw1",
         "mb1ic64ih13oc128kh3ph1",
         "mb1ic64ih12oc64kh3sh2ph2dh1",
+        // dw on the channel-blocked tile (DIRECT_BLOCKED from 400 output pixels, its workspace within
+        // the im2col matrix's): a batch summed image by image with two blocks of channels, a 5x3
+        // kernel on strides 2x1 with asymmetric pads, a dilated 5x5 on stride 3.
+        "mb2ic32ih21iw23oc128kh3ph1",
+        "mb1ic12ih43oc64kh5kw3sh2sw1ph2pw1pb1pr0",
+        "mb1ic16ih66oc64kh5sh3ph2dh1",
     };
 
     static final Sgemm DEFAULT = Sgemm.shared();

@@ -107,8 +107,8 @@ class ConvPropertyTest {
             @ForAll @IntRange(min = 1, max = 2) int dilationH,
             @ForAll @IntRange(min = 1, max = 2) int dilationW,
             @ForAll @IntRange(min = 1, max = 2) int batch,
-            @ForAll @IntRange(min = 1, max = 20) int height,
-            @ForAll @IntRange(min = 1, max = 20) int width,
+            @ForAll @IntRange(min = 1, max = 28) int height,
+            @ForAll @IntRange(min = 1, max = 28) int width,
             @ForAll long seed) {
         ConvParams p = new ConvParams(inChannels, 64 * outBlocks, kernelH, kernelW, strideH, strideW,
                 padTop, padLeft, padBottom, padRight, dilationH, dilationW, 1);
