@@ -180,20 +180,29 @@ public enum ConvAlgorithm {
 
     /**
      * Whether {@link #DIRECT_BLOCKED} pays where {@code AUTO} would otherwise pick {@link #IM2COL}: a
-     * kernel larger than 1x1, at least {@link #DIRECT_BLOCKED_MIN_PIXELS} output pixels, and a
-     * workspace within one image's im2col matrix. Measured (forward, batch 1, its time against
-     * im2col's, separate JVMs alternated, one thread / two, AMD EPYC Zen 5 with AVX-512): SqueezeNet
-     * 1.1's 32→128 at 27x27 0.66–0.78 / 0.75–0.85, 48→192 at 13x13 0.66–0.79 / 0.83–0.88, 64→256 at
-     * 13x13 0.77–0.87 / 0.77–0.78; ResNet's 3x3/s2 64→128 to 28x28 0.66–0.77 / 0.61–0.85 and 128→256
-     * to 14x14 0.85–0.96 / 0.59–0.68; AlexNet's conv2 (96→256 5x5 at 27x27) 0.81–0.82 / 0.76–0.82.
-     * Slower: 256→512 3x3/s2 to 7x7 (49 pixels, 1.06–1.15 / 1.65: a block's weights read again for
-     * every tile of five pixels, ten tiles), ResNet's 1x1/s2 layers 1.12–1.27 / 1.0–1.7 (the copy
-     * moves the whole image, of which stride 2 reads a quarter), and Winograd's layers (AlexNet
-     * conv3 1.27 on one thread). Against {@link #DIRECT} on SqueezeNet's 16→64 at 55x55 0.88–0.93 /
-     * 0.94–0.98, which stays DIRECT with its direct gradients.
+     * kernel larger than 1x1, at least {@link #DIRECT_BLOCKED_MIN_PIXELS} output pixels — or at least
+     * {@link #DIRECT_BLOCKED_SMALL_MAP_MIN_PIXELS} where a block's packed weights, which every tile
+     * of five pixels reads again, stay within {@link #DIRECT_BLOCKED_SMALL_MAP_MAX_BLOCK_WEIGHTS}
+     * floats — and a workspace within one image's im2col matrix. Measured (forward, batch 1, its
+     * time against im2col's, separate JVMs alternated, one thread / two, AMD EPYC Zen 5 with
+     * AVX-512, 1 MB of L2 per core): SqueezeNet 1.1's 32→128 at 27x27 0.66–0.78 / 0.75–0.85, 48→192
+     * at 13x13 0.66–0.79 / 0.83–0.88, 64→256 at 13x13 0.77–0.87 / 0.77–0.78; ResNet's 3x3/s2 64→128
+     * to 28x28 0.66–0.77 / 0.61–0.85 and 128→256 to 14x14 0.85–0.96 / 0.59–0.68; AlexNet's conv2
+     * (96→256 5x5 at 27x27) 0.81–0.82 / 0.76–0.82. On 7x7 maps (49 pixels, the blocks of channels
+     * split over the threads): ResNet-18's 256→512 3x3/s2 (590 KB of weights a block) 0.93 / 0.78,
+     * 128→128 3x3 0.56 / 0.56, and ResNet-50's 512→512 3x3/s2 (1.2 MB a block, past L2) 2.0 / 0.90;
+     * 64→64 3x3 at 12x14 0.61 / 0.38 (the 169-pixel bound of an earlier rule came from 256→512 alone).
+     * Slower: ResNet's 1x1/s2
+     * layers 1.12–1.27 / 1.0–1.7 (the copy moves the whole image, of which stride 2 reads a quarter),
+     * and Winograd's layers (AlexNet conv3 1.27 on one thread). Against {@link #DIRECT} on
+     * SqueezeNet's 16→64 at 55x55 0.88–0.93 / 0.94–0.98, which stays DIRECT with its direct gradients.
      */
     static boolean directBlockedPays(ConvParams p, int oh, int ow) {
-        if (!ChannelBlockedConv.applies(p) || p.kernelH() * p.kernelW() == 1 || (long) oh * ow < DIRECT_BLOCKED_MIN_PIXELS) {
+        long pixels = (long) oh * ow;
+        boolean smallMapPays = pixels >= DIRECT_BLOCKED_SMALL_MAP_MIN_PIXELS
+                && (long) p.groupPatchSize() * ChannelBlockedTile.BLOCK <= DIRECT_BLOCKED_SMALL_MAP_MAX_BLOCK_WEIGHTS;
+        if (!ChannelBlockedConv.applies(p) || p.kernelH() * p.kernelW() == 1
+                || pixels < DIRECT_BLOCKED_MIN_PIXELS && !smallMapPays) {
             return false;
         }
         // the smallest input giving this output
@@ -202,8 +211,12 @@ public enum ConvAlgorithm {
         return h > 0 && w > 0 && ChannelBlockedConv.floats(p, h, w) <= (long) p.groupPatchSize() * oh * ow;
     }
 
-    /** Output pixels from which {@link #DIRECT_BLOCKED} may pay: a 13x13 map (7x7, 49, lost). */
+    /** Output pixels from which {@link #DIRECT_BLOCKED} pays whatever its weights: a 13x13 map. */
     static final int DIRECT_BLOCKED_MIN_PIXELS = 169;
+    /** Output pixels from which it pays when a block's weights stay in L2: a 7x7 map. */
+    static final int DIRECT_BLOCKED_SMALL_MAP_MIN_PIXELS = 49;
+    /** A block's packed weights (floats) that stay in L2 between tiles: three quarters of 1 MB. */
+    static final int DIRECT_BLOCKED_SMALL_MAP_MAX_BLOCK_WEIGHTS = 196_608;
 
     /** Input channels times 2x2 output tiles from which Winograd may pay: 96 channels on a 13x13 map. */
     static final long WINOGRAD_MIN_CHANNEL_TILES = 96L * 49;

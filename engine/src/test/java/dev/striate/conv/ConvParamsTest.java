@@ -156,10 +156,14 @@ class ConvParamsTest {
         Convolution conv = new Convolution(resnet, new float[resnet.weightSize()], none);
         assertEquals(ConvAlgorithm.WINOGRAD, conv.algorithmFor(56, 56));
         assertEquals(blocked, conv.algorithmFor(14, 14), "64 channels on 7x7 tiles");
-        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(12, 14), "64 channels on 6x7 tiles: under 169 output pixels");
+        assertEquals(blocked, conv.algorithmFor(12, 14), "64 channels on 6x7 tiles: a block's weights in L2");
+        assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "48 output pixels: under a 7x7 map");
         ConvParams layer4Down = ConvParams.of(256, 512, 3).stride(2).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(layer4Down, new float[layer4Down.weightSize()], none).algorithmFor(14, 14),
-                "ResNet's 3x3/s2 to 7x7: 49 output pixels");
+        assertEquals(blocked, new Convolution(layer4Down, new float[layer4Down.weightSize()], none).algorithmFor(14, 14),
+                "ResNet-18's 3x3/s2 to 7x7: 49 output pixels, 590 KB of weights a block");
+        ConvParams bottleneckDown = ConvParams.of(512, 512, 3).stride(2).padding(1);
+        assertEquals(ConvAlgorithm.IM2COL, new Convolution(bottleneckDown, new float[bottleneckDown.weightSize()], none)
+                .algorithmFor(14, 14), "ResNet-50's 512→512 3x3/s2 to 7x7: 1.2 MB of weights a block, past L2");
         ConvParams downsample = ConvParams.of(64, 128, 1).stride(2);
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(downsample, new float[downsample.weightSize()], none).algorithmFor(56, 56),
                 "ResNet's 1x1/s2: a 1x1 kernel");

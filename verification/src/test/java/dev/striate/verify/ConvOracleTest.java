@@ -167,6 +167,9 @@ class ConvOracleTest {
         "mb1ic17ih15iw19oc64kh3dh2ph2pw1pb3pr0",
         "mb2ic9ih11oc64kh5ph2",
         "mb1ic3ih12oc64kh3sh2ph1dh1",
+        // ... on a map too small for a range of pixels per thread: three blocks of channels split
+        // over the threads (unevenly on two)
+        "mb1ic40ih7oc192kh3ph1",
         // dx by stride phases on the channel-blocked tile (input channels in blocks of 64): phases of
         // unequal length (15x15) over a batch, asymmetric pads and two blocks of channels, stride 3,
         // pads past the kernel (dy offsets past its last row), a 5x3 kernel on strides 2x1, a stride-1
