@@ -1484,15 +1484,17 @@ public final class Convolution {
      * workspace than one image's patch matrix): a layer whose forward is DIRECT_BLOCKED, or a strided
      * one that {@code AUTO} gives IM2COL (an explicit IM2COL keeps Wᵀ·dY and col2im). Measured (dx
      * alone, the two alternated in separate JVMs, time against Wᵀ·dY and col2im, one thread / two):
-     * ResNet-18's 3x3/s2 64→128 to 28x28 0.77–0.78 / 0.69–0.70, 128→256 to 14x14 0.76–0.78 / 0.73–0.75, 256→512 to 7x7
-     * 0.68 / 0.74; ResNet-50's 3x3/s2 128→128 0.58 / 0.61, 256→256 0.74 / 0.86, 512→512 0.82 / 0.76;
+     * ResNet-18's 3x3/s2 64→128 to 28x28 0.77–0.78 / 0.69–0.70, 128→256 to 14x14 0.76–0.78 /
+     * 0.73–0.75, 256→512 to 7x7 0.68 / 0.74; ResNet-50's 3x3/s2 128→128 0.58 / 0.61, 256→256 0.74 /
+     * 0.86, 512→512 0.82 / 0.76;
      * SqueezeNet's 64→256 3x3 at 13x13 0.80 / 0.75. The 1x1/s2 downsamples (three of four phases of
      * dx untouched) ran 1.03–1.17 / 1.03–1.34 and are left out by {@code applies}.
      */
     private boolean blockedDataGradient(int h, int w) {
         ConvAlgorithm forward = algorithmFor(h, w);
         boolean strided = params.strideH() * params.strideW() > 1;
-        return (forward == ConvAlgorithm.DIRECT_BLOCKED || forward == ConvAlgorithm.IM2COL && strided && requested == ConvAlgorithm.AUTO)
+        return (forward == ConvAlgorithm.DIRECT_BLOCKED
+                        || forward == ConvAlgorithm.IM2COL && strided && requested == ConvAlgorithm.AUTO)
                 && ChannelBlockedDataGradient.applies(params)
                 && ChannelBlockedDataGradient.floats(params, h, w)
                         <= (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w);
