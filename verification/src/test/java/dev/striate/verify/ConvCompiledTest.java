@@ -47,7 +47,7 @@ class ConvCompiledTest {
             "mb1ic64ih45iw47oc64kh3ph1",  // Winograd, weight gradient through F(2x2)
             "mb1ic32ih13oc64kh3ph1",      // channel-blocked direct (AUTO on 16 lanes; its gradients im2col's)
             "mb1ic64ih28oc64kh3sh2ph1",   // channel-blocked dx by stride phases (AUTO on 16 lanes)
-            "mb2ic32ih20oc64kh3ph1 DIRECT_BLOCKED"); // channel-blocked dw, a batch's running total
+            "mb2ic32ih20oc64kh3ph1");     // channel-blocked dw, a batch's running total (AUTO on 16 lanes)
     private final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
