@@ -62,13 +62,18 @@ final class ChannelBlockedDataGradient extends ChannelBlockedTile implements Thr
         for (int a = 0; a < stride; a++) {
             boolean reached = false;
             for (int k = 0; k < kernel && !reached; k++) {
-                reached = Math.floorMod(a + pad - k * dilation, stride) == 0;
+                reached = phaseOf(k, pad, dilation, stride) == a;
             }
             if (!reached) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The phase of dx (rows or columns) tap k reaches: {@code a ≡ k·dilation − pad (mod stride)}. */
+    private static int phaseOf(int k, int pad, int dilation, int stride) {
+        return Math.floorMod(k * dilation - pad, stride);
     }
 
     ChannelBlockedDataGradient(ConvParams p, int h, int w) {
@@ -127,7 +132,7 @@ final class ChannelBlockedDataGradient extends ChannelBlockedTile implements Thr
     }
 
     /** What {@link #extent} finds over a dimension's taps. */
-    private enum Extent { LOWEST_OFFSET, HIGHEST_OFFSET, LAST_ROW }
+    private enum Extent { LOWEST_OFFSET, HIGHEST_OFFSET, LAST_READ }
 
     /**
      * Over the taps k of one dimension (rows or columns: dx's size, stride, pad before, kernel,
@@ -137,12 +142,12 @@ final class ChannelBlockedDataGradient extends ChannelBlockedTile implements Thr
     private static int extent(Extent what, int size, int stride, int pad, int kernel, int dilation) {
         int found = what == Extent.LOWEST_OFFSET ? Integer.MAX_VALUE : Integer.MIN_VALUE;
         for (int k = 0; k < kernel; k++) {
-            int a = Math.floorMod(k * dilation - pad, stride);
+            int a = phaseOf(k, pad, dilation, stride);
             int d = offset(a, pad, k, dilation, stride);
             found = switch (what) {
                 case LOWEST_OFFSET -> Math.min(found, d);
                 case HIGHEST_OFFSET -> Math.max(found, d);
-                case LAST_ROW -> Math.max(found, phaseLength(a, size, stride) - 1 + d);
+                case LAST_READ -> Math.max(found, phaseLength(a, size, stride) - 1 + d);
             };
         }
         return found;
@@ -151,7 +156,7 @@ final class ChannelBlockedDataGradient extends ChannelBlockedTile implements Thr
     /** dy's padded size in one dimension: room for every tap of every dx pixel, zero outside dy's {@code out} rows or columns. */
     private static int paddedSize(int size, int out, int stride, int pad, int kernel, int dilation) {
         int before = Math.max(0, -extent(Extent.LOWEST_OFFSET, size, stride, pad, kernel, dilation));
-        return before + Math.max(out, extent(Extent.LAST_ROW, size, stride, pad, kernel, dilation) + 1);
+        return before + Math.max(out, extent(Extent.LAST_READ, size, stride, pad, kernel, dilation) + 1);
     }
 
     /** Floats of workspace for layer p's dx on {@code h×w} inputs: the padded copy of dy and dx's pixels. */
@@ -174,10 +179,9 @@ final class ChannelBlockedDataGradient extends ChannelBlockedTile implements Thr
         return (a + pad - k * dilation) / stride;
     }
 
-    /** The taps k (ascending) that reach the pixels of phase a: {@code k·dilation ≡ a + pad (mod stride)}. */
+    /** The taps k (ascending) that reach the pixels of phase a. */
     private static int[] phaseTaps(int a, int pad, int kernel, int dilation, int stride) {
-        return java.util.stream.IntStream.range(0, kernel)
-                .filter(k -> Math.floorMod(a + pad - k * dilation, stride) == 0).toArray();
+        return java.util.stream.IntStream.range(0, kernel).filter(k -> phaseOf(k, pad, dilation, stride) == a).toArray();
     }
 
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */

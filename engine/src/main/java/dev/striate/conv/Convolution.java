@@ -1496,8 +1496,12 @@ public final class Convolution {
         return (forward == ConvAlgorithm.DIRECT_BLOCKED
                         || forward == ConvAlgorithm.IM2COL && strided && requested == ConvAlgorithm.AUTO)
                 && ChannelBlockedDataGradient.applies(params)
-                && ChannelBlockedDataGradient.floats(params, h, w)
-                        <= (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w);
+                && withinPatchMatrix(ChannelBlockedDataGradient.floats(params, h, w), h, w);
+    }
+
+    /** Whether {@code floats} of workspace stay within one image's patch matrix ({@code C/g·KH·KW × OH·OW}), the bound. */
+    private boolean withinPatchMatrix(long floats, int h, int w) {
+        return floats <= (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w);
     }
 
     /**
@@ -1514,7 +1518,7 @@ public final class Convolution {
         int pixels = params.outputHeight(h) * params.outputWidth(w);
         return algorithmFor(h, w) == ConvAlgorithm.DIRECT_BLOCKED && pixels >= BLOCKED_WEIGHT_GRADIENT_MIN_PIXELS
                 && ChannelBlockedWeightGradient.applies(params)
-                && ChannelBlockedWeightGradient.floats(params, h, w) <= (long) params.groupPatchSize() * pixels;
+                && withinPatchMatrix(ChannelBlockedWeightGradient.floats(params, h, w), h, w);
     }
 
     private static final int BLOCKED_WEIGHT_GRADIENT_MIN_PIXELS = 400;
