@@ -63,10 +63,11 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
      * stride s > 1 its columns split by stride phase, so a patch row's pixels along an output row are
      * consecutive floats, a panel row one plain load rather than a gather (ResNet's 256→512 3x3 at
      * stride 2 took 0.90–0.97 of the time; B panels of whole vectors, still gathered, gained nothing
-     * from the split). Null where the image is read in place.
+     * from the split; not made for an unpadded 1x1 layer: see the constructor). Null where the
+     * image is read in place.
      */
     private final StridedPlane layout;
-    /** The group's channels laid out as {@link #layout} says; null for an unpadded stride-1 layer. */
+    /** The group's channels laid out as {@link #layout} says; null where the image is read in place. */
     private final float[] bordered;
     private float[] source;
     /** The image {@link #load} copies, and the channels per task of its copy. */
@@ -86,9 +87,16 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
         this.paddedH = h + p.padTop() + p.padBottom();
         this.paddedW = w + p.padLeft() + p.padRight();
         // A panels of MR pixels (a transposed product) read an output row's pixels with plain loads
-        // where they are consecutive: at column stride s > 1 the copy splits its columns by stride phase
-        int split = panelWidth % L != 0 ? p.strideW() : 1;
-        boolean copied = paddedH != h || paddedW != w || split > 1;
+        // where they are consecutive: at column stride s > 1 the copy splits its columns by stride
+        // phase — where a copy pays: the layer pads (a copy is made anyway) or several taps read
+        // each input. An unpadded 1x1 layer reads each input once at most, so its panels are gathered
+        // from the image in place: ResNet's 256→512 1x1/s2 to 7x7 took 0.77–0.84 of the time on one
+        // thread and 0.55–0.69 on two (the copy, a parallel pass of its own, cost 44 µs a call), the
+        // 1024→2048 one 0.82–0.87 / 0.84–0.86; an unpadded 2x2/s2 layer 1.03–1.04 / 0.91–0.96 keeps it.
+        boolean pads = paddedH != h || paddedW != w;
+        boolean oneTap = p.kernelH() == 1 && p.kernelW() == 1;
+        int split = panelWidth % L != 0 && (pads || !oneTap) ? p.strideW() : 1;
+        boolean copied = pads || split > 1;
         this.layout = copied ? new StridedPlane(paddedH, paddedW, split, p.padTop(), p.padLeft()) : null;
         int rowStride = copied ? layout.rowStride : w;
         long channelFloats = copied ? (long) paddedH * rowStride : (long) h * w;

@@ -142,10 +142,12 @@ class ConvOracleTest {
         // One input channel on a small map (the demo's first layer): pixel-major, not the depthwise kernel.
         "mb3ic1ih8oc32kh5ph2",
         // One-wide kernels at a column stride, gathered straight from the image: a 1x1/s2 downsample,
-        // a 3x1 kernel with strides 2/3 and padding, and a 1x1/s2 product run transposed (64 pixels).
+        // a 3x1 kernel with strides 2/3 and padding, and 1x1/s2 products run transposed (64 pixels;
+        // 7x7 over a batch, ResNet's downsample shape), their A panels gathered from the image in place.
         "mb1ic8ih36oc6kh1sh2",
         "mb2ic6ih40iw45oc5kh3kw1sh2sw3ph1pw2",
         "mb1ic256ih16oc256kh1sh2",
+        "mb2ic64ih14oc48kh1sh2",
         // The transposed product Yᵀ = colᵀ·Wᵀ gathering its A panels (7 pixels on 16 lanes, 3 on 8)
         // from the image, on images too large for the pixel-major kernel: panels that straddle
         // output rows and a partial last one (6x6), stride 2 (gathered panels) over a batch, whole
