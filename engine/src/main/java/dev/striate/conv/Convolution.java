@@ -217,7 +217,7 @@ public final class Convolution {
      * Floats of workspace a forward call borrows for an {@code h×w} input: for the im2col path, one
      * group's channels of one image inside zero borders when the layer pads (the patches are
      * gathered as the GEMM packs them, {@link PatchPanels}; nothing more for an unpadded layer), and
-     * where the product runs transposed ({@link #transposesProduct}) one group's {@code pixels ×
+     * where the product runs transposed ({@link #transposedProduct}) one group's {@code pixels ×
      * channels} product besides (pointwise: the product alone) — or, for small
      * one-group images, the pixel-major copies of one image and its output instead of both; one
      * padded input plane per thread for the depthwise kernel (plus a channel block's pixel-major
@@ -231,11 +231,11 @@ public final class Convolution {
         ConvAlgorithm algorithm = algorithmFor(h, w);
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
-        if (pixelMajor(algorithm, oh * ow)) {
+        if (pixelMajor(algorithm, h, w)) {
             return new PixelMajorConv(params, h, w).floats();
         }
         return switch (algorithm) {
-            case IM2COL -> productFloats(algorithm, h, w) + new PatchPanels(params, h, w, gemm.config().nr()).floats();
+            case IM2COL -> productFloats(algorithm, h, w) + patchCopyFloats(algorithm, h, w);
             case POINTWISE -> productFloats(algorithm, h, w);
             case DEPTHWISE -> new Depthwise(params, h, w).planeFloats()
                     + (channelBlocked(DepthwiseJob.FORWARD, ow) ? new ChannelBlockedDepthwise(params, h, w).floats() : 0);
@@ -246,10 +246,36 @@ public final class Convolution {
         };
     }
 
-    /** The transposed product {@code Yᵀ} of one group, when {@link #transposesProduct} says so. */
+    /** Floats of an im2col layer's patch copy ({@link PatchPanels#floats()}), as B or as a transposed product's A. */
+    private long patchCopyFloats(ConvAlgorithm algorithm, int h, int w) {
+        boolean transposed = transposesProduct(algorithm, (long) params.outputHeight(h) * params.outputWidth(w));
+        return PatchPanels.floats(params, h, w, transposed ? transposedGemm.config().mr() : gemm.config().nr());
+    }
+
+    /** One group's transposed product {@code Yᵀ} where {@link #transposedProduct} says so, else 0. */
     private long productFloats(ConvAlgorithm algorithm, int h, int w) {
+        return transposedProduct(algorithm, h, w)
+                ? (long) params.outputHeight(h) * params.outputWidth(w) * params.groupOutChannels() : 0;
+    }
+
+    /**
+     * Whether the forward product runs transposed: where the tiles say so ({@link #transposesProduct})
+     * and its {@code pixels × channels} result fits in one image's patch matrix beside the patches'
+     * copy, the issue's workspace bound. A layer with more output channels than patch rows would hold
+     * more — ResNet's 256→512 1x1/s2 to 7x7 twice its patch matrix, MobileNetV2's 160→960 at 7x7 six
+     * times — and runs the usual product: time against the transposed one (one thread / two) 1.08–1.12
+     * / 0.88–0.91 on that downsample, 1.26–1.28 / 0.91–0.99 on 160→960, 1.14–1.20 / 1.00–1.23 on
+     * ResNet-50's 512→2048 at 7x7; the transposed product in blocks of output channels, each within
+     * the bound, took 1.1–1.5 / 1.25–1.7 (a GEMM, a packing of A and a transpose per block). Arithmetic
+     * only: the rules ask on every call.
+     */
+    private boolean transposedProduct(ConvAlgorithm algorithm, int h, int w) {
         long pixels = (long) params.outputHeight(h) * params.outputWidth(w);
-        return transposesProduct(algorithm, pixels) ? pixels * params.groupOutChannels() : 0;
+        if (!transposesProduct(algorithm, pixels)) {
+            return false;
+        }
+        long copy = algorithm == ConvAlgorithm.IM2COL ? patchCopyFloats(algorithm, h, w) : 0;
+        return pixels * params.groupOutChannels() + copy <= (long) params.groupPatchSize() * pixels;
     }
 
     private long columnFloats(int h, int w) {
@@ -292,7 +318,7 @@ public final class Convolution {
             }
             return;
         }
-        if (pixelMajor(algorithm, oh * ow)) {
+        if (pixelMajor(algorithm, h, w)) {
             runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, null);
             return;
         }
@@ -318,7 +344,7 @@ public final class Convolution {
             runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
             return;
         }
-        PackedOperand[] packed = packed(transposesProduct(algorithm, oh * ow) ? PackedForm.TRANSPOSED_B : PackedForm.A);
+        PackedOperand[] packed = packed(transposedProduct(algorithm, h, w) ? PackedForm.TRANSPOSED_B : PackedForm.A);
         runImages(ImageJob.FORWARD, algorithm, n, x, y, h, w, oh, ow, null, packed);
     }
 
@@ -345,7 +371,7 @@ public final class Convolution {
         int cg = params.groupInChannels();
         int ocg = params.groupOutChannels();
         int plane = oh * ow;
-        if (pixelMajor(algorithm, plane)) {
+        if (pixelMajor(algorithm, h, w)) {
             PixelMajorConv kernel = borrowPixelMajor(h, w);
             try {
                 float[] packedWeights = weightsFor(pixelMajorForm);
@@ -358,7 +384,7 @@ public final class Convolution {
             }
             return;
         }
-        boolean transposed = transposesProduct(algorithm, plane);
+        boolean transposed = transposedProduct(algorithm, h, w);
         // Patches are gathered as the GEMM packs them: as B, or as A for a transposed product.
         PatchPanels patches = algorithm == ConvAlgorithm.IM2COL ? borrowPatches(h, w, transposed) : null;
         float[] product = transposed ? borrow(idleProducts, (long) plane * ocg) : null;
@@ -600,7 +626,7 @@ public final class Convolution {
             }
             return;
         }
-        boolean depthwise = algorithm == ConvAlgorithm.DEPTHWISE && !pixelMajor(algorithm, plane);
+        boolean depthwise = algorithm == ConvAlgorithm.DEPTHWISE && !pixelMajor(algorithm, h, w);
         if (depthwise || n == 0) {
             // Depthwise accumulates into dw; an empty batch has a zero gradient (the GEMMs, which
             // overwrite dw on the first image, would leave it untouched).
@@ -688,7 +714,7 @@ public final class Convolution {
         int ocg = params.groupOutChannels();
         int kg = params.groupPatchSize();
         int plane = oh * ow;
-        if (pixelMajor(algorithm, plane)) {
+        if (pixelMajor(algorithm, h, w)) {
             PixelMajorConv kernel = borrowPixelMajor(h, w);
             try {
                 for (int i = i0; i < i1; i++) {
@@ -1398,7 +1424,6 @@ public final class Convolution {
         return patches != null && patches.fits(h, w, width) ? patches : new PatchPanels(params, h, w, width);
     }
 
-    /** A depthwise workspace for {@code h×w} inputs: a pooled one if it fits, else a new one. */
     /**
      * Whether the forward pass and the weight gradient read each patch in place from a pixel-major
      * copy of the image ({@link PixelMajorConv}) instead of lowering it: im2col layers of one group
@@ -1408,12 +1433,17 @@ public final class Convolution {
      * 3x3/s2 layer at 16x16 (256 pixels) 1.03 / 1.06, which keeps im2col. A one-input-channel layer
      * (else the depthwise kernel, one plane per output channel) too: the demo's 1→32 5x5 on 8x8
      * forward 0.47, dw 0.43; LeNet-5's 1→6 on 28x28 (784 pixels) measured 1.40 and stays depthwise.
+     * Only within one image's patch matrix, the issue's workspace bound, which the copies of the
+     * image and the output pass on layers that fan out or stride (and the demo's first layer, 2192
+     * floats against 1600).
      */
-    private boolean pixelMajor(ConvAlgorithm algorithm, int plane) {
+    private boolean pixelMajor(ConvAlgorithm algorithm, int h, int w) {
         // one input channel counts as depthwise too (groups == inChannels == 1), several outputs per input
         boolean oneInput = algorithm == ConvAlgorithm.DEPTHWISE && params.groups() == 1;
+        int plane = params.outputHeight(h) * params.outputWidth(w);
         return (algorithm == ConvAlgorithm.IM2COL || oneInput) && plane < PIXEL_MAJOR_MAX_PIXELS
-                && PixelMajorConv.applies(params) && smallImages(plane);
+                && PixelMajorConv.applies(params) && smallImages(plane)
+                && withinPatchMatrix(PixelMajorConv.floats(params, h, w), h, w);
     }
 
     private static final int PIXEL_MAJOR_MAX_PIXELS = 256;

@@ -86,17 +86,8 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
         this.w = w;
         this.paddedH = h + p.padTop() + p.padBottom();
         this.paddedW = w + p.padLeft() + p.padRight();
-        // A panels of MR pixels (a transposed product) read an output row's pixels with plain loads
-        // where they are consecutive: at column stride s > 1 the copy splits its columns by stride
-        // phase — where a copy pays: the layer pads (a copy is made anyway) or several taps read
-        // each input. An unpadded 1x1 layer reads each input once at most, so its panels are gathered
-        // from the image in place: ResNet's 256→512 1x1/s2 to 7x7 took 0.77–0.84 of the time on one
-        // thread and 0.55–0.69 on two (the copy, a parallel pass of its own, cost 44 µs a call), the
-        // 1024→2048 one 0.82–0.87 / 0.84–0.86; an unpadded 2x2/s2 layer 1.03–1.04 / 0.91–0.96 keeps it.
-        boolean pads = paddedH != h || paddedW != w;
-        boolean oneTap = p.kernelH() == 1 && p.kernelW() == 1;
-        int split = panelWidth % L != 0 && (pads || !oneTap) ? p.strideW() : 1;
-        boolean copied = pads || split > 1;
+        int split = split(p, panelWidth);
+        boolean copied = split > 0;
         this.layout = copied ? new StridedPlane(paddedH, paddedW, split, p.padTop(), p.padLeft()) : null;
         int rowStride = copied ? layout.rowStride : w;
         long channelFloats = copied ? (long) paddedH * rowStride : (long) h * w;
@@ -146,6 +137,31 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
     /** Floats of the bordered copy (0 for an unpadded layer): the workspace beyond the index tables. */
     long floats() {
         return bordered == null ? 0 : bordered.length;
+    }
+
+    /** {@link #floats()} of the instance for these arguments, computed without building it. */
+    static long floats(ConvParams p, int h, int w, int panelWidth) {
+        int split = split(p, panelWidth);
+        return split == 0 ? 0 : StridedPlane.floats(h + p.padTop() + p.padBottom(), w + p.padLeft() + p.padRight(), split)
+                * p.groupInChannels();
+    }
+
+    /**
+     * The column split of the bordered copy: the stride for panels of MR pixels (narrower than a
+     * vector), 1 for whole vectors, 0 where the image is read in place without a copy.
+     */
+    private static int split(ConvParams p, int panelWidth) {
+        // A panels of MR pixels (a transposed product) read an output row's pixels with plain loads
+        // where they are consecutive: at column stride s > 1 the copy splits its columns by stride
+        // phase — where a copy pays: the layer pads (a copy is made anyway) or several taps read
+        // each input. An unpadded 1x1 layer reads each input once at most, so its panels are gathered
+        // from the image in place: ResNet's 256→512 1x1/s2 to 7x7 took 0.77–0.84 of the time on one
+        // thread and 0.55–0.69 on two (the copy, a parallel pass of its own, cost 44 µs a call), the
+        // 1024→2048 one 0.82–0.87 / 0.84–0.86; an unpadded 2x2/s2 layer 1.03–1.04 / 0.91–0.96 keeps it.
+        boolean pads = p.padTop() + p.padBottom() + p.padLeft() + p.padRight() > 0;
+        boolean oneTap = p.kernelH() == 1 && p.kernelW() == 1;
+        int split = panelWidth % L != 0 && (pads || !oneTap) ? p.strideW() : 1;
+        return pads || split > 1 ? split : 0;
     }
 
     /**

@@ -81,6 +81,12 @@ final class PixelMajorConv {
         return (long) in.length + out.length;
     }
 
+    /** {@link #floats()} of the instance for layer p's {@code h×w} inputs, computed without building it. */
+    static long floats(ConvParams p, int h, int w) {
+        long lanes = (p.outChannels() + L - 1) / L * L;
+        return PixelMajorLayout.floats(p, h, w, p.inChannels()) + (long) p.outputHeight(h) * p.outputWidth(w) * lanes;
+    }
+
     /**
      * The weights {@code [OC][C][KH][KW]} as {@code [C·KH·KW][lanes]}: tap k's row holds every output
      * channel's weight, zero past them | into: reused when it has that length.

@@ -220,6 +220,48 @@ class ConvParamsTest {
         }
     }
 
+    /**
+     * The issue's bound, one image's patch matrix, on its benchmark layers and on small maps whose
+     * transposed product {@code Yᵀ} would have more output channels than patch rows (expanding 1x1
+     * layers at 7x7, ResNet's downsamples to 7x7), and small strided or expanding layers whose
+     * pixel-major copies would pass it.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mb1ic3ih227oc96oh55kh11sh4", "mb1ic96ih27oc256oh27kh5ph2", "mb1ic256ih13oc384oh13kh3ph1",
+            "mb1ic384ih13oc384oh13kh3ph1", "mb1ic384ih13oc256oh13kh3ph1", "mb1ic3ih224oc64oh112kh7sh2ph3",
+            "mb1ic64ih56oc64oh56kh3ph1", "mb1ic128ih28oc128oh28kh3ph1", "mb1ic256ih14oc256oh14kh3ph1",
+            "mb1ic512ih7oc512oh7kh3ph1", "mb1ic64ih56oc128oh28kh3sh2ph1", "mb1ic128ih28oc256oh14kh3sh2ph1",
+            "mb1ic256ih14oc512oh7kh3sh2ph1", "mb1ic256ih56oc64oh56kh1", "mb1ic64ih56oc256oh56kh1",
+            "mb1ic256ih56oc512oh28kh1sh2", "mb1ic128ih56oc256oh56kh3ph1", "mb1ic256ih56oc256oh56kh3ph1",
+            "g32mb1ic32ih112oc32oh112kh3ph1", "g144mb1ic144ih56oc144oh28kh3sh2ph1",
+            "mb1ic256ih14oc512oh7kh1sh2", "mb1ic1024ih14oc2048oh7kh1sh2", "mb1ic160ih7oc960oh7kh1",
+            "mb1ic512ih7oc2048oh7kh1", "mb1ic24ih7oc90kh1", "mb1ic64ih14oc160kh1sh2"})
+    void workspaceStaysWithinOneImagesPatchMatrix(String descriptor) {
+        ConvProblem problem = ConvProblem.parse(descriptor);
+        ConvParams p = problem.params();
+        Convolution conv = new Convolution(p, new float[p.weightSize()], null);
+        long patchMatrix = (long) p.groupPatchSize() * problem.outputHeight() * problem.outputWidth();
+        long workspace = conv.workspaceFloats(problem.height(), problem.width());
+        assertTrue(workspace <= patchMatrix, descriptor + " (" + conv.algorithmFor(problem.height(), problem.width())
+                + "): " + workspace + " floats of workspace against a patch matrix of " + patchMatrix);
+    }
+
+    /** The rules size the copies without building them: the sizes must be the built ones'. */
+    @ParameterizedTest
+    @ValueSource(strings = {"mb1ic64ih14oc160kh1sh2", "mb2ic6ih14oc16kh5", "mb1ic3ih9iw7oc8kh3sh2ph1pw0pb2pr1",
+            "mb1ic256ih14oc512oh7kh1sh2", "mb1ic8ih11oc4kh2sh2", "mb1ic1ih8oc32kh5ph2"})
+    void copySizesComputedByTheRulesAreTheBuiltOnes(String descriptor) {
+        ConvProblem problem = ConvProblem.parse(descriptor);
+        ConvParams p = problem.params();
+        int h = problem.height();
+        int w = problem.width();
+        assertEquals(new PixelMajorConv(p, h, w).floats(), PixelMajorConv.floats(p, h, w), descriptor);
+        for (int panelWidth : new int[] {7, 3, FloatSpecies.LANES, 2 * FloatSpecies.LANES}) {
+            assertEquals(new PatchPanels(p, h, w, panelWidth).floats(), PatchPanels.floats(p, h, w, panelWidth),
+                    descriptor + " panels of " + panelWidth);
+        }
+    }
+
     @Test
     void workspaceLengthsPastAnArrayAreRejectedNamingTheLayerAndTheBuffer() {
         ConvParams p = ConvProblem.parse("mb1ic3ih224oc64oh112kh7sh2ph3").params();

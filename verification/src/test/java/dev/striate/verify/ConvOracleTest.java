@@ -148,6 +148,10 @@ class ConvOracleTest {
         "mb2ic6ih40iw45oc5kh3kw1sh2sw3ph1pw2",
         "mb1ic256ih16oc256kh1sh2",
         "mb2ic64ih14oc48kh1sh2",
+        // ... but not with more output channels than patch rows, whose Yᵀ would pass the patch matrix:
+        // the usual product there, gathered and pointwise.
+        "mb1ic64ih14oc160kh1sh2",
+        "mb1ic100ih7oc200kh1",
         // The transposed product Yᵀ = colᵀ·Wᵀ gathering its A panels (7 pixels on 16 lanes, 3 on 8)
         // from the image, on images too large for the pixel-major kernel: panels that straddle
         // output rows and a partial last one (6x6), stride 2 (gathered panels) over a batch, whole
@@ -155,10 +159,10 @@ class ConvOracleTest {
         "mb1ic300ih6oc48kh3ph1",
         "mb2ic256ih14oc48kh3sh2ph1",
         "mb1ic128ih7oc96kh3ph1",
-        "mb1ic40ih7oc96kh1",
+        "mb1ic100ih7oc96kh1",
         // ... its result transposed into y in square blocks, the last block of channels moved back
         // (90 channels), and one by one on a map of fewer pixels than a block (3x3, pointwise).
-        "mb1ic24ih7oc90kh1",
+        "mb1ic96ih7oc90kh1",
         "mb1ic512ih3oc90kh1",
         // DIRECT_BLOCKED (output channels in blocks of 64 on 512-bit machines): pixel ranges ending
         // in a short tile (169 pixels; 196 over two threads), stride 2 with two blocks of channels
