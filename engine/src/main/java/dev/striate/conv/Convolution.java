@@ -232,7 +232,7 @@ public final class Convolution {
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
         if (pixelMajor(algorithm, h, w)) {
-            return new PixelMajorConv(params, h, w).floats();
+            return PixelMajorConv.floats(params, h, w);
         }
         return switch (algorithm) {
             case IM2COL -> productFloats(algorithm, h, w) + patchCopyFloats(algorithm, h, w);
@@ -1462,6 +1462,7 @@ public final class Convolution {
         return params.outputHeight(h) == h && params.outputWidth(w) == w
                 && dataGradientRequest().choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
+                && PixelMajorConv.floats(transposedParams, h, w) <= (long) transposedParams.groupPatchSize() * plane
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }
 
