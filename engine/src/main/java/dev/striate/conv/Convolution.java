@@ -274,8 +274,8 @@ public final class Convolution {
         if (!transposesProduct(algorithm, pixels)) {
             return false;
         }
-        long copy = algorithm == ConvAlgorithm.IM2COL ? patchCopyFloats(algorithm, h, w) : 0;
-        return pixels * params.groupOutChannels() + copy <= (long) params.groupPatchSize() * pixels;
+        long copy = algorithm == ConvAlgorithm.IM2COL ? PatchPanels.floats(params, h, w, transposedGemm.config().mr()) : 0;
+        return withinPatchMatrix(params, pixels * params.groupOutChannels() + copy, h, w);
     }
 
     private long columnFloats(int h, int w) {
@@ -1443,7 +1443,7 @@ public final class Convolution {
         int plane = params.outputHeight(h) * params.outputWidth(w);
         return (algorithm == ConvAlgorithm.IM2COL || oneInput) && plane < PIXEL_MAJOR_MAX_PIXELS
                 && PixelMajorConv.applies(params) && smallImages(plane)
-                && withinPatchMatrix(PixelMajorConv.floats(params, h, w), h, w);
+                && withinPatchMatrix(params, PixelMajorConv.floats(params, h, w), h, w);
     }
 
     private static final int PIXEL_MAJOR_MAX_PIXELS = 256;
@@ -1462,7 +1462,7 @@ public final class Convolution {
         return params.outputHeight(h) == h && params.outputWidth(w) == w
                 && dataGradientRequest().choose(transposedParams, h, w, gemm.config().mr(), gemm.config().nr()) == ConvAlgorithm.IM2COL && PixelMajorConv.applies(transposedParams)
                 && plane < PIXEL_MAJOR_MAX_PIXELS
-                && PixelMajorConv.floats(transposedParams, h, w) <= (long) transposedParams.groupPatchSize() * plane
+                && withinPatchMatrix(transposedParams, PixelMajorConv.floats(transposedParams, h, w), h, w)
                 && (long) transposedParams.outChannels() * transposedParams.groupPatchSize() * plane < IMAGE_PARALLEL_MAX_WORK;
     }
 
@@ -1527,12 +1527,15 @@ public final class Convolution {
         return (forward == ConvAlgorithm.DIRECT_BLOCKED
                         || forward == ConvAlgorithm.IM2COL && strided && requested == ConvAlgorithm.AUTO)
                 && ChannelBlockedDataGradient.applies(params)
-                && withinPatchMatrix(ChannelBlockedDataGradient.floats(params, h, w), h, w);
+                && withinPatchMatrix(params, ChannelBlockedDataGradient.floats(params, h, w), h, w);
     }
 
-    /** Whether {@code floats} of workspace stay within one image's patch matrix ({@code C/g·KH·KW × OH·OW}), the bound. */
-    private boolean withinPatchMatrix(long floats, int h, int w) {
-        return floats <= (long) params.groupPatchSize() * params.outputHeight(h) * params.outputWidth(w);
+    /**
+     * Whether {@code floats} of workspace stay within one image's patch matrix of layer p on
+     * {@code h×w} inputs ({@code C/g·KH·KW × OH·OW}), the issue's bound.
+     */
+    private static boolean withinPatchMatrix(ConvParams p, long floats, int h, int w) {
+        return floats <= (long) p.groupPatchSize() * p.outputHeight(h) * p.outputWidth(w);
     }
 
     /**
@@ -1549,7 +1552,7 @@ public final class Convolution {
         int pixels = params.outputHeight(h) * params.outputWidth(w);
         return algorithmFor(h, w) == ConvAlgorithm.DIRECT_BLOCKED && pixels >= BLOCKED_WEIGHT_GRADIENT_MIN_PIXELS
                 && ChannelBlockedWeightGradient.applies(params)
-                && withinPatchMatrix(ChannelBlockedWeightGradient.floats(params, h, w), h, w);
+                && withinPatchMatrix(params, ChannelBlockedWeightGradient.floats(params, h, w), h, w);
     }
 
     private static final int BLOCKED_WEIGHT_GRADIENT_MIN_PIXELS = 400;
