@@ -83,4 +83,12 @@ class ModelCommandsTest {
         assertEquals("0", r[0], r[2]);
         assertTrue(r[1].contains("p50") && r[1].contains("p99") && r[1].contains("images/s"), r[1]);
     }
+
+    @Test
+    void benchPerLayerAddsEachStepsTime() {
+        String[] r = run("bench", CASE.resolve("model.onnx").toString(), "--warmup", "2", "--runs", "5", "--per-layer");
+        assertEquals("0", r[0], r[2]);
+        assertTrue(r[1].contains("p50") && r[1].contains("mean us") && r[1].contains(" Conv ") && r[1].contains("steps' total"),
+                r[1]);
+    }
 }

@@ -68,12 +68,20 @@ final class Frame {
         return outputs[i];
     }
 
-    void run() {
+    /** Runs every step of the bound plan; when {@code timed}, adds each step's time to the plan's profile. */
+    void run(boolean timed) {
         Step[] steps = plan.steps;
         for (int s = 0; s < steps.length; s++) {
             if (steps[s].kernel != null) {
+                long start = timed ? System.nanoTime() : 0;
                 steps[s].kernel.run(stepInputs[s], stepOutputs[s]);
+                if (timed) {
+                    plan.stepNanos.addAndGet(s, System.nanoTime() - start);
+                }
             }
+        }
+        if (timed) {
+            plan.timedRuns.incrementAndGet();
         }
     }
 }

@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A graph compiled for one set of input shapes: every value's shape, the steps that run, what is
@@ -40,6 +42,9 @@ final class Plan {
     final int[][] stepOutputs;
     final int[] inputIds;
     final int[] outputIds;
+    /** A profiled session's time per step, summed over its timed runs ({@link Frame#run}), and those runs. */
+    final AtomicLongArray stepNanos;
+    final AtomicLong timedRuns = new AtomicLong();
 
     /** One step while planning: what runs, for which node, on which value ids. */
     private record Planned(Step step, String node, String operator, int[] in, int[] out) {
@@ -68,6 +73,18 @@ final class Plan {
         }
         this.inputIds = inputIds;
         this.outputIds = outputIds;
+        this.stepNanos = new AtomicLongArray(steps.size());
+    }
+
+    /** This plan's steps, for reports. */
+    List<PlannedLayer> layers() {
+        List<PlannedLayer> layers = new ArrayList<>();
+        for (int s = 0; s < steps.length; s++) {
+            int out = stepOutputs[s][0];
+            layers.add(new PlannedLayer(stepNodes[s], stepOperators[s], out < 0 ? new int[0] : values[out].dims.clone(),
+                    steps[s].flops));
+        }
+        return layers;
     }
 
     /**

@@ -31,6 +31,10 @@ import java.util.Map;
  * returned outputs, or nothing when the caller passes output tensors. Results are bitwise the same
  * whatever the concurrency and thread count. Lifecycle: {@link #close} after the last run; it
  * stops the session's own thread pool, if it has one, and later runs fail.
+ *
+ * <p>Profiling ({@link SessionOptions#withProfiling}, as ONNX Runtime's): every run adds each
+ * step's wall time to its plan's totals, read by {@link #profile} from any thread, concurrent runs
+ * included.
  */
 public final class Session implements AutoCloseable {
 
@@ -42,6 +46,8 @@ public final class Session implements AutoCloseable {
     private final ThreadPool ownedPool;
     private final WorkspacePool<Frame> frames = new WorkspacePool<>();
     private final List<Plan> plans = new ArrayList<>();
+    /** The plan of the latest run, whose times {@link #profile} reports. */
+    private volatile Plan latestPlan;
     private volatile boolean closed;
 
     private Session(byte[] model, Path baseDirectory, SessionOptions options) {
@@ -137,14 +143,49 @@ public final class Session implements AutoCloseable {
             }
             shapes[i] = Tensor.zeros(dims);
         }
-        Plan plan = planFor(shapes);
-        List<PlannedLayer> layers = new ArrayList<>();
-        for (int s = 0; s < plan.steps.length; s++) {
-            int out = plan.stepOutputs[s][0];
-            layers.add(new PlannedLayer(plan.stepNodes[s], plan.stepOperators[s],
-                    out < 0 ? new int[0] : plan.values[out].dims.clone(), plan.steps[s].flops));
+        return planFor(shapes).layers();
+    }
+
+    /**
+     * Per step, the time it took in the runs so far for the input shapes of the latest run, as
+     * {@code ./striate bench MODEL --per-layer} prints it: the steps that compute (fused nodes as
+     * one; views, constants and Concats whose inputs were written in place take none), in execution
+     * order. Concurrent runs add up; {@link #resetProfile} starts over (after a warm-up).
+     *
+     * @throws IllegalStateException if the session was loaded without {@link SessionOptions#profiling},
+     *                               or has not run yet
+     */
+    public List<LayerTime> profile() {
+        Plan plan = profiledPlan();
+        List<PlannedLayer> layers = plan.layers();
+        List<LayerTime> times = new ArrayList<>();
+        long runs = plan.timedRuns.get();
+        for (int s = 0; s < layers.size(); s++) {
+            if (plan.steps[s].kernel != null) {
+                times.add(new LayerTime(layers.get(s), runs, plan.stepNanos.get(s)));
+            }
         }
-        return layers;
+        return times;
+    }
+
+    /** Zeroes {@link #profile}'s times and runs (of the latest run's input shapes). @throws IllegalStateException as profile */
+    public void resetProfile() {
+        Plan plan = profiledPlan();
+        for (int s = 0; s < plan.stepNanos.length(); s++) {
+            plan.stepNanos.set(s, 0);
+        }
+        plan.timedRuns.set(0);
+    }
+
+    private Plan profiledPlan() {
+        if (!options.profiling()) {
+            throw new IllegalStateException("this session does not profile: load it with SessionOptions.withProfiling(true)");
+        }
+        Plan plan = latestPlan;
+        if (plan == null) {
+            throw new IllegalStateException("this session has not run yet: nothing to profile");
+        }
+        return plan;
     }
 
     /**
@@ -191,7 +232,8 @@ public final class Session implements AutoCloseable {
                     copy(given[i], frame.input(i));
                 }
             }
-            frame.run();
+            frame.run(options.profiling());
+            latestPlan = frame.plan();
             for (int i = 0; i < graph.outputs.size(); i++) {
                 String name = graph.outputs.get(i);
                 Tensor result = frame.output(i);

@@ -12,12 +12,14 @@ package dev.striate.onnx;
  *                         input shapes; a larger plan fails with {@link OnnxException}
  * @param maxModelBytes    the largest model file, external data tensor or tensor file accepted;
  *                         checked before anything is read
+ * @param profiling        whether runs time each step for {@link Session#profile} (two clock reads
+ *                         and an atomic add per step and run)
  */
-public record SessionOptions(int intraOpThreads, long memoryLimitBytes, long maxModelBytes) {
+public record SessionOptions(int intraOpThreads, long memoryLimitBytes, long maxModelBytes, boolean profiling) {
 
-    /** The common pool, 4 GiB of intermediates, models up to 2 GiB. */
+    /** The common pool, 4 GiB of intermediates, models up to 2 GiB, no profiling. */
     public static SessionOptions defaults() {
-        return new SessionOptions(0, 4L << 30, Integer.MAX_VALUE);
+        return new SessionOptions(0, 4L << 30, Integer.MAX_VALUE, false);
     }
 
     /** @throws IllegalArgumentException naming the option that is out of range */
@@ -34,14 +36,18 @@ public record SessionOptions(int intraOpThreads, long memoryLimitBytes, long max
     }
 
     public SessionOptions withIntraOpThreads(int threads) {
-        return new SessionOptions(threads, memoryLimitBytes, maxModelBytes);
+        return new SessionOptions(threads, memoryLimitBytes, maxModelBytes, profiling);
     }
 
     public SessionOptions withMemoryLimitBytes(long bytes) {
-        return new SessionOptions(intraOpThreads, bytes, maxModelBytes);
+        return new SessionOptions(intraOpThreads, bytes, maxModelBytes, profiling);
     }
 
     public SessionOptions withMaxModelBytes(long bytes) {
-        return new SessionOptions(intraOpThreads, memoryLimitBytes, bytes);
+        return new SessionOptions(intraOpThreads, memoryLimitBytes, bytes, profiling);
+    }
+
+    public SessionOptions withProfiling(boolean on) {
+        return new SessionOptions(intraOpThreads, memoryLimitBytes, maxModelBytes, on);
     }
 }
