@@ -233,7 +233,9 @@ public final class Session implements AutoCloseable {
                 }
             }
             frame.run(options.profiling());
-            latestPlan = frame.plan();
+            if (options.profiling()) {
+                latestPlan = frame.plan();
+            }
             for (int i = 0; i < graph.outputs.size(); i++) {
                 String name = graph.outputs.get(i);
                 Tensor result = frame.output(i);
