@@ -7,6 +7,8 @@ import dev.striate.tensor.Tensor;
 /**
  * What the global pools share: {@code [N, C, H, W] → [N, C, 1, 1]}, the checks, and the loop that
  * reduces each plane with the subclass's kernel. Public so that callers can hold either pool as one type.
+ *
+ * <p>Thread-safety: as its subclasses, safe to share between threads.
  */
 public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool {
 

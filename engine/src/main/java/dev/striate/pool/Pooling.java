@@ -18,6 +18,8 @@ import jdk.incubator.vector.VectorMask;
  *
  * <p>Public as the type both layers share (shape arithmetic, inference forward); only this package
  * extends it.
+ *
+ * <p>Thread-safety: a layer may be shared by threads; each call borrows its own loop record and row buffers.
  */
 public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
 

@@ -8,6 +8,8 @@ import jdk.incubator.vector.FloatVector;
  * (interpreter, C1) lane by lane. The same call then returns different bits before and after the
  * kernel is compiled, and a training run would depend on JIT timing (measured: a depthwise weight
  * gradient changed by an ulp between the first and later calls). These sums are the same in every mode.
+ *
+ * <p>Thread-safety: stateless.
  */
 public final class Lanes {
 

@@ -4,6 +4,8 @@ package dev.striate.onnx;
  * One step's share of a profiled session's runs ({@link Session#profile}): what the step computes
  * and the time it took.
  *
+ * <p>Thread-safety: a snapshot, immutable as {@link PlannedLayer} is.
+ *
  * @param layer      the step: its node, fused op types, output dims and flops
  * @param runs       the runs it was timed in
  * @param totalNanos its wall time summed over those runs

@@ -5,6 +5,8 @@ package dev.striate.onnx;
  * inconsistent sizes, past the configured limits), an unsupported operator, attribute or data type
  * (one exception lists every offending node), or shapes that do not fit the operators. Nothing is
  * left half-built when it is thrown.
+ *
+ * <p>Thread-safety: immutable once thrown.
  */
 public class OnnxException extends RuntimeException {
 
