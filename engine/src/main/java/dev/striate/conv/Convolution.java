@@ -246,9 +246,13 @@ public final class Convolution {
         };
     }
 
-    /** Floats of an im2col layer's patch copy ({@link PatchPanels#floats()}), as B or as a transposed product's A. */
+    /**
+     * Floats of an im2col layer's patch copy ({@link PatchPanels#floats()}), as B or as a transposed
+     * product's A: the width {@link #borrowPatches} builds it for, the product's as the forward pass
+     * decides it ({@link #transposedProduct}).
+     */
     private long patchCopyFloats(ConvAlgorithm algorithm, int h, int w) {
-        boolean transposed = transposesProduct(algorithm, (long) params.outputHeight(h) * params.outputWidth(w));
+        boolean transposed = transposedProduct(algorithm, h, w);
         return PatchPanels.floats(params, h, w, transposed ? transposedGemm.config().mr() : gemm.config().nr());
     }
 
