@@ -32,8 +32,8 @@ import java.util.SplittableRandom;
  * errors.
  *
  * <p>The two engines fuse differently — ONNX Runtime runs a residual Add and a Concat inside its
- * NCHWc convolutions, Striate writes a Concat's inputs in place and runs Add and Relu after the
- * convolution — so layers are aligned on the ones both run as steps of their own (convolutions,
+ * NCHWc convolutions, Striate writes a Concat's inputs in place and runs the Add (its Relu fused)
+ * after the convolution — so layers are aligned on the ones both run as steps of their own (convolutions,
  * pools, GEMMs), in execution order, each with the element-wise steps after it folded in
  * ({@link #align}). Where the two orders differ (ONNX Runtime runs a residual block's downsample
  * first) the rows of such a pair are to be read together.

@@ -1,6 +1,7 @@
 package dev.striate.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,12 +52,28 @@ public final class Rows {
 
     /** {@code dst[d + i] := a[aAt + i] + b[bAt + i]} for {@code i < n}: whole vectors, then one by one. Allocates nothing. */
     public static void sum(float[] a, int aAt, float[] b, int bAt, float[] dst, int d, int n) {
+        sumClamped(a, aAt, b, bAt, dst, d, n, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY);
+    }
+
+    /**
+     * {@code dst[d + i] := Math.min(Math.max(a[aAt + i] + b[bAt + i], min), max)} for {@code i < n},
+     * the clamp as {@link Clamp}'s compare and blend per side (Math's bits; infinite bounds change
+     * nothing): whole vectors, then one by one. dst may be a or b at the same offset. Allocates nothing.
+     */
+    public static void sumClamped(float[] a, int aAt, float[] b, int bAt, float[] dst, int d, int n, float min,
+                                  float max) {
+        FloatVector lo = FloatVector.broadcast(S, min);
+        FloatVector hi = FloatVector.broadcast(S, max);
+        FloatVector below = FloatVector.broadcast(S, Clamp.lowerThreshold(min));
+        FloatVector above = FloatVector.broadcast(S, Clamp.upperThreshold(max));
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector.fromArray(S, a, aAt + i).add(FloatVector.fromArray(S, b, bAt + i)).intoArray(dst, d + i);
+            FloatVector v = FloatVector.fromArray(S, a, aAt + i).add(FloatVector.fromArray(S, b, bAt + i));
+            v = v.blend(lo, v.compare(VectorOperators.LE, below));
+            v.blend(hi, v.compare(VectorOperators.GE, above)).intoArray(dst, d + i);
         }
         for (; i < n; i++) {
-            dst[d + i] = a[aAt + i] + b[bAt + i];
+            dst[d + i] = Math.min(Math.max(a[aAt + i] + b[bAt + i], min), max);
         }
     }
 }

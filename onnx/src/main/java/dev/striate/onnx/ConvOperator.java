@@ -11,7 +11,7 @@ import java.util.Arrays;
  * Weights and bias must be constants. A BatchNormalization after it is folded into new weights at
  * load time ({@link #foldBatchNorm}).
  */
-final class ConvOperator implements Operator {
+final class ConvOperator implements ClampableOperator {
 
     private final String node;
     private final Window window;
@@ -47,7 +47,8 @@ final class ConvOperator implements Operator {
     }
 
     /** The same convolution with its output clamped to {@code [min, max]}. */
-    ConvOperator clamped(float lo, float hi) {
+    @Override
+    public ConvOperator clamped(float lo, float hi) {
         return new ConvOperator(node, window, groups, Math.max(min, lo), Math.min(max, hi), execution);
     }
 

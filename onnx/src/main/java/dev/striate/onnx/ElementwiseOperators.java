@@ -10,7 +10,7 @@ import dev.striate.tensor.Tensor;
 
 /**
  * Operators that map elements (activations, Clip, Softmax / LogSoftmax, BatchNormalization in
- * inference) or pairs of broadcast elements (Add, Mul). All may run in place.
+ * inference) or pairs of broadcast elements (Mul; Add is {@link SumOperator}). All may run in place.
  */
 final class ElementwiseOperators {
 
@@ -84,7 +84,7 @@ final class ElementwiseOperators {
     }
 
     /** {@code y := min(max(x, lo), hi)} element by element; y may be x. */
-    private static void clamp(Tensor x, Tensor y, float lo, float hi) {
+    static void clamp(Tensor x, Tensor y, float lo, float hi) {
         float[] xs = x.data();
         float[] ys = y.data();
         int xo = x.offset();
@@ -124,8 +124,8 @@ final class ElementwiseOperators {
         };
     }
 
-    /** Add or Mul with multidirectional broadcasting. */
-    static Operator binary(Node node, boolean multiply) {
+    /** Mul with multidirectional broadcasting (Add: {@link SumOperator}). */
+    static Operator product(Node node) {
         String name = node.toString();
         return in -> {
             Shape out;
@@ -134,7 +134,7 @@ final class ElementwiseOperators {
             } catch (IllegalArgumentException e) {
                 throw new OnnxException(name + ": " + e.getMessage(), e);
             }
-            Kernel k = multiply ? (i, o) -> Broadcast.mul(i[0], i[1], o[0]) : (i, o) -> Broadcast.add(i[0], i[1], o[0]);
+            Kernel k = (i, o) -> Broadcast.mul(i[0], i[1], o[0]);
             Value y = Value.runtime(out.toArray());
             return out.equals(Shape.of(in[0].dims)) ? Step.inPlace(k, out.size(), y) : Step.compute(k, out.size(), y);
         };

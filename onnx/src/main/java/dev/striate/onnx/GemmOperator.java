@@ -12,7 +12,7 @@ import dev.striate.tensor.Tensor;
  * row ({@code C} of shape {@code [N]} or {@code [1, N]}, beta 1, constant) is added in the GEMM's
  * epilogue rather than in a pass of its own.
  */
-final class GemmOperator implements Operator {
+final class GemmOperator implements ClampableOperator {
 
     private final String node;
     private final float alpha;
@@ -40,7 +40,8 @@ final class GemmOperator implements Operator {
         this.execution = execution;
     }
 
-    GemmOperator clamped(float lo, float hi) {
+    @Override
+    public GemmOperator clamped(float lo, float hi) {
         return new GemmOperator(node, alpha, beta, transA, transB, Math.max(min, lo), Math.min(max, hi), execution);
     }
 

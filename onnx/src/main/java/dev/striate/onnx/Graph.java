@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * A loaded ONNX graph: its inputs (declared shapes, -1 where free), outputs, constants
  * (initializers and Constant nodes) and the operators in execution order, after the load-time
  * rewrites: BatchNormalization folded into the Conv before it, Relu / constant Clip fused into the
- * Conv or Gemm before them.
+ * Conv, Gemm or Add before them.
  */
 final class Graph {
 
@@ -272,7 +272,7 @@ final class Graph {
         return result;
     }
 
-    /** Folds BatchNormalization into Conv, and Relu / constant Clip into Conv and Gemm. */
+    /** Folds BatchNormalization into Conv, and Relu / constant Clip into Conv, Gemm and Add. */
     private void fuse() {
         Map<String, Integer> uses = new HashMap<>();
         for (Entry e : entries) {
@@ -292,7 +292,7 @@ final class Graph {
         for (int i = 0; i < entries.size(); i++) {
             Entry e = entries.get(i);
             boolean fusedOne = true;
-            while (fusedOne && (e.operator instanceof ConvOperator || e.operator instanceof GemmOperator)) {
+            while (fusedOne && e.operator instanceof ClampableOperator) {
                 fusedOne = false;
                 String out = e.outputs[0];
                 Entry next = consumer.get(out);
@@ -305,8 +305,7 @@ final class Graph {
                     float[] bounds = next.node.opType.equals("Relu") ? new float[] {0f, Float.POSITIVE_INFINITY}
                             : ElementwiseOperators.constantClipBounds(next.node, constants::get);
                     if (bounds != null && bounds[0] <= bounds[1]) {
-                        e.operator = e.operator instanceof ConvOperator c ? c.clamped(bounds[0], bounds[1])
-                                : ((GemmOperator) e.operator).clamped(bounds[0], bounds[1]);
+                        e.operator = ((ClampableOperator) e.operator).clamped(bounds[0], bounds[1]);
                         fusedOne = true;
                     }
                 }

@@ -31,8 +31,8 @@ final class Operators {
             case "Clip" -> ElementwiseOperators.clip(node);
             case "Softmax" -> ElementwiseOperators.softmax(node, false);
             case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);
-            case "Add" -> ElementwiseOperators.binary(node, false);
-            case "Mul" -> ElementwiseOperators.binary(node, true);
+            case "Add" -> new SumOperator(node, execution);
+            case "Mul" -> ElementwiseOperators.product(node);
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
             case "Gemm" -> new GemmOperator(node, execution);
             case "MatMul" -> GemmOperator.matMul(node, execution);

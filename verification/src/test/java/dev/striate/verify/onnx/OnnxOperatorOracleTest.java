@@ -14,7 +14,7 @@ import java.util.stream.Stream;
  * Attribute variants beyond ONNX's own node cases, each a small graph built here, run through a
  * Session and through the reference interpreter: groups, dilations, asymmetric pads, every
  * auto_pad with strides, ceil_mode, count_include_pad, broadcasting forms, Gemm's transposes and
- * bias forms, the load-time fusions (Conv+BN, Conv+Relu, Conv+Clip, Gemm+Relu), batch > 1.
+ * bias forms, the load-time fusions (Conv+BN, Conv+Relu, Conv+Clip, Gemm+Relu, Add+Relu, Add+Clip), batch > 1.
  *
  * <p>Tolerance 2e-5 of the output's scale: one float32 accumulation of K ≤ 300 terms errs by at most
  * about √K·ε ≈ 1e-6 of the magnitudes summed, plus one rounding per folded weight; 2e-5 leaves a
@@ -54,6 +54,13 @@ class OnnxOperatorOracleTest {
             String c = g.conv("x", 3, 4, 3, 1, 1, 1, true);
             return g.node("Add", new String[] {g.relu(c), c});
         }));
+        // a residual block's add and relu: one fused pass, cut over the threads from 2^15 elements
+        v.add(new Variant("residual add+relu fused, 32768 elements", new int[] {1, 8, 64, 64},
+                g -> g.relu(g.node("Add", new String[] {g.conv("x", 8, 8, 3, 1, 1, 1, true), "x"}))));
+        v.add(new Variant("add+relu fused, 60 elements", new int[] {1, 3, 4, 5},
+                g -> g.relu(g.node("Add", new String[] {"x", g.node("Sigmoid", new String[] {"x"})}))));
+        v.add(new Variant("add [N,C,H,W]+[C,1,1] + clip fused", new int[] {2, 3, 4, 5},
+                g -> g.relu6(g.node("Add", new String[] {"x", g.uniform(-1, 1, 3, 1, 1)}))));
         v.add(new Variant("batchnorm alone", new int[] {2, 4, 3, 5}, g -> g.batchNorm("x", 4)));
         v.add(new Variant("maxpool ceil_mode k3 s2", new int[] {2, 2, 10, 10}, g -> g.node("MaxPool", new String[] {"x"},
                 "kernel_shape", new int[] {3, 3}, "strides", new int[] {2, 2}, "ceil_mode", 1)));
