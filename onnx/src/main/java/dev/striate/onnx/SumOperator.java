@@ -58,6 +58,10 @@ final class SumOperator implements ClampableOperator {
     }
 
     private void addEqual(Tensor a, Tensor b, Tensor y) {
+        if (!a.isContiguous() || !b.isContiguous() || !y.isContiguous()) {
+            addBroadcast(a, b, y); // checks and names the operand (session tensors are contiguous)
+            return;
+        }
         int n = y.size();
         int threads = n < PARALLEL_MIN_ELEMENTS ? 1 : pool.idleParallelism();
         if (threads == 1) {
