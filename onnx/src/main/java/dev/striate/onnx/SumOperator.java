@@ -13,6 +13,8 @@ import dev.striate.tensor.Tensor;
  * run as one loop that adds and clamps, its elements cut into as many runs as the session's
  * threads, each element's bits the same whoever computes it; other shapes go through
  * {@link Broadcast#add}, then the clamp.
+ *
+ * <p>Thread-safety: immutable but for a pool of per-call tasks; concurrent runs take separate ones.
  */
 final class SumOperator implements ClampableOperator {
 
