@@ -64,19 +64,14 @@ final class SumOperator implements ClampableOperator {
             addBroadcast(a, b, y); // checks and names the operand (session tensors are contiguous)
             return;
         }
-        int n = y.size();
-        int threads = n < PARALLEL_MIN_ELEMENTS ? 1 : pool.idleParallelism();
-        if (threads == 1) {
-            Rows.sumClamped(a.data(), a.offset(), b.data(), b.offset(), y.data(), y.offset(), n, min, max);
-            return;
-        }
+        int threads = y.size() < PARALLEL_MIN_ELEMENTS ? 1 : pool.idleParallelism();
         Runs runs = idleRuns.take();
         if (runs == null) {
             runs = new Runs();
         }
         try {
             runs.set(a, b, y, threads);
-            pool.parallelFor(threads, runs);
+            pool.parallelFor(threads, runs); // one run goes on this thread
         } finally {
             runs.set(null, null, null, 0);
             idleRuns.give(runs);
