@@ -13,7 +13,8 @@ public enum ConvAlgorithm {
     /**
      * Pick per layer and input size: {@link #DEPTHWISE} where it applies, else {@link #POINTWISE}, else
      * {@link #DIRECT} on 512-bit machines for layers with at most {@code DIRECT_MAX_CHANNELS} input
-     * channels and output rows at least a vector wide, else
+     * channels and output rows at least a vector wide (but {@link #DIRECT_BLOCKED} where
+     * {@code blockedBeatsDirect}), else
      * {@link #WINOGRAD} for 3x3 stride-1 layers with at least 49 output pixels, more 2x2 tiles than
      * half a register tile's columns, 16 channels in and out, and products large enough for the
      * transforms (measurements on {@code WINOGRAD_MIN_PIXELS}, {@code winogradFillsTiles} and
@@ -120,8 +121,7 @@ public enum ConvAlgorithm {
         return switch (this) {
             case AUTO -> p.isDepthwise() ? DEPTHWISE
                     : p.isPointwise() ? POINTWISE
-                    : DirectConv.applies(p) && DirectConv.fitsRegisters() && p.inChannels() <= DIRECT_MAX_CHANNELS
-                            && ow >= FloatSpecies.LANES ? DIRECT
+                    : directFits(p, ow) && !blockedBeatsDirect(p, oh, ow) ? DIRECT
                     : Winograd.applies(p) && (long) oh * ow >= WINOGRAD_MIN_PIXELS && winogradFillsTiles(oh, ow, mr, nr)
                             && p.inChannels() >= WINOGRAD_MIN_CHANNELS && p.outChannels() >= WINOGRAD_MIN_CHANNELS
                             && winogradPaysForTransforms(p, oh, ow)
@@ -195,7 +195,7 @@ public enum ConvAlgorithm {
      * Slower: ResNet's 1x1/s2
      * layers 1.12–1.27 / 1.0–1.7 (the copy moves the whole image, of which stride 2 reads a quarter),
      * and Winograd's layers (AlexNet conv3 1.27 on one thread). Against {@link #DIRECT} on
-     * SqueezeNet's 16→64 at 55x55 0.88–0.93 / 0.94–0.98, which stays DIRECT with its direct gradients.
+     * SqueezeNet's 16→64 at 55x55 0.88–0.93 / 0.94–0.98 (and see {@link #blockedBeatsDirect}).
      */
     static boolean directBlockedPays(ConvParams p, int oh, int ow) {
         long pixels = (long) oh * ow;
@@ -210,6 +210,31 @@ public enum ConvAlgorithm {
         int w = (ow - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1 - p.padLeft() - p.padRight();
         return h > 0 && w > 0 && ChannelBlockedConv.floats(p, h, w) <= (long) p.groupPatchSize() * oh * ow;
     }
+
+    /** Whether {@code AUTO} gives {@link #DIRECT} layer p with {@code ow}-wide output rows, unless {@link #blockedBeatsDirect}. */
+    static boolean directFits(ConvParams p, int ow) {
+        return DirectConv.applies(p) && DirectConv.fitsRegisters() && p.inChannels() <= DIRECT_MAX_CHANNELS
+                && ow >= FloatSpecies.LANES;
+    }
+
+    /**
+     * Whether a layer {@link #DIRECT} would take runs {@link #DIRECT_BLOCKED} instead: more than
+     * {@value #BLOCKED_OVER_DIRECT_MIN_CHANNELS} input channels, where {@link #directBlockedPays}
+     * (output channels in whole blocks of four vectors). Its dw stays DIRECT's
+     * ({@code Convolution.directWeightGradient}). Measured (time against DIRECT, the two
+     * alternated in one process, one thread / two, 2026-11-28, another tenant on the machine in
+     * phases): SqueezeNet's 16→64 at 55x55 forward 0.87–1.0 / 0.83–1.01 over six runs (median
+     * 0.92 / 0.86), dx 0.92–1.07 / 0.69–1.10 (median 0.92 / 0.78), dw on the blocked kernel
+     * 0.83–0.92 / 1.27–1.39 (so dw stays direct); 16→128 at 28x28 forward 0.90 / 0.84, 3x3/s2
+     * 16→64 to 56x56 0.94 / 0.76. With fewer channels DIRECT keeps its lead: 8→64 at 56x56 1.12 /
+     * 0.88, 4→64 1.40 / 1.03, the 3→64 first layers about 2.
+     */
+    static boolean blockedBeatsDirect(ConvParams p, int oh, int ow) {
+        return p.inChannels() > BLOCKED_OVER_DIRECT_MIN_CHANNELS && directBlockedPays(p, oh, ow);
+    }
+
+    /** Input channels above which {@link #blockedBeatsDirect} may hold. */
+    static final int BLOCKED_OVER_DIRECT_MIN_CHANNELS = 8;
 
     /** Output pixels from which {@link #DIRECT_BLOCKED} pays whatever its weights: a 13x13 map. */
     static final int DIRECT_BLOCKED_MIN_PIXELS = 169;

@@ -1505,8 +1505,18 @@ public final class Convolution {
      * SqueezeNet's 3x3/s2 one 0.70 / 0.71, its 16→64 3x3 at 55x55 0.60–0.65 / 0.54, AlexNet's
      * 11x11/s4 first layer (96 channels) 0.83 / 0.6–0.9, MobileNetV2's 3→32 3x3/s2 0.51–0.65 / 0.65–0.91.
      */
+    /**
+     * Whether dw goes through {@link DirectWeightGradient}: a DIRECT layer, or one that {@code AUTO}
+     * runs DIRECT_BLOCKED only because {@code ConvAlgorithm.blockedBeatsDirect} (its forward and dx
+     * faster there, its blocked dw 1.27–1.39× the direct one's time on two threads).
+     */
     private boolean directWeightGradient(int h, int w) {
-        return algorithmFor(h, w) == ConvAlgorithm.DIRECT && DirectWeightGradient.applies(params);
+        ConvAlgorithm forward = algorithmFor(h, w);
+        int oh = params.outputHeight(h);
+        int ow = params.outputWidth(w);
+        boolean movedFromDirect = requested == ConvAlgorithm.AUTO && forward == ConvAlgorithm.DIRECT_BLOCKED
+                && ConvAlgorithm.directFits(params, ow) && ConvAlgorithm.blockedBeatsDirect(params, oh, ow);
+        return (forward == ConvAlgorithm.DIRECT || movedFromDirect) && DirectWeightGradient.applies(params);
     }
 
     private DirectWeightGradient borrowDirectWeightGradient(int h, int w) {

@@ -8,9 +8,13 @@ import dev.striate.runtime.ThreadPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Every convolution algorithm against the oracle on named problems covering the hyperparameter
@@ -249,5 +253,22 @@ class ConvOracleTest {
     @MethodSource("cases")
     void matchesOracle(String descriptor, ConvAlgorithm algorithm, Sgemm gemm, String gemmName) {
         ConvProblemCheck.of(descriptor).checkAll(algorithm, gemm);
+    }
+
+    /**
+     * AUTO itself (the cases above name the algorithm it picks, which sends dw down that
+     * algorithm's own path) on layers DIRECT would take but the channel-blocked kernel runs faster
+     * (16 input channels, 64 out: SqueezeNet's expand shape): forward and dx on DIRECT_BLOCKED,
+     * dw on the direct kernel, all against the oracle, batch 1 and 2, one thread and two.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mb1ic16ih20oc64kh3ph1", "mb2ic16ih23iw19oc64kh3ph1"})
+    void autoOnFewChannelsFanningOut(String descriptor) {
+        ConvProblem problem = ConvProblem.parse(descriptor);
+        var auto = new dev.striate.conv.Convolution(problem.params(), new float[problem.params().weightSize()], null);
+        Assumptions.assumeTrue(applies(problem, ConvAlgorithm.DIRECT_BLOCKED), "the channel-blocked kernel needs 512-bit vectors");
+        assertEquals(ConvAlgorithm.DIRECT_BLOCKED, auto.algorithmFor(problem.height(), problem.width()));
+        ConvProblemCheck.of(descriptor).checkAll(ConvAlgorithm.AUTO, DEFAULT);
+        ConvProblemCheck.of(descriptor).checkAll(ConvAlgorithm.AUTO, TINY_BLOCKS);
     }
 }
