@@ -1500,15 +1500,13 @@ public final class Convolution {
 
     /**
      * Whether dw goes through {@link DirectWeightGradient}: a layer whose forward is DIRECT (few input
-     * channels), where it applies. Its time against im2col's path (dw alone, the two alternated in
-     * one process, one thread / two): ResNet's 7x7/s2 first layer 0.51–0.54 / 0.48–0.67,
-     * SqueezeNet's 3x3/s2 one 0.70 / 0.71, its 16→64 3x3 at 55x55 0.60–0.65 / 0.54, AlexNet's
-     * 11x11/s4 first layer (96 channels) 0.83 / 0.6–0.9, MobileNetV2's 3→32 3x3/s2 0.51–0.65 / 0.65–0.91.
-     */
-    /**
-     * Whether dw goes through {@link DirectWeightGradient}: a DIRECT layer, or one that {@code AUTO}
-     * runs DIRECT_BLOCKED only because {@code ConvAlgorithm.blockedBeatsDirect} (its forward and dx
-     * faster there, its blocked dw 1.27–1.39× the direct one's time on two threads).
+     * channels), or one that {@code AUTO} runs DIRECT_BLOCKED only because
+     * {@code ConvAlgorithm.blockedBeatsDirect} (its forward and dx faster there, the blocked dw
+     * 1.27–1.39× the direct one's time on two threads), where it applies. Its time against im2col's
+     * path (dw alone, the two alternated in one process, one thread / two): ResNet's 7x7/s2 first
+     * layer 0.51–0.54 / 0.48–0.67, SqueezeNet's 3x3/s2 one 0.70 / 0.71, its 16→64 3x3 at 55x55
+     * 0.60–0.65 / 0.54, AlexNet's 11x11/s4 first layer (96 channels) 0.83 / 0.6–0.9, MobileNetV2's
+     * 3→32 3x3/s2 0.51–0.65 / 0.65–0.91.
      */
     private boolean directWeightGradient(int h, int w) {
         ConvAlgorithm forward = algorithmFor(h, w);

@@ -259,7 +259,8 @@ class ConvOracleTest {
      * AUTO itself (the cases above name the algorithm it picks, which sends dw down that
      * algorithm's own path) on layers DIRECT would take but the channel-blocked kernel runs faster
      * (16 input channels, 64 out: SqueezeNet's expand shape): forward and dx on DIRECT_BLOCKED,
-     * dw on the direct kernel, all against the oracle, batch 1 and 2, one thread and two.
+     * dw on the direct kernel, all against the oracle, batch 1 and 2, on the default GEMM and the
+     * tiny-blocked one.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mb1ic16ih20oc64kh3ph1", "mb2ic16ih23iw19oc64kh3ph1"})
