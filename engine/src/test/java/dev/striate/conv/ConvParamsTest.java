@@ -122,9 +122,18 @@ class ConvParamsTest {
                 .algorithmFor(FloatSpecies.LANES + 1, FloatSpecies.LANES + 1), "output rows narrower than a vector");
         assertEquals(few, new Convolution(ConvParams.of(8, 4, 3), new float[288], none).algorithmFor(56, 56),
                 "8 input channels: direct, else im2col (Winograd needs 16 channels in and out)");
+        // From 9 input channels the channel-blocked kernel where its blocks of 64 outputs fit
+        // (ConvAlgorithm.blockedBeatsDirect): SqueezeNet's 16→64 expand; 8 channels stay direct.
+        ConvAlgorithm blocked = direct ? ConvAlgorithm.DIRECT_BLOCKED : ConvAlgorithm.IM2COL;
         ConvParams expand = ConvParams.of(16, 64, 3).padding(1);
-        assertEquals(few, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
-                "16 input channels feeding 4x as many outputs: direct, else im2col");
+        assertEquals(blocked, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
+                "16 input channels feeding 64 outputs: channel-blocked, else im2col");
+        ConvParams nine = ConvParams.of(9, 64, 3).padding(1);
+        assertEquals(blocked, new Convolution(nine, new float[nine.weightSize()], none).algorithmFor(55, 55),
+                "9 input channels feeding 64 outputs: channel-blocked, else im2col");
+        ConvParams eight = ConvParams.of(8, 64, 3).padding(1);
+        assertEquals(few, new Convolution(eight, new float[eight.weightSize()], none).algorithmFor(55, 55),
+                "8 input channels feeding 64 outputs: direct, else im2col");
         ConvParams narrower = ConvParams.of(16, 48, 3).padding(1);
         assertEquals(few, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55),
                 "below 48 input channels any fan-out runs direct, else im2col");
@@ -140,7 +149,6 @@ class ConvParamsTest {
         ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
         // Output channels in blocks of 64 on 512-bit machines: the channel-blocked direct kernel
         // where im2col would run, from 13x13 outputs, for kernels larger than 1x1
-        ConvAlgorithm blocked = direct ? ConvAlgorithm.DIRECT_BLOCKED : ConvAlgorithm.IM2COL;
         assertEquals(blocked, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
                 "SqueezeNet's fire4 expand: 32 input channels fanning out");
         ConvParams fire8 = ConvParams.of(64, 256, 3).padding(1);
