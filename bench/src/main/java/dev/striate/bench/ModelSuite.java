@@ -12,11 +12,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.WorkloadParams;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
@@ -31,7 +34,11 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <p>{@code --forks N} (default 1) runs each benchmark in N JVMs and pools their runs: on the shared
  * AVX-512 machine a layer's speed swung 1.5–2× within seconds (a depthwise layer's median 57–121 µs
- * from one half second to the next in one JVM), so more forks cover more of that time.
+ * from one half second to the next in one JVM), so more forks cover more of that time. The forks
+ * are dealt out in rounds, one fork of each engine per round, the engine that goes first
+ * alternating: JMH would run all of one engine's forks, then all of the other's, and a neighbour's
+ * busy minute then lands on one engine only (2026-11-28 22:29: SqueezeNet's Striate rows at 6.25 ms
+ * against 4.65–5.0 in every other run of the hour, ONNX Runtime's unaffected).
  *
  * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N]
  * [--iterations N] [--out DIR] [--quick]}.
@@ -40,6 +47,9 @@ public final class ModelSuite {
 
     static final String USAGE = "./striate bench models [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N] "
             + "[--iterations N] [--out DIR] [--quick]";
+
+    private static final String[] ENGINES = {"striate", "onnxruntime"};
+    private static final String[] ENGINES_REVERSED = {"onnxruntime", "striate"};
 
     private ModelSuite() {
     }
@@ -51,18 +61,33 @@ public final class ModelSuite {
                 .split(",");
         Path out = Path.of(opt.getOrDefault("out", "bench/results"));
         Files.createDirectories(out);
+        int forks = Integer.parseInt(opt.getOrDefault("forks", "1"));
+        if (forks < 1) {
+            throw new IllegalArgumentException("--forks must be at least 1, got " + forks);
+        }
         List<RunResult> results = new ArrayList<>();
         for (String model : models) {
             ModelBenchmark.graph(model); // fail fast on an unknown name
-            results.addAll(new Runner(new OptionsBuilder()
-                    .include(ModelBenchmark.class.getName() + ".(striate|onnxruntime)$")
-                    .param("model", model).param("threads", opt.getOrDefault("threads", "1,2").split(","))
-                    .param("batch", opt.getOrDefault("batch", quick ? "1" : "1,8").split(","))
-                    .mode(Mode.SampleTime).forks(Integer.parseInt(opt.getOrDefault("forks", "1")))
-                    .warmupIterations(Integer.parseInt(opt.getOrDefault("warmup", quick ? "3" : "5")))
-                    .measurementIterations(Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5")))
-                    .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1))
-                    .shouldFailOnError(true).build()).run());
+            // one fork of each engine per round, the first engine alternating; the forks pooled after
+            Map<String, List<BenchmarkResult>> forksOf = new LinkedHashMap<>();
+            Map<String, BenchmarkParams> paramsOf = new LinkedHashMap<>();
+            for (int round = 0; round < forks; round++) {
+                for (String engine : round % 2 == 0 ? ENGINES : ENGINES_REVERSED) {
+                    for (RunResult r : new Runner(new OptionsBuilder()
+                            .include(ModelBenchmark.class.getName() + "." + engine + "$")
+                            .param("model", model).param("threads", opt.getOrDefault("threads", "1,2").split(","))
+                            .param("batch", opt.getOrDefault("batch", quick ? "1" : "1,8").split(","))
+                            .mode(Mode.SampleTime).forks(1)
+                            .warmupIterations(Integer.parseInt(opt.getOrDefault("warmup", quick ? "3" : "5")))
+                            .measurementIterations(Integer.parseInt(opt.getOrDefault("iterations", quick ? "2" : "5")))
+                            .warmupTime(TimeValue.seconds(1)).measurementTime(TimeValue.seconds(1))
+                            .shouldFailOnError(true).build()).run()) {
+                        paramsOf.putIfAbsent(r.getParams().id(), r.getParams());
+                        forksOf.computeIfAbsent(r.getParams().id(), k -> new ArrayList<>()).addAll(r.getBenchmarkResults());
+                    }
+                }
+            }
+            forksOf.forEach((id, data) -> results.add(new RunResult(withForks(paramsOf.get(id), data.size()), data)));
         }
         try (PrintStream json = new PrintStream(Files.newOutputStream(out.resolve("models.json")), true, StandardCharsets.UTF_8)) {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
@@ -72,6 +97,19 @@ public final class ModelSuite {
         System.out.println();
         System.out.println(table);
         System.out.println("Written: " + out.resolve("models.md") + " and models.json beside it.");
+    }
+
+    /** p with {@code forks} forks: the pooled result's, for the JSON. */
+    private static BenchmarkParams withForks(BenchmarkParams p, int forks) {
+        WorkloadParams params = new WorkloadParams();
+        int order = 0;
+        for (String key : p.getParamsKeys()) {
+            params.put(key, p.getParam(key), order++);
+        }
+        return new BenchmarkParams(p.getBenchmark(), p.generatedBenchmark(), p.shouldSynchIterations(), p.getThreads(),
+                p.getThreadGroups(), p.getThreadGroupLabels(), forks, p.getWarmupForks(), p.getWarmup(), p.getMeasurement(),
+                p.getMode(), params, p.getTimeUnit(), p.getOpsPerInvocation(), p.getJvm(), p.getJvmArgs(), p.getJdkVersion(),
+                p.getVmName(), p.getVmVersion(), p.getJmhVersion(), p.getTimeout());
     }
 
     static String render(List<RunResult> results) {
