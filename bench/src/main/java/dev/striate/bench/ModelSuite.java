@@ -37,8 +37,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * from one half second to the next in one JVM), so more forks cover more of that time. The forks
  * are dealt out in rounds, one fork of each engine per round, the engine that goes first
  * alternating: JMH would run all of one engine's forks, then all of the other's, and a neighbour's
- * busy minute then lands on one engine only (2026-11-28 22:29: SqueezeNet's Striate rows at 6.25 ms
- * against 4.65–5.0 in every other run of the hour, ONNX Runtime's unaffected).
+ * busy minutes (this machine has them: whole models 20–30% slower from one minute to the next)
+ * would then land on one engine's forks only.
  *
  * <p>Usage: {@code ModelSuite [--models a,b] [--batch 1,8] [--threads 1,2] [--forks N] [--warmup N]
  * [--iterations N] [--out DIR] [--quick]}.
