@@ -49,7 +49,15 @@ public final class ProfileSuite {
             "Gemm", "MatMul");
 
     /** Runs of one engine before the other's turn ({@link #profile}). */
-    private static final int BLOCK = 10;
+    private static final int BLOCK = 50;
+
+    /**
+     * The pause between the two engines' blocks, longer than either's idle workers spin. With blocks
+     * of 10 and no pause, Striate's two-thread SqueezeNet steps took 1.9–2.2× their time in a
+     * Striate-only loop (conv1 421 µs against 190, the last 1x1 layer 913 against 457; sums 2.16× ONNX
+     * Runtime's where JMH measured 1.29×); paused, 1.56×; paused blocks of 50, 1.26× (conv1 210 µs).
+     */
+    private static final long SPIN_OUT_MILLIS = 20;
 
     private ProfileSuite() {
     }
@@ -87,13 +95,14 @@ public final class ProfileSuite {
 
     /**
      * Both engines' layers, Striate's first: the two sessions run alternately, {@value #BLOCK} runs
-     * each at a time, so that a machine whose load drifts slows both alike. Not one run each: both
-     * engines' idle workers spin for a while after a run (ours 0.5 ms, ONNX Runtime's by default),
-     * and on two cores each one's spinning slowed the other's next run (ResNet-18's layers on two
-     * threads took 2.2× ONNX Runtime's that way, 1.3× in blocks).
+     * each at a time with a pause of {@value #SPIN_OUT_MILLIS} ms between, so that a machine whose
+     * load drifts slows both alike. Not one run each: both engines' idle workers spin for a while
+     * after a run (ours 0.5 ms, ONNX Runtime's by default), and on two cores each one's spinning
+     * slowed the other's next run (ResNet-18's layers on two threads took 2.2× ONNX Runtime's that
+     * way, 1.3× in blocks); a block's first run, after the pause, still finds colder caches.
      */
     private static List<List<Layer>> profile(byte[] model, int[] dims, int threads, int warmup, int runs)
-            throws OrtException, IOException {
+            throws OrtException, IOException, InterruptedException {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         Path dir = Files.createTempDirectory("striate-ort-profile");
         Tensor x = input(dims);
@@ -114,9 +123,11 @@ public final class ProfileSuite {
                     for (int i = 0; i < n; i++) {
                         striate.run(in, outputs);
                     }
+                    Thread.sleep(SPIN_OUT_MILLIS);
                     for (int i = 0; i < n; i++) {
                         ort.run(ortIn).close();
                     }
+                    Thread.sleep(SPIN_OUT_MILLIS);
                 }
                 trace = Files.readString(Path.of(ort.endProfiling()));
             }
