@@ -102,15 +102,16 @@ public final class AvgPool2d extends Pooling {
         float[] rowCounts = rows.rowCounts(job.oh);
         boolean tripled = tripledPlane(job);
         int blocks = tripledBlocks(job);
+        int pairs = tripledPairs(job);
         int planeEnd = yo + job.oh * job.ow;
         for (int oh = 0; oh < job.oh; oh++) {
             int ih0 = oh * p.strideH() - p.padTop();
             int left = xo + ih0 * job.w - p.padLeft();
             int yRow = yo + oh * job.ow;
             // Pooling's tripled-row test, a last row's vectors through the spill
-            if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (blocks + 1) * L <= x.length) {
+            if (tripled && ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (pairs + 1) * L <= x.length) {
                 boolean fits = yRow + blocks * L <= planeEnd;
-                tripledRow(x, left, job.w, blocks, p.padLeft() == 1, rows.columnCounts, rowCounts[oh],
+                tripledRow(x, left, job.w, blocks, pairs, p.padLeft() == 1, rows.columnCounts, rowCounts[oh],
                         fits ? y : rows.outputRow, fits ? yRow : 0);
                 if (!fits) {
                     System.arraycopy(rows.outputRow, 0, y, yRow, job.ow);
@@ -124,7 +125,8 @@ public final class AvgPool2d extends Pooling {
     }
 
     /**
-     * One output row of 3x3/s2 windows straight from the image (MaxPool2d's tripled row, summing):
+     * One output row of 3x3/s2 windows straight from the image (MaxPool2d's tripled row, summing;
+     * {@code pairs} as there):
      * y[yRow, +blocks·L) := the windows' sums divided by {@code rowCount · counts[o]}, the windows
      * starting at column {@code left} (the left pad's column, 0, when padded). The same additions in
      * the same order as the separable kernel — each column's three rows, then the window's three
@@ -132,7 +134,7 @@ public final class AvgPool2d extends Pooling {
      * 0.83–0.85 of arraycopy's bandwidth on ResNet's shape (3x3/s2/p1 over 64x112x112; interleaved
      * loop, four runs).
      */
-    private static void tripledRow(float[] x, int left, int w, int blocks, boolean padded, float[] counts,
+    private static void tripledRow(float[] x, int left, int w, int blocks, int pairs, boolean padded, float[] counts,
                                    float rowCount, float[] y, int yRow) {
         FloatVector lo = columnSum(x, left, w, 0);
         FloatVector hi = columnSum(x, left, w, L);
@@ -141,11 +143,14 @@ public final class AvgPool2d extends Pooling {
             even = even.blend(0f, FIRST_LANE);
         }
         for (int b = 0; b < blocks; b++) {
-            int at = left + 2 * (b + 1) * L;
             FloatVector odd = lo.rearrange(ODDS, hi);
-            lo = columnSum(x, at, w, 0);
-            hi = columnSum(x, at, w, L);
-            FloatVector nextEven = lo.rearrange(EVENS, hi);
+            FloatVector nextEven = even; // past the last pair (Pooling.tripledPairs): no output's tap
+            if (b < pairs) {
+                int at = left + 2 * (b + 1) * L;
+                lo = columnSum(x, at, w, 0);
+                hi = columnSum(x, at, w, L);
+                nextEven = lo.rearrange(EVENS, hi);
+            }
             even.add(odd).add(even.slice(1, nextEven)).div(FloatVector.fromArray(S, counts, b * L).mul(rowCount))
                     .intoArray(y, yRow + b * L);
             even = nextEven;

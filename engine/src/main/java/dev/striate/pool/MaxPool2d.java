@@ -257,27 +257,46 @@ public final class MaxPool2d extends Pooling {
         int ow = job.ow;
         int padLeft = params.padLeft();
         int blocks = tripledBlocks(job);
+        int pairs = tripledPairs(job);
         int planeEnd = yo + job.oh * ow;
         float[] chosen = rows.columnCounts;
         float[] spill = rows.outputRow;
         boolean padsFilled = false;
+        // Without indices, the rows that read and store inside the arrays (Pooling's tripled-row
+        // test) in one call: they are consecutive, each bound moving one way with oh. Row by row, the
+        // calls and NaN tests were a fifth of SqueezeNet's 256x27x27 pool.
+        int from = 0;
+        while (from < job.oh && !withIndices && !tripledRowInside(job, xo, yo, from, x.length)) {
+            from++;
+        }
+        int to = from;
+        while (to < job.oh && !withIndices && tripledRowInside(job, xo, yo, to, x.length)) {
+            to++;
+        }
         for (int oh = 0; oh < job.oh; oh++) {
+            boolean inRun = oh >= from && oh < to;
+            // in order with the other rows, whose last vectors may spill into the next row
+            if (oh == from && inRun && !tripledRows(x, xo + (2 * from - params.padTop()) * w - padLeft, w, to - from,
+                    blocks, pairs, padLeft == 1, y, yo + from * ow, ow)) {
+                oh = to - 1;
+                continue;
+            }
             int ih0 = 2 * oh - params.padTop();
             int left = xo + ih0 * w - padLeft; // the first window's first column
             int yRow = yo + oh * ow;
             int at = indexAt + oh * ow;
             // Pooling's tripled-row test; without indices a last row's vectors go through the spill
-            boolean reads = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (blocks + 1) * L <= x.length;
+            boolean reads = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (pairs + 1) * L <= x.length;
             boolean inside = reads && yRow + blocks * L <= planeEnd;
-            if (reads && !withIndices
-                    && !Float.isNaN(tripledRow(x, left, w, blocks, padLeft == 1, inside ? y : spill, inside ? yRow : 0))) {
+            if (reads && !withIndices && !inRun
+                    && !tripledRows(x, left, w, 1, blocks, pairs, padLeft == 1, inside ? y : spill, inside ? yRow : 0, ow)) {
                 if (!inside) {
                     System.arraycopy(spill, 0, y, yRow, ow);
                 }
                 continue;
             }
-            if (inside) {
-                if (!Float.isNaN(tripledRowWithIndices(x, left, w, blocks, padLeft == 1, y, yRow, chosen))) {
+            if (withIndices && inside) {
+                if (!tripledRowWithIndices(x, left, w, blocks, pairs, padLeft == 1, y, yRow, chosen)) {
                     storeIndices(chosen, ow, ih0 * w - padLeft, job.indices, at);
                     continue;
                 }
@@ -296,53 +315,66 @@ public final class MaxPool2d extends Pooling {
     }
 
     /**
-     * One output row of tripledPlane: y[yRow, +blocks·L) := the maxima of the windows starting at column
-     * {@code left}, each the scan's strict {@code v > max} over the window (column by column, then
-     * across); returns NaN when an input tap may be NaN, and the row must be redone by the exact
-     * path. The scan is a compare and a blend: FloatVector.max, with Math.max's NaN and signed-zero
-     * rules, compiles to six instructions on AVX-512, and a chain of them ran at a third of a
-     * compare-and-blend's speed (the row: 203–208 → 167–170 µs on 64x112x112). The returned check
-     * sums every tap: NaN if one is NaN (or +∞ meets −∞, which only sends a row to the exact path
-     * needlessly).
+     * {@code count} consecutive output rows of tripledPlane: y[yRow + r·ow, +blocks·L) := the maxima
+     * of the windows starting at column {@code left + 2r·w}, each the scan's strict {@code v > max}
+     * over the window (column by column, then
+     * across), loading {@code pairs} pairs of vectors per window row after the first
+     * ({@link #tripledPairs}); returns whether an input tap may be NaN, and the rows must be redone
+     * by the exact path. The scan is a compare and a blend: FloatVector.max, with Math.max's NaN and
+     * signed-zero rules, compiles to six instructions on AVX-512, and a chain of them ran at a third
+     * of a compare-and-blend's speed (the row: 203–208 → 167–170 µs on 64x112x112). The check sums
+     * every tap loaded: NaN if one is NaN (or +∞ meets −∞, which only sends a row to the exact path
+     * needlessly), tested once, lane by lane.
      */
-    private static float tripledRow(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow) {
+    private static boolean tripledRows(float[] x, int firstLeft, int w, int count, int blocks, int pairs, boolean padded,
+                                       float[] y, int firstRow, int ow) {
+        // one method, the row loop around the block loop: a row kernel of its own is past C2's
+        // inlining size, and its returned check would be a boxed vector per row
         FloatVector check = FloatVector.zero(S);
-        FloatVector t0 = FloatVector.fromArray(S, x, left);
-        FloatVector t1 = FloatVector.fromArray(S, x, left + w);
-        FloatVector t2 = FloatVector.fromArray(S, x, left + 2 * w);
-        FloatVector u0 = FloatVector.fromArray(S, x, left + L);
-        FloatVector u1 = FloatVector.fromArray(S, x, left + w + L);
-        FloatVector u2 = FloatVector.fromArray(S, x, left + 2 * w + L);
-        check = check.add(t0.add(t1).add(t2)).add(u0.add(u1).add(u2));
-        FloatVector lo = t0.blend(t1, t1.compare(GT, t0));
-        lo = lo.blend(t2, t2.compare(GT, lo));
-        FloatVector hi = u0.blend(u1, u1.compare(GT, u0));
-        hi = hi.blend(u2, u2.compare(GT, hi));
-        FloatVector even = lo.rearrange(EVENS, hi);
-        if (padded) {
-            even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
-        }
-        for (int b = 0; b < blocks; b++) {
-            int at = left + 2 * (b + 1) * L;
-            FloatVector odd = lo.rearrange(ODDS, hi);
-            t0 = FloatVector.fromArray(S, x, at);
-            t1 = FloatVector.fromArray(S, x, at + w);
-            t2 = FloatVector.fromArray(S, x, at + 2 * w);
-            u0 = FloatVector.fromArray(S, x, at + L);
-            u1 = FloatVector.fromArray(S, x, at + w + L);
-            u2 = FloatVector.fromArray(S, x, at + 2 * w + L);
+        for (int r = 0; r < count; r++) {
+            int left = firstLeft + 2 * r * w;
+            int yRow = firstRow + r * ow;
+            FloatVector t0 = FloatVector.fromArray(S, x, left);
+            FloatVector t1 = FloatVector.fromArray(S, x, left + w);
+            FloatVector t2 = FloatVector.fromArray(S, x, left + 2 * w);
+            FloatVector u0 = FloatVector.fromArray(S, x, left + L);
+            FloatVector u1 = FloatVector.fromArray(S, x, left + w + L);
+            FloatVector u2 = FloatVector.fromArray(S, x, left + 2 * w + L);
             check = check.add(t0.add(t1).add(t2)).add(u0.add(u1).add(u2));
-            lo = t0.blend(t1, t1.compare(GT, t0));
+            FloatVector lo = t0.blend(t1, t1.compare(GT, t0));
             lo = lo.blend(t2, t2.compare(GT, lo));
-            hi = u0.blend(u1, u1.compare(GT, u0));
+            FloatVector hi = u0.blend(u1, u1.compare(GT, u0));
             hi = hi.blend(u2, u2.compare(GT, hi));
-            FloatVector nextEven = lo.rearrange(EVENS, hi);
-            FloatVector third = even.slice(1, nextEven);
-            FloatVector max = even.blend(odd, odd.compare(GT, even));
-            max.blend(third, third.compare(GT, max)).intoArray(y, yRow + b * L);
-            even = nextEven;
+            FloatVector even = lo.rearrange(EVENS, hi);
+            if (padded) {
+                even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+            }
+            for (int b = 0; b < blocks; b++) {
+                FloatVector odd = lo.rearrange(ODDS, hi);
+                // past the last pair, the last lane's third tap belongs to no output of the row
+                FloatVector nextEven = even;
+                if (b < pairs) {
+                    int at = left + 2 * (b + 1) * L;
+                    t0 = FloatVector.fromArray(S, x, at);
+                    t1 = FloatVector.fromArray(S, x, at + w);
+                    t2 = FloatVector.fromArray(S, x, at + 2 * w);
+                    u0 = FloatVector.fromArray(S, x, at + L);
+                    u1 = FloatVector.fromArray(S, x, at + w + L);
+                    u2 = FloatVector.fromArray(S, x, at + 2 * w + L);
+                    check = check.add(t0.add(t1).add(t2)).add(u0.add(u1).add(u2));
+                    lo = t0.blend(t1, t1.compare(GT, t0));
+                    lo = lo.blend(t2, t2.compare(GT, lo));
+                    hi = u0.blend(u1, u1.compare(GT, u0));
+                    hi = hi.blend(u2, u2.compare(GT, hi));
+                    nextEven = lo.rearrange(EVENS, hi);
+                }
+                FloatVector third = even.slice(1, nextEven);
+                FloatVector max = even.blend(odd, odd.compare(GT, even));
+                max.blend(third, third.compare(GT, max)).intoArray(y, yRow + b * L);
+                even = nextEven;
+            }
         }
-        return check.reduceLanes(VectorOperators.ADD);
+        return check.test(VectorOperators.IS_NAN).anyTrue();
     }
 
     /*
@@ -364,8 +396,8 @@ public final class MaxPool2d extends Pooling {
      * 64x112x112; 0.27 with this scan; 0.39–0.40 with the first row starting the scan and the NaN
      * test and int indices in vectors (same-process interleaved loop, 640 → 430 µs).
      */
-    private static float tripledRowWithIndices(float[] x, int left, int w, int blocks, boolean padded, float[] y, int yRow,
-                                               float[] chosen) {
+    private static boolean tripledRowWithIndices(float[] x, int left, int w, int blocks, int pairs, boolean padded,
+                                                 float[] y, int yRow, float[] chosen) {
         // (0, 1) is the first tap PyTorch scans in the padded first window, kept when every tap is −∞
         FloatVector zero = FloatVector.zero(S);
         FloatVector check = zero;
@@ -381,12 +413,15 @@ public final class MaxPool2d extends Pooling {
                 even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
             }
             for (int b = 0; b < blocks; b++) {
-                int next = rowLeft + 2 * (b + 1) * L;
                 FloatVector odd = lo.rearrange(ODDS, hi);
-                lo = FloatVector.fromArray(S, x, next);
-                hi = FloatVector.fromArray(S, x, next + L);
-                check = check.add(lo.add(hi));
-                FloatVector nextEven = lo.rearrange(EVENS, hi);
+                FloatVector nextEven = even; // past the last pair: as tripledRow
+                if (b < pairs) {
+                    int next = rowLeft + 2 * (b + 1) * L;
+                    lo = FloatVector.fromArray(S, x, next);
+                    hi = FloatVector.fromArray(S, x, next + L);
+                    check = check.add(lo.add(hi));
+                    nextEven = lo.rearrange(EVENS, hi);
+                }
                 FloatVector max;
                 FloatVector choice;
                 if (kh == 0) {
@@ -410,7 +445,7 @@ public final class MaxPool2d extends Pooling {
                 even = nextEven;
             }
         }
-        return check.reduceLanes(VectorOperators.ADD);
+        return check.test(VectorOperators.IS_NAN).anyTrue();
     }
 
     private void forwardPlane(PoolRows rows, Job job, int xo, int yo) {

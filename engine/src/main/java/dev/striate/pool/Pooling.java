@@ -69,14 +69,36 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
         return (job.ow + L - 1) / L;
     }
 
+    /**
+     * Pairs of vectors a tripled row kernel loads per window row after its first: one per block for
+     * the next block's first taps, but the last block's only when the row's last window reaches
+     * them — its third tap, column 2·ow from the first window's first, lies in pair ⌊ow/L⌋, which is
+     * the last block's own unless ow is a multiple of L. On SqueezeNet's 13- and 27-wide output rows
+     * the unneeded pair was half and a third of the loads.
+     */
+    static int tripledPairs(Job job) {
+        return job.ow / L;
+    }
+
     /*
      * Whether a tripled row kernel may run output row oh (its first window at ih0, column left; y's
      * row at yRow): a window starting above the image (the top pad) and vectors that would read
-     * outside the array (two pairs per window row past the last block) send the row to the separable
+     * outside the array ({@link #tripledPairs} pairs per window row after the first) send the row to the separable
      * kernel; a partial last vector that would write past the plane goes through a spill row (or,
      * with indices, the separable kernel's scan). Written out where each plane loop
      * tests it: as a call here (per row) it cost max pooling's 3x3/s2 plane 6–10%.
      */
+
+    /**
+     * Pooling's tripled-row test for output row oh of the plane at x offset xo, y offset yo: its
+     * vectors read inside x (of {@code length} floats) and store inside the plane.
+     */
+    final boolean tripledRowInside(Job job, int xo, int yo, int oh, int length) {
+        int ih0 = oh * params.strideH() - params.padTop();
+        int left = xo + ih0 * job.w - params.padLeft();
+        return ih0 >= 0 && left >= 0 && left + 2 * job.w + 2 * (tripledPairs(job) + 1) * L <= length
+                && yo + oh * job.ow + tripledBlocks(job) * L <= yo + job.oh * job.ow;
+    }
 
     @Override
     public final String toString() {

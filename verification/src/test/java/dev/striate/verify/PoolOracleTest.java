@@ -66,6 +66,9 @@ class PoolOracleTest {
                 Arguments.of("3x3s2 squeezenet 55x55", PoolParams.of(3, 2), 1, 3, 55, 55),
                 Arguments.of("3x3s2 squeezenet 27x27", PoolParams.of(3, 2), 2, 3, 27, 27),
                 Arguments.of("3x3s2 outputs narrower than a vector", PoolParams.of(3, 2), 1, 3, 9, 9),
+                // 32 outputs a row: the last window's third tap in the pair after the last block's
+                Arguments.of("3x3s2 whole vectors of outputs", PoolParams.of(3, 2), 1, 3, 9, 65),
+                Arguments.of("3x3s2p1 whole vectors of outputs", PoolParams.of(3, 2).padding(1), 2, 2, 8, 64),
                 // 3x3/s2 rows of whole vectors of outputs: each pad rule, odd sizes, ceil overhang
                 Arguments.of("3x3s2p1 odd wide", PoolParams.of(3, 2).padding(1), 1, 2, 15, 33),
                 Arguments.of("3x3s2p1 ceil wide", PoolParams.of(3, 2).padding(1).ceilMode(true), 1, 2, 11, 36),
