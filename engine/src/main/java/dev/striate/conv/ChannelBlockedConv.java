@@ -1,5 +1,6 @@
 package dev.striate.conv;
 
+import dev.striate.runtime.FloatArena;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
@@ -43,6 +44,8 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
     private final int[] targets;
     /** Bias per output channel, −0 for a layer without. */
     private final float[] biases;
+    /** Lengths of {@link #in} and {@link #out}, lent by the pool's arena for each call. */
+    private final int inFloats, outFloats;
 
     /* The call in flight, read by its tasks. */
     private float[] x, y;
@@ -62,8 +65,9 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
     }
 
     ChannelBlockedConv(ConvParams p, int h, int w) {
-        super(p.arrayLength("the channel-blocked convolution's input", PixelMajorLayout.floats(p, h, w, p.inChannels())),
-                p.arrayLength("the channel-blocked convolution's output", (long) p.outputHeight(h) * p.outputWidth(w) * p.outChannels()));
+        this.inFloats = p.arrayLength("the channel-blocked convolution's input", PixelMajorLayout.floats(p, h, w, p.inChannels()));
+        this.outFloats = p.arrayLength("the channel-blocked convolution's output",
+                (long) p.outputHeight(h) * p.outputWidth(w) * p.outChannels());
         this.p = p;
         this.h = h;
         this.w = w;
@@ -138,6 +142,12 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
         this.max = max;
         this.y = y;
         this.yOff = yOff;
+        // the copy and the sums from the arena every layer on the pool shares: per layer, SqueezeNet's
+        // eight expands kept 3.7 MB of them, which evicted the network's weights from L3 between runs
+        FloatArena arena = pool.arena();
+        in = arena.take(inFloats);
+        out = arena.take(outFloats);
+        layout.clearPadding(in);
         try {
             int threads = pool.idleParallelism();
             int ranges = Math.max(1, Math.min(oh * ow / MIN_TASK_PIXELS, threads));
@@ -154,8 +164,11 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
             }
             pool.parallelFor(tasks, this);
         } finally {
+            arena.give(out);
+            arena.give(in);
             this.x = this.y = null;
             this.packed = null;
+            in = out = null;
         }
     }
 

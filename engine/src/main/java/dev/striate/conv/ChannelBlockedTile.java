@@ -26,16 +26,21 @@ abstract class ChannelBlockedTile {
     /** Channels per block of the packed weights. */
     static final int BLOCK = BLOCK_VECTORS * L;
 
-    /** The values the tiles broadcast: pixel-major, zero-padded; the padding is never written. */
-    final float[] in;
-    /** The tiles' sums, pixel-major. */
-    final float[] out;
+    /** The values the tiles broadcast: pixel-major, zero-padded (the tile's own, or lent for each call). */
+    float[] in;
+    /** The tiles' sums, pixel-major (as {@link #in}). */
+    float[] out;
     /** The packed weights of the call in flight: per step, a block's {@link #BLOCK} channels. */
     float[] packed;
 
+    /** A tile with arrays of its own, whose padding stays zero because it is never written. */
     ChannelBlockedTile(int inFloats, int outFloats) {
         this.in = new float[inFloats];
         this.out = new float[outFloats];
+    }
+
+    /** A tile whose subclass sets {@link #in} and {@link #out} for each call. */
+    ChannelBlockedTile() {
     }
 
     /** Whether the machine's vector registers hold the tile: 32 of them, 512 bits (AVX-512). */

@@ -13,10 +13,13 @@ final class PixelMajorLayout {
     /** Buffer offset of each output pixel's first tap, in plane order. */
     final int[] pixels;
     private final ConvParams p;
+    private final int h, w;
 
     /** The layout of layer p's {@code h×w} inputs with {@code pixelFloats} floats per pixel. */
     PixelMajorLayout(ConvParams p, int h, int w, int pixelFloats) {
         this.p = p;
+        this.h = h;
+        this.w = w;
         int oh = p.outputHeight(h);
         int ow = p.outputWidth(w);
         this.paddedHeight = paddedHeight(p, h);
@@ -48,6 +51,24 @@ final class PixelMajorLayout {
     private static int paddedWidth(ConvParams p, int w) {
         return Math.max(p.padLeft() + w + p.padRight(),
                 (p.outputWidth(w) - 1) * p.strideW() + (p.kernelW() - 1) * p.dilationW() + 1);
+    }
+
+    /**
+     * Zeroes every float of {@code buffer} outside the input's pixels: the padding, for a buffer
+     * whose earlier contents are unknown (lent by an arena) and whose pixels are about to be written.
+     */
+    void clearPadding(float[] buffer) {
+        int row = paddedWidth * pixelFloats;
+        int top = p.padTop() * row;
+        int bottom = (p.padTop() + h) * row;
+        java.util.Arrays.fill(buffer, 0, top, 0f);
+        java.util.Arrays.fill(buffer, bottom, floats(), 0f);
+        int left = p.padLeft() * pixelFloats;
+        int right = (p.padLeft() + w) * pixelFloats;
+        for (int at = top; at < bottom; at += row) {
+            java.util.Arrays.fill(buffer, at, at + left, 0f);
+            java.util.Arrays.fill(buffer, at + right, at + row, 0f);
+        }
     }
 
     /** Offset of tap (kh, kw) from an output pixel's first tap. */

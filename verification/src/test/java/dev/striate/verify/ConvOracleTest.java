@@ -262,6 +262,33 @@ class ConvOracleTest {
      * dw on the direct kernel, all against the oracle, batch 1 and 2, on the default GEMM and the
      * tiny-blocked one.
      */
+    /**
+     * The channel-blocked forward borrows its padded copy and its sums from the pool's arena, whose
+     * arrays come back holding what their last borrower wrote: here NaN, in every array the layer
+     * could be lent, so a pad the kernel did not clear would show in the output.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mb1ic16ih20oc64kh3ph1", "mb1ic32ih9iw11oc64kh3ph2pw1pb0pr3"})
+    void channelBlockedForwardOnDirtyArena(String descriptor) {
+        ConvProblem problem = ConvProblem.parse(descriptor);
+        Assumptions.assumeTrue(applies(problem, ConvAlgorithm.DIRECT_BLOCKED), "the channel-blocked kernel needs 512-bit vectors");
+        ThreadPool pool = new ThreadPool(2);
+        try {
+            var arena = pool.arena();
+            float[][] lent = new float[4][];
+            for (int i = 0; i < lent.length; i++) {
+                lent[i] = arena.take(1 << 16);
+                java.util.Arrays.fill(lent[i], Float.NaN);
+            }
+            for (float[] a : lent) {
+                arena.give(a);
+            }
+            ConvProblemCheck.of(descriptor).checkAll(ConvAlgorithm.DIRECT_BLOCKED, new Sgemm(GemmConfig.defaults(), pool));
+        } finally {
+            pool.close();
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mb1ic16ih20oc64kh3ph1", "mb2ic16ih23iw19oc64kh3ph1"})
     void autoOnFewChannelsFanningOut(String descriptor) {
