@@ -1,9 +1,11 @@
 package dev.striate.conv;
 
 import dev.striate.runtime.FloatArena;
+import dev.striate.simd.Clamp;
 import dev.striate.runtime.ThreadPool;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Forward convolution of one group with output channels in vector lanes, as ONNX Runtime's NCHWc
@@ -211,10 +213,15 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
 
     /** Bias and clamp on the sums of pixels [q0, q1), channels [o0, o1), in out. */
     private void finish(int q0, int q1, int o0, int o1) {
+        // Clamp's compare and blend per side, Math's bits: FloatVector.max and min (six instructions
+        // each on AVX-512) made this pass 6% of SqueezeNet's 16->64 expand
+        float lo = Clamp.lowerThreshold(min);
+        float hi = Clamp.upperThreshold(max);
         for (int at = q0 * outChannels, end = q1 * outChannels; at < end; at += outChannels) {
             for (int o = o0; o < o1; o += L) {
-                FloatVector.fromArray(S, out, at + o).add(FloatVector.fromArray(S, biases, o)).max(min).min(max)
-                        .intoArray(out, at + o);
+                FloatVector v = FloatVector.fromArray(S, out, at + o).add(FloatVector.fromArray(S, biases, o));
+                v = v.blend(min, v.compare(VectorOperators.LE, lo));
+                v.blend(max, v.compare(VectorOperators.GE, hi)).intoArray(out, at + o);
             }
         }
     }
