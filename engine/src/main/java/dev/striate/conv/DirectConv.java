@@ -1,9 +1,11 @@
 package dev.striate.conv;
 
 import dev.striate.runtime.ThreadPool;
+import dev.striate.simd.Clamp;
 import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.FloatSpecies;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -322,10 +324,13 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
         int rows = Math.min(OC_BLOCK, p.outChannels() - o0);
         int at = yOff + o0 * plane + oy * ow + v * L;
         boolean partial = v == rowVectors - 1 && ow % L != 0;
+        float lo = Clamp.lowerThreshold(min);
+        float hi = Clamp.upperThreshold(max);
         for (int r = 0; r < rows; r++, at += plane) {
             FloatVector s = FloatVector.fromArray(S, sums, from + r * L)
-                    .add(bias != null ? bias[o0 + r] : -0f) // -0 is the exact additive identity
-                    .max(min).min(max);
+                    .add(bias != null ? bias[o0 + r] : -0f); // -0 is the exact additive identity
+            s = s.blend(min, s.compare(VectorOperators.LE, lo));
+            s = s.blend(max, s.compare(VectorOperators.GE, hi));
             if (partial) {
                 s.intoArray(y, at, lastLanes);
             } else {

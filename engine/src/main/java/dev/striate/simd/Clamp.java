@@ -10,10 +10,13 @@ package dev.striate.simd;
  * themselves, compile to six instructions each on AVX-512: twelve per accumulator against the 16
  * multiply-adds of a K = 16 product (SqueezeNet's 16→64 expand layers), four here. The GEMM's whole-tile
  * epilogues use it (SqueezeNet on one thread: medians 7.16–7.61 against 7.44–7.54 ms in three
- * alternated runs of each build; two earlier, noisier pairs gave 4–14%), and so does the channel-blocked
+ * alternated runs of each build; two earlier, noisier pairs gave 4–14%), and so do the channel-blocked
  * convolution's pass over its sums (SqueezeNet's 16→64 expand: 253–261 against 259–269 µs, three
- * alternated runs of each build); in the depthwise, Winograd and pixel-major kernels the same change
- * measured no gain (MobileNetV2, ResNet-18), and they keep FloatVector.max/min.
+ * alternated runs of each build) and the direct kernel's stores (first layers, whose 27 taps leave the
+ * stores a large share: SqueezeNet's 248–284 against 276–293 µs, MobileNetV2's 137–143 against
+ * 147–153, ResNet's 7x7 980–998 against 997–1050; alternated builds, one thread); in the depthwise,
+ * Winograd and pixel-major kernels the same change measured no gain (MobileNetV2, ResNet-18), and
+ * they keep FloatVector.max/min.
  *
  * <p>Thread-safety: stateless.
  */
