@@ -14,9 +14,11 @@ package dev.striate.simd;
  * convolution's pass over its sums (SqueezeNet's 16→64 expand: 253–261 against 259–269 µs, three
  * alternated runs of each build) and the direct kernel's stores (first layers, whose 27 taps leave the
  * stores a large share: SqueezeNet's 248–284 against 276–293 µs, MobileNetV2's 137–143 against
- * 147–153, ResNet's 7x7 980–998 against 997–1050; alternated builds, one thread); in the depthwise,
- * Winograd and pixel-major kernels the same change measured no gain (MobileNetV2, ResNet-18), and
- * they keep FloatVector.max/min.
+ * 147–153, ResNet's 7x7 980–998 against 997–1050; alternated builds, one thread) and the depthwise
+ * 3x3 kernel's (MobileNetV2's layers alone, alternated builds: 32@112 113–119 against 128–133 µs,
+ * 144@56 140–144 against 166–168, 192@28 56–59 against 62–64, the stride-2 ones 2–5%; measured inside
+ * the network before, the noise had hidden it). The channel-blocked depthwise, Winograd and
+ * pixel-major kernels measured no gain and keep FloatVector.max/min.
  *
  * <p>Thread-safety: stateless.
  */
