@@ -1,8 +1,8 @@
 package dev.striate.conv;
 
 import dev.striate.runtime.FloatArena;
-import dev.striate.simd.Clamp;
 import dev.striate.runtime.ThreadPool;
+import dev.striate.simd.Clamp;
 import dev.striate.simd.Interleave;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -144,8 +144,8 @@ final class ChannelBlockedConv extends ChannelBlockedTile implements ThreadPool.
         this.max = max;
         this.y = y;
         this.yOff = yOff;
-        // the copy and the sums from the arena every layer on the pool shares: per layer, SqueezeNet's
-        // eight expands kept 3.7 MB of them, which evicted the network's weights from L3 between runs
+        // the copy and the sums from the arena every layer on the pool shares: kept per layer,
+        // SqueezeNet's eight expands touched 3.7 MB of them every run
         FloatArena arena = pool.arena();
         in = arena.take(inFloats);
         out = arena.take(outFloats);

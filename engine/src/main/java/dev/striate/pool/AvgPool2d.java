@@ -125,7 +125,7 @@ public final class AvgPool2d extends Pooling {
     }
 
     /**
-     * One output row of 3x3/s2 windows straight from the image (MaxPool2d's tripled row, summing;
+     * One output row of 3x3/s2 windows straight from the image (a row of MaxPool2d's tripledRows, summing;
      * {@code pairs} as there):
      * y[yRow, +blocks·L) := the windows' sums divided by {@code rowCount · counts[o]}, the windows
      * starting at column {@code left} (the left pad's column, 0, when padded). The same additions in

@@ -315,12 +315,11 @@ public final class MaxPool2d extends Pooling {
     }
 
     /**
-     * {@code count} consecutive output rows of tripledPlane: y[yRow + r·ow, +blocks·L) := the maxima
-     * of the windows starting at column {@code left + 2r·w}, each the scan's strict {@code v > max}
-     * over the window (column by column, then
-     * across), loading {@code pairs} pairs of vectors per window row after the first
-     * ({@link #tripledPairs}); returns whether an input tap may be NaN, and the rows must be redone
-     * by the exact path. The scan is a compare and a blend: FloatVector.max, with Math.max's NaN and
+     * {@code count} consecutive output rows of tripledPlane: y[firstRow + r·ow, +blocks·L) := the
+     * maxima of the windows starting at column {@code firstLeft + 2r·w}, each the scan's strict
+     * {@code v > max} over the window (column by column, then across), loading {@code pairs} pairs of
+     * vectors per window row after the first ({@link #tripledPairs}); returns whether an input tap may
+     * be NaN, and the rows must be redone by the exact path. The scan is a compare and a blend: FloatVector.max, with Math.max's NaN and
      * signed-zero rules, compiles to six instructions on AVX-512, and a chain of them ran at a third
      * of a compare-and-blend's speed (the row: 203–208 → 167–170 µs on 64x112x112). The check sums
      * every tap loaded: NaN if one is NaN (or +∞ meets −∞, which only sends a row to the exact path

@@ -83,15 +83,16 @@ public abstract sealed class Pooling permits MaxPool2d, AvgPool2d {
     /*
      * Whether a tripled row kernel may run output row oh (its first window at ih0, column left; y's
      * row at yRow): a window starting above the image (the top pad) and vectors that would read
-     * outside the array ({@link #tripledPairs} pairs per window row after the first) send the row to the separable
-     * kernel; a partial last vector that would write past the plane goes through a spill row (or,
-     * with indices, the separable kernel's scan). Written out where each plane loop
-     * tests it: as a call here (per row) it cost max pooling's 3x3/s2 plane 6–10%.
+     * outside the array ({@link #tripledPairs} pairs per window row after the first) send the row to
+     * the separable kernel; a partial last vector that would write past the plane goes through a
+     * spill row (or, with indices, the separable kernel's scan). The row loops write the test out: as
+     * a call per row before each row's kernel it cost max pooling's 3x3/s2 plane 6–10%.
+     * tripledRowInside finds the run of rows that pass it, before max pooling runs them in one call.
      */
 
     /**
-     * Pooling's tripled-row test for output row oh of the plane at x offset xo, y offset yo: its
-     * vectors read inside x (of {@code length} floats) and store inside the plane.
+     * Pooling's tripled-row test for output row oh of the plane at x offset xo, y offset yo, as one
+     * call: its vectors read inside x (of {@code length} floats) and store inside the plane.
      */
     final boolean tripledRowInside(Job job, int xo, int yo, int oh, int length) {
         int ih0 = oh * params.strideH() - params.padTop();
