@@ -405,10 +405,12 @@ final class Depthwise {
             for (int next = 0; next < pairsEnd; next += 2 * L) {
                 int xo = Math.min(next, pairsEnd - L - second);
                 int a = base + xo, b = a + row1, c = a + row2;
+                FloatVector s;
+                FloatVector t;
                 if (strided) {
                     int ao = a + odd, bo = b + odd, co = c + odd;
-                    FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
-                    FloatVector t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
+                    s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
+                    t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
                     s = FloatVector.fromArray(S, in, ao).fma(w1, s);
                     t = FloatVector.fromArray(S, in, ao + second).fma(w1, t);
                     s = FloatVector.fromArray(S, in, a + 1).fma(w2, s);
@@ -425,15 +427,9 @@ final class Depthwise {
                     t = FloatVector.fromArray(S, in, co + second).fma(w7, t);
                     s = FloatVector.fromArray(S, in, c + 1).fma(w8, s);
                     t = FloatVector.fromArray(S, in, c + second + 1).fma(w8, t);
-                    s = s.add(bias);
-                    t = t.add(bias);
-                    s = s.blend(min, s.compare(LE, lo));
-                    t = t.blend(min, t.compare(LE, lo));
-                    s.blend(max, s.compare(GE, hi)).intoArray(y, out + xo);
-                    t.blend(max, t.compare(GE, hi)).intoArray(y, out + xo + second);
                 } else {
-                    FloatVector s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
-                    FloatVector t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
+                    s = FloatVector.fromArray(S, in, a).fma(w0, FloatVector.zero(S));
+                    t = FloatVector.fromArray(S, in, a + second).fma(w0, FloatVector.zero(S));
                     s = FloatVector.fromArray(S, in, a + 1).fma(w1, s);
                     t = FloatVector.fromArray(S, in, a + second + 1).fma(w1, t);
                     s = FloatVector.fromArray(S, in, a + 2).fma(w2, s);
@@ -450,13 +446,13 @@ final class Depthwise {
                     t = FloatVector.fromArray(S, in, c + second + 1).fma(w7, t);
                     s = FloatVector.fromArray(S, in, c + 2).fma(w8, s);
                     t = FloatVector.fromArray(S, in, c + second + 2).fma(w8, t);
-                    s = s.add(bias);
-                    t = t.add(bias);
-                    s = s.blend(min, s.compare(LE, lo));
-                    t = t.blend(min, t.compare(LE, lo));
-                    s.blend(max, s.compare(GE, hi)).intoArray(y, out + xo);
-                    t.blend(max, t.compare(GE, hi)).intoArray(y, out + xo + second);
                 }
+                s = s.add(bias);
+                t = t.add(bias);
+                s = s.blend(min, s.compare(LE, lo));
+                t = t.blend(min, t.compare(LE, lo));
+                s.blend(max, s.compare(GE, hi)).intoArray(y, out + xo);
+                t.blend(max, t.compare(GE, hi)).intoArray(y, out + xo + second);
             }
             // rows too short for a pair: the general tail, the same operations
             for (int xo = pairsEnd; xo < cols; xo += L) {
