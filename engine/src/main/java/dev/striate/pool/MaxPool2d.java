@@ -265,13 +265,17 @@ public final class MaxPool2d extends Pooling {
         // Without indices, the rows that read and store inside the arrays (Pooling's tripled-row
         // test) in one call: they are consecutive, each bound moving one way with oh. Row by row, the
         // calls and NaN tests were a fifth of SqueezeNet's 256x27x27 pool.
-        int from = 0;
-        while (from < job.oh && !withIndices && !tripledRowInside(job, xo, yo, from, x.length)) {
-            from++;
-        }
-        int to = from;
-        while (to < job.oh && !withIndices && tripledRowInside(job, xo, yo, to, x.length)) {
-            to++;
+        int from = job.oh;
+        int to = job.oh;
+        if (!withIndices) {
+            from = 0;
+            while (from < job.oh && !tripledRowInside(job, xo, yo, from, x.length)) {
+                from++;
+            }
+            to = from;
+            while (to < job.oh && tripledRowInside(job, xo, yo, to, x.length)) {
+                to++;
+            }
         }
         for (int oh = 0; oh < job.oh; oh++) {
             boolean inRun = oh >= from && oh < to;

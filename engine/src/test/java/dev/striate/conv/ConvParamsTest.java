@@ -105,6 +105,11 @@ class ConvParamsTest {
                 () -> conv.backwardData(Tensor.zeros(1, 4, 5, 5), Tensor.zeros(1, 3, 5, 6)), "dx width mismatch");
     }
 
+    /** What AUTO picks for layer p (zero weights, no bias) on {@code h×w} inputs. */
+    private static ConvAlgorithm auto(ConvParams p, int h, int w) {
+        return new Convolution(p, new float[p.weightSize()], null).algorithmFor(h, w);
+    }
+
     @Test
     void automaticAlgorithmChoice() {
         float[] none = null;
@@ -116,7 +121,7 @@ class ConvParamsTest {
         boolean direct = DirectConv.fitsRegisters();
         ConvAlgorithm few = direct ? ConvAlgorithm.DIRECT : ConvAlgorithm.IM2COL;
         ConvParams first = new ConvParams(3, 64, 7, 7, 2, 2, 3, 3, 3, 3, 1, 1, 1);
-        assertEquals(few, new Convolution(first, new float[first.weightSize()], none).algorithmFor(224, 224),
+        assertEquals(few, auto(first, 224, 224),
                 "ResNet's first layer");
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(3, 8, 3), new float[216], none)
                 .algorithmFor(FloatSpecies.LANES + 1, FloatSpecies.LANES + 1), "output rows narrower than a vector");
@@ -125,38 +130,33 @@ class ConvParamsTest {
         // From 9 input channels the channel-blocked kernel where its blocks of 64 outputs fit
         // (ConvAlgorithm.blockedBeatsDirect): SqueezeNet's 16→64 expand; 8 channels stay direct.
         ConvAlgorithm blocked = direct ? ConvAlgorithm.DIRECT_BLOCKED : ConvAlgorithm.IM2COL;
-        ConvParams expand = ConvParams.of(16, 64, 3).padding(1);
-        assertEquals(blocked, new Convolution(expand, new float[expand.weightSize()], none).algorithmFor(55, 55),
+        assertEquals(blocked, auto(ConvParams.of(16, 64, 3).padding(1), 55, 55),
                 "16 input channels feeding 64 outputs: channel-blocked, else im2col");
-        ConvParams nine = ConvParams.of(9, 64, 3).padding(1);
-        assertEquals(blocked, new Convolution(nine, new float[nine.weightSize()], none).algorithmFor(55, 55),
+        assertEquals(blocked, auto(ConvParams.of(9, 64, 3).padding(1), 55, 55),
                 "9 input channels feeding 64 outputs: channel-blocked, else im2col");
-        ConvParams eight = ConvParams.of(8, 64, 3).padding(1);
-        assertEquals(few, new Convolution(eight, new float[eight.weightSize()], none).algorithmFor(55, 55),
+        assertEquals(few, auto(ConvParams.of(8, 64, 3).padding(1), 55, 55),
                 "8 input channels feeding 64 outputs: direct, else im2col");
-        ConvParams narrower = ConvParams.of(16, 48, 3).padding(1);
-        assertEquals(few, new Convolution(narrower, new float[narrower.weightSize()], none).algorithmFor(55, 55),
+        assertEquals(few, auto(ConvParams.of(16, 48, 3).padding(1), 55, 55),
                 "below 48 input channels any fan-out runs direct, else im2col");
         ConvParams square = ConvParams.of(16, 16, 3).padding(1);
         assertEquals(direct ? ConvAlgorithm.DIRECT : ConvAlgorithm.WINOGRAD,
-                new Convolution(square, new float[square.weightSize()], none).algorithmFor(56, 56),
+                auto(square, 56, 56),
                 "16 channels in and out on 28x28 tiles: direct, else Winograd");
-        assertEquals(few, new Convolution(square, new float[square.weightSize()], none).algorithmFor(27, 27),
+        assertEquals(few, auto(square, 27, 27),
                 "16 channels on 14x14 tiles (3136 channel-tiles): direct, else im2col");
         ConvParams seventeen = ConvParams.of(17, 17, 3).padding(1);
-        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(seventeen, new float[seventeen.weightSize()], none)
-                .algorithmFor(56, 56), "17 input channels: past the direct kernel's bound");
+        assertEquals(ConvAlgorithm.WINOGRAD, auto(seventeen, 56, 56), "17 input channels: past the direct kernel's bound");
         ConvParams wider = ConvParams.of(32, 128, 3).padding(1);
         // Output channels in blocks of 64 on 512-bit machines: the channel-blocked direct kernel
         // where im2col would run, from 13x13 outputs, for kernels larger than 1x1
-        assertEquals(blocked, new Convolution(wider, new float[wider.weightSize()], none).algorithmFor(27, 27),
+        assertEquals(blocked, auto(wider, 27, 27),
                 "SqueezeNet's fire4 expand: 32 input channels fanning out");
         ConvParams fire8 = ConvParams.of(64, 256, 3).padding(1);
         Convolution expand8 = new Convolution(fire8, new float[fire8.weightSize()], none);
         assertEquals(blocked, expand8.algorithmFor(13, 13), "64 channels on 7x7 tiles: 3136 channel-tiles");
         assertEquals(ConvAlgorithm.WINOGRAD, expand8.algorithmFor(27, 27), "from 48 input channels any fan-out on 14x14 tiles");
         ConvParams from96 = ConvParams.of(96, 96, 3).padding(1);
-        assertEquals(ConvAlgorithm.WINOGRAD, new Convolution(from96, new float[from96.weightSize()], none).algorithmFor(13, 13),
+        assertEquals(ConvAlgorithm.WINOGRAD, auto(from96, 13, 13),
                 "96 channels on 7x7 tiles: the threshold");
         assertEquals(ConvAlgorithm.IM2COL, new Convolution(ConvParams.of(95, 95, 3).padding(1), new float[95 * 95 * 9], none)
                 .algorithmFor(13, 13), "one channel below it");
@@ -167,23 +167,22 @@ class ConvParamsTest {
         assertEquals(blocked, conv.algorithmFor(12, 14), "64 channels on 6x7 tiles: a block's weights in L2");
         assertEquals(ConvAlgorithm.IM2COL, conv.algorithmFor(6, 8), "48 output pixels: under a 7x7 map");
         ConvParams layer4Down = ConvParams.of(256, 512, 3).stride(2).padding(1);
-        assertEquals(blocked, new Convolution(layer4Down, new float[layer4Down.weightSize()], none).algorithmFor(14, 14),
+        assertEquals(blocked, auto(layer4Down, 14, 14),
                 "ResNet-18's 3x3/s2 to 7x7: 49 output pixels, 590 KB of weights a block");
         ConvParams bottleneckDown = ConvParams.of(512, 512, 3).stride(2).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(bottleneckDown, new float[bottleneckDown.weightSize()], none)
-                .algorithmFor(14, 14), "ResNet-50's 512→512 3x3/s2 to 7x7: 1.2 MB of weights a block, past L2");
+        assertEquals(ConvAlgorithm.IM2COL, auto(bottleneckDown, 14, 14), "ResNet-50's 512→512 3x3/s2 to 7x7: 1.2 MB of weights a block, past L2");
         ConvParams downsample = ConvParams.of(64, 128, 1).stride(2);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(downsample, new float[downsample.weightSize()], none).algorithmFor(56, 56),
+        assertEquals(ConvAlgorithm.IM2COL, auto(downsample, 56, 56),
                 "ResNet's 1x1/s2: a 1x1 kernel");
         ConvParams odd = ConvParams.of(32, 96, 3).padding(1);
-        assertEquals(ConvAlgorithm.IM2COL, new Convolution(odd, new float[odd.weightSize()], none).algorithmFor(27, 27),
+        assertEquals(ConvAlgorithm.IM2COL, auto(odd, 27, 27),
                 "96 output channels: not whole blocks of 64");
         // 7x7: 16 tiles of 2x2, Winograd only where they fill more than half a register tile's NR columns, or whole MR-row panels
         dev.striate.gemm.GemmConfig tile = dev.striate.gemm.Sgemm.shared().config();
         boolean fills = 2 * 16 > tile.nr() || 16 % tile.mr() == 0;
         ConvParams layer4 = ConvParams.of(512, 512, 3).padding(1);
         assertEquals(fills ? ConvAlgorithm.WINOGRAD : ConvAlgorithm.IM2COL,
-                new Convolution(layer4, new float[layer4.weightSize()], none).algorithmFor(7, 7), "from 49 output pixels");
+                auto(layer4, 7, 7), "from 49 output pixels");
         assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 8, 32), "16 tiles, two 8-row panels transposed (8x2v on 16 lanes)");
         assertFalse(ConvAlgorithm.winogradFillsTiles(7, 7, 7, 32), "16 tiles: under half of NR 32, no whole 7-row panels");
         assertTrue(ConvAlgorithm.winogradFillsTiles(7, 7, 3, 24), "16 tiles, NR 24 (3x3v on 8 lanes)");
