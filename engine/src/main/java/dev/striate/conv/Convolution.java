@@ -60,6 +60,18 @@ public final class Convolution {
     private final Sgemm gemm;
     /** The GEMM of the transposed forward product ({@link #transposesProduct}): {@link #TRANSPOSED_KERNEL} on gemm's blocking and threads. */
     private final Sgemm transposedGemm;
+    /**
+     * The GEMM of the im2col weight gradient {@code dY·colᵀ} of one image (not its pixel chunks):
+     * {@link #transposedGemm}'s tile, whose 48 columns divide its N = C·KH·KW for 3x3 layers of
+     * whole vectors of channels and whose seven broadcasts feed 21 multiply-adds (8x2v: eight feed
+     * 16). Measured (dw alone, one process per side, alternated twice, one thread / two, p50):
+     * ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against 628/647, AlexNet's
+     * 384→256 at 13x13 1561/1545 against 1581/1584 and 797/816 against 842/834, 256→384 1540/1644
+     * against 1571/1551 and 766/809 against 790/819, ResNet's 128→256/s2 to 14x14 628/613 against
+     * 639/629 and 326/320 against 322/324, 256→256 at 14x14 within the noise (1228/1256 against
+     * 1224/1255); the bare product on that shape (256 × 2304 × 196) 224–228 against 213–219 GFLOPS.
+     */
+    private final Sgemm weightGradientGemm;
     private final Epilogue epilogue;
     private final Epilogue columnEpilogue;
     private final ConvParams transposedParams;
@@ -68,6 +80,8 @@ public final class Convolution {
     private final WorkspacePool<PatchPanels> idlePatches = new WorkspacePool<>();
     /** Patch matrices whose panels are the transposed product's A panels (MR pixels wide). */
     private final WorkspacePool<PatchPanels> idleTransposedPatches = new WorkspacePool<>();
+    /** Patch matrices whose transposes are the weight gradient's B panels ({@link #weightGradientGemm}'s NR wide). */
+    private final WorkspacePool<PatchPanels> idleGradientPatches = new WorkspacePool<>();
     private final WorkspacePool<float[]> idleProducts = new WorkspacePool<>();
     private final WorkspacePool<DepthwiseJob> idleJobs = new WorkspacePool<>();
     private final WorkspacePool<Depthwise> idleDepthwise = new WorkspacePool<>();
@@ -155,6 +169,7 @@ public final class Convolution {
         requested.choose(params, 1, 1, gemm.config().mr(), gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.transposedGemm = FloatSpecies.LANES >= 16 ? gemm.withKernel(TRANSPOSED_KERNEL) : gemm;
+        this.weightGradientGemm = transposedGemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
         this.transposedParams = transposedParams(params);
         this.columnEpilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_COLUMN, min, max);
@@ -390,7 +405,10 @@ public final class Convolution {
         }
         boolean transposed = transposedProduct(algorithm, h, w);
         // Patches are gathered as the GEMM packs them: as B, or as A for a transposed product.
-        PatchPanels patches = algorithm == ConvAlgorithm.IM2COL ? borrowPatches(h, w, transposed) : null;
+        PatchPanels patches = algorithm == ConvAlgorithm.IM2COL
+                ? borrowPatches(transposed ? idleTransposedPatches : idlePatches, h, w,
+                        transposed ? transposedGemm.config().mr() : gemm.config().nr())
+                : null;
         float[] product = transposed ? borrow(idleProducts, (long) plane * ocg) : null;
         try {
             for (int i = i0; i < i1; i++) {
@@ -730,8 +748,13 @@ public final class Convolution {
             }
             return;
         }
-        // dY·colᵀ with colᵀ's panels gathered from the image as the GEMM packs them (PatchPanels)
-        PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(h, w, false) : null;
+        // dY·colᵀ with colᵀ's panels gathered from the image as the GEMM packs them (PatchPanels):
+        // in chunks of pixels on gemm, whole on weightGradientGemm, each with panels its width
+        int chunks = pixelChunks(plane);
+        WorkspacePool<PatchPanels> idle = chunks > 1 ? idlePatches : idleGradientPatches;
+        PatchPanels patches = lowersToColumns(algorithm)
+                ? borrowPatches(idle, h, w, (chunks > 1 ? gemm : weightGradientGemm).config().nr())
+                : null;
         try {
             for (int i = i0; i < i1; i++) {
                 float beta = i == i0 ? 0f : 1f;
@@ -744,19 +767,18 @@ public final class Convolution {
                         continue;
                     }
                     patches.load(x.data(), xAt, gemm.pool());
-                    int chunks = pixelChunks(plane);
                     if (chunks > 1) {
                         chunkedWeightGradient(patches, dy.data(), dyAt, plane, chunks, beta, dw, dwOff + g * ocg * kg);
                         continue;
                     }
-                    gemm.gemm(Transpose.N, ocg, 1f, dy.data(), dyAt, plane, patches.transposed(), beta, dw,
+                    weightGradientGemm.gemm(Transpose.N, ocg, 1f, dy.data(), dyAt, plane, patches.transposed(), beta, dw,
                             dwOff + g * ocg * kg, kg, Epilogue.NONE, null, 0);
                 }
             }
         } finally {
             if (patches != null) {
                 patches.unload();
-                idlePatches.give(patches);
+                idle.give(patches);
             }
         }
     }
@@ -1422,9 +1444,9 @@ public final class Convolution {
      * The implicit patch matrix of {@code h×w} inputs, as B or, when {@code transposed}, as the
      * transposed product's A: a pooled one if it fits, else a new one.
      */
-    private PatchPanels borrowPatches(int h, int w, boolean transposed) {
-        PatchPanels patches = (transposed ? idleTransposedPatches : idlePatches).take();
-        int width = transposed ? transposedGemm.config().mr() : gemm.config().nr();
+    /** A patch matrix for h×w inputs with panels {@code width} wide, from pool (which its caller gives it back to). */
+    private PatchPanels borrowPatches(WorkspacePool<PatchPanels> pool, int h, int w, int width) {
+        PatchPanels patches = pool.take();
         return patches != null && patches.fits(h, w, width) ? patches : new PatchPanels(params, h, w, width);
     }
 
