@@ -61,10 +61,11 @@ public final class Convolution {
     /** The GEMM of the transposed forward product ({@link #transposesProduct}): {@link #TRANSPOSED_KERNEL} on gemm's blocking and threads. */
     private final Sgemm transposedGemm;
     /**
-     * The GEMM of the im2col weight gradient {@code dY·colᵀ} of one image (not its pixel chunks):
-     * {@link #transposedGemm}'s tile, whose 48 columns divide its N = C·KH·KW for 3x3 layers of
-     * whole vectors of channels and whose seven broadcasts feed 21 multiply-adds (8x2v: eight feed
-     * 16). Measured (dw alone, one process per side, alternated twice, one thread / two, p50):
+     * The GEMM of the im2col weight gradient {@code dY·colᵀ} of one image (not its pixel chunks)
+     * where its N = C·KH·KW is a whole number of this tile's panels: {@link #transposedGemm}'s, whose
+     * 48 columns divide it for 3x3 layers of whole vectors of channels and whose seven broadcasts feed
+     * 21 multiply-adds (8x2v: eight feed 16); else gemm — ResNet's 256→512 1x1/s2 (N = 256, six
+     * panels of 48 for 5.3) took 1.2× the time on it. Measured (dw alone, one process per side, alternated twice, one thread / two, p50):
      * ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against 628/647, AlexNet's
      * 384→256 at 13x13 1561/1545 against 1581/1584 and 797/816 against 842/834, 256→384 1540/1644
      * against 1571/1551 and 766/809 against 790/819, ResNet's 128→256/s2 to 14x14 628/613 against
@@ -748,13 +749,12 @@ public final class Convolution {
             }
             return;
         }
-        // dY·colᵀ with colᵀ's panels gathered from the image as the GEMM packs them (PatchPanels):
-        // in chunks of pixels on gemm, whole on weightGradientGemm, each with panels its width
+        // dY·colᵀ with colᵀ's panels made from the image as the GEMM packs them (PatchPanels), with
+        // panels the width of the product's tile
         int chunks = pixelChunks(plane);
-        WorkspacePool<PatchPanels> idle = chunks > 1 ? idlePatches : idleGradientPatches;
-        PatchPanels patches = lowersToColumns(algorithm)
-                ? borrowPatches(idle, h, w, (chunks > 1 ? gemm : weightGradientGemm).config().nr())
-                : null;
+        Sgemm product = chunks == 1 && kg % weightGradientGemm.config().nr() == 0 ? weightGradientGemm : gemm;
+        WorkspacePool<PatchPanels> idle = product == gemm ? idlePatches : idleGradientPatches;
+        PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(idle, h, w, product.config().nr()) : null;
         try {
             for (int i = i0; i < i1; i++) {
                 float beta = i == i0 ? 0f : 1f;
@@ -771,7 +771,7 @@ public final class Convolution {
                         chunkedWeightGradient(patches, dy.data(), dyAt, plane, chunks, beta, dw, dwOff + g * ocg * kg);
                         continue;
                     }
-                    weightGradientGemm.gemm(Transpose.N, ocg, 1f, dy.data(), dyAt, plane, patches.transposed(), beta, dw,
+                    product.gemm(Transpose.N, ocg, 1f, dy.data(), dyAt, plane, patches.transposed(), beta, dw,
                             dwOff + g * ocg * kg, kg, Epilogue.NONE, null, 0);
                 }
             }
