@@ -65,8 +65,8 @@ public final class Convolution {
      * where its N = C·KH·KW is a whole number of this tile's panels: {@link #transposedGemm}'s, whose
      * 48 columns divide it for 3x3 layers of whole vectors of channels and whose seven broadcasts feed
      * 21 multiply-adds (8x2v: eight feed 16); else gemm — ResNet's 256→512 1x1/s2 (N = 256, six
-     * panels of 48 for 5.3) took 1.2× the time on it. Measured (dw alone, one process per side, alternated twice, one thread / two, p50):
-     * ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against 628/647, AlexNet's
+     * panels of 48 for 5.3) took 1.2× the time on it. Measured with colᵀ's panels still gathered (dw
+     * alone, one process per side, alternated twice, one thread / two, p50): ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against 628/647, AlexNet's
      * 384→256 at 13x13 1561/1545 against 1581/1584 and 797/816 against 842/834, 256→384 1540/1644
      * against 1571/1551 and 766/809 against 790/819, ResNet's 128→256/s2 to 14x14 628/613 against
      * 639/629 and 326/320 against 322/324, 256→256 at 14x14 within the noise (1228/1256 against
@@ -1441,10 +1441,9 @@ public final class Convolution {
     }
 
     /**
-     * The implicit patch matrix of {@code h×w} inputs, as B or, when {@code transposed}, as the
-     * transposed product's A: a pooled one if it fits, else a new one.
+     * The implicit patch matrix of {@code h×w} inputs with panels {@code width} wide (B's NR, or the
+     * transposed product's MR): pool's if it fits, else a new one; the caller gives it back to pool.
      */
-    /** A patch matrix for h×w inputs with panels {@code width} wide, from pool (which its caller gives it back to). */
     private PatchPanels borrowPatches(WorkspacePool<PatchPanels> pool, int h, int w, int width) {
         PatchPanels patches = pool.take();
         return patches != null && patches.fits(h, w, width) ? patches : new PatchPanels(params, h, w, width);

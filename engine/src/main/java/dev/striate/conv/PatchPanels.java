@@ -24,10 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>The {@link #transposed} view is the matrix's transpose, the weight gradient's B ({@code dW =
  * dY·colᵀ}): depth is pixels, columns the patch rows. Its panels are register transposes of the
- * source's rows, a block of up to L pixels of an output row by L patch rows at a time; a panel row
- * gathered through the row table per pixel, as before, made the packing 13–15% of ResNet's 256→256
- * 3x3 weight gradient at 14x14 (dw 1224–1265 µs against 1013–1067 for the bare product on that
- * shape), and the transposes took it to 1152–1161 (one thread, 8x2v both times, same session).
+ * source's rows, a block of up to L pixels of an output row by L patch rows at a time: ResNet's
+ * 256→256 3x3 weight gradient at 14x14 took 1245–1257 µs with a gather per pixel through the row
+ * table and 1152–1161 so (one thread, 8x2v both, alternated; the bare product on its shape 1013–1067).
  *
  * <p>Panels of MR pixels, narrower than a vector, are the A panels of the transposed forward
  * product {@code Yᵀ = colᵀ·Wᵀ} ({@link dev.striate.gemm.Sgemm#gemm(PanelSource,
@@ -356,13 +355,13 @@ final class PatchPanels implements PanelSource, ThreadPool.ParallelTask {
         }
     }
 
-    /**
-     * The transpose's rows (output pixels) {@code [first, end)}: {@code Bᵀ[j][r] = B[r][first + j]}, a
-     * panel row (one pixel, NR patch rows) gathered through the row table.
-     */
     /** Pixels a block of the transposed view's packing must hold to be transposed rather than gathered (none where vectors are not 8 or 16 lanes). */
     private static final int DENSE_BLOCK = Interleave.SQUARE_TRANSPOSE ? 3 * L / 4 : Integer.MAX_VALUE;
 
+    /**
+     * The transpose's rows (output pixels) {@code [first, end)}: {@code Bᵀ[j][r] = B[r][first + j]}, a
+     * panel row one pixel's NR patch rows.
+     */
     private final class Transposed implements PanelSource {
         final int first;
         private final int end;
