@@ -60,19 +60,6 @@ public final class Convolution {
     private final Sgemm gemm;
     /** The GEMM of the transposed forward product ({@link #transposesProduct}): {@link #TRANSPOSED_KERNEL} on gemm's blocking and threads. */
     private final Sgemm transposedGemm;
-    /**
-     * The GEMM of the im2col weight gradient {@code dY·colᵀ} of one image (not its pixel chunks)
-     * where its N = C·KH·KW is a whole number of this tile's panels: {@link #transposedGemm}'s, whose
-     * 48 columns divide it for 3x3 layers of whole vectors of channels and whose seven broadcasts feed
-     * 21 multiply-adds (8x2v: eight feed 16); else gemm — ResNet's 256→512 1x1/s2 (N = 256, six
-     * panels of 48 for 5.3) took 1.2× the time on it. Measured with colᵀ's panels still gathered (dw
-     * alone, one process per side, alternated twice, one thread / two, p50): ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against 628/647, AlexNet's
-     * 384→256 at 13x13 1561/1545 against 1581/1584 and 797/816 against 842/834, 256→384 1540/1644
-     * against 1571/1551 and 766/809 against 790/819, ResNet's 128→256/s2 to 14x14 628/613 against
-     * 639/629 and 326/320 against 322/324, 256→256 at 14x14 within the noise (1228/1256 against
-     * 1224/1255); the bare product on that shape (256 × 2304 × 196) 224–228 against 213–219 GFLOPS.
-     */
-    private final Sgemm weightGradientGemm;
     private final Epilogue epilogue;
     private final Epilogue columnEpilogue;
     private final ConvParams transposedParams;
@@ -81,7 +68,7 @@ public final class Convolution {
     private final WorkspacePool<PatchPanels> idlePatches = new WorkspacePool<>();
     /** Patch matrices whose panels are the transposed product's A panels (MR pixels wide). */
     private final WorkspacePool<PatchPanels> idleTransposedPatches = new WorkspacePool<>();
-    /** Patch matrices whose transposes are the weight gradient's B panels ({@link #weightGradientGemm}'s NR wide). */
+    /** Patch matrices whose transposes are the weight gradient's B panels on {@link #transposedGemm} (its NR wide). */
     private final WorkspacePool<PatchPanels> idleGradientPatches = new WorkspacePool<>();
     private final WorkspacePool<float[]> idleProducts = new WorkspacePool<>();
     private final WorkspacePool<DepthwiseJob> idleJobs = new WorkspacePool<>();
@@ -170,7 +157,6 @@ public final class Convolution {
         requested.choose(params, 1, 1, gemm.config().mr(), gemm.config().nr()); // rejects an explicit algorithm that cannot run this layer
         this.gemm = gemm;
         this.transposedGemm = FloatSpecies.LANES >= 16 ? gemm.withKernel(TRANSPOSED_KERNEL) : gemm;
-        this.weightGradientGemm = transposedGemm;
         this.epilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_ROW, min, max);
         this.transposedParams = transposedParams(params);
         this.columnEpilogue = Epilogue.of(bias == null ? Epilogue.Bias.NONE : Epilogue.Bias.PER_COLUMN, min, max);
@@ -752,7 +738,7 @@ public final class Convolution {
         // dY·colᵀ with colᵀ's panels made from the image as the GEMM packs them (PatchPanels), with
         // panels the width of the product's tile
         int chunks = pixelChunks(plane);
-        Sgemm product = chunks == 1 && kg % weightGradientGemm.config().nr() == 0 ? weightGradientGemm : gemm;
+        Sgemm product = weightGradientGemm(chunks);
         WorkspacePool<PatchPanels> idle = product == gemm ? idlePatches : idleGradientPatches;
         PatchPanels patches = lowersToColumns(algorithm) ? borrowPatches(idle, h, w, product.config().nr()) : null;
         try {
@@ -781,6 +767,24 @@ public final class Convolution {
                 idle.give(patches);
             }
         }
+    }
+
+    /**
+     * The GEMM of the im2col weight gradient {@code dY·colᵀ} taken in {@code chunks} of pixels: for
+     * one image (not its pixel chunks) whose N = C·KH·KW is a whole number of its panels, {@link
+     * #transposedGemm}, whose 48 columns divide it for 3x3 layers of whole vectors of channels and
+     * whose seven broadcasts feed 21 multiply-adds (8x2v: eight feed 16); else gemm — ResNet's
+     * 256→512 1x1/s2 (N = 256, six panels of 48 for 5.3) took 1.2× the time on it. Measured with
+     * colᵀ's panels still gathered (dw alone, one process per side, alternated twice, one thread /
+     * two, p50): ResNet's 512→512 at 7x7 1198/1159 against 1237/1239 µs and 606/596 against
+     * 628/647, AlexNet's 384→256 at 13x13 1561/1545 against 1581/1584 and 797/816 against 842/834,
+     * 256→384 1540/1644 against 1571/1551 and 766/809 against 790/819, ResNet's 128→256/s2 to 14x14
+     * 628/613 against 639/629 and 326/320 against 322/324, 256→256 at 14x14 within the noise
+     * (1228/1256 against 1224/1255); the bare product on that shape (256 × 2304 × 196) 224–228
+     * against 213–219 GFLOPS.
+     */
+    private Sgemm weightGradientGemm(int chunks) {
+        return chunks == 1 && params.groupPatchSize() % transposedGemm.config().nr() == 0 ? transposedGemm : gemm;
     }
 
     /**
