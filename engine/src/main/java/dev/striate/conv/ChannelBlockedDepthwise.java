@@ -48,7 +48,11 @@ final class ChannelBlockedDepthwise {
     private final boolean rowSegments;
     /** Output pixels per run of {@link #forwardRows}. */
     private static final int SEGMENT = 7;
-    /** Input width from which {@link #load} transposes row by row ({@link #loadRows}): measured a gain at 14, a loss at 7. */
+    /**
+     * Pixels of a row's last 16x16 transpose from which {@link #load} transposes row by row
+     * ({@link #loadRows}): measured a gain at 14 and 28 wide, a loss at 7 (seven transposes for
+     * four groups).
+     */
     private static final int ROW_TRANSPOSE_MIN_WIDTH = 12;
     /** The block's biases, −0 for a layer without (the exact additive identity). */
     private final float[] biases = new float[BLOCK];
@@ -354,7 +358,8 @@ final class ChannelBlockedDepthwise {
      */
     private void load(float[] x, int xOff) {
         int plane = h * w;
-        if (w >= ROW_TRANSPOSE_MIN_WIDTH && w <= BLOCK && xOff + (BLOCK - 1) * plane + (h - 1) * w + BLOCK <= x.length) {
+        int lastChunk = (w - 1) / BLOCK * BLOCK; // the column of a row's last transpose in loadRows
+        if (w - lastChunk >= ROW_TRANSPOSE_MIN_WIDTH && xOff + (BLOCK - 1) * plane + (h - 1) * w + lastChunk + BLOCK <= x.length) {
             loadRows(x, xOff);
             return;
         }
@@ -385,19 +390,23 @@ final class ChannelBlockedDepthwise {
     }
 
     /**
-     * The image's rows into the padded buffer, a row at a time by one 16x16 transpose each (w ≤ 16):
-     * a row's 16 pixels land in consecutive slots, those past its last pixel in the padding and the
-     * next row's first slots — which the next row's transpose then overwrites — so rows go top to
-     * bottom and the padding they reached is cleared after. Against the groups of 16 consecutive
-     * pixels of {@link #load}, each copied from a scratch block to its padded place (forward, one
-     * thread, alternated): 384 channels at 14x14 31.7–32.5 µs against 33.4–34.9, 576 at 14x14 with
-     * stride 2 31.9–32.7 against 35.6–36.9; at 7x7 (960 channels), seven transposes for four groups,
-     * 32.4–33.2 against 29.7–30.8, hence {@link #ROW_TRANSPOSE_MIN_WIDTH}.
+     * The image's rows into the padded buffer by 16x16 transposes along each row: a transpose's 16
+     * pixels land in consecutive slots, so a row's last one writes past its last pixel into the
+     * padding and the next row's first slots — which the next row's transposes then overwrite — so
+     * rows go top to bottom and the padding they reached is cleared after. Against the groups of 16
+     * consecutive pixels of {@link #load}, each copied from a scratch block to its padded place
+     * (forward, one thread, alternated): 384 channels at 14x14 31.7–32.5 µs against 33.4–34.9, 576 at
+     * 14x14 with stride 2 31.9–32.7 against 35.6–36.9, 192 at 28x28 with stride 2 34.7–35.8 against
+     * 39.2–44.3; at 7x7 (960 channels), seven transposes for four groups, 32.4–33.2 against
+     * 29.7–30.8, hence {@link #ROW_TRANSPOSE_MIN_WIDTH}.
      */
     private void loadRows(float[] x, int xOff) {
         int plane = h * w;
+        int lastChunk = (w - 1) / BLOCK * BLOCK;
         for (int ih = 0; ih < h; ih++) {
-            Interleave.transposeSquare(x, xOff + ih * w, plane, in, layout.input(ih, 0), BLOCK);
+            for (int iw = 0; iw <= lastChunk; iw += BLOCK) {
+                Interleave.transposeSquare(x, xOff + ih * w + iw, plane, in, layout.input(ih, iw), BLOCK);
+            }
         }
         FloatVector zero = FloatVector.zero(S);
         int left = p.padLeft();
@@ -410,7 +419,7 @@ final class ChannelBlockedDepthwise {
             }
         }
         // the last row's overflow into the rows of bottom padding (or the buffer's slack past them)
-        for (int at = layout.input(h, -left), end = Math.min(in.length, layout.input(h - 1, 0) + BLOCK * BLOCK); at < end; at += BLOCK) {
+        for (int at = layout.input(h, -left), end = Math.min(in.length, layout.input(h - 1, lastChunk) + BLOCK * BLOCK); at < end; at += BLOCK) {
             zero.intoArray(in, at);
         }
     }

@@ -119,12 +119,15 @@ class ConvOracleTest {
         "g16mb1ic16ih10oc16kh5ph2",
         // ... the 3x3 forward's runs of seven pixels along output rows: rows of 15 (two runs and a
         // pixel alone), of 4 (too short for a run) and asymmetric pads; inputs 12 to 16 wide loaded
-        // a row per transpose: no bottom or left pad (the last row's transpose runs into the slack),
+        // by a transpose a row: no bottom or left pad (the last row's transpose runs into the slack),
         // and MobileNetV2's stride-2 layer from 14x14.
         "g16mb1ic16ih6iw15oc16kh3ph1",
         "g32mb1ic32ih5iw4oc32kh3ph0pw2pb2pr0",
         "g16mb2ic16ih5iw13oc16kh3ph2pw0pb0pr2",
         "g32mb1ic32ih14oc32kh3sh2ph1",
+        // ... two transposes a row: 28 wide at stride 2 (MobileNetV2's 192 channels), 32 at stride 3.
+        "g16mb1ic16ih9iw28oc16kh3sh2ph1",
+        "g16mb1ic16ih6iw32oc16kh3sh3ph1",
         // The flattened plane: MobileNetV2's 14x14 over a batch of 2, asymmetric padding on a
         // non-square map, and a channel multiplier of 2.
         "g16mb2ic16ih14oc16kh3ph1",
