@@ -394,7 +394,87 @@ final class Depthwise {
         // Clamp's compare and blend per side (Math's bits): FloatVector.max and min are six
         // instructions each on AVX-512, beside the nine multiply-adds of an output vector
         float lo = Clamp.lowerThreshold(min), hi = Clamp.upperThreshold(max);
-        for (int yo = 0; yo < rows; yo++) {
+        int yo = 0;
+        // Unit stride (and stride equal to the dilation): output rows two at a time, the middle two
+        // input rows feeding both, four sums in flight instead of two — one row's pair of vectors
+        // is two chains of nine dependent multiply-adds, and the FMA pipes waited on their latency.
+        // Each output still gets its taps in (kh, kw) order from zero, then bias and clamp: the same
+        // bits. Forward alone, one thread, alternated: 144 channels at 56x56 149 -> 122-125 µs, 32 at
+        // 112x112 132-136 -> 101-116, 192 at 28x28 64-65 -> 59-64. As a method of its own, taking the
+        // nine weight vectors, it boxed them (185-199 µs at 56x56).
+        if (!strided && rowStep == row1 && cols >= L) {
+            int pairSecond = cols >= 2 * L ? L : cols - L;
+            for (; yo + 1 < rows; yo += 2) {
+                int base = inAt + yo * row1;
+                int out = yOff + yo * cols;
+                for (int next = 0; next < cols; next += 2 * L) {
+                    int xo = Math.min(next, cols - L - pairSecond);
+                    int a = base + xo, b = a + row1, c = b + row1, d = c + row1;
+                    FloatVector zero = FloatVector.zero(S);
+                    FloatVector s0 = FloatVector.fromArray(S, in, a).fma(w0, zero);
+                    FloatVector t0 = FloatVector.fromArray(S, in, a + pairSecond).fma(w0, zero);
+                    s0 = FloatVector.fromArray(S, in, a + 1).fma(w1, s0);
+                    t0 = FloatVector.fromArray(S, in, a + pairSecond + 1).fma(w1, t0);
+                    s0 = FloatVector.fromArray(S, in, a + 2).fma(w2, s0);
+                    t0 = FloatVector.fromArray(S, in, a + pairSecond + 2).fma(w2, t0);
+                    FloatVector vb0 = FloatVector.fromArray(S, in, b);
+                    s0 = vb0.fma(w3, s0);
+                    FloatVector s1 = vb0.fma(w0, zero);
+                    FloatVector ub0 = FloatVector.fromArray(S, in, b + pairSecond);
+                    t0 = ub0.fma(w3, t0);
+                    FloatVector t1 = ub0.fma(w0, zero);
+                    FloatVector vb1 = FloatVector.fromArray(S, in, b + 1);
+                    s0 = vb1.fma(w4, s0);
+                    s1 = vb1.fma(w1, s1);
+                    FloatVector ub1 = FloatVector.fromArray(S, in, b + pairSecond + 1);
+                    t0 = ub1.fma(w4, t0);
+                    t1 = ub1.fma(w1, t1);
+                    FloatVector vb2 = FloatVector.fromArray(S, in, b + 2);
+                    s0 = vb2.fma(w5, s0);
+                    s1 = vb2.fma(w2, s1);
+                    FloatVector ub2 = FloatVector.fromArray(S, in, b + pairSecond + 2);
+                    t0 = ub2.fma(w5, t0);
+                    t1 = ub2.fma(w2, t1);
+                    FloatVector vc0 = FloatVector.fromArray(S, in, c);
+                    s0 = vc0.fma(w6, s0);
+                    s1 = vc0.fma(w3, s1);
+                    FloatVector uc0 = FloatVector.fromArray(S, in, c + pairSecond);
+                    t0 = uc0.fma(w6, t0);
+                    t1 = uc0.fma(w3, t1);
+                    FloatVector vc1 = FloatVector.fromArray(S, in, c + 1);
+                    s0 = vc1.fma(w7, s0);
+                    s1 = vc1.fma(w4, s1);
+                    FloatVector uc1 = FloatVector.fromArray(S, in, c + pairSecond + 1);
+                    t0 = uc1.fma(w7, t0);
+                    t1 = uc1.fma(w4, t1);
+                    FloatVector vc2 = FloatVector.fromArray(S, in, c + 2);
+                    s0 = vc2.fma(w8, s0);
+                    s1 = vc2.fma(w5, s1);
+                    FloatVector uc2 = FloatVector.fromArray(S, in, c + pairSecond + 2);
+                    t0 = uc2.fma(w8, t0);
+                    t1 = uc2.fma(w5, t1);
+                    s1 = FloatVector.fromArray(S, in, d).fma(w6, s1);
+                    t1 = FloatVector.fromArray(S, in, d + pairSecond).fma(w6, t1);
+                    s1 = FloatVector.fromArray(S, in, d + 1).fma(w7, s1);
+                    t1 = FloatVector.fromArray(S, in, d + pairSecond + 1).fma(w7, t1);
+                    s1 = FloatVector.fromArray(S, in, d + 2).fma(w8, s1);
+                    t1 = FloatVector.fromArray(S, in, d + pairSecond + 2).fma(w8, t1);
+                    s0 = s0.add(bias);
+                    s0 = s0.blend(min, s0.compare(LE, lo));
+                    s0.blend(max, s0.compare(GE, hi)).intoArray(y, out + xo);
+                    t0 = t0.add(bias);
+                    t0 = t0.blend(min, t0.compare(LE, lo));
+                    t0.blend(max, t0.compare(GE, hi)).intoArray(y, out + xo + pairSecond);
+                    s1 = s1.add(bias);
+                    s1 = s1.blend(min, s1.compare(LE, lo));
+                    s1.blend(max, s1.compare(GE, hi)).intoArray(y, out + cols + xo);
+                    t1 = t1.add(bias);
+                    t1 = t1.blend(min, t1.compare(LE, lo));
+                    t1.blend(max, t1.compare(GE, hi)).intoArray(y, out + cols + xo + pairSecond);
+                }
+            }
+        }
+        for (; yo < rows; yo++) {
             int base = inAt + yo * rowStep;
             int out = yOff + yo * cols;
             // pairs of vectors, the last pair moved back to end at the row's end, or on a row of one

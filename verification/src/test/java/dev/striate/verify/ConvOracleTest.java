@@ -128,6 +128,11 @@ class ConvOracleTest {
         // ... two transposes a row: 28 wide at stride 2 (MobileNetV2's 192 channels), 32 at stride 3.
         "g16mb1ic16ih9iw28oc16kh3sh2ph1",
         "g16mb1ic16ih6iw32oc16kh3sh3ph1",
+        // The row kernel's 3x3 output rows two at a time: an odd count (the last alone) over a batch,
+        // rows of exactly one vector, and vertical stride 2 with dilation 2 (input rows still shared).
+        "g8mb2ic8ih19iw37oc8kh3ph1",
+        "g4mb1ic4ih20iw16oc4kh3ph1pw0pb2pr0",
+        "g8mb1ic8ih23iw33oc8kh3sh2sw1ph2pw1dh1dw0",
         // The flattened plane: MobileNetV2's 14x14 over a batch of 2, asymmetric padding on a
         // non-square map, and a channel multiplier of 2.
         "g16mb2ic16ih14oc16kh3ph1",
