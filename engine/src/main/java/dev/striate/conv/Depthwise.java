@@ -401,7 +401,9 @@ final class Depthwise {
         // Each output still gets its taps in (kh, kw) order from zero, then bias and clamp: the same
         // bits. Forward alone, one thread, alternated: 144 channels at 56x56 149 -> 122-125 µs, 32 at
         // 112x112 132-136 -> 101-116, 192 at 28x28 64-65 -> 59-64. As a method of its own, taking the
-        // nine weight vectors, it boxed them (185-199 µs at 56x56).
+        // nine weight vectors, it boxed them (185-199 µs at 56x56); the same pairing for stride 2
+        // beside it took this method past C2's budget, every vector boxed (144 channels 56x56/s2:
+        // 2036 µs against 94) — this method is near that limit.
         if (!strided && rowStep == row1 && cols >= L) {
             int pairSecond = cols >= 2 * L ? L : cols - L;
             for (; yo + 1 < rows; yo += 2) {
