@@ -347,7 +347,7 @@ public final class Convolution {
             return;
         }
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
-            runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null);
+            runDepthwise(DepthwiseJob.FORWARD, n, params.outChannels(), x, y, h, w, oh, ow, null, null);
             return;
         }
         PackedOperand[] packed = packed(transposedProduct(algorithm, h, w) ? PackedForm.TRANSPOSED_B : PackedForm.A);
@@ -473,7 +473,7 @@ public final class Convolution {
             return;
         }
         if (algorithm == ConvAlgorithm.DEPTHWISE) {
-            runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null);
+            runDepthwise(DepthwiseJob.BACKWARD_DATA, n, params.inChannels(), dx, dy, h, w, oh, ow, null, null);
             return;
         }
         if (lowersToColumns(algorithm) && rowPaddedScatter(ow) && !directDataGradient(h, w)) {
@@ -622,7 +622,9 @@ public final class Convolution {
             }
             return;
         }
-        if (db != null) {
+        boolean depthwise = algorithm == ConvAlgorithm.DEPTHWISE && !pixelMajor(algorithm, h, w);
+        // depthwise sums its channels' db in its own parallel tasks, beside their dw
+        if (db != null && !(depthwise && n > 0)) {
             BiasGradient.sum(dy.data(), dy.offset(), n, params.outChannels(), plane, db.data(), db.offset());
         }
         if (n > 0 && blockedWeightGradient(h, w)) {
@@ -635,14 +637,13 @@ public final class Convolution {
             }
             return;
         }
-        boolean depthwise = algorithm == ConvAlgorithm.DEPTHWISE && !pixelMajor(algorithm, h, w);
         if (depthwise || n == 0) {
             // Depthwise accumulates into dw; an empty batch has a zero gradient (the GEMMs, which
             // overwrite dw on the first image, would leave it untouched).
             java.util.Arrays.fill(dw.data(), dw.offset(), dw.offset() + dw.size(), 0f);
         }
         if (depthwise) {
-            runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw);
+            runDepthwise(DepthwiseJob.BACKWARD_WEIGHTS, n, params.outChannels(), x, dy, h, w, oh, ow, dw, db);
             return;
         }
         if (algorithm == ConvAlgorithm.WINOGRAD && n > 0 && winogradWeightGradient(oh, ow)) {
@@ -1041,7 +1042,7 @@ public final class Convolution {
     }
 
     private void runDepthwise(int mode, int n, int channels, Tensor a, Tensor b, int h, int w, int oh, int ow,
-                              Tensor dw) {
+                              Tensor dw, Tensor db) {
         DepthwiseJob job = idleJobs.take();
         if (job == null) {
             job = new DepthwiseJob();
@@ -1063,7 +1064,7 @@ public final class Convolution {
                     DEPTHWISE_TASK_WORK / Math.max(1, work))));
             int jobMode = !blocked ? mode : mode == DepthwiseJob.FORWARD ? DepthwiseJob.FORWARD_BLOCKED
                     : mode == DepthwiseJob.BACKWARD_DATA ? DepthwiseJob.BACKWARD_DATA_BLOCKED : DepthwiseJob.BACKWARD_WEIGHTS_BLOCKED;
-            job.set(jobMode, a, b, dw, h, w, oh, ow, n, planes, perTask);
+            job.set(jobMode, a, b, dw, db, h, w, oh, ow, n, planes, perTask);
             gemm.pool().parallelFor((planes + perTask - 1) / perTask, job);
         } finally {
             job.clear();
@@ -1081,10 +1082,11 @@ public final class Convolution {
         static final int BACKWARD_DATA_BLOCKED = 5;
 
         int mode, h, w, oh, ow, batch, planes, perTask;
-        Tensor a, b, dw;
+        Tensor a, b, dw, db;
 
-        void set(int mode, Tensor a, Tensor b, Tensor dw, int h, int w, int oh, int ow, int batch, int planes,
+        void set(int mode, Tensor a, Tensor b, Tensor dw, Tensor db, int h, int w, int oh, int ow, int batch, int planes,
                  int perTask) {
+            this.db = db;
             this.planes = planes;
             this.perTask = perTask;
             this.mode = mode;
@@ -1099,7 +1101,7 @@ public final class Convolution {
         }
 
         void clear() {
-            a = b = dw = null;
+            a = b = dw = db = null;
         }
 
         /** Items (planes, or channels for dw) {@code [task·perTask, (task+1)·perTask)} on one borrowed workspace. */
@@ -1137,6 +1139,9 @@ public final class Convolution {
                 for (int image = 0; whole && image < batch; image++) {
                     blocks.backwardWeights(a.data(), a.offset() + (image * c + c0) * h * w, b.data(),
                             b.offset() + (image * c + c0) * oh * ow, dw.data(), dw.offset(), c0);
+                }
+                for (int o = c0; whole && db != null && o < c0 + ChannelBlockedDepthwise.BLOCK; o++) {
+                    biasGradient(o);
                 }
                 for (int o = c0; !whole && o < c; o++) {
                     run(o, kernel);
@@ -1186,8 +1191,17 @@ public final class Convolution {
                         kernel.backwardWeights(a.data(), a.offset() + (i * c + task / multiplier) * image,
                                 b.data(), b.offset() + (i * oc + task) * plane, dw.data(), dw.offset() + task * kk);
                     }
+                    if (db != null) {
+                        biasGradient(task);
+                    }
                 }
             }
+        }
+
+        /** db[o] := output channel o's bias gradient, b being dy ({@link BiasGradient#channel}). */
+        private void biasGradient(int o) {
+            db.data()[db.offset() + o] = BiasGradient.channel(b.data(), b.offset(), batch, params.outChannels(),
+                    oh * ow, o);
         }
     }
 
