@@ -948,7 +948,50 @@ final class Depthwise {
         int t5 = taps[5], t6 = taps[6], t7 = taps[7], t8 = taps[8];
         int full = wholeColumns;
         FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
-        for (int yo = 0; yo < oh; yo++) {
+        int yo = 0;
+        // Unit stride, undilated: output rows two at a time, each tap summing row yo's product, then
+        // row yo + 1's, vector by vector; the two middle input rows serve both — 14 loads for 18
+        // multiply-adds where a row alone takes 10 for 9.
+        if (p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1) {
+            int row = t3 - t0;
+            for (; yo + 1 < oh; yo += 2) {
+                int base = yo * plane.rowStride;
+                int grad = dyOff + yo * ow;
+                for (int xo = 0; xo < full; xo += L) {
+                    FloatVector g = FloatVector.fromArray(S, dy, grad + xo);
+                    FloatVector h = FloatVector.fromArray(S, dy, grad + ow + xo);
+                    int b = base + xo;
+                    FloatVector v0 = FloatVector.fromArray(S, in, b + t0);
+                    FloatVector v1 = FloatVector.fromArray(S, in, b + t1);
+                    FloatVector v2 = FloatVector.fromArray(S, in, b + t2);
+                    a0 = v0.fma(g, a0);
+                    a1 = v1.fma(g, a1);
+                    a2 = v2.fma(g, a2);
+                    v0 = FloatVector.fromArray(S, in, b + t3);
+                    v1 = FloatVector.fromArray(S, in, b + t4);
+                    v2 = FloatVector.fromArray(S, in, b + t5);
+                    a3 = v0.fma(g, a3);
+                    a4 = v1.fma(g, a4);
+                    a5 = v2.fma(g, a5);
+                    a0 = v0.fma(h, a0);
+                    a1 = v1.fma(h, a1);
+                    a2 = v2.fma(h, a2);
+                    v0 = FloatVector.fromArray(S, in, b + t6);
+                    v1 = FloatVector.fromArray(S, in, b + t7);
+                    v2 = FloatVector.fromArray(S, in, b + t8);
+                    a6 = v0.fma(g, a6);
+                    a7 = v1.fma(g, a7);
+                    a8 = v2.fma(g, a8);
+                    a3 = v0.fma(h, a3);
+                    a4 = v1.fma(h, a4);
+                    a5 = v2.fma(h, a5);
+                    a6 = FloatVector.fromArray(S, in, b + row + t6).fma(h, a6);
+                    a7 = FloatVector.fromArray(S, in, b + row + t7).fma(h, a7);
+                    a8 = FloatVector.fromArray(S, in, b + row + t8).fma(h, a8);
+                }
+            }
+        }
+        for (; yo < oh; yo++) {
             int base = yo * p.strideH() * plane.rowStride;
             int grad = dyOff + yo * ow;
             for (int xo = 0; xo < full; xo += L) {
