@@ -83,8 +83,7 @@ final class ChannelBlockedDepthwise {
             }
         }
         this.weights = new float[taps.length * BLOCK];
-        this.rowSegments = p.kernelH() == 3 && p.kernelW() == 3 && p.strideH() == 1 && p.strideW() == 1
-                && p.dilationH() == 1 && p.dilationW() == 1;
+        this.rowSegments = p.kernelH() == 3 && p.kernelW() == 3 && p.unitStrideAndDilation();
     }
 
     /** Whether this workspace serves inputs of this size (its owner's layer is fixed). */

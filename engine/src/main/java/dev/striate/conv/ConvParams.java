@@ -128,6 +128,11 @@ public record ConvParams(int inChannels, int outChannels, int kernelH, int kerne
                 && padTop == 0 && padLeft == 0 && padBottom == 0 && padRight == 0;
     }
 
+    /** Stride 1 and dilation 1 both ways: consecutive output pixels read consecutive input pixels at every tap. */
+    boolean unitStrideAndDilation() {
+        return strideH == 1 && strideW == 1 && dilationH == 1 && dilationW == 1;
+    }
+
     /** @throws IllegalArgumentException if an input of height h gives no output row */
     public int outputHeight(int h) {
         return outputSize("height", h, kernelH, strideH, padTop, padBottom, dilationH);

@@ -535,7 +535,7 @@ public final class Convolution {
      */
     private boolean rowPaddedScatter(int ow) {
         ConvParams p = params;
-        return p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1 && p.padTop() == 0
+        return p.unitStrideAndDilation() && p.padTop() == 0
                 && p.padLeft() == 0 && p.padBottom() == 0 && p.padRight() == 0 && p.kernelW() > 1
                 && ow < 2 * FloatSpecies.LANES;
     }

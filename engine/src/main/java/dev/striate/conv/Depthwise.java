@@ -163,7 +163,7 @@ final class Depthwise {
      * </ul>
      */
     static boolean flattens(ConvParams p, int ow) {
-        boolean unit = p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1;
+        boolean unit = p.unitStrideAndDilation();
         return unit && (p.kernelH() == 3 && p.kernelW() == 3 && ow >= L && ow < 2 * L || p.kernelW() == 5);
     }
 
@@ -403,7 +403,9 @@ final class Depthwise {
         // 112x112 132-136 -> 101-116, 192 at 28x28 64-65 -> 59-64. As a method of its own, taking the
         // nine weight vectors, it boxed them (185-199 µs at 56x56); the same pairing for stride 2
         // beside it took this method past C2's budget, every vector boxed (144 channels 56x56/s2:
-        // 2036 µs against 94) — this method is near that limit.
+        // 2036 µs against 94) — this method is near that limit: even the per-row loop's pairsEnd and
+        // second hoisted above both loops, for this block to share, made 32@112 5% slower (105-110
+        // µs against 101-103), so the block works its own out.
         if (!strided && rowStep == row1 && cols >= L) {
             int pairSecond = cols >= 2 * L ? L : cols - L;
             for (; yo + 1 < rows; yo += 2) {
@@ -952,7 +954,7 @@ final class Depthwise {
         // Unit stride, undilated: output rows two at a time, each tap summing row yo's product, then
         // row yo + 1's, vector by vector; the two middle input rows serve both — 14 loads for 18
         // multiply-adds where a row alone takes 10 for 9.
-        if (p.strideH() == 1 && p.strideW() == 1 && p.dilationH() == 1 && p.dilationW() == 1) {
+        if (p.unitStrideAndDilation()) {
             int row = t3 - t0;
             for (; yo + 1 < oh; yo += 2) {
                 int base = yo * plane.rowStride;
