@@ -94,8 +94,6 @@ public final class Convolution {
     private final WorkspacePool<float[]> idlePartials = new WorkspacePool<>();
     private final WorkspacePool<float[]> idleChunkPartials = new WorkspacePool<>();
     private final WorkspacePool<ChunkJob> idleChunkJobs = new WorkspacePool<>();
-    /** Winograd's weight gradient in the transformed domain, dU: 16 · outChannels · inChannels floats. */
-    private final WorkspacePool<float[]> idleTransformedGradients = new WorkspacePool<>();
     /*
      * Forms derived from the weights, each computed on first use and recomputed in place (no new
      * array) when it is older than the weights: weightsVersion counts weightsUpdated() calls, and
@@ -672,9 +670,9 @@ public final class Convolution {
     }
 
     /**
-     * dw := the weight gradient of the batch through F(2x2, 3x3) (see {@link Winograd#backwardWeights}):
-     * the transformed gradient dU summed over the images in order, then sent back to 3x3 once. The
-     * same float operations whatever the thread count (each product ξ is one task's GEMM).
+     * dw := the weight gradient of the batch through F(2x2, 3x3) (see {@link Winograd#backwardWeights}),
+     * summed over the images in order. The same float operations whatever the thread count (a pass
+     * of output channels is one task's, whichever thread runs it).
      */
     private void winogradWeightGradient(Tensor x, Tensor dy, int n, int h, int w, Tensor dw) {
         int c = params.inChannels();
@@ -682,15 +680,12 @@ public final class Convolution {
         int oh = params.outputHeight(h);
         int ow = params.outputWidth(w);
         Winograd winograd = borrowWinograd(h, w, 2);
-        float[] du = borrow(idleTransformedGradients, 16L * oc * c);
         try {
             for (int i = 0; i < n; i++) {
                 winograd.backwardWeights(x.data(), x.offset() + i * c * h * w, dy.data(), dy.offset() + i * oc * oh * ow,
-                        gemm, i == 0 ? 0f : 1f, du);
+                        gemm, i > 0, dw.data(), dw.offset());
             }
-            winograd.weightGradient(du, dw.data(), dw.offset(), gemm);
         } finally {
-            idleTransformedGradients.give(du);
             idleWinograd.give(winograd);
         }
     }
@@ -701,19 +696,21 @@ public final class Convolution {
      * {@value #WINOGRAD_WEIGHT_GRADIENT_MIN_CHANNELS} channels in and out. Each of its 16 products
      * sums over one image's tiles into a transformed gradient 16/9 the size of dw, so few tiles leave
      * it writing more than it multiplies; its transforms cost per channel what its products cost per
-     * pair of channels, so few channels leave it transforming more. Measured (time against im2col,
-     * one thread / two, same process, wall time): 0.72 / 0.63 on 256→256 at 28x28 (196 tiles),
-     * 0.75 / 0.83 on 128→128 at 28x28, 0.86 / 0.82 on 192→192 at 18x18 (81 tiles), 0.83 / 0.78 on
-     * 128→128 at 20x20 (100); 1.11 / 1.04 on 128→128 at 16x16 (64 tiles), 1.05 / 1.07 on 256→256
-     * at 14x14 (49), 1.10 / 1.00–1.35 on AlexNet's 13x13 layers; 1.55 on 16→16 and 1.24 on 32→32
-     * channels at 784 and 3136 tiles.
+     * pair of channels, so few channels leave it transforming more. Measured with its passes in L2
+     * ({@link Winograd#backwardWeights}; time against im2col's, one thread / two, best of three
+     * alternated runs, 2-core Zen 5): 0.81 / 0.86 on 256→256 at 14x14 (49 tiles), 0.81 / 0.86 on
+     * 128→128 at 14x14, 0.90 / 0.91 on AlexNet's 384→256 at 13x13, 0.93 / 0.97 on its 256→384 and
+     * 0.91 / 0.91 on 384→384, 0.89 / 0.88 on 512→512 at 12x12 (36 tiles); 0.98–1.02 / 1.0 on 96→96 at 12x12
+     * and 64→64 at 14x14; 1.13 / 1.18 on 256→256 at 10x10 (25 tiles), 1.6–1.7 on 512→512 at 7x7
+     * (16). Before the passes (dU of all channels at once, out to memory and back) the line was at
+     * 80 tiles, and 512→512 at 12x12 took 1.5× im2col's time.
      */
     private boolean winogradWeightGradient(int oh, int ow) {
         return (long) ((oh + 1) / 2) * ((ow + 1) / 2) >= WINOGRAD_WEIGHT_GRADIENT_MIN_TILES
                 && Math.min(params.inChannels(), params.outChannels()) >= WINOGRAD_WEIGHT_GRADIENT_MIN_CHANNELS;
     }
 
-    private static final long WINOGRAD_WEIGHT_GRADIENT_MIN_TILES = 80;
+    private static final long WINOGRAD_WEIGHT_GRADIENT_MIN_TILES = 36;
     private static final int WINOGRAD_WEIGHT_GRADIENT_MIN_CHANNELS = 64;
 
     /** dw[dwOff, +size) := the weight gradient of images [i0, i1), summed in image order. */

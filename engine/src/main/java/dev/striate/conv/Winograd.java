@@ -65,7 +65,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     private static final int L = FloatSpecies.LANES;
     /** Appended to a workspace-size error: the exact path allocates no transformed buffers. */
     private static final String EXACT_PATH_HINT = " (ConvAlgorithm.IM2COL needs none)";
-    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, GRADIENT = 3, GRADIENT_PRODUCTS = 4, FILTERS = 5, BANDS = 6;
+    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, PACK = 3, GRADIENT_PASSES = 4, BANDS = 5;
 
     private final ConvParams p;
     private final int h, w, oh, ow;
@@ -80,6 +80,21 @@ final class Winograd implements ThreadPool.ParallelTask {
      * time, so V, M and a transform's scratch fit in one image's im2col matrix ({@link #passRows}).
      */
     private final int passRows;
+    /**
+     * Output channels per pass of the weight gradient ({@link #backwardWeights}) at most: as many
+     * whole MR-row panels as keep its dU within {@value #GRADIENT_PASS_FLOATS} floats (16 per filter).
+     */
+    private final int gradientPassRows;
+    /** The GEMM's MR, of which a weight gradient pass takes whole panels. */
+    private final int mr;
+    /** This call's rows per weight gradient pass: at most {@link #gradientPassRows}, and enough passes for every thread. */
+    private int gradientRows;
+    /**
+     * A weight gradient pass's dU, in floats: a quarter of L2, beside the streams of V's panels and
+     * dM. Twice that ran 256→256 at 14x14 and 512→512 at 12x12 1–4% faster, but two threads' passes
+     * then outgrew V's array, which they take over from the arena once V is packed.
+     */
+    private static final long GRADIENT_PASS_FLOATS = 64 * 1024;
     /**
      * For maps of exactly L tiles (m = 2; 7x7 and 8x8 on 16 lanes): tile t's top-left padded element
      * in a {@link Scratch} plane, lane t ({@link #transformInputGathered}). Null for other maps.
@@ -104,10 +119,13 @@ final class Winograd implements ThreadPool.ParallelTask {
     private PackedOperand[] u;
     private Sgemm gemm;
     private float[] x, y, bias;
-    /* The weight gradient in flight: dy of the image, and dU (see backwardWeights) with its beta. */
-    private float[] dy, du, dw;
+    /* The weight gradient in flight: dy of the image, dw and whether it is added to, the passes' scratch (see backwardWeights). */
+    private float[] dy, dw, passScratch;
+    private int gradientSlots;
     private int dyOff, dwOff;
-    private float duBeta;
+    private boolean accumulate;
+    /** V_ξᵀ of the weight gradient's image, packed as the GEMM's B ({@link #backwardWeights}); made on first use. */
+    private final PackedOperand[] packedV = new PackedOperand[16];
     private int xOff, yOff;
     private float min, max;
 
@@ -153,6 +171,8 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.passRows = passRows(p.outChannels(), transposedProducts ? nr : mr, im2col - vLength - scratchFloats - mSlack,
                 (long) (transposedProducts ? products + 1 : products) * tiles);
         this.mStride = (int) apart((long) passRows * tiles);
+        this.gradientPassRows = passRows(p.outChannels(), mr, GRADIENT_PASS_FLOATS, 16L * p.inChannels());
+        this.mr = mr;
         // L floats past M's last row: the output transform's last vector reads on past it
         this.mLength = p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L);
     }
@@ -502,7 +522,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      */
     private void runPhase(int phase, int items) {
         this.phase = phase;
-        boolean transform = phase != PRODUCTS && phase != GRADIENT_PRODUCTS;
+        boolean transform = phase == INPUT || phase == OUTPUT;
         phaseItems = items;
         perTask = transform ? gemm.pool().runLength(items) : 1;
         gemm.pool().parallelFor((items + perTask - 1) / perTask, this);
@@ -528,11 +548,12 @@ final class Winograd implements ThreadPool.ParallelTask {
             }
             return;
         }
-        if (phase == GRADIENT_PRODUCTS) {
-            // dU_ξ (+)= dM_ξ·V_ξᵀ: the pass's output channels × input channels, summed over the
-            // tiles, into rows 16·C apart (dU's layout: see weightGradient)
-            gemm.gemm(Transpose.N, Transpose.T, passCount, c, tiles, 1f, mt, task * mStride, tiles, v, task * vStride, tiles,
-                    duBeta, du, (passFirst * 16 + task) * c, 16 * c);
+        if (phase == PACK) {
+            packedV[task] = gemm.packB(Transpose.T, tiles, c, v, task * vStride, tiles, packedV[task]);
+            return;
+        }
+        if (phase == GRADIENT_PASSES) {
+            gradientPasses(task);
             return;
         }
         Scratch scratch = idleScratch.take();
@@ -554,11 +575,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      */
     private void transform(int channel, Scratch scratch) {
         int o = passFirst + channel;
-        if (phase == GRADIENT) {
-            transformGradient(channel, o, scratch);
-        } else if (phase == FILTERS) {
-            filterGradients(channel, scratch);
-        } else if (phase == OUTPUT && m == 4) {
+        if (phase == OUTPUT && m == 4) {
             transformOutput4(channel, bias == null ? -0f : bias[o], scratch, y, yOff + o * oh * ow);
         } else if (phase == OUTPUT) {
             transformOutput(bias == null ? -0f : bias[o], scratch.rows, y, yOff + o * oh * ow, 0, tileRows, channel * tiles, mStride);
@@ -619,16 +636,27 @@ final class Winograd implements ThreadPool.ParallelTask {
     }
 
     /**
-     * The weight gradient of F(2x2, 3x3), in the transformed domain: for one image,
-     * {@code dU_ξ[oc][c] := beta·dU_ξ[oc][c] + Σ_tiles dM_ξ[oc][tile]·V_ξ[c][tile]}, where V is the
+     * dw := dw·(accumulate ? 1 : 0) + the weight gradient of one image through F(2x2, 3x3): in the
+     * transformed domain {@code dU_ξ[oc][c] := Σ_tiles dM_ξ[oc][tile]·V_ξ[c][tile]}, where V is the
      * forward pass's input transform and {@code dM = A·dY·Aᵀ} each output tile's gradient sent back
      * through the output transform (the adjoint of {@code Y = Aᵀ·M·A}; outputs past the image have
-     * none). {@link #weightGradient} then sends dU back through {@code U = G·g·Gᵀ}. 16 products of
+     * none), then each filter's {@code Gᵀ·dU·G} (the adjoint of {@code U = G·g·Gᵀ}). 16 products of
      * output × input channels summed over tiles, against im2col's output channels × 9·input channels
-     * over pixels: 2.25× fewer multiply-adds, in the same products the forward pass runs.
-     * x: {@code C×h×w} at xOff; dy: {@code OC×oh×ow} at dyOff; du: {@code [OC][16][C]} | allocates nothing.
+     * over pixels: 2.25× fewer multiply-adds.
+     *
+     * <p>V's products are packed once ({@code V_ξᵀ}, the GEMM's B panels); then each task takes
+     * whole passes of {@link #gradientRows} output channels, one after another in its own
+     * slot of scratch: their dM, their 16 products and their filters' transform, with no join
+     * between. A pass's dU (16/9 of its dw) is sent back to 3x3 while it is still in L2: dU for all
+     * channels at once, 16·OC·C floats (16 MB for 512→512), went out to memory and back, and made
+     * the F(2x2) weight gradient lose to im2col's on maps of fewer than 80 tiles; in passes with a
+     * join between the phases (and V's panels packed again by each pass's products) it lost on
+     * two threads on 384→384 at 13x13. The batch is summed in dw, image by image.
+     * x: {@code C×h×w} at xOff; dy: {@code OC×oh×ow} at dyOff; dw: {@code [OC][C][3][3]} at dwOff
+     * | allocates nothing once V's packed panels exist (the first call makes them).
      */
-    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, Sgemm gemm, float beta, float[] du) {
+    void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, Sgemm gemm, boolean accumulate, float[] dw,
+            int dwOff) {
         if (m != 2) {
             throw new IllegalStateException("conv " + p + ": the Winograd weight gradient is F(2x2) only");
         }
@@ -637,30 +665,87 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.dy = dy;
         this.dyOff = dyOff;
         this.gemm = gemm;
-        this.du = du;
-        this.duBeta = beta;
-        borrowTransforms();
+        this.dw = dw;
+        this.dwOff = dwOff;
+        this.accumulate = accumulate;
+        FloatArena arena = gemm.pool().arena();
         try {
-            runPhase(INPUT, p.inChannels());
-            for (passFirst = 0; passFirst < p.outChannels(); passFirst += passRows) {
-                passCount = Math.min(passRows, p.outChannels() - passFirst);
-                runPhase(GRADIENT, passCount);
-                runPhase(GRADIENT_PRODUCTS, products);
+            v = arena.take(vLength);
+            try {
+                runPhase(INPUT, p.inChannels());
+                runPhase(PACK, products);
+            } finally {
+                arena.give(v);
+                v = null;
+            }
+            int oc = p.outChannels();
+            int threads = gemm.pool().parallelism();
+            gradientRows = Math.min(gradientPassRows, ((oc + threads - 1) / threads + mr - 1) / mr * mr);
+            int passes = (oc + gradientRows - 1) / gradientRows;
+            gradientSlots = Math.min(passes, threads);
+            passScratch = arena.take(p.arrayLength("the Winograd weight gradient's passes" + EXACT_PATH_HINT,
+                    (long) gradientSlots * gradientSlotFloats()));
+            try {
+                phase = GRADIENT_PASSES;
+                gemm.pool().parallelFor(gradientSlots, this);
+            } finally {
+                arena.give(passScratch);
+                passScratch = null;
             }
         } finally {
-            returnTransforms();
-            this.x = this.dy = this.du = null;
+            this.x = this.dy = this.dw = null;
             this.gemm = null;
+        }
+    }
+
+    /** One slot's floats: a pass's dM ({@code [16][rows][tiles]}, products dmStride apart) then its dU ({@code [rows][16][C]}). */
+    private long gradientSlotFloats() {
+        return 16L * dmStride() + 16L * gradientRows * p.inChannels();
+    }
+
+    private int dmStride() {
+        return (int) apart((long) gradientRows * tiles);
+    }
+
+    /** Passes slot, slot + slots, … of {@link #backwardWeights}, in slot {@code slot} of its scratch. */
+    private void gradientPasses(int slot) {
+        int c = p.inChannels();
+        int dmStride = dmStride();
+        int dmAt = (int) (slot * gradientSlotFloats());
+        int duAt = dmAt + 16 * dmStride;
+        float[] scratchFloats = passScratch;
+        Scratch scratch = idleScratch.take();
+        if (scratch == null) {
+            scratch = new Scratch();
+        }
+        try {
+            for (int first = slot * gradientRows; first < p.outChannels(); first += gradientSlots * gradientRows) {
+                int rows = Math.min(gradientRows, p.outChannels() - first);
+                for (int row = 0; row < rows; row++) {
+                    transformGradient(row, first + row, scratch, scratchFloats, dmAt, dmStride);
+                }
+                // dU_ξ := dM_ξ·V_ξᵀ: the pass's output channels × input channels, summed over the
+                // tiles, into rows 16·C apart (dU's layout: see filterGradients)
+                for (int xi = 0; xi < products; xi++) {
+                    gemm.gemm(Transpose.N, rows, 1f, scratchFloats, dmAt + xi * dmStride, tiles, packedV[xi], 0f,
+                            scratchFloats, duAt + xi * c, 16 * c, Epilogue.NONE, null, 0);
+                }
+                for (int row = 0; row < rows; row++) {
+                    filterGradients(scratchFloats, duAt + row * 16 * c, first + row, scratch);
+                }
+            }
+        } finally {
+            idleScratch.give(scratch);
         }
     }
 
     /**
      * dM_ξ[row][tiles] := (A·dY_tile·Aᵀ)_ξ for every tile of output channel o (m = 2), into row
-     * {@code row} of the M buffer: with A's rows (1, 0), (1, 1), (1, −1), (0, −1), a tile's
-     * gradient [[a, b], [c, d]] becomes rows (a, b), (a + c, b + d), (a − c, b − d), (−c, −d), each
-     * row (p, q) then (p, p + q, p − q, −q).
+     * {@code row} of the matrices at {@code dm[dmAt + ξ·dmStride]}: with A's rows (1, 0), (1, 1),
+     * (1, −1), (0, −1), a tile's gradient [[a, b], [c, d]] becomes rows (a, b), (a + c, b + d),
+     * (a − c, b − d), (−c, −d), each row (p, q) then (p, p + q, p − q, −q).
      */
-    private void transformGradient(int row, int o, Scratch scratch) {
+    private void transformGradient(int row, int o, Scratch scratch, float[] dm, int dmAt, int dmStride) {
         if (scratch.gradientPlane == null) {
             scratch.gradientPlane = new StridedPlane(2 * tileRows, 2 * roundedCols, 2, 0, 0);
         }
@@ -668,8 +753,8 @@ final class Winograd implements ThreadPool.ParallelTask {
         float[] pl = plane.load(dy, dyOff + o * oh * ow, oh, ow);
         int rs = plane.rowStride;
         int ph = plane.phase;
-        int rowAt = row * tiles;
-        int rowStride = mStride; // from dM_ξ to dM_ξ+1
+        int rowAt = dmAt + row * tiles;
+        int rowStride = dmStride; // from dM_ξ to dM_ξ+1
         float[] spill = scratch.spill;
         for (int ty = 0; ty < tileRows; ty++) {
             for (int tx = 0; tx < tileCols; tx += L) {
@@ -678,7 +763,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 // tile: the vector goes through the spill rows).
                 int tile = ty * tileCols + tx;
                 boolean spills = tile + L > tiles;
-                float[] to = spills ? spill : mt;
+                float[] to = spills ? spill : dm;
                 int at = spills ? 0 : rowAt + tile;
                 int stride = spills ? L : rowStride;
                 int r0 = 2 * ty * rs + tx;
@@ -704,49 +789,35 @@ final class Winograd implements ThreadPool.ParallelTask {
                 p3.sub(q3).intoArray(to, at + 14 * stride);
                 q3.neg().intoArray(to, at + 15 * stride);
                 if (spills) {
-                    unspill(spill, products, tiles - tile, mt, rowAt + tile, rowStride);
+                    unspill(spill, products, tiles - tile, dm, rowAt + tile, rowStride);
                 }
             }
         }
     }
 
     /**
-     * dw := Gᵀ·dU·G for every filter (dU from {@link #backwardWeights}, summed over the batch): the
-     * adjoint of {@code U = G·g·Gᵀ} | du: {@code [OC][16][C]}; dw: {@code [OC][C][3][3]} at dwOff,
-     * overwritten | allocates nothing.
+     * dw (+)= Gᵀ·dU·G for the filters of output channel o, whose dU ({@code [16][C]}) is at
+     * {@code du[duAt]} ({@link #backwardWeights}) | dw: {@code [OC][C][3][3]} at dwOff.
      *
      * <p>Gᵀ's rows are (1, ½, ½, 0), (0, ½, −½, 0), (0, ½, ½, 1): each output is dU's elements
      * times 1, ½ or ¼, added in float (up to eight additions, each rounded, against the tiles'
-     * sum of hundreds behind every element of dU).
+     * sum of dozens or hundreds behind every element of dU).
      *
      * <p>dU is laid out output channel by output channel, its 16 products a row of C apart, so the
      * filters of one output channel read one contiguous block: laid out product by product, a
      * filter's 16 elements were 16 streams a whole OC·C slice apart, the same cache set in L1 and L2
      * for 256→256 channels, and the pass took 3.0 ms (one thread, scalar, this machine). A vector of
      * L filters goes at a time, its nine outputs collected in a scratch row per tap, then written out
-     * filter by filter; output channels are split over the threads.
+     * filter by filter (gathered a vector at a time, or transposed in registers and stored a filter
+     * at a time under a mask, 256→256 at 14x14 took 4–10% longer).
      */
-    void weightGradient(float[] du, float[] dw, int dwOff, Sgemm gemm) {
-        this.du = du;
-        this.dw = dw;
-        this.dwOff = dwOff;
-        this.gemm = gemm;
-        try {
-            runPhase(FILTERS, p.outChannels());
-        } finally {
-            this.du = this.dw = null;
-            this.gemm = null;
-        }
-    }
-
-    /** dw of output channel o's filters ({@link #weightGradient}). */
-    private void filterGradients(int o, Scratch scratch) {
+    private void filterGradients(float[] du, int duAt, int o, Scratch scratch) {
         int c = p.inChannels();
         float[] columns = scratch.filterColumns;
         float[] rows = scratch.filterRows;
         for (int ci = 0; ci < c; ci += L) {
             int filters = Math.min(L, c - ci);
-            int at = o * 16 * c + ci;
+            int at = duAt + ci;
             // Gᵀ·dU: column col of dU (products col, 4 + col, 8 + col, 12 + col) to column col of
             // the 3x4 result, whose rows lie 4·L apart
             for (int col = 0; col < 4; col++) {
@@ -756,9 +827,18 @@ final class Winograd implements ThreadPool.ParallelTask {
             for (int kh = 0; kh < 3; kh++) {
                 gTransposedTimes(columns, 4 * kh * L, L, L, rows, 3 * kh * L, L);
             }
-            for (int lane = 0, to = dwOff + (o * c + ci) * 9; lane < filters; lane++) {
-                for (int tap = 0; tap < 9; tap++, to++) {
-                    dw[to] = rows[tap * L + lane];
+            int to = dwOff + (o * c + ci) * 9;
+            if (accumulate) {
+                for (int lane = 0; lane < filters; lane++) {
+                    for (int tap = 0; tap < 9; tap++, to++) {
+                        dw[to] += rows[tap * L + lane];
+                    }
+                }
+            } else {
+                for (int lane = 0; lane < filters; lane++) {
+                    for (int tap = 0; tap < 9; tap++, to++) {
+                        dw[to] += rows[tap * L + lane];
+                    }
                 }
             }
         }

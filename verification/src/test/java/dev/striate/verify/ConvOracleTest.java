@@ -95,12 +95,15 @@ class ConvOracleTest {
         // (13 bands of 5 rows), and groups, stride 3, dilation, asymmetric padding and a batch.
         "mb1ic3ih130oc8kh7sh2ph3",
         "g2mb2ic16ih170iw160oc4kh5sh3dh1ph2pw1pb0pr3",
-        // Winograd's weight gradient through F(2x2) (>= 80 tiles, >= 64 channels): ragged last
+        // Winograd's weight gradient through F(2x2) (>= 36 tiles, >= 64 channels): ragged last
         // tiles, asymmetric padding (a batch: ConvThreadsTest), input channels past the last whole
-        // vector of filters.
+        // vector of filters; 36 tiles over a batch of three (dw summed image by image) in two
+        // passes of output channels, the second shorter; 49 tiles with a partial vector of filters.
         "mb1ic64ih45iw47oc64kh3ph1",
         "mb1ic64ih45iw47oc65kh3ph1pw0pb2pr1",
         "mb1ic70ih45iw47oc64kh3ph1",
+        "mb3ic64ih12oc72kh3ph1",
+        "mb1ic80ih13oc96kh3ph1",
         // ... in passes of output channels (M bounded to keep the workspace within one image's im2col
         // matrix: 56 of 200 channels a pass on 8-row register tiles, 51 on 3-row ones), over a batch of two.
         "mb2ic64ih17oc200kh3ph1",
