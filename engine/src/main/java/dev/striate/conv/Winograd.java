@@ -837,7 +837,7 @@ final class Winograd implements ThreadPool.ParallelTask {
             } else {
                 for (int lane = 0; lane < filters; lane++) {
                     for (int tap = 0; tap < 9; tap++, to++) {
-                        dw[to] += rows[tap * L + lane];
+                        dw[to] = rows[tap * L + lane];
                     }
                 }
             }
