@@ -49,7 +49,7 @@ public enum ConvAlgorithm {
      * 3x3, stride 1, no dilation, one group: Winograd F(2x2, 3x3), 2.25× fewer multiplications, not
      * the exact rounding of the direct sum (error documented on {@code Winograd}). The layer's dx is
      * the Winograd forward pass of the flipped kernel (when no pad exceeds 2); dw goes through
-     * F(2x2) too from 80 tiles per image and 64 channels in and out (measured, uniform [−1, 1) data:
+     * F(2x2) too from 36 tiles per image and 64 channels in and out (measured, uniform [−1, 1) data:
      * max |error| 0.8–1.6e-6 of the gradient's largest element, against {@link #IM2COL}'s 0.7–1.1e-6
      * on 64→64 at 56x56, 128→128 at 28x28 and 128→256 at 56x56), else runs the {@link #IM2COL}
      * formulation.
