@@ -13,13 +13,15 @@ import dev.striate.tensor.Tensor;
  */
 public final class GlobalAvgPool2d extends BufferedLayer {
 
-    private final GlobalAvgPool kernel = new GlobalAvgPool();
+    /** On the network's thread pool, from {@link #prepare}. */
+    private GlobalAvgPool kernel;
 
     @Override
     Shape prepare(Shape input, Sgemm gemm) {
         if (input.rank() != 3 || input.dim(1) == 0 || input.dim(2) == 0) {
             throw new IllegalArgumentException(this + ": expected input [C, H, W] with a non-empty plane, got " + input);
         }
+        kernel = new GlobalAvgPool(gemm.pool());
         return Shape.of(input.dim(0), 1, 1);
     }
 

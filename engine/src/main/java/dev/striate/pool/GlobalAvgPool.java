@@ -1,5 +1,6 @@
 package dev.striate.pool;
 
+import dev.striate.runtime.ThreadPool;
 import dev.striate.runtime.WorkspacePool;
 import dev.striate.simd.FloatSpecies;
 import dev.striate.simd.Interleave;
@@ -27,8 +28,14 @@ public final class GlobalAvgPool extends GlobalPooling {
     /** Scratch of {@link #sumBlock}, one per concurrent call. */
     private final WorkspacePool<float[]> blocks = new WorkspacePool<>();
 
+    /** On the engine's {@linkplain ThreadPool#common() common} thread pool. */
     public GlobalAvgPool() {
-        super("GlobalAvgPool");
+        this(ThreadPool.common());
+    }
+
+    /** With its forward pass's planes spread over {@code threads}. */
+    public GlobalAvgPool(ThreadPool threads) {
+        super("GlobalAvgPool", threads);
     }
 
     /**

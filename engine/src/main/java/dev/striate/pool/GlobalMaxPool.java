@@ -1,5 +1,6 @@
 package dev.striate.pool;
 
+import dev.striate.runtime.ThreadPool;
 import dev.striate.simd.FloatSpecies;
 import dev.striate.tensor.Operands;
 import dev.striate.tensor.Tensor;
@@ -15,15 +16,21 @@ import java.util.Arrays;
  * finds each plane's maximum again (one scan of x, no index buffer to keep) and routes the gradient
  * there, with PyTorch's tie rule: the first maximum in row-major order, or the last NaN.
  *
- * <p>Thread-safety: stateless; safe to share.
+ * <p>Thread-safety: safe to share (each call borrows its own loop record).
  */
 public final class GlobalMaxPool extends GlobalPooling {
 
     private static final VectorSpecies<Float> S = FloatSpecies.PREFERRED;
     private static final int L = FloatSpecies.LANES;
 
+    /** On the engine's {@linkplain ThreadPool#common() common} thread pool. */
     public GlobalMaxPool() {
-        super("GlobalMaxPool");
+        this(ThreadPool.common());
+    }
+
+    /** With its forward pass's planes spread over {@code threads}. */
+    public GlobalMaxPool(ThreadPool threads) {
+        super("GlobalMaxPool", threads);
     }
 
     @Override

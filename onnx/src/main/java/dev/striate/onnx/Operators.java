@@ -22,8 +22,8 @@ final class Operators {
             case "Conv" -> new ConvOperator(node, execution);
             case "MaxPool" -> new PoolOperator(node, true, execution);
             case "AveragePool" -> new PoolOperator(node, false, execution);
-            case "GlobalMaxPool" -> PoolOperator.global(node, true);
-            case "GlobalAveragePool" -> PoolOperator.global(node, false);
+            case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
+            case "GlobalAveragePool" -> PoolOperator.global(node, false, execution);
             case "Relu" -> ElementwiseOperators.activation(new Relu());
             case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
             case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());

@@ -81,9 +81,9 @@ final class PoolOperator implements Operator {
     }
 
     /** GlobalMaxPool or GlobalAveragePool: {@code [N, C, spatial...]} to {@code [N, C, 1, ...]}. */
-    static Operator global(Node node, boolean max) {
+    static Operator global(Node node, boolean max, Execution execution) {
         String name = node.toString();
-        GlobalPooling pool = max ? new GlobalMaxPool() : new GlobalAvgPool();
+        GlobalPooling pool = max ? new GlobalMaxPool(execution.pool()) : new GlobalAvgPool(execution.pool());
         return in -> {
             Value x = in[0];
             if (x.rank() < 3) {

@@ -212,6 +212,25 @@ class PoolOracleTest {
         }
     }
 
+    /**
+     * The global pools cut their planes into runs over the thread pool when the input is large
+     * enough: three threads must give the bits of one, with runs that end in a partial vector of
+     * planes and inputs below the size that is split at all.
+     */
+    @Test
+    void globalPoolsGiveTheSameBitsOnAnyThreads() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int[] s : new int[][] {{1, 1000, 13, 13}, {3, 37, 21, 21}, {1, 2048, 7, 7}, {2, 5, 3, 3}}) {
+            int planes = s[0] * s[1];
+            Tensor xt = Tensor.of(PoolCheck.input(r, planes * s[2] * s[3], r.nextBoolean(), true), s);
+            String shape = java.util.Arrays.toString(s);
+            assertArrayEquals(new GlobalAvgPool(ONE).forward(xt).data(), new GlobalAvgPool(THREE).forward(xt).data(), 0f,
+                    "global avg " + shape);
+            assertArrayEquals(new GlobalMaxPool(ONE).forward(xt).data(), new GlobalMaxPool(THREE).forward(xt).data(), 0f,
+                    "global max " + shape);
+        }
+    }
+
     @Test
     void globalPoolsMatchTheOracle() {
         SplittableRandom r = new SplittableRandom(9);
