@@ -57,11 +57,12 @@ public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool 
         Operands.disjoint(name, "y", y, "x", x);
         int plane = x.dim(2) * x.dim(3);
         int planes = y.size();
-        // runs of whole vectors of planes (GlobalAvgPool sums a vector of them at a time)
+        // runs of whole vectors of planes (GlobalAvgPool sums a vector of them at a time), each
+        // reading at least TASK_MIN_FLOATS
         int blocks = (planes + L - 1) / L;
-        long floats = (long) planes * plane;
-        int tasks = (int) Math.min(Math.min(blocks, 4L * threads.parallelism()), floats / TASK_MIN_FLOATS);
-        if (tasks <= 1) {
+        long minBlocks = (TASK_MIN_FLOATS + (long) L * plane - 1) / ((long) L * plane);
+        int runPlanes = (int) Math.max(threads.runLength(blocks), Math.min(blocks, minBlocks)) * L;
+        if (runPlanes >= planes) {
             reducePlanes(x.data(), x.offset(), plane, y.data(), y.offset(), planes);
             return;
         }
@@ -76,9 +77,8 @@ public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool 
             job.outAt = y.offset();
             job.plane = plane;
             job.planes = planes;
-            job.blocks = blocks;
-            job.tasks = tasks;
-            threads.parallelFor(tasks, job);
+            job.runPlanes = runPlanes;
+            threads.parallelFor((planes + runPlanes - 1) / runPlanes, job);
         } finally {
             job.in = job.out = null;
             idleJobs.give(job);
@@ -88,13 +88,13 @@ public abstract sealed class GlobalPooling permits GlobalAvgPool, GlobalMaxPool 
     /** One parallel loop's arguments; reused so dispatch allocates nothing. */
     private final class Job implements ThreadPool.ParallelTask {
         float[] in, out;
-        int at, outAt, plane, planes, blocks, tasks;
+        int at, outAt, plane, planes, runPlanes;
 
         @Override
         public void run(int task) {
-            int first = (int) ((long) blocks * task / tasks) * L;
-            int end = Math.min(planes, (int) ((long) blocks * (task + 1) / tasks) * L);
-            reducePlanes(in, at + first * plane, plane, out, outAt + first, end - first);
+            int first = task * runPlanes;
+            int count = Math.min(runPlanes, planes - first);
+            reducePlanes(in, at + first * plane, plane, out, outAt + first, count);
         }
     }
 
