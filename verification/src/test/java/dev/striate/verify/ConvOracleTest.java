@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -275,13 +276,6 @@ class ConvOracleTest {
     }
 
     /**
-     * AUTO itself (the cases above name the algorithm it picks, which sends dw down that
-     * algorithm's own path) on layers DIRECT would take but the channel-blocked kernel runs faster
-     * (16 input channels, 64 out: SqueezeNet's expand shape): forward and dx on DIRECT_BLOCKED,
-     * dw on the direct kernel, all against the oracle, batch 1 and 2, on the default GEMM and the
-     * tiny-blocked one.
-     */
-    /**
      * The channel-blocked forward borrows its padded copy and its sums from the pool's arena, whose
      * arrays come back holding what their last borrower wrote: here NaN, in every array the layer
      * could be lent, so a pad the kernel did not clear would show in the output.
@@ -308,6 +302,13 @@ class ConvOracleTest {
         }
     }
 
+    /**
+     * AUTO itself (the cases above name the algorithm it picks, which sends dw down that
+     * algorithm's own path) on layers DIRECT would take but the channel-blocked kernel runs faster
+     * (16 input channels, 64 out: SqueezeNet's expand shape): forward and dx on DIRECT_BLOCKED,
+     * dw on the direct kernel, all against the oracle, batch 1 and 2, on the default GEMM and the
+     * tiny-blocked one.
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"mb1ic16ih20oc64kh3ph1", "mb2ic16ih23iw19oc64kh3ph1"})
     void autoOnFewChannelsFanningOut(String descriptor) {
@@ -317,5 +318,16 @@ class ConvOracleTest {
         assertEquals(ConvAlgorithm.DIRECT_BLOCKED, auto.algorithmFor(problem.height(), problem.width()));
         ConvProblemCheck.of(descriptor).checkAll(ConvAlgorithm.AUTO, DEFAULT);
         ConvProblemCheck.of(descriptor).checkAll(ConvAlgorithm.AUTO, TINY_BLOCKS);
+    }
+
+    /**
+     * The case CI's property run met (seed 0): a 3x3 image, one output pixel, so each dx element is one
+     * product, yet F(2x2) computes it from its tile's transformed sums — off by 3.05e-8 against its own
+     * one-term bound of 1.18e-8, within its tile's bound and its transforms'
+     * ({@link ConvProblemCheck#F2_TRANSFORM_TERMS}).
+     */
+    @Test
+    void winogradWhereEachOutputIsOneProduct() {
+        new ConvProblemCheck(ConvProblem.parse("mb1ic1ih3oc1oh1kh3"), 0).checkAll(ConvAlgorithm.WINOGRAD, DEFAULT);
     }
 }
