@@ -150,7 +150,7 @@ final class Graph {
                         constants.put(node.outputs.get(0), v);
                     }
                 } else {
-                    entries.add(new Entry(node, Operators.create(node, execution)));
+                    entries.add(new Entry(node, Operators.create(node, execution, codec)));
                 }
             } catch (OnnxException | IllegalArgumentException e) {
                 problems.add(e.getMessage().startsWith("node ") ? e.getMessage() : node + ": " + e.getMessage());

@@ -12,11 +12,11 @@ final class Operators {
     }
 
     /**
-     * The operator for a node, its attributes read and checked.
+     * The operator for a node, its attributes read and checked ({@code codec} decodes tensor attributes).
      *
      * @throws OnnxException naming the node and what is unsupported
      */
-    static Operator create(Node node, Execution execution) {
+    static Operator create(Node node, Execution execution, TensorCodec codec) {
         checkArity(node);
         return switch (node.opType) {
             case "Conv" -> new ConvOperator(node, execution);
@@ -47,6 +47,9 @@ final class Operators {
             case "Cast" -> ShapeOperators.cast(node);
             case "Concat" -> ShapeOperators.concat(node);
             case "Pad" -> ShapeOperators.pad(node);
+            case "Transpose" -> StridedOperators.transpose(node);
+            case "Slice" -> StridedOperators.slice(node);
+            case "ConstantOfShape" -> StridedOperators.constantOfShape(node, codec);
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
     }
@@ -63,6 +66,7 @@ final class Operators {
             case "Squeeze", "Unsqueeze" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
+            case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};
             default -> new int[] {1, 1};
         };
     }

@@ -112,7 +112,7 @@ public final class OnnxGraphBuilder {
 
     /**
      * A node with one output. Attributes come as name, value pairs: Integer/Long → INT,
-     * Float/Double → FLOAT, String → STRING, int[]/long[] → INTS, float[] → FLOATS.
+     * Float/Double → FLOAT, String → STRING, int[]/long[] → INTS, float[] → FLOATS, TensorProto → TENSOR.
      */
     public String node(String op, String[] inputs, Object... attributes) {
         return nodeWithOutputs(op, 1, inputs, attributes)[0];
@@ -143,6 +143,7 @@ public final class OnnxGraphBuilder {
             case Float f -> a.setType(AttributeProto.AttributeType.FLOAT).setF(f);
             case Double d -> a.setType(AttributeProto.AttributeType.FLOAT).setF(d.floatValue());
             case String s -> a.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(s));
+            case TensorProto t -> a.setType(AttributeProto.AttributeType.TENSOR).setT(t);
             case int[] ints -> {
                 a.setType(AttributeProto.AttributeType.INTS);
                 for (int x : ints) {
@@ -207,6 +208,22 @@ public final class OnnxGraphBuilder {
                 : node("Unsqueeze", new String[] {batch}, "axes", new long[] {0});
         String target = node("Concat", new String[] {batch1, longs(-1)}, "axis", 0);
         return node("Reshape", new String[] {x, target});
+    }
+
+    /**
+     * PyTorch's {@code F.pad(x, (left, right, top, bottom), value=v)} export (opset 11+): the pads
+     * computed on int64 constants — ConstantOfShape → Concat → Reshape([-1, 2]) → Slice(step −1,
+     * reversing the pairs) → Transpose → Reshape([-1]) → Cast — then Pad with the value as input 2.
+     */
+    public String pytorchPad(String x, int left, int right, int top, int bottom, float value) {
+        TensorProto zero = TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE).addDims(1).addInt64Data(0).build();
+        String zeros = node("ConstantOfShape", new String[] {longs(4)}, "value", zero);
+        String given = node("Concat", new String[] {longs(left, right, top, bottom), zeros}, "axis", 0);
+        String pairs = node("Reshape", new String[] {given, longs(-1, 2)});
+        String reversed = node("Slice", new String[] {pairs, longs(-1), longs(-Long.MAX_VALUE), longs(0), longs(-1)});
+        String columns = node("Transpose", new String[] {reversed}, "perm", new int[] {1, 0});
+        String pads = node("Cast", new String[] {node("Reshape", new String[] {columns, longs(-1)})}, "to", 7);
+        return node("Pad", new String[] {x, pads, initializer(new float[] {value})}, "mode", "constant");
     }
 
     private String scalarLong(long v) {

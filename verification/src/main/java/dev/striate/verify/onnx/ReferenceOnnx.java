@@ -141,6 +141,23 @@ public final class ReferenceOnnx {
                 yield new Data(d, x.values);
             }
             case "Concat" -> concat(n, in);
+            case "Cast" -> i(n, "to", 1) == TensorProto.DataType.FLOAT_VALUE ? x : map(x, v -> (long) v);
+            case "Transpose" -> transpose(n, x);
+            case "Slice" -> in.length == 1 // opset < 10: attributes, steps 1
+                    ? slice(x, longs(ints(n, "starts")), longs(ints(n, "ends")), longs(ints(n, "axes")), new long[0])
+                    : slice(x, longs(in[1]), longs(in[2]), in.length > 3 ? longs(in[3]) : new long[0],
+                            in.length > 4 ? longs(in[4]) : new long[0]);
+            case "Pad" -> pad(x, in);
+            case "ConstantOfShape" -> {
+                int[] d = new int[x.size()];
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (int) x.values[i];
+                }
+                AttributeProto value = attr(n, "value");
+                float[] v = new float[product(d, 0, d.length)];
+                Arrays.fill(v, value == null ? 0f : decode(value.getT()).values[0]);
+                yield new Data(d, v);
+            }
             default -> throw new IllegalArgumentException("reference: no " + n.getOpType());
         };
     }
@@ -264,6 +281,121 @@ public final class ReferenceOnnx {
             }
         }
         return new Data(dims, out);
+    }
+
+    /** Output element at multi-index i is input element at i permuted: {@code y[i] = x[j]} with {@code j[perm[k]] = i[k]}. */
+    private static Data transpose(NodeProto n, Data x) {
+        int rank = x.dims.length;
+        int[] perm = ints(n, "perm");
+        if (perm.length == 0) {
+            perm = new int[rank];
+            for (int k = 0; k < rank; k++) {
+                perm[k] = rank - 1 - k;
+            }
+        }
+        int[] dims = new int[rank];
+        for (int k = 0; k < rank; k++) {
+            dims[k] = x.dims[perm[k]];
+        }
+        float[] y = new float[x.size()];
+        int[] j = new int[rank];
+        for (int flat = 0; flat < y.length; flat++) {
+            int[] i = unflatten(flat, dims);
+            for (int k = 0; k < rank; k++) {
+                j[perm[k]] = i[k];
+            }
+            y[flat] = x.values[flatten(j, x.dims)];
+        }
+        return new Data(dims, y);
+    }
+
+    /** ONNX Slice (absent axes or steps: empty arrays): per sliced axis, output index i reads start + i·step. */
+    private static Data slice(Data x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        int rank = x.dims.length;
+        long[] first = new long[rank];
+        long[] step = new long[rank];
+        int[] dims = x.dims.clone();
+        Arrays.fill(step, 1);
+        for (int k = 0; k < starts.length; k++) {
+            int axis = axes.length > 0 ? (int) axes[k] : k;
+            axis = axis < 0 ? axis + rank : axis;
+            long s = steps.length > 0 ? steps[k] : 1;
+            long dim = x.dims[axis];
+            long start = starts[k];
+            long end = ends[k];
+            start = start < 0 ? start + dim : start;
+            end = end < 0 ? end + dim : end;
+            start = s > 0 ? Math.min(Math.max(start, 0), dim) : Math.min(Math.max(start, -1), dim - 1);
+            end = s > 0 ? Math.min(Math.max(end, 0), dim) : Math.min(Math.max(end, -1), dim - 1);
+            long count = 0;
+            for (long at = start; s > 0 ? at < end : at > end; at += s) {
+                count++;
+            }
+            first[axis] = start;
+            step[axis] = s;
+            dims[axis] = (int) count;
+        }
+        float[] y = new float[product(dims, 0, rank)];
+        int[] j = new int[rank];
+        for (int flat = 0; flat < y.length; flat++) {
+            int[] i = unflatten(flat, dims);
+            for (int k = 0; k < rank; k++) {
+                j[k] = (int) (first[k] + i[k] * step[k]);
+            }
+            y[flat] = x.values[flatten(j, x.dims)];
+        }
+        return new Data(dims, y);
+    }
+
+    /** ONNX Pad, constant mode, pads and the constant from inputs (opset 11+): negative pads crop. */
+    private static Data pad(Data x, Data[] in) {
+        int rank = x.dims.length;
+        int[] dims = new int[rank];
+        for (int k = 0; k < rank; k++) {
+            dims[k] = x.dims[k] + (int) in[1].values[k] + (int) in[1].values[rank + k];
+        }
+        float value = in.length > 2 && in[2] != null ? in[2].values[0] : 0f;
+        float[] y = new float[product(dims, 0, rank)];
+        int[] j = new int[rank];
+        for (int flat = 0; flat < y.length; flat++) {
+            int[] i = unflatten(flat, dims);
+            boolean inside = true;
+            for (int k = 0; k < rank; k++) {
+                j[k] = i[k] - (int) in[1].values[k];
+                inside &= j[k] >= 0 && j[k] < x.dims[k];
+            }
+            y[flat] = inside ? x.values[flatten(j, x.dims)] : value;
+        }
+        return new Data(dims, y);
+    }
+
+    private static long[] longs(Data d) {
+        long[] out = new long[d == null ? 0 : d.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (long) d.values[i];
+        }
+        return out;
+    }
+
+    private static long[] longs(int[] ints) {
+        return Arrays.stream(ints).asLongStream().toArray();
+    }
+
+    private static int[] unflatten(int flat, int[] dims) {
+        int[] i = new int[dims.length];
+        for (int k = dims.length - 1; k >= 0; k--) {
+            i[k] = flat % dims[k];
+            flat /= dims[k];
+        }
+        return i;
+    }
+
+    private static int flatten(int[] index, int[] dims) {
+        int flat = 0;
+        for (int k = 0; k < dims.length; k++) {
+            flat = flat * dims[k] + index[k];
+        }
+        return flat;
     }
 
     private static Data map(Data x, java.util.function.DoubleUnaryOperator f) {

@@ -24,7 +24,10 @@ class OnnxOperatorOracleTest {
 
     private static final double TOLERANCE = 2e-5;
 
-    private record Variant(String name, int[] input, Function<OnnxGraphBuilder, String> body) {
+    private record Variant(String name, int[] input, Function<OnnxGraphBuilder, String> body, int opset) {
+        Variant(String name, int[] input, Function<OnnxGraphBuilder, String> body) {
+            this(name, input, body, 13);
+        }
     }
 
     @TestFactory
@@ -124,13 +127,42 @@ class OnnxOperatorOracleTest {
         }));
         v.add(new Variant("shape as a graph output (int64 returned as float)", new int[] {3, 2, 5, 4},
                 g -> g.node("Shape", new String[] {"x"})));
+        v.add(new Variant("pytorch F.pad chain (ConstantOfShape, Slice step -1, Transpose) + conv", new int[] {2, 3, 6, 7},
+                g -> g.conv(g.pytorchPad("x", 1, 2, 0, 3, 0.5f), 3, 4, 3, 1, 0, 1, true)));
+        v.add(new Variant("pytorch softmax over channels before opset 13 (Transpose, Softmax, Transpose)", new int[] {2, 5, 3, 4},
+                g -> {
+                    int[] perm = {0, 3, 2, 1};
+                    String t = g.node("Transpose", new String[] {"x"}, "perm", perm);
+                    return g.node("Transpose", new String[] {g.node("Softmax", new String[] {t}, "axis", 3)}, "perm", perm);
+                }, 11));
+        v.add(new Variant("channel shuffle: Reshape, Transpose, Reshape, then conv", new int[] {2, 6, 5, 4}, g -> {
+            String split = g.node("Reshape", new String[] {"x", g.longs(2, 2, 3, 5, 4)});
+            String swapped = g.node("Transpose", new String[] {split}, "perm", new int[] {0, 2, 1, 3, 4});
+            return g.conv(g.node("Reshape", new String[] {swapped, g.longs(2, 6, 5, 4)}), 6, 3, 1, 1, 0, 1, false);
+        }));
+        v.add(new Variant("transpose default perm (axes reversed) of a 3-D input", new int[] {3, 4, 5},
+                g -> g.node("Transpose", new String[] {"x"})));
+        v.add(new Variant("slice channels 1:5:2 and columns 1: (ends past the axis)", new int[] {2, 6, 5, 4},
+                g -> g.node("Slice", new String[] {"x", g.longs(1, 1), g.longs(5, Long.MAX_VALUE), g.longs(1, 3), g.longs(2, 1)})));
+        v.add(new Variant("slice negative steps and axes (flip, every other row from the end)", new int[] {2, 3, 7, 4},
+                g -> g.node("Slice", new String[] {"x", g.longs(-1, 100), g.longs(Long.MIN_VALUE, -100), g.longs(-1, -2),
+                        g.longs(-1, -2)})));
+        v.add(new Variant("slice default axes and steps, negative start, empty-free", new int[] {4, 5},
+                g -> g.node("Slice", new String[] {"x", g.longs(-3, 1), g.longs(-1, 4)})));
+        v.add(new Variant("slice opset 9 attributes", new int[] {2, 3, 6, 5}, g -> g.node("Slice", new String[] {"x"},
+                "starts", new long[] {1, -4}, "ends", new long[] {3, 1000}, "axes", new long[] {1, 2}), 9));
+        v.add(new Variant("constantofshape of the input's shape, float value, added", new int[] {2, 3, 4},
+                g -> g.node("Add", new String[] {"x", g.node("ConstantOfShape", new String[] {g.node("Shape", new String[] {"x"})},
+                        "value", dev.striate.onnx.proto.OnnxProto.TensorProto.newBuilder()
+                                .setDataType(dev.striate.onnx.proto.OnnxProto.TensorProto.DataType.FLOAT_VALUE).addDims(1)
+                                .addFloatData(0.25f).build())})));
         v.add(new Variant("pytorch flatten chain, batch 3", new int[] {3, 2, 3, 3}, g -> g.linear(g.pytorchFlatten("x"), 18, 4)));
         List<DynamicTest> tests = new ArrayList<>();
         long seed = 11;
         for (Variant variant : v) {
             long s = seed++;
             tests.add(DynamicTest.dynamicTest(variant.name, () -> {
-                OnnxGraphBuilder g = new OnnxGraphBuilder(variant.name, 13, s);
+                OnnxGraphBuilder g = new OnnxGraphBuilder(variant.name, variant.opset, s);
                 g.input("x", variant.input);
                 g.output(variant.body.apply(g));
                 Map<String, int[]> dims = new LinkedHashMap<>();

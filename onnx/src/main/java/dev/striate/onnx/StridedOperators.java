@@ -1,0 +1,219 @@
+package dev.striate.onnx;
+
+import dev.striate.tensor.Shape;
+
+import java.util.Arrays;
+
+/**
+ * Transpose and Slice: every output element is one input element at an affine offset
+ * ({@code start + Σ index_d·stride_d}), so one walk serves both — on values known while planning
+ * (PyTorch exports {@code F.pad} as ConstantOfShape → Concat → Reshape → Slice(step −1) →
+ * Transpose → Reshape → Pad on int64 constants) and on float tensors at run time (PyTorch's
+ * Softmax over a non-last axis before opset 13 is Transpose → Softmax → Transpose).
+ */
+final class StridedOperators {
+
+    private StridedOperators() {
+    }
+
+    /**
+     * Output {@code dims}; the input offset of output element 0; per output axis, how far the input
+     * offset moves for one step along it. Copies row by row (the last axis), one
+     * {@link System#arraycopy} per row where that axis is contiguous in the input.
+     */
+    private record Walk(int[] dims, int start, int[] strides) {
+
+        /** The input offset of the first element of output row {@code row} (rows over every axis but the last). */
+        private int rowStart(int row) {
+            int at = start;
+            for (int d = dims.length - 2; d >= 0; d--) {
+                at += (row % dims[d]) * strides[d];
+                row /= dims[d];
+            }
+            return at;
+        }
+
+        private int rowLength() {
+            return dims.length == 0 ? 1 : dims[dims.length - 1];
+        }
+
+        private int rowStride() {
+            return dims.length == 0 ? 0 : strides[dims.length - 1];
+        }
+
+        /** dst[dstOff ..] := the walked elements of src[srcOff ..] | no allocation. */
+        void copy(float[] src, int srcOff, float[] dst, int dstOff) {
+            int length = rowLength();
+            int stride = rowStride();
+            int rows = length == 0 ? 0 : Shape.checkedSize(dims) / length;
+            for (int r = 0, to = dstOff; r < rows; r++, to += length) {
+                int from = srcOff + rowStart(r);
+                if (stride == 1) {
+                    System.arraycopy(src, from, dst, to, length);
+                } else {
+                    for (int i = 0; i < length; i++, from += stride) {
+                        dst[to + i] = src[from];
+                    }
+                }
+            }
+        }
+
+        /** The walked elements of an int64 constant. */
+        long[] copy(long[] src) {
+            int length = rowLength();
+            int stride = rowStride();
+            long[] dst = new long[Shape.checkedSize(dims)];
+            int rows = length == 0 ? 0 : dst.length / length;
+            for (int r = 0, to = 0; r < rows; r++, to += length) {
+                for (int i = 0, from = rowStart(r); i < length; i++, from += stride) {
+                    dst[to + i] = src[from];
+                }
+            }
+            return dst;
+        }
+
+        /** The step: a constant when x is one, else a run-time copy. */
+        Step apply(Value x) {
+            if (x.longs != null) {
+                return Step.constant(Value.longs(dims, copy(x.longs)));
+            }
+            if (x.floats != null) {
+                float[] out = new float[Shape.checkedSize(dims)];
+                copy(x.floats, 0, out, 0);
+                return Step.constant(Value.floats(dims, out));
+            }
+            return Step.compute((i, o) -> copy(i[0].data(), i[0].offset(), o[0].data(), o[0].offset()), 0,
+                    Value.runtime(dims));
+        }
+    }
+
+    /** Transpose: output axis i is input axis perm[i]; perm defaults to the axes reversed. */
+    static Operator transpose(Node node) {
+        String name = node.toString();
+        long[] permAttribute = node.getInts("perm");
+        return in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            long[] perm = permAttribute;
+            if (perm == null) {
+                perm = new long[rank];
+                for (int i = 0; i < rank; i++) {
+                    perm[i] = rank - 1 - i;
+                }
+            }
+            boolean[] seen = new boolean[rank];
+            if (perm.length != rank) {
+                throw new OnnxException(name + ": perm " + Arrays.toString(perm) + " is not a permutation of input " + x + "'s axes");
+            }
+            int[] inStrides = Shape.of(x.dims).rowMajorStrides();
+            int[] dims = new int[rank];
+            int[] strides = new int[rank];
+            for (int i = 0; i < rank; i++) {
+                long p = perm[i];
+                if (p < 0 || p >= rank || seen[(int) p]) {
+                    throw new OnnxException(name + ": perm " + Arrays.toString(perm) + " is not a permutation of input " + x
+                            + "'s axes");
+                }
+                seen[(int) p] = true;
+                dims[i] = x.dims[(int) p];
+                strides[i] = inStrides[(int) p];
+            }
+            return new Walk(dims, 0, strides).apply(x);
+        };
+    }
+
+    /**
+     * Slice: before opset 10 starts, ends and axes are attributes (steps 1); from 10 they are
+     * inputs 1–4, known while planning. Per the specification, negative starts and ends count
+     * from the end of the axis, then clamp to {@code [0, dim]} for positive steps and
+     * {@code [−1, dim − 1]} for negative ones (so INT64_MAX and INT64_MIN mean "to the end").
+     */
+    static Operator slice(Node node) {
+        String name = node.toString();
+        long[][] attributes = node.opset < 10
+                ? new long[][] {node.getInts("starts"), node.getInts("ends"), node.getInts("axes")}
+                : null;
+        if (attributes != null && (attributes[0] == null || attributes[1] == null)) {
+            throw node.unsupported("attributes 'starts' and 'ends' are required");
+        }
+        return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {
+            Value x = in[0];
+            long[] starts = attributes != null ? attributes[0] : in[1].asLongs();
+            long[] ends = attributes != null ? attributes[1] : in[2].asLongs();
+            long[] axes = attributes != null ? attributes[2] : in.length > 3 && in[3] != null ? in[3].asLongs() : null;
+            long[] steps = attributes == null && in.length > 4 && in[4] != null ? in[4].asLongs() : null;
+            int n = starts.length;
+            if (ends.length != n || axes != null && axes.length != n || steps != null && steps.length != n) {
+                throw new OnnxException(name + ": starts " + Arrays.toString(starts) + ", ends " + Arrays.toString(ends)
+                        + ", axes " + Arrays.toString(axes) + " and steps " + Arrays.toString(steps) + " differ in length");
+            }
+            int rank = x.rank();
+            int[] inStrides = Shape.of(x.dims).rowMajorStrides();
+            int[] dims = x.dims.clone();
+            int[] strides = inStrides.clone();
+            boolean[] sliced = new boolean[rank];
+            long start = 0;
+            for (int j = 0; j < n; j++) {
+                long a = axes == null ? j : axes[j] < 0 ? axes[j] + rank : axes[j];
+                if (a < 0 || a >= rank || sliced[(int) a]) {
+                    throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " are invalid for input " + x);
+                }
+                int axis = (int) a;
+                sliced[axis] = true;
+                long dim = x.dims[axis];
+                long given = steps == null ? 1 : steps[j];
+                if (given == 0) {
+                    throw new OnnxException(name + ": step 0 on axis " + axis);
+                }
+                // a step as long as the axis or longer takes one element at most: no overflow below
+                long step = Math.clamp(given, -Math.max(dim, 1), Math.max(dim, 1));
+                long first = clampedBound(starts[j], dim, step);
+                long end = clampedBound(ends[j], dim, step);
+                long count = step > 0 ? Math.max(0, (end - first + step - 1) / step)
+                        : Math.max(0, (first - end - step - 1) / -step);
+                dims[axis] = (int) count;
+                strides[axis] = Math.toIntExact(inStrides[axis] * step);
+                start += count == 0 ? 0 : first * inStrides[axis];
+            }
+            return new Walk(dims, (int) start, strides).apply(x);
+        });
+    }
+
+    /** A start or end resolved against an axis of {@code dim}: from the end if negative, then clamped (see {@link #slice}). */
+    private static long clampedBound(long bound, long dim, long step) {
+        long b = bound < 0 ? bound + dim : bound;
+        return step > 0 ? Math.clamp(b, 0, dim) : Math.clamp(b, -1, dim - 1);
+    }
+
+    /**
+     * ConstantOfShape: a tensor of the shape input 0 holds (known while planning), every element
+     * the one-element {@code value} attribute (float 0 by default; float or int64).
+     */
+    static Operator constantOfShape(Node node, TensorCodec codec) {
+        String name = node.toString();
+        Value value = node.has("value") ? codec.decode(node.getTensor("value"), node + " value")
+                : Value.floats(new int[] {1}, new float[] {0f});
+        if (value.size() != 1) {
+            throw node.unsupported("value must have one element, got " + value);
+        }
+        return Operator.readingWhilePlanning(new int[] {0}, in -> {
+            long[] shape = in[0].asLongs();
+            int[] dims = new int[shape.length];
+            for (int i = 0; i < dims.length; i++) {
+                if (shape[i] < 0 || shape[i] > Integer.MAX_VALUE) {
+                    throw new OnnxException(name + ": shape " + Arrays.toString(shape) + " has dimension " + shape[i]);
+                }
+                dims[i] = (int) shape[i];
+            }
+            int size = Shape.checkedSize(dims);
+            if (value.longs != null) {
+                long[] out = new long[size];
+                Arrays.fill(out, value.longs[0]);
+                return Step.constant(Value.longs(dims, out));
+            }
+            float[] out = new float[size];
+            Arrays.fill(out, value.floats[0]);
+            return Step.constant(Value.floats(dims, out));
+        });
+    }
+}
