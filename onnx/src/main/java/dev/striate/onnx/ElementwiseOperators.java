@@ -17,7 +17,7 @@ final class ElementwiseOperators {
     private ElementwiseOperators() {
     }
 
-    /** Relu, Sigmoid, Tanh, LeakyRelu: one engine activation over the whole tensor. */
+    /** Relu, Sigmoid, Tanh, LeakyRelu, HardSigmoid, HardSwish: one engine activation over the whole tensor. */
     static Operator activation(Activation f) {
         return in -> Step.inPlace((i, o) -> f.forward(i[0], o[0]), in[0].size(), Value.runtime(in[0].dims));
     }

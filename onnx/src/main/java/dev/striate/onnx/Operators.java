@@ -1,5 +1,7 @@
 package dev.striate.onnx;
 
+import dev.striate.activation.HardSigmoid;
+import dev.striate.activation.HardSwish;
 import dev.striate.activation.LeakyRelu;
 import dev.striate.activation.Relu;
 import dev.striate.activation.Sigmoid;
@@ -28,6 +30,9 @@ final class Operators {
             case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
             case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());
             case "Tanh" -> ElementwiseOperators.activation(new Tanh());
+            case "HardSigmoid" -> ElementwiseOperators.activation(new HardSigmoid(node.getFloat("alpha", 0.2f),
+                    node.getFloat("beta", 0.5f)));
+            case "HardSwish" -> ElementwiseOperators.activation(new HardSwish());
             case "Clip" -> ElementwiseOperators.clip(node);
             case "Softmax" -> ElementwiseOperators.softmax(node, false);
             case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);

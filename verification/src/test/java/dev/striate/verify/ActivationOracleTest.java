@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.striate.activation.Activation;
 import dev.striate.activation.Clip;
 import dev.striate.activation.Gelu;
+import dev.striate.activation.HardSigmoid;
+import dev.striate.activation.HardSwish;
 import dev.striate.activation.LeakyRelu;
 import dev.striate.activation.LogSoftmax;
 import dev.striate.activation.Relu;
@@ -56,7 +58,13 @@ class ActivationOracleTest {
                 new Case(Clip.relu6(), x -> Double.isNaN(x) ? x : Math.min(Math.max(x, 0), 6), x -> x > 0 && x < 6 ? 1 : 0, 0),
                 new Case(new Sigmoid(), ReferenceActivations::sigmoid, x -> ReferenceActivations.sigmoid(x) * (1 - ReferenceActivations.sigmoid(x)), 4),
                 new Case(new Tanh(), Math::tanh, x -> 1 - Math.tanh(x) * Math.tanh(x), 4),
-                new Case(new Gelu(), ReferenceActivations::gelu, ReferenceActivations::geluDerivative, 4));
+                new Case(new Gelu(), ReferenceActivations::gelu, ReferenceActivations::geluDerivative, 4),
+                new Case(new HardSigmoid(), x -> Double.isNaN(x) ? x : Math.min(Math.max(x / 6 + 0.5, 0), 1),
+                        x -> x > -3 && x < 3 ? 1.0 / 6 : 0, 2),
+                new Case(new HardSigmoid(0.2f, 0.5f), x -> Double.isNaN(x) ? x : Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+                        x -> x > -2.5 && x < 2.5 ? 0.2 : 0, 2),
+                new Case(new HardSwish(), x -> Double.isNaN(x) ? x : x * Math.min(Math.max(x / 6 + 0.5, 0), 1),
+                        x -> x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1, 3));
     }
 
     static Stream<Arguments> casesAndLengths() {
@@ -85,6 +93,15 @@ class ActivationOracleTest {
         double b = c.ulps * EPS * Math.abs(ref) + 0x1.0p-126;
         if (c.activation instanceof Gelu) {
             b += 4 * EPS * Math.abs(x);
+        }
+        if (c.activation instanceof HardSigmoid h) {
+            // α·x + β cancels near the lower kink: α·x's rounding and α's own (1/6 in float) are
+            // relative to |α·x|, not to the result; past |α·x| = 2 the clamp gives 0 or 1 exactly
+            b += 2 * EPS * Math.min(Math.abs(h.alpha() * x), 2);
+        }
+        if (c.activation instanceof HardSwish) {
+            // x/6 + 1/2 cancels near −3: its roundings, ≤ 0.75·2⁻²⁴ on |x| ≤ 3, scaled by |x|
+            b += 3 * EPS;
         }
         return b;
     }
@@ -115,7 +132,10 @@ class ActivationOracleTest {
         for (int i = 0; i < n; i++) {
             double ref = c.f.applyAsDouble(x[i]);
             assertClose(c + " x=" + x[i] + " at " + i, y.data()[i], ref, bound(c, x[i], ref));
-            if (!Float.isNaN(x[i]) && !(c.activation instanceof Gelu && x[i] == Float.NEGATIVE_INFINITY)) {
+            // −∞ is GELU's and HardSwish's 0·∞ (NaN in PyTorch and in the ONNX definitions too)
+            boolean zeroTimesInfinity = (c.activation instanceof Gelu || c.activation instanceof HardSwish)
+                    && x[i] == Float.NEGATIVE_INFINITY;
+            if (!Float.isNaN(x[i]) && !zeroTimesInfinity) {
                 assertTrue(!Float.isNaN(y.data()[i]), c + ": NaN from non-NaN input " + x[i]);
             }
         }
@@ -166,6 +186,11 @@ class ActivationOracleTest {
         assertArrayEquals(new float[] {1, 1, 0, 1, 1, 0}, backward(new Clip(-1.5f, 2f), x, dy), 0f);
         // LeakyReLU: x > 0 ? dy : α·dy, so α at 0
         assertArrayEquals(new float[] {0.25f, 0.25f, 1, 0.25f, 1, 0.25f}, backward(new LeakyRelu(0.25f), x, dy), 0f);
+        float[] hard = {-3f, 3f, 0f, -4f, 4f, Float.NaN};
+        // hardsigmoid: (x > -3) & (x < 3), so zero at both kinks and for NaN
+        assertArrayEquals(new float[] {0, 0, 1f / 6, 0, 0, 0}, backward(new HardSigmoid(), hard, dy), 0f);
+        // hardswish: x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1, so -1/2 and 3/2 at the kinks, dy for NaN
+        assertArrayEquals(new float[] {-0.5f, 1.5f, 0.5f, 0, 1, 1}, backward(new HardSwish(), hard, dy), 0f);
     }
 
     private static float[] backward(Activation a, float[] x, float[] dy) {
@@ -210,6 +235,7 @@ class ActivationOracleTest {
         assertTrue(e.getMessage().contains("axis 2"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new LeakyRelu(Float.NaN));
         assertThrows(IllegalArgumentException.class, () -> new Clip(Float.NaN, 1f));
+        assertThrows(IllegalArgumentException.class, () -> new HardSigmoid(Float.POSITIVE_INFINITY, 0.5f));
     }
 
     /** Softmax and log-softmax over the last, the middle and the first axis, against the double definition. */

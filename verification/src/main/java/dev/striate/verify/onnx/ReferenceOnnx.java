@@ -90,6 +90,12 @@ public final class ReferenceOnnx {
             }
             case "Sigmoid" -> map(x, ReferenceActivations::sigmoid);
             case "Tanh" -> map(x, ReferenceActivations::tanh);
+            case "HardSigmoid" -> {
+                double alpha = f(n, "alpha", 0.2);
+                double beta = f(n, "beta", 0.5);
+                yield map(x, v -> Math.max(0, Math.min(1, alpha * v + beta)));
+            }
+            case "HardSwish" -> map(x, v -> v * Math.max(0, Math.min(1, v / 6 + 0.5)));
             case "Clip" -> {
                 double lo = in.length > 1 && in[1] != null ? in[1].values[0] : Double.NEGATIVE_INFINITY;
                 double hi = in.length > 2 && in[2] != null ? in[2].values[0] : Double.POSITIVE_INFINITY;

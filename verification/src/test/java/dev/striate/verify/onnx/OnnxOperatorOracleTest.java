@@ -92,6 +92,16 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("logsoftmax last axis", new int[] {3, 7}, g -> g.node("LogSoftmax", new String[] {"x"}, "axis", -1)));
         v.add(new Variant("leakyrelu 0.2", new int[] {2, 3, 4}, g -> g.node("LeakyRelu", new String[] {"x"}, "alpha", 0.2f)));
         v.add(new Variant("sigmoid", new int[] {2, 3, 4}, g -> g.node("Sigmoid", new String[] {"x"})));
+        // inputs in [-1, 1): scaled by 4 to reach both saturated ends
+        v.add(new Variant("hardsigmoid default alpha beta", new int[] {2, 3, 4},
+                g -> g.node("HardSigmoid", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})})));
+        v.add(new Variant("hardsigmoid 1/6, 1/2 (pytorch's export) times x: hardswish before opset 14", new int[] {2, 3, 4},
+                g -> {
+                    String x4 = g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})});
+                    return g.node("Mul", new String[] {x4, g.node("HardSigmoid", new String[] {x4}, "alpha", 1f / 6, "beta", 0.5f)});
+                }));
+        v.add(new Variant("hardswish", new int[] {2, 3, 4},
+                g -> g.node("HardSwish", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})}), 14));
         v.add(new Variant("concat axis 1 of three", new int[] {2, 3, 4, 4}, g -> g.node("Concat", new String[] {"x",
                 g.relu("x"), g.node("Sigmoid", new String[] {"x"})}, "axis", 1)));
         // Batch 1: a Concat along the channels gathers contiguous slices, so planning has the
