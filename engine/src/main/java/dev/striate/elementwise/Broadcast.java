@@ -10,9 +10,11 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Element-wise {@code add} and {@code mul} with NumPy / ONNX multidirectional broadcasting (shapes
- * aligned at the right; a dimension of 1 or a missing one repeats), and their gradients, which sum
- * the output gradient over the repeated dimensions ({@link #sumTo}).
+ * Element-wise {@code add}, {@code sub}, {@code mul} and {@code div} with NumPy / ONNX
+ * multidirectional broadcasting (shapes aligned at the right; a dimension of 1 or a missing one
+ * repeats), each element one IEEE operation (one rounding), and the gradients of add and mul, which
+ * sum the output gradient over the repeated dimensions ({@link #sumTo}, {@link #mulSumTo}; sub's
+ * are add's with b's negated, div's mul's by {@code 1/b} and {@code −a/b²}).
  *
  * <p>The forms CNNs need are the fast ones: equal shapes (the residual add) are one vector loop; a
  * per-channel operand {@code [C, 1, 1]} or {@code [1, C, 1, 1]} on {@code [N, C, H, W]} (bias, scale)
@@ -31,10 +33,12 @@ public final class Broadcast {
 
     private static final int ADD = 0;
     private static final int MUL = 1;
+    private static final int SUB = 2;
+    private static final int DIV = 3;
     /** out += a (out broadcast over a). */
-    private static final int SUM_INTO = 2;
+    private static final int SUM_INTO = 4;
     /** out += a·b (out broadcast over a). */
-    private static final int MUL_SUM_INTO = 3;
+    private static final int MUL_SUM_INTO = 5;
 
     private Broadcast() {
     }
@@ -63,6 +67,16 @@ public final class Broadcast {
     /** {@code out := a · b}, broadcasting. */
     public static void mul(Tensor a, Tensor b, Tensor out) {
         binary("mul", MUL, a, b, out);
+    }
+
+    /** {@code out := a − b}, broadcasting. */
+    public static void sub(Tensor a, Tensor b, Tensor out) {
+        binary("sub", SUB, a, b, out);
+    }
+
+    /** {@code out := a / b}, broadcasting (IEEE division: ±∞ or NaN where b is 0). */
+    public static void div(Tensor a, Tensor b, Tensor out) {
+        binary("div", DIV, a, b, out);
     }
 
     /** {@code a + b} into a new tensor. */
@@ -240,8 +254,8 @@ public final class Broadcast {
     // n elements along one dimension; strides 0 (broadcast) or 1 take the vector paths | allocates nothing
     private static void inner(int op, int n, float[] a, int ao, int sa, float[] b, int bo, int sb,
                               float[] o, int oo, int so) {
-        if (op == ADD || op == MUL) {
-            elementwise(op == MUL, n, a, ao, sa, b, bo, sb, o, oo);
+        if (op < SUM_INTO) {
+            elementwise(op, n, a, ao, sa, b, bo, sb, o, oo);
         } else if (so == 0) {
             o[oo] += dot(n, a, ao, sa, op == MUL_SUM_INTO ? b : null, bo, sb);
         } else {
@@ -253,34 +267,45 @@ public final class Broadcast {
         }
     }
 
-    private static void elementwise(boolean mul, int n, float[] a, int ao, int sa, float[] b, int bo, int sb,
+    private static void elementwise(int op, int n, float[] a, int ao, int sa, float[] b, int bo, int sb,
                                     float[] o, int oo) {
         int i = 0;
         int bound = S.loopBound(n);
         if (sa == 1 && sb == 1) {
             for (; i < bound; i += L) {
-                FloatVector va = FloatVector.fromArray(S, a, ao + i);
-                FloatVector vb = FloatVector.fromArray(S, b, bo + i);
-                (mul ? va.mul(vb) : va.add(vb)).intoArray(o, oo + i);
+                apply(op, FloatVector.fromArray(S, a, ao + i), FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i);
             }
         } else if (sa == 1 && sb == 0) {
-            float s = b[bo];
+            FloatVector s = FloatVector.broadcast(S, b[bo]);
             for (; i < bound; i += L) {
-                FloatVector va = FloatVector.fromArray(S, a, ao + i);
-                (mul ? va.mul(s) : va.add(s)).intoArray(o, oo + i);
+                apply(op, FloatVector.fromArray(S, a, ao + i), s).intoArray(o, oo + i);
             }
         } else if (sa == 0 && sb == 1) {
-            float s = a[ao];
+            FloatVector s = FloatVector.broadcast(S, a[ao]);
             for (; i < bound; i += L) {
-                FloatVector vb = FloatVector.fromArray(S, b, bo + i);
-                (mul ? vb.mul(s) : vb.add(s)).intoArray(o, oo + i);
+                apply(op, s, FloatVector.fromArray(S, b, bo + i)).intoArray(o, oo + i);
             }
         }
         for (; i < n; i++) {
             float x = a[ao + i * sa];
             float y = b[bo + i * sb];
-            o[oo + i] = mul ? x * y : x + y;
+            o[oo + i] = switch (op) {
+                case ADD -> x + y;
+                case MUL -> x * y;
+                case SUB -> x - y;
+                default -> x / y;
+            };
         }
+    }
+
+    /** The lanewise op: small enough that C2 inlines it into each loop, so no vector is boxed. */
+    private static FloatVector apply(int op, FloatVector x, FloatVector y) {
+        return switch (op) {
+            case ADD -> x.add(y);
+            case MUL -> x.mul(y);
+            case SUB -> x.sub(y);
+            default -> x.div(y);
+        };
     }
 
     /** Σ a[i] (·b[i] when b is given) over n elements with strides 0 or 1. */

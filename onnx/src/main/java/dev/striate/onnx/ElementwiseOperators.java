@@ -10,7 +10,7 @@ import dev.striate.tensor.Tensor;
 
 /**
  * Operators that map elements (activations, Clip, Softmax / LogSoftmax, BatchNormalization in
- * inference) or pairs of broadcast elements (Mul; Add is {@link SumOperator}). All may run in place.
+ * inference) or pairs of broadcast elements (Mul, Sub, Div; Add is {@link SumOperator}). All may run in place.
  */
 final class ElementwiseOperators {
 
@@ -124,20 +124,84 @@ final class ElementwiseOperators {
         };
     }
 
-    /** Mul with multidirectional broadcasting (Add: {@link SumOperator}). */
-    static Operator product(Node node) {
+    /**
+     * Mul, Sub or Div ({@code op} one of {@code * - /}) with multidirectional broadcasting (Add:
+     * {@link SumOperator}); on int64 values, shape arithmetic while planning ({@link #integerArithmetic}).
+     */
+    static Operator arithmetic(Node node, char op) {
         String name = node.toString();
         return in -> {
+            if (in[0].type == Value.Type.INT64 || in[1].type == Value.Type.INT64) {
+                return integerArithmetic(name, op, in[0], in[1]);
+            }
             Shape out;
             try {
                 out = Broadcast.shape(Shape.of(in[0].dims), Shape.of(in[1].dims));
             } catch (IllegalArgumentException e) {
                 throw new OnnxException(name + ": " + e.getMessage(), e);
             }
-            Kernel k = (i, o) -> Broadcast.mul(i[0], i[1], o[0]);
+            Kernel k = switch (op) {
+                case '*' -> (i, o) -> Broadcast.mul(i[0], i[1], o[0]);
+                case '-' -> (i, o) -> Broadcast.sub(i[0], i[1], o[0]);
+                default -> (i, o) -> Broadcast.div(i[0], i[1], o[0]);
+            };
             Value y = Value.runtime(out.toArray());
             return out.equals(Shape.of(in[0].dims)) ? Step.inPlace(k, out.size(), y) : Step.compute(k, out.size(), y);
         };
+    }
+
+    /**
+     * {@code a op b} on int64 values known while planning ({@code op} one of {@code + - * /}),
+     * broadcasting as NumPy: shape arithmetic such as PyTorch's export of {@code torch.chunk}
+     * (Shape → Gather → Add → Div → Mul → Slice). Division truncates toward zero, as ONNX Runtime's;
+     * a zero divisor, overflow, or a float operand is refused.
+     */
+    static Step integerArithmetic(String name, char op, Value a, Value b) {
+        if (a.longs == null || b.longs == null) {
+            throw new OnnxException(name + ": int64 operands must be int64 values known while planning, got " + a + " and " + b);
+        }
+        Shape out;
+        try {
+            out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
+        } catch (IllegalArgumentException e) {
+            throw new OnnxException(name + ": " + e.getMessage(), e);
+        }
+        int[] dims = out.toArray();
+        long[] y = new long[out.size()];
+        int[] index = new int[dims.length];
+        for (int i = 0; i < y.length; i++) {
+            for (int d = dims.length - 1, rest = i; d >= 0; d--) {
+                index[d] = rest % dims[d];
+                rest /= dims[d];
+            }
+            long x = a.longs[broadcastIndex(a.dims, index)];
+            long z = b.longs[broadcastIndex(b.dims, index)];
+            try {
+                y[i] = switch (op) {
+                    case '+' -> Math.addExact(x, z);
+                    case '-' -> Math.subtractExact(x, z);
+                    case '*' -> Math.multiplyExact(x, z);
+                    default -> {
+                        if (z == 0) {
+                            throw new OnnxException(name + ": integer division by zero");
+                        }
+                        yield x / z;
+                    }
+                };
+            } catch (ArithmeticException e) {
+                throw new OnnxException(name + ": " + x + " " + op + " " + z + " overflows int64", e);
+            }
+        }
+        return Step.constant(Value.longs(dims, y));
+    }
+
+    /** The flat index into {@code dims} of the broadcast output position {@code index} (dims aligned right, size-1 dims repeat). */
+    private static int broadcastIndex(int[] dims, int[] index) {
+        int flat = 0;
+        for (int d = 0, shift = index.length - dims.length; d < dims.length; d++) {
+            flat = flat * dims[d] + (dims[d] == 1 ? 0 : index[d + shift]);
+        }
+        return flat;
     }
 
     /**

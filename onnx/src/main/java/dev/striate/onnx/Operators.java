@@ -37,7 +37,9 @@ final class Operators {
             case "Softmax" -> ElementwiseOperators.softmax(node, false);
             case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);
             case "Add" -> new SumOperator(node, execution);
-            case "Mul" -> ElementwiseOperators.product(node);
+            case "Mul" -> ElementwiseOperators.arithmetic(node, '*');
+            case "Sub" -> ElementwiseOperators.arithmetic(node, '-');
+            case "Div" -> ElementwiseOperators.arithmetic(node, '/');
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
             case "Gemm" -> new GemmOperator(node, execution);
             case "MatMul" -> GemmOperator.matMul(node, execution);
@@ -64,7 +66,7 @@ final class Operators {
         return switch (node.opType) {
             case "Conv", "Gemm" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Mul", "MatMul", "Gather" -> new int[] {2, 2};
+            case "Add", "Sub", "Mul", "Div", "MatMul", "Gather" -> new int[] {2, 2};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
             case "Reshape" -> new int[] {2, 2};

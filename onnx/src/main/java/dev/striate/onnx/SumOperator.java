@@ -46,6 +46,9 @@ final class SumOperator implements ClampableOperator {
 
     @Override
     public Step plan(Value[] in) {
+        if (in[0].type == Value.Type.INT64 || in[1].type == Value.Type.INT64) {
+            return ElementwiseOperators.integerArithmetic(node, '+', in[0], in[1]);
+        }
         Shape a = Shape.of(in[0].dims);
         Shape b = Shape.of(in[1].dims);
         Shape out;

@@ -53,15 +53,21 @@ public final class ReferenceElementwise {
         return n;
     }
 
-    /** a ⊕ b broadcast, in double (mul or add). */
-    public static double[] binary(boolean mul, float[] a, int[] aShape, float[] b, int[] bShape) {
+    /** a op b broadcast, in double; op is one of {@code + - * /}. */
+    public static double[] binary(char op, float[] a, int[] aShape, float[] b, int[] bShape) {
         int[] out = broadcastShape(aShape, bShape);
         double[] y = new double[size(out)];
         for (int i = 0; i < y.length; i++) {
             int[] c = coords(out, i);
             double x = a[sourceIndex(aShape, c)];
             double z = b[sourceIndex(bShape, c)];
-            y[i] = mul ? x * z : x + z;
+            y[i] = switch (op) {
+                case '+' -> x + z;
+                case '-' -> x - z;
+                case '*' -> x * z;
+                case '/' -> x / z;
+                default -> throw new IllegalArgumentException("reference: no operator " + op);
+            };
         }
         return y;
     }

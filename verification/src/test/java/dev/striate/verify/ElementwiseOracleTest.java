@@ -43,18 +43,24 @@ class ElementwiseOracleTest {
 
     @ParameterizedTest(name = "{0} ⊕ {1}")
     @MethodSource("shapePairs")
-    void addAndMulBroadcastAsNumPy(int[] aShape, int[] bShape) {
+    void arithmeticBroadcastsAsNumPy(int[] aShape, int[] bShape) {
         SplittableRandom r = new SplittableRandom(aShape.length * 7L + bShape.length);
         float[] a = RandomData.uniform(r, ReferenceElementwise.size(aShape));
         float[] b = RandomData.uniform(r, ReferenceElementwise.size(bShape));
         Tensor at = Tensor.of(a, aShape);
         Tensor bt = Tensor.of(b, bShape);
-        for (boolean mul : new boolean[] {false, true}) {
-            Tensor out = mul ? Broadcast.mul(at, bt) : Broadcast.add(at, bt);
-            double[] ref = ReferenceElementwise.binary(mul, a, aShape, b, bShape);
-            assertArrayEquals(ReferenceElementwise.broadcastShape(aShape, bShape), out.shape().toArray());
+        for (char op : "+-*/".toCharArray()) {
+            Tensor out = Tensor.zeros(ReferenceElementwise.broadcastShape(aShape, bShape));
+            switch (op) {
+                case '+' -> Broadcast.add(at, bt, out);
+                case '-' -> Broadcast.sub(at, bt, out);
+                case '*' -> Broadcast.mul(at, bt, out);
+                default -> Broadcast.div(at, bt, out);
+            }
+            double[] ref = ReferenceElementwise.binary(op, a, aShape, b, bShape);
             for (int i = 0; i < ref.length; i++) {
-                assertEquals((float) ref[i], out.data()[i], 0f, (mul ? "mul" : "add") + " at " + i); // one rounding
+                // one IEEE operation: the double result rounded once is the float result exactly
+                assertEquals((float) ref[i], out.data()[i], 0f, op + " at " + i);
             }
         }
         // gradients: each operand's share of dy, summed over its broadcast dimensions

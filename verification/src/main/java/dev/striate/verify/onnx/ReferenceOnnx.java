@@ -18,6 +18,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -108,8 +109,9 @@ public final class ReferenceOnnx {
                 yield rounded(x.dims, ReferenceActivations.softmax(x.values, outer, x.dims[axis], inner,
                         n.getOpType().equals("LogSoftmax")));
             }
-            case "Add", "Mul" -> rounded(ReferenceElementwise.broadcastShape(x.dims, in[1].dims),
-                    ReferenceElementwise.binary(n.getOpType().equals("Mul"), x.values, x.dims, in[1].values, in[1].dims));
+            case "Add", "Sub", "Mul", "Div" -> rounded(ReferenceElementwise.broadcastShape(x.dims, in[1].dims),
+                    ReferenceElementwise.binary("+-*/".charAt(List.of("Add", "Sub", "Mul", "Div").indexOf(n.getOpType())),
+                            x.values, x.dims, in[1].values, in[1].dims));
             case "Gemm" -> gemm(n, x, in[1], in.length > 2 ? in[2] : null);
             case "MatMul" -> {
                 int m = x.dims[0];
@@ -132,11 +134,15 @@ public final class ReferenceOnnx {
                 yield new Data(new int[] {d.length}, d);
             }
             case "Gather" -> {
-                int index = (int) in[1].values[0];
-                if (x.dims.length != 1 || in[1].dims.length != 0) {
-                    throw new IllegalArgumentException("reference Gather: scalar index into a 1-D tensor only");
+                if (x.dims.length != 1) {
+                    throw new IllegalArgumentException("reference Gather: indices into a 1-D tensor only");
                 }
-                yield new Data(new int[0], new float[] {x.values[index < 0 ? index + x.dims[0] : index]});
+                float[] picked = new float[in[1].size()];
+                for (int k = 0; k < picked.length; k++) {
+                    int index = (int) in[1].values[k];
+                    picked[k] = x.values[index < 0 ? index + x.dims[0] : index];
+                }
+                yield new Data(in[1].dims, picked);
             }
             case "Unsqueeze" -> {
                 int[] d = new int[x.dims.length + 1];
@@ -238,7 +244,7 @@ public final class ReferenceOnnx {
         double[] y = ReferenceGemm.multiply(ta ? Transpose.T : Transpose.N, tb ? Transpose.T : Transpose.N, m, cols, k,
                 (float) alpha, a.values, 0, a.dims[1], b.values, 0, b.dims[1], 0f, null, 0, cols);
         if (c != null) {
-            double[] bias = ReferenceElementwise.binary(false, new float[m * cols], new int[] {m, cols}, c.values, c.dims);
+            double[] bias = ReferenceElementwise.binary('+', new float[m * cols], new int[] {m, cols}, c.values, c.dims);
             for (int i = 0; i < y.length; i++) {
                 y[i] += beta * bias[i];
             }

@@ -79,6 +79,22 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("global max pool", new int[] {3, 5, 4, 7}, g -> g.node("GlobalMaxPool", new String[] {"x"})));
         v.add(new Variant("add [N,C,H,W]+[C,1,1]", new int[] {2, 3, 4, 5}, g -> g.node("Add", new String[] {"x", g.uniform(-1, 1, 3, 1, 1)})));
         v.add(new Variant("mul [N,C,H,W]*[W]", new int[] {2, 3, 4, 5}, g -> g.node("Mul", new String[] {"x", g.uniform(-1, 1, 5)})));
+        v.add(new Variant("sub and div: (x - mean[C,1,1]) / std[C,1,1], then 1 / that", new int[] {2, 3, 4, 5}, g -> {
+            String centred = g.node("Sub", new String[] {"x", g.uniform(-1, 1, 3, 1, 1)});
+            String scaled = g.node("Div", new String[] {centred, g.uniform(0.5, 2, 3, 1, 1)});
+            return g.node("Div", new String[] {g.initializer(new float[] {1f}), g.node("Sub", new String[] {scaled, g.initializer(
+                    new float[] {3f})})});
+        }));
+        v.add(new Variant("sub [N,1,H,1] - [N,C,H,W] (other side broadcast)", new int[] {2, 3, 4, 5}, g -> g.node("Sub",
+                new String[] {g.uniform(-1, 1, 2, 1, 4, 1), "x"})));
+        v.add(new Variant("pytorch chunk's int64 arithmetic: Shape, Gather, Add, Div, Mul, Sub, then Slice", new int[] {2, 6, 3, 3},
+                g -> {
+                    String channels = g.node("Gather", new String[] {g.node("Shape", new String[] {"x"}), g.longs(1)}, "axis", 0);
+                    String half = g.node("Div", new String[] {g.node("Add", new String[] {channels, g.longs(1)}), g.longs(2)});
+                    String end = g.node("Mul", new String[] {half, g.longs(2)});
+                    String start = g.node("Sub", new String[] {end, half});
+                    return g.node("Slice", new String[] {"x", start, end, g.longs(1)});
+                }));
         v.add(new Variant("add [1]+[N,C,H,W]", new int[] {2, 3, 4, 5}, g -> g.node("Add", new String[] {g.uniform(-1, 1, 1), "x"})));
         v.add(new Variant("mul [N,1,H,1]*[N,C,H,W]", new int[] {2, 3, 4, 5}, g -> g.node("Mul",
                 new String[] {g.uniform(-1, 1, 2, 1, 4, 1), "x"})));
