@@ -110,6 +110,8 @@ class LayersCompiledTest {
         workloads.add(new Workload("add residual", () -> Broadcast.add(image, imageGrad, sum)));
         workloads.add(new Workload("add per-channel", () -> Broadcast.add(image, bias, sum)));
         workloads.add(new Workload("mul per-channel", () -> Broadcast.mul(image, bias, sum)));
+        workloads.add(new Workload("sub per-channel on the left", () -> Broadcast.sub(bias, image, sum)));
+        workloads.add(new Workload("div residual", () -> Broadcast.div(image, imageGrad, sum)));
         workloads.add(new Workload("sumTo per-channel", () -> Broadcast.sumTo(image, biasGrad)));
         workloads.add(new Workload("mulSumTo per-channel", () -> Broadcast.mulSumTo(image, imageGrad, biasGrad)));
         float[] ones = new float[8];
