@@ -26,6 +26,7 @@ final class Operators {
             case "AveragePool" -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
             case "GlobalAveragePool" -> PoolOperator.global(node, false, execution);
+            case "ReduceMean" -> PoolOperator.reduceMean(node, execution);
             case "Relu" -> ElementwiseOperators.activation(new Relu());
             case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
             case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());
@@ -53,6 +54,7 @@ final class Operators {
             case "Gather" -> ShapeOperators.gather(node);
             case "Cast" -> ShapeOperators.cast(node);
             case "Concat" -> ShapeOperators.concat(node);
+            case "Split" -> ShapeOperators.split(node);
             case "Pad" -> ShapeOperators.pad(node);
             case "Transpose" -> StridedOperators.transpose(node);
             case "Slice" -> StridedOperators.slice(node);
@@ -70,7 +72,7 @@ final class Operators {
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
             case "Reshape" -> new int[] {2, 2};
-            case "Squeeze", "Unsqueeze" -> new int[] {1, 2};
+            case "Squeeze", "Unsqueeze", "ReduceMean", "Split" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
             case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};

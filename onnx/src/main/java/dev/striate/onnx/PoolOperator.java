@@ -7,13 +7,15 @@ import dev.striate.pool.GlobalPooling;
 import dev.striate.pool.MaxPool2d;
 import dev.striate.pool.PoolParams;
 import dev.striate.pool.Pooling;
+import dev.striate.tensor.Shape;
+import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
 
 /**
  * ONNX MaxPool and AveragePool (1-D and 2-D; pads, auto_pad, dilations, ceil_mode,
- * count_include_pad) on the engine's pooling kernels, and GlobalMaxPool / GlobalAveragePool over
- * any number of spatial axes.
+ * count_include_pad) on the engine's pooling kernels, GlobalMaxPool / GlobalAveragePool over
+ * any number of spatial axes, and ReduceMean over one block of adjacent axes.
  */
 final class PoolOperator implements Operator {
 
@@ -100,5 +102,95 @@ final class PoolOperator implements Operator {
             return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), Value.runtime(yDims))
                     .seenAs(new int[][] {{x.dims[0], x.dims[1], plane, 1}}, new int[][] {{x.dims[0], x.dims[1], 1, 1}});
         };
+    }
+
+    /**
+     * ReduceMean (axes from the attribute before opset 18, from input 1 after; none: every axis,
+     * or the identity with {@code noop_with_empty_axes}; keepdims). The reduced axes must be
+     * adjacent — what CNNs export (PyTorch's {@code x.mean([2, 3])}, Keras's global pooling on
+     * NHWC) — so the input is a view {@code [outer, reduced, inner]}: with nothing after the
+     * block ({@code inner = 1}) the engine's global average pool over each run of {@code reduced}
+     * values, otherwise a sum of {@code reduced} rows of {@code inner} per output row.
+     */
+    static Operator reduceMean(Node node, Execution execution) {
+        String name = node.toString();
+        long[] axesAttribute = node.opset < 18 ? node.getInts("axes") : null;
+        boolean keep = node.getInt("keepdims", 1) != 0;
+        boolean noopWithoutAxes = node.getInt("noop_with_empty_axes", 0) != 0;
+        GlobalPooling pool = new GlobalAvgPool(execution.pool());
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            long[] axes = axesAttribute != null ? axesAttribute : in.length > 1 && in[1] != null ? in[1].asLongs() : null;
+            boolean[] reduced = new boolean[rank];
+            if (axes == null || axes.length == 0) {
+                if (noopWithoutAxes) {
+                    return Step.view(0, Value.runtime(x.dims));
+                }
+                Arrays.fill(reduced, true);
+            } else {
+                for (long a : axes) {
+                    long axis = a < 0 ? a + rank : a;
+                    if (axis < 0 || axis >= rank || reduced[(int) axis]) {
+                        throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " are invalid for input " + x);
+                    }
+                    reduced[(int) axis] = true;
+                }
+            }
+            int first = 0;
+            while (first < rank && !reduced[first]) {
+                first++;
+            }
+            int end = first;
+            while (end < rank && reduced[end]) {
+                end++;
+            }
+            for (int d = end; d < rank; d++) {
+                if (reduced[d]) {
+                    throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " of input " + x
+                            + " are not adjacent (only one block of adjacent axes is supported)");
+                }
+            }
+            int outer = Shape.checkedSize(Arrays.copyOfRange(x.dims, 0, first));
+            int count = Shape.checkedSize(Arrays.copyOfRange(x.dims, first, end));
+            int inner = Shape.checkedSize(Arrays.copyOfRange(x.dims, end, rank));
+            if (count == 0) {
+                throw new OnnxException(name + ": input " + x + " has no elements along axes " + Arrays.toString(axes));
+            }
+            int[] yDims = new int[keep ? rank : rank - (end - first)];
+            for (int d = 0, k = 0; d < rank; d++) {
+                if (!reduced[d]) {
+                    yDims[k++] = x.dims[d];
+                } else if (keep) {
+                    yDims[k++] = 1;
+                }
+            }
+            Value y = Value.runtime(yDims);
+            if (inner == 1) {
+                return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
+                        .seenAs(new int[][] {{1, outer, count, 1}}, new int[][] {{1, outer, 1, 1}});
+            }
+            return Step.compute((i, o) -> meanOfRows(i[0], o[0], outer, count, inner), x.size(), y);
+        });
+    }
+
+    /** {@code y[o][j] := Σ_r x[o][r][j] / count}, summed in float in order of r | allocates nothing. */
+    private static void meanOfRows(Tensor x, Tensor y, int outer, int count, int inner) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        float scale = 1f / count;
+        for (int o = 0; o < outer; o++) {
+            int to = y.offset() + o * inner;
+            int from = x.offset() + o * count * inner;
+            System.arraycopy(xs, from, ys, to, inner);
+            for (int r = 1; r < count; r++) {
+                for (int j = 0, at = from + r * inner; j < inner; j++) {
+                    ys[to + j] += xs[at + j];
+                }
+            }
+            for (int j = 0; j < inner; j++) {
+                ys[to + j] *= scale;
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ import java.util.Arrays;
 
 /**
  * Operators that move or reinterpret elements: views that share memory (Flatten, Reshape,
- * Squeeze, Unsqueeze, Identity, inference Dropout), copies (Concat, Pad), and the shape arithmetic
+ * Squeeze, Unsqueeze, Identity, inference Dropout), copies (Concat, Split, Pad), and the shape arithmetic
  * PyTorch exports around a flatten (Shape, Gather, Cast, Concat on int64), which planning
  * evaluates because it depends only on shapes.
  */
@@ -319,6 +319,84 @@ final class ShapeOperators {
             // one row (batch 1 along the channels, say): every input is one contiguous slice of the output
             return outer == 1 ? Step.gather(copy, Value.runtime(dims)) : Step.compute(copy, 0, Value.runtime(dims));
         };
+    }
+
+    /**
+     * Split along an axis into the node's outputs: sizes from the {@code split} attribute (before
+     * opset 13) or input 1 (from 13), else equal parts — one per output, or {@code num_outputs}
+     * (opset 18) of {@code ceil(dim / n)} with a smaller last. Float tensors at run time, int64
+     * values while planning.
+     */
+    static Operator split(Node node) {
+        String name = node.toString();
+        long axisAttribute = node.getInt("axis", 0);
+        long[] splitAttribute = node.opset < 13 ? node.getInts("split") : null;
+        long numOutputs = node.getInt("num_outputs", 0);
+        int outputs = node.outputs.size();
+        if (numOutputs != 0 && numOutputs != outputs) {
+            throw node.unsupported("num_outputs " + numOutputs + " differs from its " + outputs + " outputs");
+        }
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            if (axisAttribute < -rank || axisAttribute >= rank) {
+                throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for " + x);
+            }
+            int axis = (int) (axisAttribute < 0 ? axisAttribute + rank : axisAttribute);
+            int extent = x.dims[axis];
+            long[] sizes = splitAttribute != null ? splitAttribute : in.length > 1 && in[1] != null ? in[1].asLongs() : null;
+            if (sizes == null) {
+                sizes = new long[outputs];
+                long part = numOutputs != 0 ? (extent + outputs - 1) / outputs : extent / outputs;
+                if (numOutputs == 0 && extent % outputs != 0) {
+                    throw new OnnxException(name + ": axis " + axis + " of " + x + " does not split into " + outputs + " equal parts");
+                }
+                for (int j = 0; j < outputs; j++) {
+                    sizes[j] = Math.max(0, Math.min(part, extent - j * part));
+                }
+            }
+            long total = 0;
+            for (long size : sizes) {
+                if (size < 0) {
+                    throw new OnnxException(name + ": split " + Arrays.toString(sizes) + " has a negative size");
+                }
+                total += size;
+            }
+            if (sizes.length != outputs || total != extent) {
+                throw new OnnxException(name + ": split " + Arrays.toString(sizes) + " does not cut axis " + axis + " of " + x
+                        + " into its " + outputs + " outputs");
+            }
+            int outer = Shape.checkedSize(Arrays.copyOf(x.dims, axis));
+            int inner = Shape.checkedSize(Arrays.copyOfRange(x.dims, axis + 1, rank));
+            Value[] values = new Value[outputs];
+            int[] rows = new int[outputs];
+            for (int j = 0; j < outputs; j++) {
+                int[] dims = x.dims.clone();
+                dims[axis] = (int) sizes[j];
+                rows[j] = dims[axis] * inner;
+                values[j] = x.longs != null ? Value.longs(dims, new long[Shape.checkedSize(dims)]) : Value.runtime(dims);
+            }
+            int rowLength = extent * inner;
+            if (x.longs != null) {
+                for (int o = 0; o < outer; o++) {
+                    for (int j = 0, column = 0; j < outputs; column += rows[j], j++) {
+                        System.arraycopy(x.longs, o * rowLength + column, values[j].longs, o * rows[j], rows[j]);
+                    }
+                }
+                return Step.constant(values);
+            }
+            return Step.compute((i, o) -> {
+                for (int j = 0, column = 0; j < o.length; column += rows[j], j++) {
+                    if (o[j] == null) {
+                        continue;
+                    }
+                    for (int r = 0; r < outer; r++) {
+                        System.arraycopy(i[0].data(), i[0].offset() + r * rowLength + column, o[j].data(),
+                                o[j].offset() + r * rows[j], rows[j]);
+                    }
+                }
+            }, 0, values);
+        });
     }
 
     /**

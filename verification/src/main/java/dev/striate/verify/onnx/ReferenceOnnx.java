@@ -51,7 +51,14 @@ public final class ReferenceOnnx {
             for (int i = 0; i < in.length; i++) {
                 in[i] = n.getInput(i).isEmpty() ? null : env.get(n.getInput(i));
             }
-            env.put(n.getOutput(0), evaluate(n, in));
+            if (n.getOpType().equals("Split")) {
+                Data[] parts = split(n, in);
+                for (int j = 0; j < parts.length; j++) {
+                    env.put(n.getOutput(j), parts[j]);
+                }
+            } else {
+                env.put(n.getOutput(0), evaluate(n, in));
+            }
         }
         Map<String, Data> out = new LinkedHashMap<>();
         model.getGraph().getOutputList().forEach(v -> out.put(v.getName(), env.get(v.getName())));
@@ -155,6 +162,7 @@ public final class ReferenceOnnx {
             case "Concat" -> concat(n, in);
             case "Cast" -> i(n, "to", 1) == TensorProto.DataType.FLOAT_VALUE ? x : map(x, v -> (long) v);
             case "Transpose" -> transpose(n, x);
+            case "ReduceMean" -> reduceMean(n, x, in.length > 1 ? in[1] : null);
             case "Slice" -> in.length == 1 // opset < 10: attributes, steps 1
                     ? slice(x, longs(ints(n, "starts")), longs(ints(n, "ends")), longs(ints(n, "axes")), new long[0])
                     : slice(x, longs(in[1]), longs(in[2]), in.length > 3 ? longs(in[3]) : new long[0],
@@ -319,6 +327,82 @@ public final class ReferenceOnnx {
             y[flat] = x.values[flatten(j, x.dims)];
         }
         return new Data(dims, y);
+    }
+
+    /**
+     * ONNX Split: sizes from the attribute (opset &lt; 13) or input 1, else equal parts, one per
+     * output, or {@code num_outputs} parts of ceil(dim / n) with a smaller last (opset 18).
+     */
+    private static Data[] split(NodeProto n, Data[] in) {
+        Data x = in[0];
+        int rank = x.dims.length;
+        int axis = (int) i(n, "axis", 0);
+        axis = axis < 0 ? axis + rank : axis;
+        int parts = n.getOutputCount();
+        int[] sizes = in.length > 1 && in[1] != null ? Arrays.stream(longs(in[1])).mapToInt(v -> (int) v).toArray()
+                : ints(n, "split");
+        if (sizes.length == 0) {
+            sizes = new int[parts];
+            int part = (x.dims[axis] + parts - 1) / parts;
+            for (int j = 0; j < parts; j++) {
+                sizes[j] = Math.min(part, x.dims[axis] - j * part);
+            }
+        }
+        Data[] out = new Data[parts];
+        for (int j = 0, start = 0; j < parts; start += sizes[j], j++) {
+            int[] dims = x.dims.clone();
+            dims[axis] = sizes[j];
+            float[] v = new float[product(dims, 0, rank)];
+            for (int flat = 0; flat < v.length; flat++) {
+                int[] index = unflatten(flat, dims);
+                index[axis] += start;
+                v[flat] = x.values[flatten(index, x.dims)];
+            }
+            out[j] = new Data(dims, v);
+        }
+        return out;
+    }
+
+    /** ONNX ReduceMean: the mean in double over the axes (attribute, or input 1 from opset 18; none: all). */
+    private static Data reduceMean(NodeProto n, Data x, Data axesInput) {
+        int rank = x.dims.length;
+        int[] axes = axesInput != null ? Arrays.stream(longs(axesInput)).mapToInt(a -> (int) a).toArray() : ints(n, "axes");
+        boolean[] reduced = new boolean[rank];
+        for (int a : axes) {
+            reduced[a < 0 ? a + rank : a] = true;
+        }
+        if (axes.length == 0) {
+            Arrays.fill(reduced, true);
+        }
+        boolean keep = i(n, "keepdims", 1) != 0;
+        int[] kept = new int[rank];
+        for (int k = 0; k < rank; k++) {
+            kept[k] = reduced[k] ? 1 : x.dims[k];
+        }
+        double[] sums = new double[product(kept, 0, rank)];
+        for (int flat = 0; flat < x.size(); flat++) {
+            int[] i = unflatten(flat, x.dims);
+            for (int k = 0; k < rank; k++) {
+                i[k] = reduced[k] ? 0 : i[k];
+            }
+            sums[flatten(i, kept)] += x.values[flat];
+        }
+        double count = (double) x.size() / sums.length;
+        for (int k = 0; k < sums.length; k++) {
+            sums[k] /= count;
+        }
+        int[] dims = kept;
+        if (!keep) {
+            int[] squeezed = new int[rank];
+            int m = 0;
+            for (int k = 0; k < rank; k++) {
+                if (!reduced[k]) {
+                    squeezed[m++] = x.dims[k];
+                }
+            }
+            dims = Arrays.copyOf(squeezed, m);
+        }
+        return rounded(dims, sums);
     }
 
     /** ONNX Slice (absent axes or steps: empty arrays): per sliced axis, output index i reads start + i·step. */

@@ -76,6 +76,14 @@ class OnnxOperatorOracleTest {
                 new String[] {"x"}, "kernel_shape", new int[] {3, 3}, "dilations", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1})));
         v.add(new Variant("avgpool asymmetric pads excluded", new int[] {2, 2, 7, 8}, g -> g.node("AveragePool",
                 new String[] {"x"}, "kernel_shape", new int[] {3, 2}, "pads", new int[] {0, 1, 2, 0})));
+        v.add(new Variant("reducemean axes [2, 3] keepdims (pytorch x.mean([2, 3], keepdim=True))", new int[] {2, 5, 4, 7},
+                g -> g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {2, 3})));
+        v.add(new Variant("reducemean axes [-1, -2] keepdims=0 (mnasnet's head)", new int[] {2, 5, 4, 7},
+                g -> g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {-1, -2}, "keepdims", 0)));
+        v.add(new Variant("reducemean axes [1, 2] of NHWC (keras global pooling), opset 18 axes input", new int[] {2, 4, 3, 6},
+                g -> g.node("ReduceMean", new String[] {"x", g.longs(1, 2)}, "keepdims", 0), 18));
+        v.add(new Variant("reducemean every axis (no axes)", new int[] {3, 4, 5},
+                g -> g.node("ReduceMean", new String[] {"x"})));
         v.add(new Variant("global max pool", new int[] {3, 5, 4, 7}, g -> g.node("GlobalMaxPool", new String[] {"x"})));
         v.add(new Variant("add [N,C,H,W]+[C,1,1]", new int[] {2, 3, 4, 5}, g -> g.node("Add", new String[] {"x", g.uniform(-1, 1, 3, 1, 1)})));
         v.add(new Variant("mul [N,C,H,W]*[W]", new int[] {2, 3, 4, 5}, g -> g.node("Mul", new String[] {"x", g.uniform(-1, 1, 5)})));
@@ -147,6 +155,22 @@ class OnnxOperatorOracleTest {
                     g.conv("x", 2, 2, 3, 1, 1, 1, true)}, "axis", 1);
             return g.relu(g.node("Concat", new String[] {inner, g.conv("x", 2, 4, 1, 1, 0, 1, true)}, "axis", 1));
         }));
+        v.add(new Variant("split channels in two equal parts (shufflenet), one minus the other", new int[] {2, 6, 3, 3}, g -> {
+            String[] parts = g.nodeWithOutputs("Split", 2, new String[] {"x"}, "axis", 1);
+            return g.node("Sub", new String[] {parts[0], parts[1]});
+        }));
+        v.add(new Variant("split sizes [1, 3, 2] from input 1, concatenated back in another order", new int[] {2, 6, 3, 3}, g -> {
+            String[] parts = g.nodeWithOutputs("Split", 3, new String[] {"x", g.longs(1, 3, 2)}, "axis", -3);
+            return g.node("Concat", new String[] {parts[2], g.relu(parts[0]), parts[1]}, "axis", 1);
+        }));
+        v.add(new Variant("split attribute [2, 3] of the last axis (opset 11), second part", new int[] {3, 4, 5}, g -> {
+            String[] parts = g.nodeWithOutputs("Split", 2, new String[] {"x"}, "axis", 2, "split", new long[] {2, 3});
+            return g.node("Mul", new String[] {parts[1], parts[1]});
+        }, 11));
+        v.add(new Variant("split num_outputs 3 of 7 rows (opset 18): 3, 3, 1", new int[] {7, 4}, g -> {
+            String[] parts = g.nodeWithOutputs("Split", 3, new String[] {"x"}, "num_outputs", 3);
+            return g.node("Add", new String[] {g.node("Sub", new String[] {parts[0], parts[1]}), parts[2]});
+        }, 18));
         v.add(new Variant("flatten axis 2 then gemm", new int[] {2, 3, 4, 5}, g -> {
             String f = g.node("Reshape", new String[] {"x", g.longs(6, 20)});
             return g.node("Gemm", new String[] {f, g.normal(0.3, 20, 4)});
