@@ -9,8 +9,9 @@ import jdk.incubator.vector.VectorOperators;
  * α = 1/6, β = 1/2) and PyTorch {@code hardswish}, which computes {@code x·min(max(x + 3, 0), 6) / 6}:
  * the same function, rounded in another order (within a few ulps), but {@code x·6} overflows for
  * {@code |x| > Float.MAX_VALUE / 6} where this form returns x. {@code y(−∞) = −∞·0 = NaN} in both.
- * Backward as PyTorch:
- * {@code dx = x < −3 ? 0 : x ≤ 3 ? dy·(x/3 + 1/2) : dy} (so dy for a NaN input).
+ * Backward as PyTorch's vectorized CPU kernel, which is what its users get for all but a tensor's last
+ * few elements: {@code dx = x < −3 ? 0 : x ≥ 3 ? dy : dy·(x/3 + 1/2)}, so dy at the upper kink (its
+ * scalar tail loop gives 1.5·dy there; measured with PyTorch 1.13) and NaN for a NaN input.
  *
  * <p>y is not monotonic in x (its minimum is at x = −1.5), so the backward reads the input.
  *
@@ -42,7 +43,7 @@ public final class HardSwish extends Pointwise {
         }
     }
 
-    // dx[i] := x[i] < -3 ? 0 : x[i] <= 3 ? dy[i]·(x[i]/3 + 0.5) : dy[i] (NaN: dy[i]) | dx may be dy or x | allocates nothing
+    // dx[i] := x[i] < -3 ? 0 : x[i] >= 3 ? dy[i] : dy[i]·(x[i]/3 + 0.5) | dx may be dy or x | allocates nothing
     @Override
     void backward(float[] s, int so, float[] dy, int dyo, float[] dx, int dxo, int n) {
         FloatVector zero = FloatVector.zero(S);
@@ -50,14 +51,14 @@ public final class HardSwish extends Pointwise {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, s, so + i);
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i);
-            g.blend(g.mul(v.div(3f).add(0.5f)), v.compare(VectorOperators.LE, 3f))
+            g.mul(v.div(3f).add(0.5f)).blend(g, v.compare(VectorOperators.GE, 3f))
                     .blend(zero, v.compare(VectorOperators.LT, -3f)).intoArray(dx, dxo + i);
         }
         if (i < n) {
             VectorMask<Float> m = S.indexInRange(i, n);
             FloatVector v = FloatVector.fromArray(S, s, so + i, m);
             FloatVector g = FloatVector.fromArray(S, dy, dyo + i, m);
-            g.blend(g.mul(v.div(3f).add(0.5f)), v.compare(VectorOperators.LE, 3f))
+            g.mul(v.div(3f).add(0.5f)).blend(g, v.compare(VectorOperators.GE, 3f))
                     .blend(zero, v.compare(VectorOperators.LT, -3f)).intoArray(dx, dxo + i, m);
         }
     }

@@ -64,7 +64,7 @@ class ActivationOracleTest {
                 new Case(new HardSigmoid(0.2f, 0.5f), x -> Double.isNaN(x) ? x : Math.min(Math.max(0.2 * x + 0.5, 0), 1),
                         x -> x > -2.5 && x < 2.5 ? 0.2 : 0, 2),
                 new Case(new HardSwish(), x -> Double.isNaN(x) ? x : x * Math.min(Math.max(x / 6 + 0.5, 0), 1),
-                        x -> x < -3 ? 0 : x <= 3 ? x / 3 + 0.5 : 1, 3));
+                        x -> x < -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5, 3));
     }
 
     static Stream<Arguments> casesAndLengths() {
@@ -189,8 +189,9 @@ class ActivationOracleTest {
         float[] hard = {-3f, 3f, 0f, -4f, 4f, Float.NaN};
         // hardsigmoid: (x > -3) & (x < 3), so zero at both kinks and for NaN
         assertArrayEquals(new float[] {0, 0, 1f / 6, 0, 0, 0}, backward(new HardSigmoid(), hard, dy), 0f);
-        // hardswish: x < -3 ? 0 : x <= 3 ? x/3 + 1/2 : 1, so -1/2 and 3/2 at the kinks, dy for NaN
-        assertArrayEquals(new float[] {-0.5f, 1.5f, 0.5f, 0, 1, 1}, backward(new HardSwish(), hard, dy), 0f);
+        // hardswish, as PyTorch's vectorized kernel: x < -3 ? 0 : x >= 3 ? 1 : x/3 + 1/2, so -1/2
+        // and 1 at the kinks, NaN for NaN (checked against PyTorch itself in PyTorchReferenceTest)
+        assertArrayEquals(new float[] {-0.5f, 1f, 0.5f, 0, 1, Float.NaN}, backward(new HardSwish(), hard, dy), 0f);
     }
 
     private static float[] backward(Activation a, float[] x, float[] dy) {

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Writes PyTorch-computed outputs and gradients for the engine's layers, the golden data of
+PyTorchReferenceTest (verification/src/test/resources/pytorch/layers.bin).
+
+Each case: a kind (conv, maxpool, avgpool, or an activation's name), its hyperparameters as
+"key=v,v" words, and float32 tensors: the input x (and weights w, bias b for conv), the upstream
+gradient dy, PyTorch's output y and its gradients dx (dw, db) through autograd.
+
+File format (little-endian): int32 case count; per case: UTF-8 string kind, string params,
+int32 tensor count, then per tensor: string key, int32 rank, int32 dims, float32 values. A string
+is an int32 byte length and the bytes.
+
+Not part of the build: it needs PyTorch (Debian 12: apt-get install python3-torch, PyTorch 1.13).
+Usage: python3 verification/reference/pytorch_gradients.py
+"""
+import os
+import struct
+
+import torch
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "pytorch", "layers.bin")
+
+
+def string(s):
+    b = s.encode()
+    return struct.pack("<i", len(b)) + b
+
+
+def tensor(key, t):
+    t = t.detach().contiguous().float()
+    return string(key) + struct.pack("<i", t.dim()) + struct.pack("<%di" % t.dim(), *t.shape) + t.numpy().astype("<f4").tobytes()
+
+
+def record(kind, params, tensors):
+    return string(kind) + string(params) + struct.pack("<i", len(tensors)) + b"".join(tensor(k, v) for k, v in tensors)
+
+
+def conv_case(g, n, c, h, w, oc, kh, kw, stride, pad, dil, groups, bias=True):
+    x = torch.randn(n, c, h, w, generator=g, requires_grad=True)
+    wt = (torch.randn(oc, c // groups, kh, kw, generator=g) / (c // groups * kh * kw) ** 0.5).requires_grad_()
+    b = torch.randn(oc, generator=g).requires_grad_() if bias else None
+    y = F.conv2d(x, wt, b, stride, pad, dil, groups)
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    params = "k=%d,%d s=%d,%d p=%d,%d d=%d,%d g=%d" % (kh, kw, stride[0], stride[1], pad[0], pad[1], dil[0], dil[1], groups)
+    tensors = [("x", x), ("w", wt), ("dy", dy), ("y", y), ("dx", x.grad), ("dw", wt.grad)]
+    if bias:
+        tensors += [("b", b), ("db", b.grad)]
+    return record("conv", params, tensors)
+
+
+def pool_case(g, kind, shape, k, s, p, dil=(1, 1), ceil=False, cip=True, integers=False):
+    x = (torch.randint(-3, 4, shape, generator=g).float() if integers else torch.randn(shape, generator=g)).requires_grad_()
+    if kind == "maxpool":
+        y = F.max_pool2d(x, k, s, p, dil, ceil_mode=ceil)
+    else:
+        y = F.avg_pool2d(x, k, s, p, ceil_mode=ceil, count_include_pad=cip)
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    params = "k=%d,%d s=%d,%d p=%d,%d d=%d,%d ceil=%d cip=%d" % (k[0], k[1], s[0], s[1], p[0], p[1], dil[0], dil[1], ceil, cip)
+    return record(kind, params, [("x", x), ("dy", dy), ("y", y), ("dx", x.grad)])
+
+
+ACTIVATIONS = {
+    "relu": torch.relu,
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "relu6": F.relu6,
+    "clamp": lambda x: torch.clamp(x, -0.5, 1.5),
+    "hardsigmoid": F.hardsigmoid,
+    "hardswish": F.hardswish,
+    "softmax": lambda x: torch.softmax(x, 1),
+    "log_softmax": lambda x: torch.log_softmax(x, 1),
+}
+
+
+def activation_case(g, name):
+    x = torch.randn(2, 5, 3, 7, generator=g) * 4
+    # the kinks, where PyTorch's conventions decide the gradient
+    x.view(-1)[:8] = torch.tensor([0.0, -0.0, 3.0, -3.0, 6.0, -0.5, 1.5, 0.0])
+    x.requires_grad_()
+    y = ACTIVATIONS[name](x)
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    return record(name, "", [("x", x), ("dy", dy), ("y", y), ("dx", x.grad)])
+
+
+def main():
+    g = torch.Generator().manual_seed(2026)
+    cases = [
+        conv_case(g, 2, 3, 9, 8, 4, 3, 3, (1, 1), (1, 1), (1, 1), 1),
+        conv_case(g, 1, 8, 14, 14, 8, 3, 3, (1, 1), (1, 1), (1, 1), 1),        # Winograd's shape
+        conv_case(g, 2, 4, 11, 9, 6, 3, 5, (2, 1), (3, 1), (2, 1), 2),
+        conv_case(g, 2, 6, 9, 10, 6, 3, 3, (2, 2), (1, 1), (1, 1), 6),         # depthwise, stride 2
+        conv_case(g, 3, 16, 7, 5, 5, 1, 1, (1, 1), (0, 0), (1, 1), 1, bias=False),  # pointwise
+        conv_case(g, 1, 3, 33, 31, 8, 7, 7, (2, 2), (3, 3), (1, 1), 1),        # a first layer
+        conv_case(g, 2, 4, 12, 12, 4, 3, 3, (3, 2), (2, 0), (3, 2), 1),        # dilation 3 and 2
+        conv_case(g, 1, 6, 13, 13, 6, 5, 5, (4, 4), (2, 2), (1, 1), 3),        # stride 4, groups 3
+        pool_case(g, "maxpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1)),
+        pool_case(g, "maxpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1), ceil=True),
+        pool_case(g, "maxpool", (1, 2, 9, 10), (3, 3), (1, 1), (1, 1), dil=(2, 2)),
+        pool_case(g, "maxpool", (2, 3, 9, 8), (2, 2), (2, 2), (0, 0), integers=True),   # ties: first max
+        pool_case(g, "maxpool", (2, 3, 12, 12), (3, 3), (2, 2), (1, 1), integers=True),
+        pool_case(g, "maxpool", (1, 3, 7, 8), (2, 3), (1, 2), (1, 0)),
+        pool_case(g, "avgpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1)),
+        pool_case(g, "avgpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1), cip=False),
+        pool_case(g, "avgpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1), ceil=True),
+        pool_case(g, "avgpool", (2, 3, 10, 11), (3, 3), (2, 2), (1, 1), ceil=True, cip=False),
+        pool_case(g, "avgpool", (1, 3, 7, 9), (2, 2), (2, 2), (0, 0), ceil=True),
+        pool_case(g, "avgpool", (1, 2, 8, 9), (3, 2), (1, 2), (1, 1)),
+    ]
+    cases += [activation_case(g, name) for name in ACTIVATIONS]
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "wb") as f:
+        f.write(struct.pack("<i", len(cases)) + b"".join(cases))
+    print("%d cases, %d bytes -> %s (PyTorch %s)" % (len(cases), os.path.getsize(OUT), os.path.normpath(OUT), torch.__version__))
+
+
+if __name__ == "__main__":
+    main()
