@@ -2,9 +2,10 @@
 """Writes PyTorch-computed outputs and gradients for the engine's layers, the golden data of
 PyTorchReferenceTest (verification/src/test/resources/pytorch/layers.bin).
 
-Each case: a kind (conv, maxpool, avgpool, or an activation's name), its hyperparameters as
-"key=v,v" words, and float32 tensors: the input x (and weights w, bias b for conv), the upstream
-gradient dy, PyTorch's output y and its gradients dx (dw, db) through autograd.
+Each case: a kind (conv, maxpool, avgpool, an activation's name, batchnorm, linear, a loss, an
+optimizer), its hyperparameters as "key=v,v" words, and float32 tensors: the input x (and weights w,
+bias b), the upstream gradient dy, PyTorch's output y and its gradients dx (dw, db) through
+autograd; a loss's value and gradient; an optimizer's parameters after three steps of given gradients.
 
 File format (little-endian): int32 case count; per case: UTF-8 string kind, string params,
 int32 tensor count, then per tensor: string key, int32 rank, int32 dims, float32 values. A string
@@ -88,6 +89,70 @@ def activation_case(g, name):
     return record(name, "", [("x", x), ("dy", dy), ("y", y), ("dx", x.grad)])
 
 
+def batchnorm_case(g):
+    bn = torch.nn.BatchNorm2d(4)
+    with torch.no_grad():
+        bn.weight.copy_(torch.randn(4, generator=g))
+        bn.bias.copy_(torch.randn(4, generator=g))
+    x = (torch.randn(3, 4, 5, 6, generator=g) * 2 + 1).requires_grad_()
+    y = bn(x)  # training: batch statistics, running ones updated
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    bn.eval()
+    with torch.no_grad():
+        y_eval = bn(x)
+    return record("batchnorm", "", [("x", x), ("weight", bn.weight), ("bias", bn.bias), ("dy", dy), ("y", y),
+                                    ("dx", x.grad), ("dweight", bn.weight.grad), ("dbias", bn.bias.grad),
+                                    ("running_mean", bn.running_mean), ("running_var", bn.running_var), ("y_eval", y_eval)])
+
+
+def linear_case(g):
+    lin = torch.nn.Linear(7, 4)
+    with torch.no_grad():
+        lin.weight.copy_(torch.randn(4, 7, generator=g))
+        lin.bias.copy_(torch.randn(4, generator=g))
+    x = torch.randn(5, 7, generator=g, requires_grad=True)
+    y = lin(x)
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    return record("linear", "", [("x", x), ("weight", lin.weight), ("bias", lin.bias), ("dy", dy), ("y", y),
+                                 ("dx", x.grad), ("dweight", lin.weight.grad), ("dbias", lin.bias.grad)])
+
+
+def loss_cases(g):
+    logits = (torch.randn(6, 5, generator=g) * 3).requires_grad_()
+    labels = torch.randint(0, 5, (6,), generator=g)
+    loss = torch.nn.CrossEntropyLoss()(logits, labels)
+    loss.backward()
+    out = [record("cross_entropy", "", [("x", logits), ("target", labels.float()), ("loss", loss.reshape(1)),
+                                        ("dx", logits.grad)])]
+    for reduction in ("mean", "sum"):
+        y = torch.randn(4, 3, generator=g, requires_grad=True)
+        target = torch.randn(4, 3, generator=g)
+        loss = torch.nn.MSELoss(reduction=reduction)(y, target)
+        loss.backward()
+        out.append(record("mse", "reduction=" + ("1" if reduction == "mean" else "0"),
+                          [("x", y), ("target", target), ("loss", loss.reshape(1)), ("dx", y.grad)]))
+    return out
+
+
+def optimizer_case(g, kind, grad_scale=1.0, **options):
+    w = torch.randn(4, 7, generator=g)
+    b = torch.randn(4, generator=g)
+    grads = [(torch.randn(4, 7, generator=g) * grad_scale, torch.randn(4, generator=g) * grad_scale) for _ in range(3)]
+    pw, pb = torch.nn.Parameter(w.clone()), torch.nn.Parameter(b.clone())
+    opt = torch.optim.SGD([pw, pb], **options) if kind == "sgd" else torch.optim.Adam([pw, pb], **options)
+    for gw, gb in grads:
+        pw.grad, pb.grad = gw.clone(), gb.clone()
+        opt.step()
+    params = " ".join("%s=%s" % (k, int(v) if isinstance(v, bool) else repr(v) if not isinstance(v, tuple)
+                                 else ",".join(map(repr, v))) for k, v in options.items())
+    tensors = [("weight", w), ("bias", b)]
+    for i, (gw, gb) in enumerate(grads):
+        tensors += [("dweight%d" % i, gw), ("dbias%d" % i, gb)]
+    return record(kind, params, tensors + [("weight_after", pw), ("bias_after", pb)])
+
+
 def main():
     g = torch.Generator().manual_seed(2026)
     cases = [
@@ -113,6 +178,14 @@ def main():
         pool_case(g, "avgpool", (1, 2, 8, 9), (3, 2), (1, 2), (1, 1)),
     ]
     cases += [activation_case(g, name) for name in ACTIVATIONS]
+    cases += [batchnorm_case(g), linear_case(g)] + loss_cases(g)
+    cases += [optimizer_case(g, "sgd", lr=0.1),
+              optimizer_case(g, "sgd", lr=0.05, momentum=0.9, weight_decay=0.01),
+              optimizer_case(g, "sgd", lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=True),
+              optimizer_case(g, "adam", lr=0.01),
+              optimizer_case(g, "adam", lr=0.02, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1),
+              # gradients of the order of eps, where eps enters the update decides it
+              optimizer_case(g, "adam", grad_scale=1e-6, lr=0.02, eps=1e-6)]
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     with open(OUT, "wb") as f:
         f.write(struct.pack("<i", len(cases)) + b"".join(cases))

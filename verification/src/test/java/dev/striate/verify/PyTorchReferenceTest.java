@@ -18,9 +18,20 @@ import dev.striate.activation.Tanh;
 import dev.striate.conv.ConvAlgorithm;
 import dev.striate.conv.ConvParams;
 import dev.striate.conv.Convolution;
+import dev.striate.gemm.Sgemm;
+import dev.striate.nn.Adam;
+import dev.striate.nn.BatchNorm2d;
+import dev.striate.nn.CrossEntropyLoss;
+import dev.striate.nn.Linear;
+import dev.striate.nn.Loss;
+import dev.striate.nn.MseLoss;
+import dev.striate.nn.Optimizer;
+import dev.striate.nn.Parameter;
+import dev.striate.nn.Sgd;
 import dev.striate.pool.AvgPool2d;
 import dev.striate.pool.MaxPool2d;
 import dev.striate.pool.PoolParams;
+import dev.striate.tensor.Shape;
 import dev.striate.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,24 +54,33 @@ import org.junit.jupiter.api.TestFactory;
  * pooling (ceil_mode, dilation, integer inputs whose ties PyTorch gives to the first maximum),
  * average pooling (count_include_pad with and without ceil_mode) and every activation, the inputs
  * of activations including their kinks (0, ±3, 6, the clamp's bounds), where PyTorch's conventions
- * decide the gradient.
+ * decide the gradient; BatchNorm2d in training (batch statistics, the running ones updated with the
+ * unbiased variance) and then inference; Linear; cross-entropy and MSE (mean and sum); SGD (plain,
+ * momentum with weight decay, Nesterov) and Adam (defaults; betas, eps and weight decay) over three
+ * steps of given gradients.
  *
  * <p>The independent oracle of these semantics beside {@link ReferenceConv} and the other plain-loop
  * references, which are written from the same specifications by us. Tolerances are relative to the
  * tensor's largest magnitude: 2e-5 for sums (float32 accumulations of at most a few hundred terms
  * err by about √K·2⁻²⁴ of the magnitudes summed; Winograd's transforms add ~1e-6 of the output's
- * scale), 1e-6 for element-wise activations (a few roundings of the result); a wrong pad, stride,
- * divisor, tie or kink convention is an error of order 1.
+ * scale), 1e-5 for batch norm (its sums are in double; the normalized values carry a few roundings),
+ * 1e-6 for element-wise activations and losses (a few roundings of the result), 2e-6 for parameters
+ * after three optimizer steps (a few roundings per step); a wrong pad, stride, divisor, tie, kink
+ * convention, variance estimator or update order is an error of order 1e-3 or more.
  */
 class PyTorchReferenceTest {
 
-    private record Case(String kind, Map<String, int[]> params, Map<String, Tensor> tensors) {
+    private record Case(String kind, Map<String, double[]> params, Map<String, Tensor> tensors) {
         Tensor t(String key) {
             return tensors.get(key);
         }
 
         int[] p(String key) {
-            return params.get(key);
+            return Arrays.stream(params.get(key)).mapToInt(v -> (int) v).toArray();
+        }
+
+        float f(String key, float fallback) {
+            return params.containsKey(key) ? (float) params.get(key)[0] : fallback;
         }
     }
 
@@ -68,14 +88,19 @@ class PyTorchReferenceTest {
     Stream<DynamicTest> layersMatchPyTorch() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         List<Case> cases = read();
-        assertTrue(cases.size() >= 31, "cases in layers.bin: " + cases.size());
+        assertTrue(cases.size() >= 42, "cases in layers.bin: " + cases.size());
         for (Case c : cases) {
             String name = c.kind + " " + String.join(" ", c.params.entrySet().stream()
-                    .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).toList()) + " x" + c.t("x").shape();
+                    .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).toList()) + " "
+                    + c.tensors.values().iterator().next().shape();
             tests.add(DynamicTest.dynamicTest(name, () -> {
                 switch (c.kind) {
                     case "conv" -> conv(name, c);
                     case "maxpool", "avgpool" -> pool(name, c);
+                    case "batchnorm" -> batchNorm(name, c);
+                    case "linear" -> linear(name, c);
+                    case "cross_entropy", "mse" -> loss(name, c);
+                    case "sgd", "adam" -> optimizer(name, c);
                     default -> activation(name, c);
                 }
             }));
@@ -164,6 +189,69 @@ class PyTorchReferenceTest {
         close(name + " dx", c.t("dx"), dx, 1e-6);
     }
 
+    private static void batchNorm(String name, Case c) {
+        Tensor x = c.t("x");
+        BatchNorm2d bn = new BatchNorm2d(x.shape().dim(1));
+        bn.build(Shape.of(x.shape().dim(1), x.shape().dim(2), x.shape().dim(3)), Sgemm.shared());
+        copy(c.t("weight"), bn.weight().value());
+        copy(c.t("bias"), bn.bias().value());
+        close(name + " y (batch statistics)", c.t("y"), bn.forward(x, true), 1e-5);
+        close(name + " dx", c.t("dx"), bn.backward(c.t("dy"), true), 1e-5);
+        close(name + " dweight", c.t("dweight"), bn.weight().grad(), 1e-5);
+        close(name + " dbias", c.t("dbias"), bn.bias().grad(), 1e-5);
+        close(name + " running_mean", c.t("running_mean"), bn.namedParameters().get("running_mean").value(), 1e-6);
+        close(name + " running_var (unbiased)", c.t("running_var"), bn.namedParameters().get("running_var").value(), 1e-6);
+        close(name + " y (running statistics)", c.t("y_eval"), bn.forward(x, false), 1e-5);
+    }
+
+    private static void linear(String name, Case c) {
+        Tensor w = c.t("weight");
+        Linear linear = new Linear(w.shape().dim(1), w.shape().dim(0));
+        linear.build(Shape.of(w.shape().dim(1)), Sgemm.shared());
+        copy(w, linear.weight().value());
+        copy(c.t("bias"), linear.bias().value());
+        close(name + " y", c.t("y"), linear.forward(c.t("x"), true), 2e-5);
+        close(name + " dx", c.t("dx"), linear.backward(c.t("dy"), true), 2e-5);
+        close(name + " dweight", c.t("dweight"), linear.weight().grad(), 2e-5);
+        close(name + " dbias", c.t("dbias"), linear.bias().grad(), 2e-5);
+    }
+
+    private static void loss(String name, Case c) {
+        Loss loss = c.kind.equals("mse") ? new MseLoss(c.p("reduction")[0] == 1 ? MseLoss.Reduction.MEAN : MseLoss.Reduction.SUM)
+                : new CrossEntropyLoss();
+        Tensor gradient = Tensor.zeros(c.t("x").shape().toArray());
+        double value = loss.forward(c.t("x"), c.t("target"), gradient);
+        close(name + " loss", c.t("loss"), Tensor.of(new float[] {(float) value}, 1), 1e-6);
+        close(name + " gradient", c.t("dx"), gradient, 1e-6);
+    }
+
+    /** Three steps of the given gradients on a Linear's weight and bias, from the given values. */
+    private static void optimizer(String name, Case c) {
+        Tensor w = c.t("weight");
+        Linear linear = new Linear(w.shape().dim(1), w.shape().dim(0));
+        copy(w, linear.weight().value());
+        copy(c.t("bias"), linear.bias().value());
+        List<Parameter> parameters = List.of(linear.weight(), linear.bias());
+        float lr = c.f("lr", Float.NaN);
+        Optimizer optimizer = c.kind.equals("sgd")
+                ? new Sgd(parameters, lr, c.f("momentum", 0f), c.f("weight_decay", 0f), c.f("nesterov", 0f) != 0)
+                : new Adam(parameters, lr, c.params.containsKey("betas") ? (float) c.params.get("betas")[0] : 0.9f,
+                        c.params.containsKey("betas") ? (float) c.params.get("betas")[1] : 0.999f, c.f("eps", 1e-8f),
+                        c.f("weight_decay", 0f));
+        for (int step = 0; c.tensors.containsKey("dweight" + step); step++) {
+            copy(c.t("dweight" + step), linear.weight().grad());
+            copy(c.t("dbias" + step), linear.bias().grad());
+            optimizer.step();
+        }
+        close(name + " weight after", c.t("weight_after"), linear.weight().value(), 2e-6);
+        close(name + " bias after", c.t("bias_after"), linear.bias().value(), 2e-6);
+    }
+
+    private static void copy(Tensor from, Tensor to) {
+        assertArrayEquals(from.shape().toArray(), to.shape().toArray(), "layers.bin: shape of a parameter");
+        System.arraycopy(from.data(), from.offset(), to.data(), to.offset(), from.size());
+    }
+
     /** Every element within {@code relative · max|expected|} of PyTorch's (NaN where PyTorch has NaN). */
     private static void close(String what, Tensor expected, Tensor got, double relative) {
         assertArrayEquals(expected.shape().toArray(), got.shape().toArray(), what + ": shape");
@@ -191,11 +279,11 @@ class PyTorchReferenceTest {
         List<Case> cases = new ArrayList<>();
         for (int n = 0; n < count; n++) {
             String kind = string(in);
-            Map<String, int[]> params = new LinkedHashMap<>();
+            Map<String, double[]> params = new LinkedHashMap<>();
             for (String word : string(in).split(" ")) {
                 if (!word.isEmpty()) {
                     String[] kv = word.split("=");
-                    params.put(kv[0], Arrays.stream(kv[1].split(",")).mapToInt(Integer::parseInt).toArray());
+                    params.put(kv[0], Arrays.stream(kv[1].split(",")).mapToDouble(Double::parseDouble).toArray());
                 }
             }
             Map<String, Tensor> tensors = new LinkedHashMap<>();
