@@ -199,6 +199,8 @@ class OnnxOperatorOracleTest {
                         g.longs(-1, -2)})));
         v.add(new Variant("slice default axes and steps, negative start, empty-free", new int[] {4, 5},
                 g -> g.node("Slice", new String[] {"x", g.longs(-3, 1), g.longs(-1, 4)})));
+        v.add(new Variant("slice starting past the axis: an empty output (onnx's slice_start_out_of_bounds)", new int[] {4, 3, 2},
+                g -> g.node("Slice", new String[] {"x", g.longs(1000), g.longs(1000), g.longs(1), g.longs(1)})));
         v.add(new Variant("slice opset 9 attributes", new int[] {2, 3, 6, 5}, g -> g.node("Slice", new String[] {"x"},
                 "starts", new long[] {1, -4}, "ends", new long[] {3, 1000}, "axes", new long[] {1, 2}), 9));
         v.add(new Variant("constantofshape of the input's shape, float value, added", new int[] {2, 3, 4},
