@@ -119,6 +119,11 @@ def cases():
     c.append(("conv 7x7 s2", lambda: nn.Conv2d(3, 8, 7, 2, 3), [T(1, 3, 33, 31)]))
     c.append(("zeropad asym + conv", lambda: nn.Sequential(nn.ZeroPad2d((1, 2, 0, 3)), nn.Conv2d(3, 4, 3)), [T(1, 3, 6, 7)]))
     c.append(("constpad", lambda: nn.ConstantPad2d((2, 0, 1, 1), 0.5), [T(1, 2, 4, 5)]))
+    c.append(("convtranspose s2 p1 op1", lambda: nn.ConvTranspose2d(4, 3, 3, stride=2, padding=1, output_padding=1), [T(2, 4, 5, 6)]))
+    c.append(("convtranspose 2x2 s2 nobias", lambda: nn.ConvTranspose2d(6, 2, 2, stride=2, bias=False), [T(1, 6, 4, 3)]))
+    c.append(("convtranspose g2 d2 s(3,2)", lambda: nn.ConvTranspose2d(4, 6, (3, 2), stride=(3, 2), padding=(2, 0), dilation=(2, 1), groups=2), [T(2, 4, 5, 4)]))
+    c.append(("convtranspose 3x3 s1 p1", lambda: nn.ConvTranspose2d(8, 8, 3, padding=1), [T(1, 8, 9, 9)]))
+    c.append(("convtranspose1d s3", lambda: nn.ConvTranspose1d(3, 4, 5, stride=3), [T(2, 3, 7)]))
     c.append(("maxpool ceil p1", lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True), [T(1, 3, 10, 11)]))
     c.append(("maxpool ceil p0", lambda: nn.MaxPool2d(3, 2, ceil_mode=True), [T(2, 3, 13, 12)]))
     c.append(("maxpool dil2", lambda: nn.MaxPool2d(3, 1, 1, dilation=2), [T(1, 2, 9, 9)]))
@@ -174,6 +179,7 @@ def cases():
                  "mobilenet_v3_small", "mobilenet_v3_large", "regnet_x_400mf"]:
         size = 224 if name == "vgg11_bn" else 64  # VGG's adaptive 7x7 pool exports only from a multiple of 7
         c.append((name, (lambda n: lambda: tv(getattr(torchvision.models, n)()))(name), [T(1, 3, size, size)]))
+    c.append(("convnext_tiny", lambda: tv(torchvision.models.convnext_tiny()), [T(1, 3, 64, 64)]))
     c.append(("inception_v3", lambda: tv(torchvision.models.inception_v3(aux_logits=False, init_weights=True)), [T(1, 3, 299, 299)]))
     return c
 

@@ -22,6 +22,7 @@ final class Operators {
         checkArity(node);
         return switch (node.opType) {
             case "Conv" -> new ConvOperator(node, execution);
+            case "ConvTranspose" -> new ConvTransposeOperator(node, execution);
             case "MaxPool" -> new PoolOperator(node, true, execution);
             case "AveragePool" -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
@@ -66,7 +67,7 @@ final class Operators {
     /** Inputs each op type takes: {min, max}; the first min must be present (non-empty). */
     private static int[] arity(Node node) {
         return switch (node.opType) {
-            case "Conv", "Gemm" -> new int[] {2, 3};
+            case "Conv", "ConvTranspose", "Gemm" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
             case "Add", "Sub", "Mul", "Div", "MatMul", "Gather" -> new int[] {2, 2};
             case "BatchNormalization" -> new int[] {5, 5};

@@ -84,6 +84,7 @@ public final class ReferenceOnnx {
         Data x = in[0];
         return switch (n.getOpType()) {
             case "Conv" -> conv(n, x, in[1], in.length > 2 ? in[2] : null);
+            case "ConvTranspose" -> convTranspose(n, x, in[1], in.length > 2 ? in[2] : null);
             case "MaxPool", "AveragePool" -> pool(n, x);
             case "GlobalAveragePool", "GlobalMaxPool" -> globalPool(n.getOpType().equals("GlobalMaxPool"), x);
             case "BatchNormalization" -> {
@@ -194,6 +195,81 @@ public final class ReferenceOnnx {
         int wi = x.dims[3];
         double[] y = ReferenceConv.forward(params, x.dims[0], h, wi, x.values, w.values, b == null ? null : b.values).value();
         return rounded(new int[] {x.dims[0], w.dims[0], params.outputHeight(h), params.outputWidth(wi)}, y);
+    }
+
+    /**
+     * ONNX ConvTranspose on [N, C, H, W] (or [N, C, W]), by its definition: every input element
+     * scattered through the kernel, {@code y[n][g·M/g + m][ih·s − pad + kh·d] += x[n][c][ih]·W[c][m][kh]},
+     * in double; pads from the attribute, or from output_shape / SAME_* (total = s·(in − 1) +
+     * output_padding + d·(k − 1) + 1 − out, the odd one at the end for SAME_UPPER, else at the start).
+     */
+    private static Data convTranspose(NodeProto n, Data x, Data w, Data b) {
+        boolean oneD = x.dims.length == 3;
+        int[] xd = oneD ? new int[] {x.dims[0], x.dims[1], 1, x.dims[2]} : x.dims;
+        int rank = oneD ? 1 : 2;
+        int[] k = oneD ? new int[] {1, w.dims[2]} : new int[] {w.dims[2], w.dims[3]};
+        int[] s = widen(ints(n, "strides", oneD ? new int[] {1} : new int[] {1, 1}), oneD, 1);
+        int[] d = widen(ints(n, "dilations", oneD ? new int[] {1} : new int[] {1, 1}), oneD, 1);
+        int[] op = widen(ints(n, "output_padding", oneD ? new int[] {0} : new int[] {0, 0}), oneD, 0);
+        int[] given = ints(n, "pads");
+        int[] outShape = ints(n, "output_shape");
+        String auto = str(n, "auto_pad", "NOTSET");
+        int group = (int) i(n, "group", 1);
+        int[] begin = new int[2];
+        int[] out = new int[2];
+        for (int a = 0; a < 2; a++) {
+            int full = s[a] * (xd[2 + a] - 1) + op[a] + d[a] * (k[a] - 1) + 1;
+            boolean spatial = !oneD || a == 1;
+            int at = oneD ? 0 : a;
+            if (spatial && (outShape.length > 0 || auto.startsWith("SAME"))) {
+                int target = outShape.length > 0 ? outShape[outShape.length - rank + at] : xd[2 + a] * s[a];
+                int total = full - target;
+                begin[a] = auto.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+                out[a] = target;
+            } else {
+                int pb = spatial && given.length > 0 && !auto.equals("VALID") ? given[at] : 0;
+                int pe = spatial && given.length > 0 && !auto.equals("VALID") ? given[rank + at] : 0;
+                begin[a] = pb;
+                out[a] = full - pb - pe;
+            }
+        }
+        int c = xd[1];
+        int perGroupOut = w.dims[1];
+        int m = perGroupOut * group;
+        double[] y = new double[xd[0] * m * out[0] * out[1]];
+        for (int nn = 0; nn < xd[0]; nn++) {
+            for (int ci = 0; ci < c; ci++) {
+                int g = ci / (c / group);
+                for (int ih = 0; ih < xd[2]; ih++) {
+                    for (int iw = 0; iw < xd[3]; iw++) {
+                        double v = x.values[((nn * c + ci) * xd[2] + ih) * xd[3] + iw];
+                        for (int mo = 0; mo < perGroupOut; mo++) {
+                            for (int kh = 0; kh < k[0]; kh++) {
+                                int oh = ih * s[0] - begin[0] + kh * d[0];
+                                for (int kw = 0; kw < k[1]; kw++) {
+                                    int ow = iw * s[1] - begin[1] + kw * d[1];
+                                    if (oh >= 0 && oh < out[0] && ow >= 0 && ow < out[1]) {
+                                        y[((nn * m + g * perGroupOut + mo) * out[0] + oh) * out[1] + ow] +=
+                                                v * w.values[((ci * perGroupOut + mo) * k[0] + kh) * k[1] + kw];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if (b != null) {
+            for (int i = 0; i < y.length; i++) {
+                y[i] += b.values[(i / (out[0] * out[1])) % m];
+            }
+        }
+        return rounded(oneD ? new int[] {xd[0], m, out[1]} : new int[] {xd[0], m, out[0], out[1]}, y);
+    }
+
+    /** A 1-D attribute as 2-D: {@code fill} for the height. */
+    private static int[] widen(int[] values, boolean oneD, int fill) {
+        return oneD ? new int[] {fill, values[0]} : values;
     }
 
     private static Data pool(NodeProto n, Data x) {

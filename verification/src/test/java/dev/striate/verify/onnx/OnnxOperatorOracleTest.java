@@ -50,6 +50,26 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("conv 1x1 pointwise", new int[] {2, 16, 5, 5}, g -> g.conv("x", 16, 24, 1, 1, 0, 1, true)));
         v.add(new Variant("conv 5x5 rectangular strides", new int[] {2, 3, 17, 13}, g -> g.node("Conv",
                 new String[] {"x", g.normal(0.2, 5, 3, 5, 3)}, "strides", new int[] {2, 3}, "pads", new int[] {2, 1, 2, 1})));
+        v.add(new Variant("convtranspose 3x3 stride 2 pads 1 output_padding 1 (a decoder's 2x upsampling)", new int[] {2, 4, 5, 6},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 4, 3, 3, 3), g.uniform(-1, 1, 3)},
+                        "strides", new int[] {2, 2}, "pads", new int[] {1, 1, 1, 1}, "output_padding", new int[] {1, 1})));
+        v.add(new Variant("convtranspose 2x2 stride 2 (u-net's up-convolution), no bias", new int[] {1, 6, 4, 3},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 6, 2, 2, 2)}, "strides", new int[] {2, 2})));
+        v.add(new Variant("convtranspose 3x3 stride 1 pad 1 (the flipped kernel's winograd path)", new int[] {1, 8, 9, 9},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.2, 8, 8, 3, 3), g.uniform(-1, 1, 8)},
+                        "pads", new int[] {1, 1, 1, 1})));
+        v.add(new Variant("convtranspose groups 2, dilation 2, asymmetric pads, rectangular strides", new int[] {2, 4, 5, 4},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 4, 3, 3, 2), g.uniform(-1, 1, 6)},
+                        "group", 2, "dilations", new int[] {2, 1}, "strides", new int[] {3, 2}, "pads", new int[] {0, 1, 2, 0})));
+        v.add(new Variant("convtranspose output_shape (pads derived, the odd one at the start)", new int[] {1, 3, 4, 4},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 3, 2, 3, 3)}, "strides", new int[] {2, 2},
+                        "output_shape", new int[] {8, 7})));
+        v.add(new Variant("convtranspose auto_pad SAME_UPPER stride 2", new int[] {1, 3, 4, 5},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 3, 2, 4, 4)}, "strides", new int[] {2, 2},
+                        "auto_pad", "SAME_UPPER")));
+        v.add(new Variant("convtranspose 1-D stride 3", new int[] {2, 3, 7},
+                g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 3, 4, 5), g.uniform(-1, 1, 4)},
+                        "strides", new int[] {3})));
         v.add(new Variant("conv+bn folded", new int[] {2, 3, 8, 8}, g -> g.batchNorm(g.conv("x", 3, 5, 3, 1, 1, 1, true), 5)));
         v.add(new Variant("conv+bn+relu fused", new int[] {2, 3, 8, 8}, g -> g.convBn("x", 3, 5, 3, 1, 1, "relu")));
         v.add(new Variant("conv+clip fused", new int[] {2, 3, 8, 8}, g -> g.relu6(g.conv("x", 3, 5, 3, 1, 1, 1, true))));
