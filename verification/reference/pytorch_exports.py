@@ -124,6 +124,13 @@ def cases():
     c.append(("convtranspose g2 d2 s(3,2)", lambda: nn.ConvTranspose2d(4, 6, (3, 2), stride=(3, 2), padding=(2, 0), dilation=(2, 1), groups=2), [T(2, 4, 5, 4)]))
     c.append(("convtranspose 3x3 s1 p1", lambda: nn.ConvTranspose2d(8, 8, 3, padding=1), [T(1, 8, 9, 9)]))
     c.append(("convtranspose1d s3", lambda: nn.ConvTranspose1d(3, 4, 5, stride=3), [T(2, 3, 7)]))
+    c.append(("interpolate nearest x2", lambda: Fn(lambda m, x: F.interpolate(x, scale_factor=2)), [T(2, 3, 4, 5)]))
+    c.append(("interpolate bilinear x2", lambda: Fn(lambda m, x: F.interpolate(x, scale_factor=2, mode="bilinear")), [T(1, 3, 4, 5)]))
+    c.append(("interpolate bilinear align_corners", lambda: Fn(lambda m, x: F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)), [T(1, 3, 4, 5)]))
+    c.append(("interpolate nearest size 7x9", lambda: Fn(lambda m, x: F.interpolate(x, size=(7, 9))), [T(1, 2, 4, 5)]))
+    c.append(("interpolate bilinear size 7x9", lambda: Fn(lambda m, x: F.interpolate(x, size=(7, 9), mode="bilinear")), [T(1, 2, 4, 5)]))
+    c.append(("unet up block", lambda: Fn(lambda m, x: m[1](torch.cat([m[0](x), F.interpolate(x, scale_factor=2)[:, :2]], 1)),
+                                             nn.ConvTranspose2d(4, 2, 2, stride=2), nn.Conv2d(4, 3, 3, padding=1)), [T(1, 4, 6, 5)]))
     c.append(("maxpool ceil p1", lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True), [T(1, 3, 10, 11)]))
     c.append(("maxpool ceil p0", lambda: nn.MaxPool2d(3, 2, ceil_mode=True), [T(2, 3, 13, 12)]))
     c.append(("maxpool dil2", lambda: nn.MaxPool2d(3, 1, 1, dilation=2), [T(1, 2, 9, 9)]))

@@ -23,6 +23,7 @@ final class Operators {
         return switch (node.opType) {
             case "Conv" -> new ConvOperator(node, execution);
             case "ConvTranspose" -> new ConvTransposeOperator(node, execution);
+            case "Resize", "Upsample" -> new ResizeOperator(node);
             case "MaxPool" -> new PoolOperator(node, true, execution);
             case "AveragePool" -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
@@ -77,6 +78,8 @@ final class Operators {
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
             case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};
+            case "Resize" -> node.opset < 11 ? new int[] {2, 2} : new int[] {1, 4};
+            case "Upsample" -> node.opset < 9 ? new int[] {1, 1} : new int[] {2, 2};
             default -> new int[] {1, 1};
         };
     }

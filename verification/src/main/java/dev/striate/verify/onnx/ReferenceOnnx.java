@@ -163,6 +163,7 @@ public final class ReferenceOnnx {
             case "Concat" -> concat(n, in);
             case "Cast" -> i(n, "to", 1) == TensorProto.DataType.FLOAT_VALUE ? x : map(x, v -> (long) v);
             case "Transpose" -> transpose(n, x);
+            case "Resize", "Upsample" -> resize(n, in);
             case "ReduceMean" -> reduceMean(n, x, in.length > 1 ? in[1] : null);
             case "Slice" -> in.length == 1 // opset < 10: attributes, steps 1
                     ? slice(x, longs(ints(n, "starts")), longs(ints(n, "ends")), longs(ints(n, "axes")), new long[0])
@@ -437,6 +438,80 @@ public final class ReferenceOnnx {
             out[j] = new Data(dims, v);
         }
         return out;
+    }
+
+    /**
+     * ONNX Resize (opset 11+ inputs: X, roi, scales, sizes) and Upsample (X, scales), nearest or
+     * linear on the last two axes, from the specification's formulas: the source coordinate of each
+     * output index by the coordinate transformation, then the nearest_mode rounding, or linear
+     * interpolation between the two neighbours with the coordinate clamped to the axis, in double.
+     */
+    private static Data resize(NodeProto n, Data[] in) {
+        Data x = in[0];
+        boolean legacy = n.getOpType().equals("Upsample") || in.length == 2;
+        Data scales = legacy ? in[1] : in.length > 2 && in[2] != null && in[2].size() > 0 ? in[2] : null;
+        Data sizes = !legacy && in.length > 3 && in[3] != null ? in[3] : null;
+        String coordinates = legacy ? "asymmetric" : str(n, "coordinate_transformation_mode", "half_pixel");
+        String rounding = legacy ? "floor" : str(n, "nearest_mode", "round_prefer_floor");
+        boolean linear = str(n, "mode", "nearest").contains("linear");
+        int rank = x.dims.length;
+        int[] dims = new int[rank];
+        double[] scale = new double[rank];
+        for (int d = 0; d < rank; d++) {
+            dims[d] = sizes != null ? (int) sizes.values[d] : (int) Math.floor(x.dims[d] * scales.values[d]); // float product
+            scale[d] = sizes != null ? (double) dims[d] / x.dims[d] : scales.values[d];
+        }
+        double[] y = new double[product(dims, 0, rank)];
+        for (int flat = 0; flat < y.length; flat++) {
+            int[] o = unflatten(flat, dims);
+            // the two spatial axes' neighbours and weights (one axis for rank 3: the other fixed at 0)
+            int[][] near = new int[rank][2];
+            double[] weight = new double[rank];
+            for (int d = 0; d < rank; d++) {
+                if (d < 2) {
+                    near[d][0] = near[d][1] = o[d];
+                    continue;
+                }
+                double source = switch (coordinates) {
+                    case "half_pixel" -> (o[d] + 0.5) / scale[d] - 0.5;
+                    case "pytorch_half_pixel" -> dims[d] > 1 ? (o[d] + 0.5) / scale[d] - 0.5 : 0;
+                    case "align_corners" -> dims[d] == 1 ? 0 : o[d] * (x.dims[d] - 1.0) / (dims[d] - 1.0);
+                    case "tf_half_pixel_for_nn" -> (o[d] + 0.5) / scale[d];
+                    default -> o[d] / scale[d];
+                };
+                int last = x.dims[d] - 1;
+                if (linear) {
+                    double c = Math.min(Math.max(source, 0), last);
+                    near[d][0] = (int) Math.floor(c);
+                    near[d][1] = Math.min(near[d][0] + 1, last);
+                    weight[d] = c - near[d][0];
+                } else {
+                    double f = source - Math.floor(source);
+                    double r = switch (rounding) {
+                        case "floor" -> Math.floor(source);
+                        case "ceil" -> Math.ceil(source);
+                        case "round_prefer_ceil" -> f == 0.5 ? Math.ceil(source) : Math.round(source);
+                        default -> f == 0.5 ? Math.floor(source) : Math.round(source);
+                    };
+                    near[d][0] = near[d][1] = (int) Math.min(Math.max(r, 0), last);
+                }
+            }
+            double sum = 0;
+            for (int corner = 0; corner < 1 << rank; corner++) {
+                double w = 1;
+                int[] at = new int[rank];
+                for (int d = 0; d < rank; d++) {
+                    int bit = corner >> d & 1;
+                    at[d] = near[d][bit];
+                    w *= d < 2 || !linear ? (bit == 0 ? 1 : 0) : bit == 0 ? 1 - weight[d] : weight[d];
+                }
+                if (w != 0) {
+                    sum += w * x.values[flatten(at, x.dims)];
+                }
+            }
+            y[flat] = sum;
+        }
+        return rounded(dims, y);
     }
 
     /** ONNX ReduceMean: the mean in double over the axes (attribute, or input 1 from opset 18; none: all). */

@@ -70,6 +70,31 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("convtranspose 1-D stride 3", new int[] {2, 3, 7},
                 g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 3, 4, 5), g.uniform(-1, 1, 4)},
                         "strides", new int[] {3})));
+        v.add(new Variant("resize nearest x2, asymmetric floor (pytorch's F.interpolate nearest)", new int[] {2, 3, 4, 5},
+                g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 1, 2, 2}, 4)},
+                        "mode", "nearest", "coordinate_transformation_mode", "asymmetric", "nearest_mode", "floor")));
+        v.add(new Variant("resize linear x2, half_pixel (bilinear, align_corners=False)", new int[] {1, 3, 4, 5},
+                g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 1, 2, 2}, 4)}, "mode", "linear")));
+        v.add(new Variant("resize linear to sizes 7x9, align_corners", new int[] {1, 2, 4, 5},
+                g -> g.node("Resize", new String[] {"x", "", "", g.longs(1, 2, 7, 9)}, "mode", "linear",
+                        "coordinate_transformation_mode", "align_corners")));
+        v.add(new Variant("resize nearest down by 0.6, half_pixel, round_prefer_ceil", new int[] {1, 2, 7, 9},
+                g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 1, 0.6f, 0.6f}, 4)},
+                        "nearest_mode", "round_prefer_ceil")));
+        v.add(new Variant("resize nearest x1.5 default modes (half_pixel, round_prefer_floor)", new int[] {1, 2, 4, 6},
+                g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 1, 1.5f, 1.5f}, 4)})));
+        v.add(new Variant("resize linear pytorch_half_pixel to one row", new int[] {1, 2, 4, 6},
+                g -> g.node("Resize", new String[] {"x", "", "", g.longs(1, 2, 1, 9)}, "mode", "linear",
+                        "coordinate_transformation_mode", "pytorch_half_pixel")));
+        v.add(new Variant("resize 1-D linear x3 asymmetric", new int[] {2, 3, 5},
+                g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 1, 3}, 3)}, "mode", "linear",
+                        "coordinate_transformation_mode", "asymmetric")));
+        v.add(new Variant("upsample nearest 4x5 by 1.75 and 1.8 (opset 9, pytorch's size 7x9): the size in float, 9", new int[] {1, 2, 4, 5},
+                g -> g.node("Upsample", new String[] {"x", g.initializer(new float[] {1, 1, 1.75f, 1.8f}, 4)}, "mode", "nearest"), 9));
+        v.add(new Variant("upsample nearest x2 (opset 9)", new int[] {1, 2, 3, 4},
+                g -> g.node("Upsample", new String[] {"x", g.initializer(new float[] {1, 1, 2, 3}, 4)}, "mode", "nearest"), 9));
+        v.add(new Variant("resize linear x2 (opset 10: asymmetric)", new int[] {1, 2, 3, 4},
+                g -> g.node("Resize", new String[] {"x", g.initializer(new float[] {1, 1, 2, 2}, 4)}, "mode", "linear"), 10));
         v.add(new Variant("conv+bn folded", new int[] {2, 3, 8, 8}, g -> g.batchNorm(g.conv("x", 3, 5, 3, 1, 1, 1, true), 5)));
         v.add(new Variant("conv+bn+relu fused", new int[] {2, 3, 8, 8}, g -> g.convBn("x", 3, 5, 3, 1, 1, "relu")));
         v.add(new Variant("conv+clip fused", new int[] {2, 3, 8, 8}, g -> g.relu6(g.conv("x", 3, 5, 3, 1, 1, 1, true))));
