@@ -151,6 +151,161 @@ final class ElementwiseOperators {
     }
 
     /**
+     * LayerNormalization (opset 17): each row of the trailing axes from {@code axis} normalized by its
+     * own mean and biased variance, {@code y = (x − mean)/√(var + epsilon)·scale + bias}, scale and
+     * bias constants over those axes. Mean and variance in double, two passes, whatever
+     * {@code stash_type} asks (it only allows more precision). The Mean and InvStdDev outputs (for
+     * training) are refused.
+     */
+    static Operator layerNorm(Node node) {
+        String name = node.toString();
+        long axisAttribute = node.getInt("axis", -1);
+        float epsilon = node.getFloat("epsilon", 1e-5f);
+        node.ignore("stash_type");
+        if (node.hasOutput(1) || node.hasOutput(2)) {
+            throw node.unsupported("the Mean and InvStdDev outputs are not supported (inference only)");
+        }
+        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
+            Value x = in[0];
+            int rank = x.rank();
+            if (axisAttribute < -rank || axisAttribute >= rank) {
+                throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for input " + x);
+            }
+            int axis = (int) (axisAttribute < 0 ? axisAttribute + rank : axisAttribute);
+            int width = Shape.checkedSize(java.util.Arrays.copyOfRange(x.dims, axis, rank));
+            Value scale = in[1];
+            Value bias = in.length > 2 ? in[2] : null;
+            if (scale.floats == null || scale.size() != width || bias != null && (bias.floats == null || bias.size() != width)) {
+                throw new OnnxException(name + ": scale " + scale + " and bias " + bias + " must be float constants of "
+                        + width + " elements (the normalized axes of " + x + ")");
+            }
+            float[] gamma = scale.floats;
+            float[] beta = bias == null ? null : bias.floats;
+            return Step.inPlace((i, o) -> normalizeRows(i[0], o[0], width, gamma, beta, epsilon), 8L * x.size(),
+                    Value.runtime(x.dims));
+        });
+    }
+
+    /** Each row of {@code width}: {@code y = (x − mean)·(1/√(var + eps))·gamma + beta}; y may be x. */
+    private static void normalizeRows(Tensor x, Tensor y, int width, float[] gamma, float[] beta, float eps) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        for (int row = 0, rows = width == 0 ? 0 : x.size() / width; row < rows; row++) {
+            int from = x.offset() + row * width;
+            int to = y.offset() + row * width;
+            double sum = 0;
+            for (int j = 0; j < width; j++) {
+                sum += xs[from + j];
+            }
+            double mean = sum / width;
+            double squares = 0;
+            for (int j = 0; j < width; j++) {
+                double d = xs[from + j] - mean;
+                squares += d * d;
+            }
+            double invStd = 1 / Math.sqrt(squares / width + eps);
+            for (int j = 0; j < width; j++) {
+                double v = (xs[from + j] - mean) * invStd * gamma[j];
+                ys[to + j] = (float) (beta == null ? v : v + beta[j]);
+            }
+        }
+    }
+
+    /** Sqrt: each element's correctly rounded square root (NaN below zero). */
+    static Operator sqrt() {
+        return in -> Step.inPlace((i, o) -> {
+            float[] x = i[0].data();
+            float[] y = o[0].data();
+            for (int j = 0, xo = i[0].offset(), yo = o[0].offset(), n = o[0].size(); j < n; j++) {
+                y[yo + j] = (float) Math.sqrt(x[xo + j]);
+            }
+        }, in[0].size(), Value.runtime(in[0].dims));
+    }
+
+    /**
+     * Pow with multidirectional broadcasting. A constant scalar exponent — what PyTorch exports for
+     * {@code x.pow(2)} in a decomposed LayerNorm — takes a fast path: 2 is {@code x·x} (exact to one
+     * rounding, as {@code pow}), 1 a copy, 0.5 the square root; any other exponent, or a tensor of
+     * exponents, goes through {@code Math.pow} in double, rounded once.
+     */
+    static Operator pow(Node node) {
+        String name = node.toString();
+        return in -> {
+            Value a = in[0];
+            Value b = in[1];
+            if (a.type != Value.Type.FLOAT) {
+                throw new OnnxException(name + ": base " + a + " must be float");
+            }
+            Shape out;
+            try {
+                out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
+            } catch (IllegalArgumentException e) {
+                throw new OnnxException(name + ": " + e.getMessage(), e);
+            }
+            Value y = Value.runtime(out.toArray());
+            if (b.isConstant() && b.size() == 1 && out.equals(Shape.of(a.dims))) {
+                float e = b.scalar();
+                return Step.inPlace((i, o) -> {
+                    float[] x = i[0].data();
+                    float[] r = o[0].data();
+                    for (int j = 0, xo = i[0].offset(), ro = o[0].offset(), n = o[0].size(); j < n; j++) {
+                        float v = x[xo + j];
+                        r[ro + j] = e == 2f ? v * v : e == 1f ? v : e == 0.5f ? (float) Math.sqrt(v) : (float) Math.pow(v, e);
+                    }
+                }, out.size(), y);
+            }
+            if (b.type != Value.Type.FLOAT && !b.isConstant()) {
+                throw new OnnxException(name + ": exponent " + b + " must be float, or an integer constant");
+            }
+            float[] exponents = b.isConstant() ? (b.floats != null ? b.floats : toFloats(b.longs)) : null;
+            int[] dims = out.toArray();
+            int[] xStrides = broadcastStrides(a.dims, dims.length);
+            int[] eStrides = broadcastStrides(b.dims, dims.length);
+            return Step.compute((i, o) -> {
+                float[] e = exponents != null ? exponents : i[1].data();
+                int eo = exponents != null ? 0 : i[1].offset();
+                powBroadcast(i[0], xStrides, e, eo, eStrides, o[0], dims);
+            }, out.size(), y);
+        };
+    }
+
+    private static float[] toFloats(long[] values) {
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = values[i];
+        }
+        return f;
+    }
+
+    /** {@code y[i] := pow(x[i_a], e[i_b])} over the broadcast output, element by element (strides 0 where an operand repeats). */
+    private static void powBroadcast(Tensor x, int[] xStrides, float[] e, int eo, int[] eStrides, Tensor y, int[] dims) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        int rank = dims.length;
+        for (int flat = 0, n = y.size(); flat < n; flat++) {
+            int xi = x.offset();
+            int ei = eo;
+            for (int d = rank - 1, rest = flat; d >= 0; d--) {
+                int c = rest % dims[d];
+                rest /= dims[d];
+                xi += c * xStrides[d];
+                ei += c * eStrides[d];
+            }
+            ys[y.offset() + flat] = (float) Math.pow(xs[xi], e[ei]);
+        }
+    }
+
+    /** Row-major strides of {@code dims} aligned right in a rank-{@code rank} broadcast, 0 where it repeats. */
+    private static int[] broadcastStrides(int[] dims, int rank) {
+        int[] strides = new int[rank];
+        for (int d = dims.length - 1, stride = 1; d >= 0; d--) {
+            strides[d + rank - dims.length] = dims[d] == 1 ? 0 : stride;
+            stride *= dims[d];
+        }
+        return strides;
+    }
+
+    /**
      * {@code a op b} on int64 values known while planning ({@code op} one of {@code + - * /}),
      * broadcasting as NumPy: shape arithmetic such as PyTorch's export of {@code torch.chunk}
      * (Shape → Gather → Add → Div → Mul → Slice). Division truncates toward zero, as ONNX Runtime's;

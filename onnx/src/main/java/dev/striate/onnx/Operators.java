@@ -1,5 +1,6 @@
 package dev.striate.onnx;
 
+import dev.striate.activation.Erf;
 import dev.striate.activation.HardSigmoid;
 import dev.striate.activation.HardSwish;
 import dev.striate.activation.LeakyRelu;
@@ -36,6 +37,7 @@ final class Operators {
             case "HardSigmoid" -> ElementwiseOperators.activation(new HardSigmoid(node.getFloat("alpha", 0.2f),
                     node.getFloat("beta", 0.5f)));
             case "HardSwish" -> ElementwiseOperators.activation(new HardSwish());
+            case "Erf" -> ElementwiseOperators.activation(new Erf());
             case "Clip" -> ElementwiseOperators.clip(node);
             case "Softmax" -> ElementwiseOperators.softmax(node, false);
             case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);
@@ -43,7 +45,10 @@ final class Operators {
             case "Mul" -> ElementwiseOperators.arithmetic(node, '*');
             case "Sub" -> ElementwiseOperators.arithmetic(node, '-');
             case "Div" -> ElementwiseOperators.arithmetic(node, '/');
+            case "Pow" -> ElementwiseOperators.pow(node);
+            case "Sqrt" -> ElementwiseOperators.sqrt();
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
+            case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
             case "Gemm" -> new GemmOperator(node, execution);
             case "MatMul" -> GemmOperator.matMul(node, execution);
             case "Identity" -> ShapeOperators.identity();
@@ -68,9 +73,9 @@ final class Operators {
     /** Inputs each op type takes: {min, max}; the first min must be present (non-empty). */
     private static int[] arity(Node node) {
         return switch (node.opType) {
-            case "Conv", "ConvTranspose", "Gemm" -> new int[] {2, 3};
+            case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Sub", "Mul", "Div", "MatMul", "Gather" -> new int[] {2, 2};
+            case "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Gather" -> new int[] {2, 2};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
             case "Reshape" -> new int[] {2, 2};

@@ -3,6 +3,7 @@ package dev.striate.verify;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.striate.activation.Activation;
+import dev.striate.activation.Erf;
 import dev.striate.activation.Gelu;
 import dev.striate.activation.Sigmoid;
 import dev.striate.activation.Tanh;
@@ -13,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The error that the Javadoc of {@link Sigmoid} and {@link Tanh} states, measured over the whole
+ * The error that the Javadoc of {@link Sigmoid}, {@link Tanh} and {@link Erf} states, measured over the whole
  * float range: every 2⁹-th bit pattern of both signs (8.4 million inputs, all exponents), against
  * the double definition. Runs in the {@code -Xbatch} fork after warm-up, so what is measured is the
  * C2-compiled intrinsic (interpreted, the Vector API falls back to {@code Math.exp} per lane, which
@@ -25,10 +26,18 @@ class ActivationAccuracyCompiledTest {
     private static final int STEP = 1 << 9;
 
     @ParameterizedTest
-    @ValueSource(strings = {"sigmoid", "tanh"})
+    @ValueSource(strings = {"sigmoid", "tanh", "erf"})
     void errorOverTheFloatRangeIsWithinTheDocumentedBound(String name) {
-        Activation f = name.equals("sigmoid") ? new Sigmoid() : new Tanh();
-        DoubleUnaryOperator ref = name.equals("sigmoid") ? ReferenceActivations::sigmoid : Math::tanh;
+        Activation f = switch (name) {
+            case "sigmoid" -> new Sigmoid();
+            case "tanh" -> new Tanh();
+            default -> new Erf();
+        };
+        DoubleUnaryOperator ref = switch (name) {
+            case "sigmoid" -> ReferenceActivations::sigmoid;
+            case "tanh" -> Math::tanh;
+            default -> ReferenceActivations::erf;
+        };
         double[] maxUlps = {0};
         double[] maxSubnormalError = {0};
         float[] worst = {0};
@@ -50,8 +59,11 @@ class ActivationAccuracyCompiledTest {
         System.out.printf("%s: max error %.3f ulp (at x = %s) where the result is normal, %.3g absolute below%n",
                 f, maxUlps[0], worst[0], maxSubnormalError[0]);
         // the Javadoc's bounds: sigmoid = exp (≤ 1 ulp) + an addition + a division; tanh = a degree-7
-        // polynomial's Horner roundings below |x| = 1, exp + a division + a subtraction above
-        assertTrue(maxUlps[0] <= (f instanceof Sigmoid ? 2.5 : 2), f + ": " + maxUlps[0] + " ulp at x = " + worst[0]);
+        // polynomial's Horner roundings below |x| = 1, exp + a division + a subtraction above; erf =
+        // its rational approximation's own error, largest just below erf = 1 (7.48 ulp at x = 3.915,
+        // measured over every float in [0, 5])
+        double bound = f instanceof Sigmoid ? 2.5 : f instanceof Erf ? 8 : 2;
+        assertTrue(maxUlps[0] <= bound, f + ": " + maxUlps[0] + " ulp at x = " + worst[0]);
         assertTrue(maxSubnormalError[0] <= 0x1.0p-126, f + ": " + maxSubnormalError[0] + " below the normal range");
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.striate.activation.Activation;
 import dev.striate.activation.Clip;
 import dev.striate.activation.Gelu;
+import dev.striate.activation.Erf;
 import dev.striate.activation.HardSigmoid;
 import dev.striate.activation.HardSwish;
 import dev.striate.activation.LeakyRelu;
@@ -64,7 +65,9 @@ class ActivationOracleTest {
                 new Case(new HardSigmoid(0.2f, 0.5f), x -> Double.isNaN(x) ? x : Math.min(Math.max(0.2 * x + 0.5, 0), 1),
                         x -> x > -2.5 && x < 2.5 ? 0.2 : 0, 2),
                 new Case(new HardSwish(), x -> Double.isNaN(x) ? x : x * Math.min(Math.max(x / 6 + 0.5, 0), 1),
-                        x -> x < -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5, 3));
+                        x -> x < -3 ? 0 : x >= 3 ? 1 : x / 3 + 0.5, 3),
+                // the rational approximation's error: 7.48 ulp at most (ActivationAccuracyCompiledTest)
+                new Case(new Erf(), ReferenceActivations::erf, x -> 2 / Math.sqrt(Math.PI) * Math.exp(-x * x), 8));
     }
 
     static Stream<Arguments> casesAndLengths() {

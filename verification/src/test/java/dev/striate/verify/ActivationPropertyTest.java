@@ -24,7 +24,7 @@ class ActivationPropertyTest {
     }
 
     @Property
-    void elementwiseOnAnyShape(@ForAll @IntRange(min = 0, max = 10) int which,
+    void elementwiseOnAnyShape(@ForAll @IntRange(min = 0, max = 11) int which,
                                @ForAll @IntRange(min = 1, max = 9) int d0, @ForAll @IntRange(min = 1, max = 40) int d1,
                                @ForAll boolean inPlace, @ForAll long seed) {
         ActivationOracleTest.Case c = ActivationOracleTest.cases().get(which);

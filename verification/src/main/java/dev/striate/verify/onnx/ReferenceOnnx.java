@@ -105,6 +105,46 @@ public final class ReferenceOnnx {
                 yield map(x, v -> Math.max(0, Math.min(1, alpha * v + beta)));
             }
             case "HardSwish" -> map(x, v -> v * Math.max(0, Math.min(1, v / 6 + 0.5)));
+            case "Erf" -> map(x, ReferenceActivations::erf);
+            case "Sqrt" -> map(x, Math::sqrt);
+            case "Pow" -> {
+                // both operands broadcast to the output (by adding zeros, exact), then pow in double
+                int[] dims = ReferenceElementwise.broadcastShape(x.dims, in[1].dims);
+                float[] zeros = new float[product(dims, 0, dims.length)];
+                double[] bases = ReferenceElementwise.binary('+', x.values, x.dims, zeros, dims);
+                double[] exponents = ReferenceElementwise.binary('+', zeros, dims, in[1].values, in[1].dims);
+                double[] y = new double[zeros.length];
+                for (int k = 0; k < y.length; k++) {
+                    y[k] = Math.pow(bases[k], exponents[k]);
+                }
+                yield rounded(dims, y);
+            }
+            case "LayerNormalization" -> {
+                int rank = x.dims.length;
+                int axis = (int) i(n, "axis", -1);
+                axis = axis < 0 ? axis + rank : axis;
+                int width = product(x.dims, axis, rank);
+                double eps = f(n, "epsilon", 1e-5);
+                double[] y = new double[x.size()];
+                for (int row = 0; row < x.size() / width; row++) {
+                    double mean = 0;
+                    for (int j = 0; j < width; j++) {
+                        mean += x.values[row * width + j];
+                    }
+                    mean /= width;
+                    double var = 0;
+                    for (int j = 0; j < width; j++) {
+                        double d = x.values[row * width + j] - mean;
+                        var += d * d;
+                    }
+                    var /= width;
+                    for (int j = 0; j < width; j++) {
+                        y[row * width + j] = (x.values[row * width + j] - mean) / Math.sqrt(var + eps) * in[1].values[j]
+                                + (in.length > 2 && in[2] != null ? in[2].values[j] : 0);
+                    }
+                }
+                yield rounded(x.dims, y);
+            }
             case "Clip" -> {
                 double lo = in.length > 1 && in[1] != null ? in[1].values[0] : Double.NEGATIVE_INFINITY;
                 double hi = in.length > 2 && in[2] != null ? in[2].values[0] : Double.POSITIVE_INFINITY;

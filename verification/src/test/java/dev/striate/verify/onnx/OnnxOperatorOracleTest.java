@@ -95,6 +95,30 @@ class OnnxOperatorOracleTest {
                 g -> g.node("Upsample", new String[] {"x", g.initializer(new float[] {1, 1, 2, 3}, 4)}, "mode", "nearest"), 9));
         v.add(new Variant("resize linear x2 (opset 10: asymmetric)", new int[] {1, 2, 3, 4},
                 g -> g.node("Resize", new String[] {"x", g.initializer(new float[] {1, 1, 2, 2}, 4)}, "mode", "linear"), 10));
+        v.add(new Variant("erf of 3x (pytorch's exact gelu: x/sqrt2, Erf, +1, *x, *0.5)", new int[] {2, 3, 4}, g -> {
+            String scaled = g.node("Div", new String[] {"x", g.initializer(new float[] {(float) Math.sqrt(2)})});
+            String erf = g.node("Erf", new String[] {g.node("Mul", new String[] {scaled, g.initializer(new float[] {3f})})});
+            String plus = g.node("Add", new String[] {erf, g.initializer(new float[] {1f})});
+            return g.node("Mul", new String[] {g.node("Mul", new String[] {"x", plus}), g.initializer(new float[] {0.5f})});
+        }));
+        v.add(new Variant("decomposed layernorm over channels (pytorch before opset 17: ReduceMean, Sub, Pow 2, Sqrt, Div)",
+                new int[] {2, 4, 3, 3}, g -> {
+                    String mean = g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {1});
+                    String centred = g.node("Sub", new String[] {"x", mean});
+                    String var = g.node("ReduceMean", new String[] {g.node("Pow", new String[] {centred,
+                            g.initializer(new float[] {2f})})}, "axes", new long[] {1});
+                    String std = g.node("Sqrt", new String[] {g.node("Add", new String[] {var, g.initializer(new float[] {1e-6f})})});
+                    return g.node("Div", new String[] {centred, std});
+                }));
+        v.add(new Variant("pow: a tensor of exponents, broadcast; sqrt of its square", new int[] {2, 3, 4}, g -> {
+            String positive = g.node("Sqrt", new String[] {g.node("Mul", new String[] {"x", "x"})});
+            return g.node("Pow", new String[] {positive, g.uniform(-2, 3, 3, 1)});
+        }));
+        v.add(new Variant("layernormalization over the last axis with scale and bias (opset 17)", new int[] {2, 3, 8},
+                g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 8), g.uniform(-1, 1, 8)},
+                        "epsilon", 1e-6f), 17));
+        v.add(new Variant("layernormalization over the last two axes, no bias (opset 17)", new int[] {2, 3, 4, 5},
+                g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 4, 5)}, "axis", -2), 17));
         v.add(new Variant("conv+bn folded", new int[] {2, 3, 8, 8}, g -> g.batchNorm(g.conv("x", 3, 5, 3, 1, 1, 1, true), 5)));
         v.add(new Variant("conv+bn+relu fused", new int[] {2, 3, 8, 8}, g -> g.convBn("x", 3, 5, 3, 1, 1, "relu")));
         v.add(new Variant("conv+clip fused", new int[] {2, 3, 8, 8}, g -> g.relu6(g.conv("x", 3, 5, 3, 1, 1, 1, true))));
