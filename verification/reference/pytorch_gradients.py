@@ -73,6 +73,7 @@ ACTIVATIONS = {
     "clamp": lambda x: torch.clamp(x, -0.5, 1.5),
     "hardsigmoid": F.hardsigmoid,
     "hardswish": F.hardswish,
+    "erf": torch.erf,
     "softmax": lambda x: torch.softmax(x, 1),
     "log_softmax": lambda x: torch.log_softmax(x, 1),
 }

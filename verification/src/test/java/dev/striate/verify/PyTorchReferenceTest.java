@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.striate.activation.Activation;
 import dev.striate.activation.Clip;
+import dev.striate.activation.Erf;
 import dev.striate.activation.Gelu;
 import dev.striate.activation.HardSigmoid;
 import dev.striate.activation.HardSwish;
@@ -88,7 +89,7 @@ class PyTorchReferenceTest {
     Stream<DynamicTest> layersMatchPyTorch() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         List<Case> cases = read();
-        assertTrue(cases.size() >= 42, "cases in layers.bin: " + cases.size());
+        assertTrue(cases.size() >= 43, "cases in layers.bin: " + cases.size());
         for (Case c : cases) {
             String name = c.kind + " " + String.join(" ", c.params.entrySet().stream()
                     .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).toList()) + " "
@@ -177,6 +178,7 @@ class PyTorchReferenceTest {
             case "clamp" -> new Clip(-0.5f, 1.5f);
             case "hardsigmoid" -> new HardSigmoid();
             case "hardswish" -> new HardSwish();
+            case "erf" -> new Erf();
             case "softmax" -> new Softmax(1);
             case "log_softmax" -> new LogSoftmax(1);
             default -> throw new IllegalArgumentException("layers.bin: unknown kind " + c.kind);
