@@ -110,4 +110,32 @@ public final class OnnxArchitectures {
         x = g.node("Softmax", new String[] {g.linear(x, 84, 10)}, "axis", -1);
         return g.output(x).build();
     }
+
+    /**
+     * A small decoder on the operators exporters use beyond classification (opset 17), input
+     * {@code [2, 3, 16, 16]}: Conv, HardSwish, Transpose, LayerNormalization, Transpose, Split; one half
+     * up by ConvTranspose, the other by Resize; Concat, ReduceMean, Sub, Pow, Sqrt, Div, GELU through
+     * Erf, Slice.
+     */
+    public static ModelProto decoder(long seed) {
+        OnnxGraphBuilder g = new OnnxGraphBuilder("decoder", 17, seed);
+        g.input("input", 2, 3, 16, 16);
+        String y = g.node("HardSwish", new String[] {g.conv("input", 3, 8, 3, 2, 1, 1, true)});
+        String nhwc = g.node("Transpose", new String[] {y}, "perm", new int[] {0, 2, 3, 1});
+        String normed = g.node("LayerNormalization", new String[] {nhwc, g.uniform(0.5, 1.5, 8), g.uniform(-1, 1, 8)});
+        String[] halves = g.nodeWithOutputs("Split", 2, new String[] {g.node("Transpose", new String[] {normed}, "perm",
+                new int[] {0, 3, 1, 2})}, "axis", 1);
+        String up = g.node("ConvTranspose", new String[] {halves[0], g.normal(0.3, 4, 4, 2, 2), g.uniform(-1, 1, 4)},
+                "strides", new int[] {2, 2});
+        String resized = g.node("Resize", new String[] {halves[1], "", g.initializer(new float[] {1, 1, 2, 2}, 4)}, "mode", "linear");
+        String joined = g.node("Concat", new String[] {up, resized}, "axis", 1);
+        String centred = g.node("Sub", new String[] {joined, g.node("ReduceMean", new String[] {joined, g.longs(2, 3)})});
+        String square = g.node("Pow", new String[] {centred, g.initializer(new float[] {2f})});
+        String scaled = g.node("Div", new String[] {centred, g.node("Sqrt", new String[] {g.node("Add", new String[] {square,
+                g.initializer(new float[] {1f})})})});
+        String erf = g.node("Erf", new String[] {scaled});
+        String gelu = g.node("Mul", new String[] {scaled, g.node("Add", new String[] {erf, g.initializer(new float[] {1f})})});
+        g.output(g.node("Slice", new String[] {gelu, g.longs(1), g.longs(7), g.longs(1), g.longs(2)}));
+        return g.build();
+    }
 }

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Whole architectures as exporters write them (ResNet-18, MobileNetV2, SqueezeNet 1.1, LeNet-5),
+ * Whole architectures as exporters write them (ResNet-18, MobileNetV2, SqueezeNet 1.1, LeNet-5, a
+ * decoder of ConvTranspose, Resize, LayerNormalization and the rest of the exporters' operators),
  * seeded weights, batch > 1, run through a Session (with BatchNormalization folded, Relu/ReLU6
  * fused, the flatten's shape chain folded) and through the reference interpreter.
  *
@@ -50,6 +51,11 @@ class OnnxArchitectureOracleTest {
     @Test
     void leNet5() {
         check("lenet5", OnnxArchitectures.leNet5(4), 3, 1, 28, 28);
+    }
+
+    @Test
+    void decoder() {
+        check("decoder", OnnxArchitectures.decoder(5), 2, 3, 16, 16);
     }
 
     @Test

@@ -29,8 +29,10 @@ class SessionCompiledTest {
         return Stream.of(
                 Arguments.of("mobilenet_v2", OnnxArchitectures.mobilenetV2(10, 2), new int[] {1, 3, 32, 32}),
                 Arguments.of("squeezenet1_1", OnnxArchitectures.squeezenet11(10, 3), new int[] {1, 3, 35, 35}),
-                Arguments.of("lenet5", OnnxArchitectures.leNet5(4), new int[] {4, 1, 28, 28}));
+                Arguments.of("lenet5", OnnxArchitectures.leNet5(4), new int[] {4, 1, 28, 28}),
+                Arguments.of("decoder", OnnxArchitectures.decoder(5), new int[] {2, 3, 16, 16}));
     }
+
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("models")
