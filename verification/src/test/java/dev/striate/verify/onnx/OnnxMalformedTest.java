@@ -148,4 +148,42 @@ class OnnxMalformedTest {
             assertTrue(e.getMessage().contains(expected), "missing '" + expected + "' in:\n" + e.getMessage());
         }
     }
+
+    /**
+     * Shapes and values that do not fit the exporters' operators are refused while planning with an
+     * {@link OnnxException} that names the node and the problem — never an index or arithmetic
+     * exception from inside a kernel.
+     */
+    @Test
+    void misfitsOfTheExportersOperatorsNameTheNodeAndTheProblem() {
+        record Misfit(String expected, int opset, java.util.function.Function<OnnxGraphBuilder, String> body) {
+        }
+        List<Misfit> misfits = List.of(
+                new Misfit("output_padding", 13, g -> g.node("ConvTranspose", new String[] {"x", g.normal(0.3, 2, 2, 3, 3)},
+                        "strides", new int[] {2, 2}, "output_padding", new int[] {2, 2})),
+                new Misfit("scales", 13, g -> g.node("Resize", new String[] {"x", "", g.initializer(new float[] {1, 2, 2}, 3)})),
+                new Misfit("exactly one of scales and sizes", 13, g -> g.node("Resize", new String[] {"x", "",
+                        g.initializer(new float[] {1, 1, 2, 2}, 4), g.longs(1, 2, 12, 12)})),
+                new Misfit("resizing the batch or channel axis", 13, g -> g.node("Resize", new String[] {"x", "", "",
+                        g.longs(1, 4, 6, 6)})),
+                new Misfit("step 0", 13, g -> g.node("Slice", new String[] {"x", g.longs(0), g.longs(2), g.longs(2), g.longs(0)})),
+                new Misfit("does not cut", 13, g -> g.nodeWithOutputs("Split", 2, new String[] {"x", g.longs(1, 2)}, "axis", 1)[0]),
+                new Misfit("not a permutation", 13, g -> g.node("Transpose", new String[] {"x"}, "perm", new int[] {0, 0, 1, 2})),
+                new Misfit("not adjacent", 13, g -> g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {1, 3})),
+                new Misfit("division by zero", 13, g -> g.node("Reshape", new String[] {"x", g.node("Div",
+                        new String[] {g.node("Shape", new String[] {"x"}), g.longs(0, 1, 1, 1)})})),
+                new Misfit("scale", 17, g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 5)})));
+        for (Misfit misfit : misfits) {
+            OnnxGraphBuilder g = new OnnxGraphBuilder("misfit", misfit.opset, 1);
+            g.input("x", 1, 2, 6, 6);
+            ModelProto m = g.output(misfit.body.apply(g)).build();
+            OnnxException e = assertThrows(OnnxException.class, () -> {
+                try (Session s = Session.load(m.toByteArray(), SessionOptions.defaults())) {
+                    s.run(Map.of("x", Tensor.zeros(1, 2, 6, 6)));
+                }
+            }, misfit.expected);
+            assertTrue(e.getMessage().contains(misfit.expected) && e.getMessage().contains("node '"),
+                    "expected '" + misfit.expected + "' and the node in: " + e.getMessage());
+        }
+    }
 }
