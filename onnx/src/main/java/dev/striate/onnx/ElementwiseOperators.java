@@ -2,6 +2,8 @@ package dev.striate.onnx;
 
 import dev.striate.activation.Activation;
 import dev.striate.activation.Clip;
+import dev.striate.activation.Erf;
+import dev.striate.activation.Gelu;
 import dev.striate.activation.LogSoftmax;
 import dev.striate.activation.Softmax;
 import dev.striate.elementwise.Broadcast;
@@ -209,6 +211,37 @@ final class ElementwiseOperators {
                 ys[to + j] = (float) (beta == null ? v : v + beta[j]);
             }
         }
+    }
+
+    /**
+     * Gelu (opset 20): {@code approximate="tanh"} is the engine's {@link Gelu}; {@code "none"} (the
+     * default, PyTorch's {@code nn.GELU()}) is {@code ½·x·(1 + erf(x/√2))}, in three passes over the
+     * output — x/√2, the engine's {@link Erf} in place, then ½·x·(1 + ·) — so nothing is allocated.
+     */
+    static Operator gelu(Node node) {
+        String approximate = node.getString("approximate", "none");
+        if (approximate.equals("tanh")) {
+            return activation(new Gelu());
+        }
+        if (!approximate.equals("none")) {
+            throw node.unsupported("approximate '" + approximate + "' is not one of none, tanh");
+        }
+        Erf erf = new Erf();
+        float invSqrt2 = (float) (1 / Math.sqrt(2));
+        return in -> Step.compute((i, o) -> {
+            float[] x = i[0].data();
+            float[] y = o[0].data();
+            int xo = i[0].offset();
+            int yo = o[0].offset();
+            int n = o[0].size();
+            for (int j = 0; j < n; j++) {
+                y[yo + j] = x[xo + j] * invSqrt2;
+            }
+            erf.forward(o[0], o[0]);
+            for (int j = 0; j < n; j++) {
+                y[yo + j] = 0.5f * x[xo + j] * (1 + y[yo + j]);
+            }
+        }, 16L * in[0].size(), Value.runtime(in[0].dims));
     }
 
     /** Sqrt: each element's correctly rounded square root (NaN below zero). */

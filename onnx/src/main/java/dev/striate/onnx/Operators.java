@@ -38,6 +38,7 @@ final class Operators {
                     node.getFloat("beta", 0.5f)));
             case "HardSwish" -> ElementwiseOperators.activation(new HardSwish());
             case "Erf" -> ElementwiseOperators.activation(new Erf());
+            case "Gelu" -> ElementwiseOperators.gelu(node);
             case "Clip" -> ElementwiseOperators.clip(node);
             case "Softmax" -> ElementwiseOperators.softmax(node, false);
             case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);

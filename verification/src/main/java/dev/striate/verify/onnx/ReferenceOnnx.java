@@ -106,6 +106,8 @@ public final class ReferenceOnnx {
             }
             case "HardSwish" -> map(x, v -> v * Math.max(0, Math.min(1, v / 6 + 0.5)));
             case "Erf" -> map(x, ReferenceActivations::erf);
+            case "Gelu" -> str(n, "approximate", "none").equals("tanh") ? map(x, ReferenceActivations::gelu)
+                    : map(x, v -> 0.5 * v * (1 + ReferenceActivations.erf(v / Math.sqrt(2))));
             case "Sqrt" -> map(x, Math::sqrt);
             case "Pow" -> {
                 // both operands broadcast to the output (by adding zeros, exact), then pow in double

@@ -101,6 +101,11 @@ class OnnxOperatorOracleTest {
             String plus = g.node("Add", new String[] {erf, g.initializer(new float[] {1f})});
             return g.node("Mul", new String[] {g.node("Mul", new String[] {"x", plus}), g.initializer(new float[] {0.5f})});
         }));
+        v.add(new Variant("gelu (opset 20), exact: erf form", new int[] {2, 3, 4},
+                g -> g.node("Gelu", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})}), 20));
+        v.add(new Variant("gelu (opset 20), approximate tanh", new int[] {2, 3, 4},
+                g -> g.node("Gelu", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})},
+                        "approximate", "tanh"), 20));
         v.add(new Variant("decomposed layernorm over channels (pytorch before opset 17: ReduceMean, Sub, Pow 2, Sqrt, Div)",
                 new int[] {2, 4, 3, 3}, g -> {
                     String mean = g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {1});
