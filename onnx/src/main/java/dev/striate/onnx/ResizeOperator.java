@@ -10,8 +10,9 @@ import java.util.Arrays;
  * half_pixel, pytorch_half_pixel, align_corners, asymmetric and tf_half_pixel_for_nn — what
  * PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor; bilinear: half_pixel or
  * align_corners). Scales from input 2 (input 1 for opset 10 and Upsample) or sizes from input 3;
- * the batch and channel axes keep their size. Upsample and opset-10 Resize are asymmetric, nearest
- * rounding down, as ONNX Runtime runs them.
+ * the batch and channel axes keep their size. Upsample and opset-10 Resize are asymmetric with
+ * nearest rounding down, as ONNX's reference implementation (ONNX Runtime rounds up instead when
+ * such a node shrinks an axis).
  *
  * <p>Each output row and column's source indices and weights are computed while planning (a linear
  * source coordinate clamped to the axis, as PyTorch and ONNX Runtime do), so a run only gathers.
