@@ -149,6 +149,10 @@ def cases():
     c.append(("tanh", lambda: nn.Tanh(), [T(1, 3, 5, 5)]))
     c.append(("relu6", lambda: nn.ReLU6(), [T(1, 3, 5, 5)]))
     c.append(("hardtanh", lambda: nn.Hardtanh(-0.5, 1.5), [T(1, 3, 5, 5)]))
+    c.append(("prelu per channel", lambda: prelu(nn.PReLU(3)), [T(2, 3, 4, 5)]))
+    c.append(("prelu one slope", lambda: nn.PReLU(), [T(2, 3, 4, 5)]))
+    c.append(("instancenorm affine", lambda: affine(nn.InstanceNorm2d(4, affine=True)), [T(2, 4, 5, 6)]))
+    c.append(("instancenorm plain", lambda: nn.InstanceNorm2d(4), [T(2, 4, 5, 6)]))
     c.append(("gelu (erf)", lambda: nn.GELU(), [T(2, 3, 5, 5)]))
     c.append(("layernorm last axis", lambda: nn.LayerNorm(8), [T(2, 3, 8)]))
     c.append(("layernorm last two axes", lambda: nn.LayerNorm([4, 5], elementwise_affine=True), [T(2, 3, 4, 5)]))
@@ -200,6 +204,20 @@ def bn(m):
     m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
     m.weight.data.copy_(torch.randn(m.num_features, generator=g)); m.bias.data.copy_(torch.randn(m.num_features, generator=g))
     return m
+
+def affine(m):
+    g = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        m.weight.copy_(torch.randn(m.num_features, generator=g))
+        m.bias.copy_(torch.randn(m.num_features, generator=g))
+    return m
+
+
+def prelu(m):
+    with torch.no_grad():
+        m.weight.copy_(torch.tensor([0.1, -0.2, 0.3]))
+    return m
+
 
 def tv(model):
     for mod in model.modules():

@@ -183,34 +183,13 @@ final class ElementwiseOperators {
             }
             float[] gamma = scale.floats;
             float[] beta = bias == null ? null : bias.floats;
-            return Step.inPlace((i, o) -> normalizeRows(i[0], o[0], width, gamma, beta, epsilon), 8L * x.size(),
-                    Value.runtime(x.dims));
+            return Step.inPlace((i, o) -> {
+                for (int row = 0, rows = width == 0 ? 0 : o[0].size() / width; row < rows; row++) {
+                    normalizeRow(i[0].data(), i[0].offset() + row * width, o[0].data(), o[0].offset() + row * width, width,
+                            gamma, beta, 0, 1, epsilon);
+                }
+            }, 8L * x.size(), Value.runtime(x.dims));
         });
-    }
-
-    /** Each row of {@code width}: {@code y = (x − mean)·(1/√(var + eps))·gamma + beta}; y may be x. */
-    private static void normalizeRows(Tensor x, Tensor y, int width, float[] gamma, float[] beta, float eps) {
-        float[] xs = x.data();
-        float[] ys = y.data();
-        for (int row = 0, rows = width == 0 ? 0 : x.size() / width; row < rows; row++) {
-            int from = x.offset() + row * width;
-            int to = y.offset() + row * width;
-            double sum = 0;
-            for (int j = 0; j < width; j++) {
-                sum += xs[from + j];
-            }
-            double mean = sum / width;
-            double squares = 0;
-            for (int j = 0; j < width; j++) {
-                double d = xs[from + j] - mean;
-                squares += d * d;
-            }
-            double invStd = 1 / Math.sqrt(squares / width + eps);
-            for (int j = 0; j < width; j++) {
-                double v = (xs[from + j] - mean) * invStd * gamma[j];
-                ys[to + j] = (float) (beta == null ? v : v + beta[j]);
-            }
-        }
     }
 
     /**
@@ -242,6 +221,101 @@ final class ElementwiseOperators {
                 y[yo + j] = 0.5f * x[xo + j] * (1 + y[yo + j]);
             }
         }, 16L * in[0].size(), Value.runtime(in[0].dims));
+    }
+
+    /**
+     * PRelu: {@code y = x < 0 ? slope·x : x} with the slope broadcast to x (PyTorch's
+     * {@code nn.PReLU(C)} exports it as {@code [C, 1, 1]}; a single slope as {@code [1]}). The slope
+     * must be a constant.
+     */
+    static Operator prelu(Node node) {
+        String name = node.toString();
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            Value slope = in[1];
+            Shape out;
+            try {
+                out = Broadcast.shape(Shape.of(x.dims), Shape.of(slope.dims));
+            } catch (IllegalArgumentException e) {
+                throw new OnnxException(name + ": " + e.getMessage(), e);
+            }
+            if (!out.equals(Shape.of(x.dims)) || slope.floats == null) {
+                throw new OnnxException(name + ": slope " + slope + " must be a float constant that broadcasts to input " + x);
+            }
+            int[] dims = x.dims;
+            int[] slopeStrides = broadcastStrides(slope.dims, dims.length);
+            float[] slopes = slope.floats;
+            return Step.inPlace((i, o) -> {
+                float[] xs = i[0].data();
+                float[] ys = o[0].data();
+                int rank = dims.length;
+                for (int flat = 0, n = o[0].size(); flat < n; flat++) {
+                    float v = xs[i[0].offset() + flat];
+                    if (v < 0) {
+                        int at = 0;
+                        for (int d = rank - 1, rest = flat; d >= 0; d--) {
+                            at += rest % dims[d] * slopeStrides[d];
+                            rest /= dims[d];
+                        }
+                        v *= slopes[at];
+                    }
+                    ys[o[0].offset() + flat] = v;
+                }
+            }, x.size(), Value.runtime(dims));
+        });
+    }
+
+    /**
+     * InstanceNormalization: each {@code [n, c]} plane normalized by its own mean and biased
+     * variance, then {@code ·scale[c] + bias[c]} (constants); statistics in double, as {@link #layerNorm}.
+     */
+    static Operator instanceNorm(Node node) {
+        String name = node.toString();
+        float epsilon = node.getFloat("epsilon", 1e-5f);
+        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
+            Value x = in[0];
+            if (x.rank() < 3) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
+            }
+            int channels = x.dims[1];
+            if (in[1].floats == null || in[1].size() != channels || in[2].floats == null || in[2].size() != channels) {
+                throw new OnnxException(name + ": scale " + in[1] + " and bias " + in[2] + " must be float constants of "
+                        + channels + " elements for input " + x);
+            }
+            int plane = Shape.checkedSize(java.util.Arrays.copyOfRange(x.dims, 2, x.rank()));
+            float[] scale = in[1].floats;
+            float[] bias = in[2].floats;
+            return Step.inPlace((i, o) -> {
+                for (int p = 0, planes = plane == 0 ? 0 : o[0].size() / plane; p < planes; p++) {
+                    normalizeRow(i[0].data(), i[0].offset() + p * plane, o[0].data(), o[0].offset() + p * plane, plane,
+                            scale, bias, p % channels, 0, epsilon);
+                }
+            }, 8L * x.size(), Value.runtime(x.dims));
+        });
+    }
+
+    /**
+     * One row of {@code width}: {@code y[j] = (x[j] − mean)·(1/√(var + eps))·gamma[at + j·step] +
+     * beta[at + j·step]} (beta may be null), mean and biased variance in double; y may be x. Step 1:
+     * per-element scale (LayerNormalization); 0: one per row (InstanceNormalization's channel).
+     */
+    private static void normalizeRow(float[] xs, int from, float[] ys, int to, int width, float[] gamma, float[] beta,
+                                     int at, int step, float eps) {
+        double sum = 0;
+        for (int j = 0; j < width; j++) {
+            sum += xs[from + j];
+        }
+        double mean = sum / width;
+        double squares = 0;
+        for (int j = 0; j < width; j++) {
+            double d = xs[from + j] - mean;
+            squares += d * d;
+        }
+        double invStd = 1 / Math.sqrt(squares / width + eps);
+        for (int j = 0, k = at; j < width; j++, k += step) {
+            double v = (xs[from + j] - mean) * invStd * gamma[k];
+            ys[to + j] = (float) (beta == null ? v : v + beta[k]);
+        }
     }
 
     /** Sqrt: each element's correctly rounded square root (NaN below zero). */

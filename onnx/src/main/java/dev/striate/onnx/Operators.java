@@ -50,6 +50,8 @@ final class Operators {
             case "Sqrt" -> ElementwiseOperators.sqrt();
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
             case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
+            case "InstanceNormalization" -> ElementwiseOperators.instanceNorm(node);
+            case "PRelu" -> ElementwiseOperators.prelu(node);
             case "Gemm" -> new GemmOperator(node, execution);
             case "MatMul" -> GemmOperator.matMul(node, execution);
             case "Identity" -> ShapeOperators.identity();
@@ -76,7 +78,8 @@ final class Operators {
         return switch (node.opType) {
             case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Sub", "Mul", "Div", "Pow", "MatMul", "Gather" -> new int[] {2, 2};
+            case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather" -> new int[] {2, 2};
+            case "InstanceNormalization" -> new int[] {3, 3};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
             case "Reshape" -> new int[] {2, 2};

@@ -109,6 +109,39 @@ public final class ReferenceOnnx {
             case "Gelu" -> str(n, "approximate", "none").equals("tanh") ? map(x, ReferenceActivations::gelu)
                     : map(x, v -> 0.5 * v * (1 + ReferenceActivations.erf(v / Math.sqrt(2))));
             case "Sqrt" -> map(x, Math::sqrt);
+            case "PRelu" -> {
+                // slope broadcast to x by multiplying with ones (exact), then the definition
+                float[] ones = new float[x.size()];
+                Arrays.fill(ones, 1f);
+                double[] slopes = ReferenceElementwise.binary('*', ones, x.dims, in[1].values, in[1].dims);
+                double[] y = new double[x.size()];
+                for (int k = 0; k < y.length; k++) {
+                    y[k] = x.values[k] < 0 ? slopes[k] * x.values[k] : x.values[k];
+                }
+                yield rounded(x.dims, y);
+            }
+            case "InstanceNormalization" -> {
+                int plane = product(x.dims, 2, x.dims.length);
+                double eps = f(n, "epsilon", 1e-5);
+                double[] y = new double[x.size()];
+                for (int p = 0; p < x.size() / plane; p++) {
+                    double mean = 0;
+                    for (int j = 0; j < plane; j++) {
+                        mean += x.values[p * plane + j];
+                    }
+                    mean /= plane;
+                    double var = 0;
+                    for (int j = 0; j < plane; j++) {
+                        var += (x.values[p * plane + j] - mean) * (x.values[p * plane + j] - mean);
+                    }
+                    var /= plane;
+                    int c = p % x.dims[1];
+                    for (int j = 0; j < plane; j++) {
+                        y[p * plane + j] = (x.values[p * plane + j] - mean) / Math.sqrt(var + eps) * in[1].values[c] + in[2].values[c];
+                    }
+                }
+                yield rounded(x.dims, y);
+            }
             case "Pow" -> {
                 // both operands broadcast to the output (by adding zeros, exact), then pow in double
                 int[] dims = ReferenceElementwise.broadcastShape(x.dims, in[1].dims);

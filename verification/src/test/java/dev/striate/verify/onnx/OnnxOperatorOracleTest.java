@@ -101,6 +101,13 @@ class OnnxOperatorOracleTest {
             String plus = g.node("Add", new String[] {erf, g.initializer(new float[] {1f})});
             return g.node("Mul", new String[] {g.node("Mul", new String[] {"x", plus}), g.initializer(new float[] {0.5f})});
         }));
+        v.add(new Variant("prelu per channel [C,1,1] (pytorch's nn.PReLU(C))", new int[] {2, 3, 4, 5},
+                g -> g.node("PRelu", new String[] {"x", g.uniform(-0.5, 0.5, 3, 1, 1)})));
+        v.add(new Variant("prelu one slope [1]", new int[] {2, 3, 4},
+                g -> g.node("PRelu", new String[] {"x", g.initializer(new float[] {0.25f}, 1)})));
+        v.add(new Variant("instancenormalization (style transfer's)", new int[] {2, 3, 4, 5},
+                g -> g.node("InstanceNormalization", new String[] {"x", g.uniform(0.5, 1.5, 3), g.uniform(-1, 1, 3)},
+                        "epsilon", 1e-5f)));
         v.add(new Variant("gelu (opset 20), exact: erf form", new int[] {2, 3, 4},
                 g -> g.node("Gelu", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})}), 20));
         v.add(new Variant("gelu (opset 20), approximate tanh", new int[] {2, 3, 4},
