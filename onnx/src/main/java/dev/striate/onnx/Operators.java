@@ -29,7 +29,7 @@ final class Operators {
             case "AveragePool" -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
             case "GlobalAveragePool" -> PoolOperator.global(node, false, execution);
-            case "ReduceMean" -> PoolOperator.reduceMean(node, execution);
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2" -> PoolOperator.reduce(node, execution);
             case "Relu" -> ElementwiseOperators.activation(new Relu());
             case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
             case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());
@@ -48,6 +48,7 @@ final class Operators {
             case "Div" -> ElementwiseOperators.arithmetic(node, '/');
             case "Pow" -> ElementwiseOperators.pow(node);
             case "Sqrt" -> ElementwiseOperators.sqrt();
+            case "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil" -> ElementwiseOperators.unary(node);
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
             case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
             case "InstanceNormalization" -> ElementwiseOperators.instanceNorm(node);
@@ -68,6 +69,7 @@ final class Operators {
             case "Pad" -> ShapeOperators.pad(node);
             case "Transpose" -> StridedOperators.transpose(node);
             case "Slice" -> StridedOperators.slice(node);
+            case "Expand" -> StridedOperators.expand(node);
             case "ConstantOfShape" -> StridedOperators.constantOfShape(node, codec);
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
@@ -78,12 +80,12 @@ final class Operators {
         return switch (node.opType) {
             case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather" -> new int[] {2, 2};
+            case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
             case "InstanceNormalization" -> new int[] {3, 3};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
             case "Reshape" -> new int[] {2, 2};
-            case "Squeeze", "Unsqueeze", "ReduceMean", "Split" -> new int[] {1, 2};
+            case "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "Split" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
             case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};

@@ -15,7 +15,8 @@ import java.util.Arrays;
 /**
  * ONNX MaxPool and AveragePool (1-D and 2-D; pads, auto_pad, dilations, ceil_mode,
  * count_include_pad) on the engine's pooling kernels, GlobalMaxPool / GlobalAveragePool over
- * any number of spatial axes, and ReduceMean over one block of adjacent axes.
+ * any number of spatial axes, and the reductions (ReduceMean, Sum, Max, Min, L2) over one block of
+ * adjacent axes.
  */
 final class PoolOperator implements Operator {
 
@@ -105,16 +106,19 @@ final class PoolOperator implements Operator {
     }
 
     /**
-     * ReduceMean (axes from the attribute before opset 18, from input 1 after; none: every axis,
-     * or the identity with {@code noop_with_empty_axes}; keepdims). The reduced axes must be
-     * adjacent — what CNNs export (PyTorch's {@code x.mean([2, 3])}, Keras's global pooling on
-     * NHWC) — so the input is a view {@code [outer, reduced, inner]}: with nothing after the
-     * block ({@code inner = 1}) the engine's global average pool over each run of {@code reduced}
-     * values, otherwise a sum of {@code reduced} rows of {@code inner} per output row.
+     * ReduceMean, ReduceSum, ReduceMax, ReduceMin and ReduceL2 (axes from the attribute, or from
+     * input 1 from opset 18 — 13 for ReduceSum; none: every axis, or the identity with
+     * {@code noop_with_empty_axes}; keepdims). The reduced axes must be adjacent — what CNNs export
+     * (PyTorch's {@code x.mean([2, 3])}, Keras's global pooling on NHWC, an embedding's L2 norm) — so
+     * the input is a view {@code [outer, reduced, inner]}. A mean with nothing after the block
+     * ({@code inner = 1}) is the engine's global average pool; otherwise {@code reduced} rows of
+     * {@code inner} are folded in order per output row, in float (max and min propagate NaN; L2 is
+     * the root of the sum of squares).
      */
-    static Operator reduceMean(Node node, Execution execution) {
+    static Operator reduce(Node node, Execution execution) {
         String name = node.toString();
-        long[] axesAttribute = node.opset < 18 ? node.getInts("axes") : null;
+        String kind = node.opType;
+        long[] axesAttribute = node.opset < (kind.equals("ReduceSum") ? 13 : 18) ? node.getInts("axes") : null;
         boolean keep = node.getInt("keepdims", 1) != 0;
         boolean noopWithoutAxes = node.getInt("noop_with_empty_axes", 0) != 0;
         GlobalPooling pool = new GlobalAvgPool(execution.pool());
@@ -166,30 +170,41 @@ final class PoolOperator implements Operator {
                 }
             }
             Value y = Value.runtime(yDims);
-            if (inner == 1) {
+            if (kind.equals("ReduceMean") && inner == 1) {
                 return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
                         .seenAs(new int[][] {{1, outer, count, 1}}, new int[][] {{1, outer, 1, 1}});
             }
-            return Step.compute((i, o) -> meanOfRows(i[0], o[0], outer, count, inner), x.size(), y);
+            return Step.compute((i, o) -> foldRows(kind, i[0], o[0], outer, count, inner), x.size(), y);
         });
     }
 
-    /** {@code y[o][j] := Σ_r x[o][r][j] / count}, summed in float in order of r | allocates nothing. */
-    private static void meanOfRows(Tensor x, Tensor y, int outer, int count, int inner) {
+    /** {@code y[o][j] := fold over r of x[o][r][j]} for the reduction {@code kind}, in order of r | allocates nothing. */
+    private static void foldRows(String kind, Tensor x, Tensor y, int outer, int count, int inner) {
         float[] xs = x.data();
         float[] ys = y.data();
-        float scale = 1f / count;
+        boolean squares = kind.equals("ReduceL2");
+        boolean max = kind.equals("ReduceMax");
+        boolean min = kind.equals("ReduceMin");
+        boolean mean = kind.equals("ReduceMean");
         for (int o = 0; o < outer; o++) {
             int to = y.offset() + o * inner;
             int from = x.offset() + o * count * inner;
-            System.arraycopy(xs, from, ys, to, inner);
+            for (int j = 0; j < inner; j++) {
+                float v = xs[from + j];
+                ys[to + j] = squares ? v * v : v;
+            }
             for (int r = 1; r < count; r++) {
                 for (int j = 0, at = from + r * inner; j < inner; j++) {
-                    ys[to + j] += xs[at + j];
+                    float v = xs[at + j];
+                    ys[to + j] = max ? Math.max(ys[to + j], v) : min ? Math.min(ys[to + j], v)
+                            : ys[to + j] + (squares ? v * v : v);
                 }
             }
-            for (int j = 0; j < inner; j++) {
-                ys[to + j] *= scale;
+            if (mean || squares) {
+                float scale = 1f / count;
+                for (int j = 0; j < inner; j++) {
+                    ys[to + j] = squares ? (float) Math.sqrt(ys[to + j]) : ys[to + j] * scale;
+                }
             }
         }
     }

@@ -5,7 +5,7 @@ import dev.striate.tensor.Shape;
 import java.util.Arrays;
 
 /**
- * Transpose and Slice: every output element is one input element at an affine offset
+ * Transpose, Slice and Expand: every output element is one input element at an affine offset
  * ({@code start + Σ index_d·stride_d}), so one walk serves both — on values known while planning
  * (PyTorch exports {@code F.pad} as ConstantOfShape → Concat → Reshape → Slice(step −1) →
  * Transpose → Reshape → Pad on int64 constants) and on float tensors at run time (PyTorch's
@@ -183,6 +183,36 @@ final class StridedOperators {
     private static long clampedBound(long bound, long dim, long step) {
         long b = bound < 0 ? bound + dim : bound;
         return step > 0 ? Math.clamp(b, 0, dim) : Math.clamp(b, -1, dim - 1);
+    }
+
+    /**
+     * Expand: the input broadcast (NumPy's rules, both ways) against the shape input 1 holds, known
+     * while planning — an affine walk whose stride is 0 along every repeated axis (PyTorch exports
+     * {@code F.normalize} with one, the norm expanded back to the input's shape).
+     */
+    static Operator expand(Node node) {
+        String name = node.toString();
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            long[] shape = in[1].asLongs();
+            int rank = Math.max(x.rank(), shape.length);
+            int[] dims = new int[rank];
+            int[] strides = new int[rank];
+            int[] inStrides = Shape.of(x.dims).rowMajorStrides();
+            for (int d = 0; d < rank; d++) {
+                int xd = d - (rank - x.rank());
+                int sd = d - (rank - shape.length);
+                long have = xd < 0 ? 1 : x.dims[xd];
+                long want = sd < 0 ? 1 : shape[sd];
+                if (want < 0 || want > Integer.MAX_VALUE || have != want && have != 1 && want != 1) {
+                    throw new OnnxException(name + ": input " + x + " does not broadcast to shape " + Arrays.toString(shape));
+                }
+                dims[d] = (int) (have == 1 ? want : have);
+                strides[d] = xd < 0 || have == 1 ? 0 : inStrides[xd];
+            }
+            Shape.checkedSize(dims);
+            return new Walk(dims, 0, strides).apply(x);
+        });
     }
 
     /**

@@ -109,6 +109,14 @@ public final class ReferenceOnnx {
             case "Gelu" -> str(n, "approximate", "none").equals("tanh") ? map(x, ReferenceActivations::gelu)
                     : map(x, v -> 0.5 * v * (1 + ReferenceActivations.erf(v / Math.sqrt(2))));
             case "Sqrt" -> map(x, Math::sqrt);
+            case "Abs" -> map(x, Math::abs);
+            case "Neg" -> map(x, v -> -v);
+            case "Exp" -> map(x, Math::exp);
+            case "Log" -> map(x, Math::log);
+            case "Reciprocal" -> map(x, v -> 1 / v);
+            case "Softplus" -> map(x, v -> Math.log(1 + Math.exp(v)));
+            case "Floor" -> map(x, Math::floor);
+            case "Ceil" -> map(x, Math::ceil);
             case "PRelu" -> {
                 // slope broadcast to x by multiplying with ones (exact), then the definition
                 float[] ones = new float[x.size()];
@@ -238,8 +246,14 @@ public final class ReferenceOnnx {
             case "Concat" -> concat(n, in);
             case "Cast" -> i(n, "to", 1) == TensorProto.DataType.FLOAT_VALUE ? x : map(x, v -> (long) v);
             case "Transpose" -> transpose(n, x);
+            case "Expand" -> {
+                // x broadcast against the shape: the output shape of x + zeros of that shape
+                int[] shape = Arrays.stream(longs(in[1])).mapToInt(v -> (int) v).toArray();
+                int[] dims = ReferenceElementwise.broadcastShape(x.dims, shape);
+                yield rounded(dims, ReferenceElementwise.binary('+', x.values, x.dims, new float[product(shape, 0, shape.length)], shape));
+            }
             case "Resize", "Upsample" -> resize(n, in);
-            case "ReduceMean" -> reduceMean(n, x, in.length > 1 ? in[1] : null);
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2" -> reduce(n, x, in.length > 1 ? in[1] : null);
             case "Slice" -> in.length == 1 // opset < 10: attributes, steps 1
                     ? slice(x, longs(ints(n, "starts")), longs(ints(n, "ends")), longs(ints(n, "axes")), new long[0])
                     : slice(x, longs(in[1]), longs(in[2]), in.length > 3 ? longs(in[3]) : new long[0],
@@ -589,8 +603,12 @@ public final class ReferenceOnnx {
         return rounded(dims, y);
     }
 
-    /** ONNX ReduceMean: the mean in double over the axes (attribute, or input 1 from opset 18; none: all). */
-    private static Data reduceMean(NodeProto n, Data x, Data axesInput) {
+    /**
+     * ONNX ReduceMean, ReduceSum, ReduceMax, ReduceMin, ReduceL2 in double over the axes (attribute,
+     * or input 1; none: all).
+     */
+    private static Data reduce(NodeProto n, Data x, Data axesInput) {
+        String kind = n.getOpType();
         int rank = x.dims.length;
         int[] axes = axesInput != null ? Arrays.stream(longs(axesInput)).mapToInt(a -> (int) a).toArray() : ints(n, "axes");
         boolean[] reduced = new boolean[rank];
@@ -606,16 +624,25 @@ public final class ReferenceOnnx {
             kept[k] = reduced[k] ? 1 : x.dims[k];
         }
         double[] sums = new double[product(kept, 0, rank)];
+        boolean extreme = kind.equals("ReduceMax") || kind.equals("ReduceMin");
+        Arrays.fill(sums, kind.equals("ReduceMax") ? Double.NEGATIVE_INFINITY : kind.equals("ReduceMin") ? Double.POSITIVE_INFINITY : 0);
         for (int flat = 0; flat < x.size(); flat++) {
             int[] i = unflatten(flat, x.dims);
             for (int k = 0; k < rank; k++) {
                 i[k] = reduced[k] ? 0 : i[k];
             }
-            sums[flatten(i, kept)] += x.values[flat];
+            int at = flatten(i, kept);
+            double v = x.values[flat];
+            sums[at] = switch (kind) {
+                case "ReduceMax" -> Math.max(sums[at], v);
+                case "ReduceMin" -> Math.min(sums[at], v);
+                case "ReduceL2" -> sums[at] + v * v;
+                default -> sums[at] + v;
+            };
         }
         double count = (double) x.size() / sums.length;
-        for (int k = 0; k < sums.length; k++) {
-            sums[k] /= count;
+        for (int k = 0; k < sums.length && !extreme; k++) {
+            sums[k] = kind.equals("ReduceMean") ? sums[k] / count : kind.equals("ReduceL2") ? Math.sqrt(sums[k]) : sums[k];
         }
         int[] dims = kept;
         if (!keep) {

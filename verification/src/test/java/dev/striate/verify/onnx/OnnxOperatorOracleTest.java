@@ -108,6 +108,17 @@ class OnnxOperatorOracleTest {
         v.add(new Variant("instancenormalization (style transfer's)", new int[] {2, 3, 4, 5},
                 g -> g.node("InstanceNormalization", new String[] {"x", g.uniform(0.5, 1.5, 3), g.uniform(-1, 1, 3)},
                         "epsilon", 1e-5f)));
+        v.add(new Variant("mish as exported: x * tanh(softplus(x)), softplus of 8x", new int[] {2, 3, 4}, g -> {
+            String x8 = g.node("Mul", new String[] {"x", g.initializer(new float[] {8f})});
+            return g.node("Mul", new String[] {x8, g.node("Tanh", new String[] {g.node("Softplus", new String[] {x8})})});
+        }));
+        v.add(new Variant("log(reciprocal(exp(neg(abs(x))))) + floor(3x) + ceil(3x)", new int[] {2, 3, 4}, g -> {
+            String chain = g.node("Log", new String[] {g.node("Reciprocal", new String[] {g.node("Exp", new String[] {
+                    g.node("Neg", new String[] {g.node("Abs", new String[] {"x"})})})})});
+            String x3 = g.node("Mul", new String[] {"x", g.initializer(new float[] {3f})});
+            return g.node("Add", new String[] {g.node("Add", new String[] {chain, g.node("Floor", new String[] {x3})}),
+                    g.node("Ceil", new String[] {x3})});
+        }));
         v.add(new Variant("gelu (opset 20), exact: erf form", new int[] {2, 3, 4},
                 g -> g.node("Gelu", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})}), 20));
         v.add(new Variant("gelu (opset 20), approximate tanh", new int[] {2, 3, 4},
@@ -163,6 +174,13 @@ class OnnxOperatorOracleTest {
                 g -> g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {-1, -2}, "keepdims", 0)));
         v.add(new Variant("reducemean axes [1, 2] of NHWC (keras global pooling), opset 18 axes input", new int[] {2, 4, 3, 6},
                 g -> g.node("ReduceMean", new String[] {"x", g.longs(1, 2)}, "keepdims", 0), 18));
+        v.add(new Variant("reducesum axes input [2, 3] (opset 13)", new int[] {2, 3, 4, 5},
+                g -> g.node("ReduceSum", new String[] {"x", g.longs(2, 3)})));
+        v.add(new Variant("reducemax over channels keepdims=0, reducemin of it over the last axis", new int[] {2, 3, 4, 5},
+                g -> g.node("ReduceMin", new String[] {g.node("ReduceMax", new String[] {"x"}, "axes", new long[] {1},
+                        "keepdims", 0)}, "axes", new long[] {-1})));
+        v.add(new Variant("embedding / its reducel2 over features (face recognition's normalization)", new int[] {3, 16},
+                g -> g.node("Div", new String[] {"x", g.node("ReduceL2", new String[] {"x"}, "axes", new long[] {1})})));
         v.add(new Variant("reducemean every axis (no axes)", new int[] {3, 4, 5},
                 g -> g.node("ReduceMean", new String[] {"x"})));
         v.add(new Variant("global max pool", new int[] {3, 5, 4, 7}, g -> g.node("GlobalMaxPool", new String[] {"x"})));
@@ -270,6 +288,13 @@ class OnnxOperatorOracleTest {
             String split = g.node("Reshape", new String[] {"x", g.longs(2, 2, 3, 5, 4)});
             String swapped = g.node("Transpose", new String[] {split}, "perm", new int[] {0, 2, 1, 3, 4});
             return g.conv(g.node("Reshape", new String[] {swapped, g.longs(2, 6, 5, 4)}), 6, 3, 1, 1, 0, 1, false);
+        }));
+        v.add(new Variant("expand [3,1] to [2,3,4] (and a 1 in the shape kept from the input)", new int[] {3, 1},
+                g -> g.node("Expand", new String[] {"x", g.longs(2, 1, 4)})));
+        v.add(new Variant("f.normalize as exported: x / expand(clip(reducel2(x)))", new int[] {3, 16}, g -> {
+            String norm = g.node("Clip", new String[] {g.node("ReduceL2", new String[] {"x"}, "axes", new long[] {1}),
+                    g.initializer(new float[] {1e-12f}), ""});
+            return g.node("Div", new String[] {"x", g.node("Expand", new String[] {norm, g.node("Shape", new String[] {"x"})})});
         }));
         v.add(new Variant("transpose default perm (axes reversed) of a 3-D input", new int[] {3, 4, 5},
                 g -> g.node("Transpose", new String[] {"x"})));
