@@ -344,6 +344,53 @@ final class ElementwiseOperators {
         }, in[0].size(), Value.runtime(in[0].dims));
     }
 
+    /**
+     * LRN across channels (AlexNet's, GoogLeNet's; PyTorch's {@code LocalResponseNorm}):
+     * {@code y = x / (bias + alpha/size · Σ x²)^beta}, the sum over channels
+     * {@code c − ⌊(size−1)/2⌋ … c + ⌈(size−1)/2⌉} within the tensor, in double.
+     */
+    static Operator lrn(Node node) {
+        String name = node.toString();
+        long size = node.getInt("size", 0);
+        if (size < 1 || size > Integer.MAX_VALUE) {
+            throw node.unsupported("attribute 'size' must be a positive integer, got " + size);
+        }
+        double alpha = node.getFloat("alpha", 1e-4f);
+        double beta = node.getFloat("beta", 0.75f);
+        double bias = node.getFloat("bias", 1f);
+        int before = (int) ((size - 1) / 2);
+        int after = (int) (size - 1 - before);
+        return in -> {
+            Value x = in[0];
+            if (x.rank() < 3) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
+            }
+            int channels = x.dims[1];
+            int plane = Shape.checkedSize(java.util.Arrays.copyOfRange(x.dims, 2, x.rank()));
+            return Step.compute((i, o) -> {
+                float[] xs = i[0].data();
+                float[] ys = o[0].data();
+                for (int image = 0, images = plane == 0 ? 0 : o[0].size() / (channels * plane); image < images; image++) {
+                    int base = image * channels * plane;
+                    for (int c = 0; c < channels; c++) {
+                        int from = Math.max(0, c - before);
+                        int to = Math.min(channels - 1, c + after);
+                        for (int j = 0; j < plane; j++) {
+                            double squares = 0;
+                            for (int k = from; k <= to; k++) {
+                                double v = xs[i[0].offset() + base + k * plane + j];
+                                squares += v * v;
+                            }
+                            int at = base + c * plane + j;
+                            ys[o[0].offset() + at] = (float) (xs[i[0].offset() + at]
+                                    / Math.pow(bias + alpha / size * squares, beta));
+                        }
+                    }
+                }
+            }, 2L * size * x.size(), Value.runtime(x.dims));
+        };
+    }
+
     /** Sqrt: each element's correctly rounded square root (NaN below zero). */
     static Operator sqrt() {
         return in -> Step.inPlace((i, o) -> {

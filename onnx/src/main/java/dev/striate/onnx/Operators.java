@@ -53,6 +53,7 @@ final class Operators {
             case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
             case "InstanceNormalization" -> ElementwiseOperators.instanceNorm(node);
             case "PRelu" -> ElementwiseOperators.prelu(node);
+            case "LRN" -> ElementwiseOperators.lrn(node);
             case "Gemm" -> new GemmOperator(node, execution);
             case "MatMul" -> GemmOperator.matMul(node, execution);
             case "Identity" -> ShapeOperators.identity();

@@ -109,6 +109,27 @@ public final class ReferenceOnnx {
             case "Gelu" -> str(n, "approximate", "none").equals("tanh") ? map(x, ReferenceActivations::gelu)
                     : map(x, v -> 0.5 * v * (1 + ReferenceActivations.erf(v / Math.sqrt(2))));
             case "Sqrt" -> map(x, Math::sqrt);
+            case "LRN" -> {
+                int size = (int) i(n, "size", 0);
+                double alpha = f(n, "alpha", 1e-4);
+                double beta = f(n, "beta", 0.75);
+                double bias = f(n, "bias", 1);
+                int c = x.dims[1];
+                int plane = product(x.dims, 2, x.dims.length);
+                double[] y = new double[x.size()];
+                for (int k = 0; k < y.length; k++) {
+                    int ch = k / plane % c;
+                    double squares = 0;
+                    for (int other = ch - (size - 1) / 2; other <= ch + size / 2; other++) {
+                        if (other >= 0 && other < c) {
+                            double v = x.values[k + (other - ch) * plane];
+                            squares += v * v;
+                        }
+                    }
+                    y[k] = x.values[k] / Math.pow(bias + alpha / size * squares, beta);
+                }
+                yield rounded(x.dims, y);
+            }
             case "Abs" -> map(x, Math::abs);
             case "Neg" -> map(x, v -> -v);
             case "Exp" -> map(x, Math::exp);

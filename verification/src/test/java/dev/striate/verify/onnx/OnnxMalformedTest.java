@@ -138,12 +138,12 @@ class OnnxMalformedTest {
     void everyUnsupportedNodeIsListedInOneError() {
         OnnxGraphBuilder g = new OnnxGraphBuilder("unsupported", 13, 1);
         g.input("x", 1, 2, 6, 6);
-        String a = g.node("LRN", new String[] {"x"}, "size", 3);
+        String a = g.node("RoiAlign", new String[] {"x"}, "mode", "avg");
         String b = g.node("MaxPool", new String[] {a}, "kernel_shape", new int[] {2, 2}, "storage_order", 0, "bogus", 1);
         String c = g.node("Pad", new String[] {b, g.longs(0, 0, 1, 1, 0, 0, 1, 1)}, "mode", "reflect");
         ModelProto m = g.output(g.node("Conv", new String[] {c, g.normal(1, 2, 2, 1, 1)}, "auto_pad", "BOGUS")).build();
         OnnxException e = assertThrows(OnnxException.class, () -> Session.load(m.toByteArray(), SessionOptions.defaults()));
-        for (String expected : new String[] {"(LRN): operator LRN is not supported", "(MaxPool): unsupported attribute [bogus]",
+        for (String expected : new String[] {"(RoiAlign): operator RoiAlign is not supported", "(MaxPool): unsupported attribute [bogus]",
                 "(Pad): mode 'reflect'", "(Conv): auto_pad 'BOGUS'", "4 problems"}) {
             assertTrue(e.getMessage().contains(expected), "missing '" + expected + "' in:\n" + e.getMessage());
         }

@@ -101,6 +101,12 @@ class OnnxOperatorOracleTest {
             String plus = g.node("Add", new String[] {erf, g.initializer(new float[] {1f})});
             return g.node("Mul", new String[] {g.node("Mul", new String[] {"x", plus}), g.initializer(new float[] {0.5f})});
         }));
+        v.add(new Variant("lrn size 5 (alexnet's: alpha 1e-4, beta 0.75, bias 2), values up to 30", new int[] {2, 7, 3, 4},
+                g -> g.node("LRN", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {30f})})},
+                        "size", 5, "alpha", 1e-4f, "beta", 0.75f, "bias", 2f)));
+        v.add(new Variant("lrn size 4 (even: one more channel after than before), defaults", new int[] {1, 6, 3, 3},
+                g -> g.node("LRN", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {30f})})},
+                        "size", 4)));
         v.add(new Variant("prelu per channel [C,1,1] (pytorch's nn.PReLU(C))", new int[] {2, 3, 4, 5},
                 g -> g.node("PRelu", new String[] {"x", g.uniform(-0.5, 0.5, 3, 1, 1)})));
         v.add(new Variant("prelu one slope [1]", new int[] {2, 3, 4},
