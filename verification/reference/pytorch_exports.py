@@ -153,6 +153,8 @@ def cases():
     c.append(("prelu one slope", lambda: nn.PReLU(), [T(2, 3, 4, 5)]))
     c.append(("instancenorm affine", lambda: affine(nn.InstanceNorm2d(4, affine=True)), [T(2, 4, 5, 6)]))
     c.append(("instancenorm plain", lambda: nn.InstanceNorm2d(4), [T(2, 4, 5, 6)]))
+    c.append(("pixel_shuffle 3", lambda: nn.PixelShuffle(3), [T(1, 18, 2, 3)]))
+    c.append(("pixel_unshuffle 2", lambda: nn.PixelUnshuffle(2), [T(2, 3, 4, 6)]))
     c.append(("mish", lambda: nn.Mish(), [T(2, 3, 5, 5)]))
     c.append(("softplus", lambda: nn.Softplus(), [T(2, 3, 5, 5)]))
     c.append(("F.normalize embedding", lambda: Fn(lambda m, x: F.normalize(x, dim=1)), [T(3, 16)]))

@@ -71,6 +71,8 @@ final class Operators {
             case "Transpose" -> StridedOperators.transpose(node);
             case "Slice" -> StridedOperators.slice(node);
             case "Expand" -> StridedOperators.expand(node);
+            case "DepthToSpace" -> StridedOperators.depthSpace(node, true);
+            case "SpaceToDepth" -> StridedOperators.depthSpace(node, false);
             case "ConstantOfShape" -> StridedOperators.constantOfShape(node, codec);
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };

@@ -5,8 +5,9 @@ import dev.striate.tensor.Shape;
 import java.util.Arrays;
 
 /**
- * Transpose, Slice and Expand: every output element is one input element at an affine offset
- * ({@code start + Σ index_d·stride_d}), so one walk serves both — on values known while planning
+ * Transpose, Slice, Expand, DepthToSpace and SpaceToDepth: every output element is one input
+ * element at an affine offset ({@code start + Σ index_d·stride_d}), so one walk serves them all —
+ * on values known while planning
  * (PyTorch exports {@code F.pad} as ConstantOfShape → Concat → Reshape → Slice(step −1) →
  * Transpose → Reshape → Pad on int64 constants) and on float tensors at run time (PyTorch's
  * Softmax over a non-last axis before opset 13 is Transpose → Softmax → Transpose).
@@ -74,16 +75,21 @@ final class StridedOperators {
 
         /** The step: a constant when x is one, else a run-time copy. */
         Step apply(Value x) {
+            return apply(x, dims);
+        }
+
+        /** As {@link #apply(Value)}, the walked elements row-major under {@code outputDims} (the same count). */
+        Step apply(Value x, int[] outputDims) {
             if (x.longs != null) {
-                return Step.constant(Value.longs(dims, copy(x.longs)));
+                return Step.constant(Value.longs(outputDims, copy(x.longs)));
             }
             if (x.floats != null) {
                 float[] out = new float[Shape.checkedSize(dims)];
                 copy(x.floats, 0, out, 0);
-                return Step.constant(Value.floats(dims, out));
+                return Step.constant(Value.floats(outputDims, out));
             }
             return Step.compute((i, o) -> copy(i[0].data(), i[0].offset(), o[0].data(), o[0].offset()), 0,
-                    Value.runtime(dims));
+                    Value.runtime(outputDims));
         }
     }
 
@@ -213,6 +219,58 @@ final class StridedOperators {
             Shape.checkedSize(dims);
             return new Walk(dims, 0, strides).apply(x);
         });
+    }
+
+    /**
+     * DepthToSpace (DCR or CRD; PyTorch's {@code pixel_shuffle} is CRD) and SpaceToDepth on
+     * {@code [N, C, H, W]} with {@code blocksize} b: the specification's reshape to six axes,
+     * transpose and reshape back, as one walk over the transposed six-axis view.
+     */
+    static Operator depthSpace(Node node, boolean toSpace) {
+        String name = node.toString();
+        long blocksize = node.getInt("blocksize", 0);
+        String mode = toSpace ? node.getString("mode", "DCR") : "DCR";
+        if (blocksize < 1 || blocksize > 1 << 15 || !mode.equals("DCR") && !mode.equals("CRD")) {
+            throw node.unsupported("blocksize " + blocksize + " and mode '" + mode + "' (blocksize >= 1, DCR or CRD)");
+        }
+        int b = (int) blocksize;
+        return in -> {
+            Value x = in[0];
+            if (x.rank() != 4) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, H, W]");
+            }
+            int n = x.dims[0];
+            int c = x.dims[1];
+            int h = x.dims[2];
+            int w = x.dims[3];
+            int[] view;
+            int[] perm;
+            int[] out;
+            if (toSpace) {
+                if (c % (b * b) != 0) {
+                    throw new OnnxException(name + ": channels of " + x + " are not a multiple of blocksize² " + b * b);
+                }
+                int cb = c / (b * b);
+                view = mode.equals("DCR") ? new int[] {n, b, b, cb, h, w} : new int[] {n, cb, b, b, h, w};
+                perm = mode.equals("DCR") ? new int[] {0, 3, 4, 1, 5, 2} : new int[] {0, 1, 4, 2, 5, 3};
+                out = new int[] {n, cb, Math.multiplyExact(h, b), Math.multiplyExact(w, b)};
+            } else {
+                if (h % b != 0 || w % b != 0) {
+                    throw new OnnxException(name + ": height and width of " + x + " are not multiples of blocksize " + b);
+                }
+                view = new int[] {n, c, h / b, b, w / b, b};
+                perm = new int[] {0, 3, 5, 1, 2, 4};
+                out = new int[] {n, Math.multiplyExact(c, b * b), h / b, w / b};
+            }
+            int[] viewStrides = Shape.of(view).rowMajorStrides();
+            int[] dims = new int[6];
+            int[] strides = new int[6];
+            for (int i = 0; i < 6; i++) {
+                dims[i] = view[perm[i]];
+                strides[i] = viewStrides[perm[i]];
+            }
+            return new Walk(dims, 0, strides).apply(x, out);
+        };
     }
 
     /**

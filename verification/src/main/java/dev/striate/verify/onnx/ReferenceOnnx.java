@@ -267,6 +267,33 @@ public final class ReferenceOnnx {
             case "Concat" -> concat(n, in);
             case "Cast" -> i(n, "to", 1) == TensorProto.DataType.FLOAT_VALUE ? x : map(x, v -> (long) v);
             case "Transpose" -> transpose(n, x);
+            case "DepthToSpace", "SpaceToDepth" -> {
+                // the specification's index formulas, element by element
+                int b = (int) i(n, "blocksize", 0);
+                boolean toSpace = n.getOpType().equals("DepthToSpace");
+                boolean crd = str(n, "mode", "DCR").equals("CRD");
+                int nn = x.dims[0];
+                int c = x.dims[1];
+                int h = x.dims[2];
+                int w = x.dims[3];
+                int[] dims = toSpace ? new int[] {nn, c / (b * b), h * b, w * b} : new int[] {nn, c * b * b, h / b, w / b};
+                float[] y = new float[x.size()];
+                for (int flat = 0; flat < y.length; flat++) {
+                    int[] o = unflatten(flat, dims);
+                    int[] src;
+                    if (toSpace) {
+                        int bh = o[2] % b;
+                        int bw = o[3] % b;
+                        int channel = crd ? o[1] * b * b + bh * b + bw : (bh * b + bw) * dims[1] + o[1];
+                        src = new int[] {o[0], channel, o[2] / b, o[3] / b};
+                    } else {
+                        int block = o[1] / c;
+                        src = new int[] {o[0], o[1] % c, o[2] * b + block / b, o[3] * b + block % b};
+                    }
+                    y[flat] = x.values[flatten(src, x.dims)];
+                }
+                yield new Data(dims, y);
+            }
             case "Expand" -> {
                 // x broadcast against the shape: the output shape of x + zeros of that shape
                 int[] shape = Arrays.stream(longs(in[1])).mapToInt(v -> (int) v).toArray();

@@ -302,6 +302,12 @@ class OnnxOperatorOracleTest {
                     g.initializer(new float[] {1e-12f}), ""});
             return g.node("Div", new String[] {"x", g.node("Expand", new String[] {norm, g.node("Shape", new String[] {"x"})})});
         }));
+        v.add(new Variant("depthtospace blocksize 2 DCR", new int[] {2, 8, 3, 4},
+                g -> g.node("DepthToSpace", new String[] {"x"}, "blocksize", 2)));
+        v.add(new Variant("depthtospace blocksize 3 CRD (pytorch's pixel_shuffle)", new int[] {1, 18, 2, 3},
+                g -> g.node("DepthToSpace", new String[] {"x"}, "blocksize", 3, "mode", "CRD")));
+        v.add(new Variant("spacetodepth blocksize 2 (yolov2's reorg)", new int[] {2, 3, 4, 6},
+                g -> g.node("SpaceToDepth", new String[] {"x"}, "blocksize", 2)));
         v.add(new Variant("transpose default perm (axes reversed) of a 3-D input", new int[] {3, 4, 5},
                 g -> g.node("Transpose", new String[] {"x"})));
         v.add(new Variant("slice channels 1:5:2 and columns 1: (ends past the axis)", new int[] {2, 6, 5, 4},
