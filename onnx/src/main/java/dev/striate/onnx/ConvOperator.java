@@ -38,7 +38,8 @@ final class ConvOperator implements ClampableOperator {
         this.execution = execution;
     }
 
-    private static int group(Node node) {
+    /** The {@code group} attribute, checked (ConvTranspose's too). */
+    static int group(Node node) {
         long g = node.getInt("group", 1);
         if (g < 1 || g > Integer.MAX_VALUE) {
             throw node.unsupported("group " + g + " must be >= 1");

@@ -36,11 +36,7 @@ final class ConvTransposeOperator implements Operator {
     ConvTransposeOperator(Node node, Execution execution) {
         this.node = node.toString();
         this.execution = execution;
-        long g = node.getInt("group", 1);
-        if (g < 1 || g > Integer.MAX_VALUE) {
-            throw node.unsupported("group " + g + " must be >= 1");
-        }
-        groups = (int) g;
+        groups = ConvOperator.group(node);
         kernelShape = node.getInts("kernel_shape");
         strides = node.getInts("strides");
         dilations = node.getInts("dilations");

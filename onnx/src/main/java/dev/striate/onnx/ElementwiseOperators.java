@@ -319,12 +319,14 @@ final class ElementwiseOperators {
     }
 
     /**
-     * Abs, Neg, Exp, Log, Reciprocal, Softplus ({@code ln(1 + eˣ)}, x itself past 30 where that is
-     * exact in float), Floor, Ceil: each element through the function in double, rounded once — for
-     * the odd node of an exported graph (a Mish's or a normalization's pieces), not a hot path.
+     * Sqrt, Abs, Neg, Exp, Log, Reciprocal, Softplus ({@code ln(1 + eˣ)}, x itself past 30 where
+     * that is exact in float), Floor, Ceil: each element through the function in double, rounded
+     * once (for Sqrt, the correctly rounded root) — for the odd node of an exported graph (a Mish's or
+     * a normalization's pieces), not a hot path.
      */
     static Operator unary(Node node) {
         java.util.function.DoubleUnaryOperator f = switch (node.opType) {
+            case "Sqrt" -> Math::sqrt;
             case "Abs" -> Math::abs;
             case "Neg" -> v -> -v;
             case "Exp" -> Math::exp;
@@ -389,17 +391,6 @@ final class ElementwiseOperators {
                 }
             }, 2L * size * x.size(), Value.runtime(x.dims));
         };
-    }
-
-    /** Sqrt: each element's correctly rounded square root (NaN below zero). */
-    static Operator sqrt() {
-        return in -> Step.inPlace((i, o) -> {
-            float[] x = i[0].data();
-            float[] y = o[0].data();
-            for (int j = 0, xo = i[0].offset(), yo = o[0].offset(), n = o[0].size(); j < n; j++) {
-                y[yo + j] = (float) Math.sqrt(x[xo + j]);
-            }
-        }, in[0].size(), Value.runtime(in[0].dims));
     }
 
     /**

@@ -151,22 +151,12 @@ public final class ReferenceOnnx {
             }
             case "InstanceNormalization" -> {
                 int plane = product(x.dims, 2, x.dims.length);
-                double eps = f(n, "epsilon", 1e-5);
                 double[] y = new double[x.size()];
                 for (int p = 0; p < x.size() / plane; p++) {
-                    double mean = 0;
-                    for (int j = 0; j < plane; j++) {
-                        mean += x.values[p * plane + j];
-                    }
-                    mean /= plane;
-                    double var = 0;
-                    for (int j = 0; j < plane; j++) {
-                        var += (x.values[p * plane + j] - mean) * (x.values[p * plane + j] - mean);
-                    }
-                    var /= plane;
+                    double[] z = standardized(x.values, p * plane, plane, f(n, "epsilon", 1e-5));
                     int c = p % x.dims[1];
                     for (int j = 0; j < plane; j++) {
-                        y[p * plane + j] = (x.values[p * plane + j] - mean) / Math.sqrt(var + eps) * in[1].values[c] + in[2].values[c];
+                        y[p * plane + j] = z[j] * in[1].values[c] + in[2].values[c];
                     }
                 }
                 yield rounded(x.dims, y);
@@ -184,27 +174,13 @@ public final class ReferenceOnnx {
                 yield rounded(dims, y);
             }
             case "LayerNormalization" -> {
-                int rank = x.dims.length;
                 int axis = (int) i(n, "axis", -1);
-                axis = axis < 0 ? axis + rank : axis;
-                int width = product(x.dims, axis, rank);
-                double eps = f(n, "epsilon", 1e-5);
+                int width = product(x.dims, axis < 0 ? axis + x.dims.length : axis, x.dims.length);
                 double[] y = new double[x.size()];
                 for (int row = 0; row < x.size() / width; row++) {
-                    double mean = 0;
+                    double[] z = standardized(x.values, row * width, width, f(n, "epsilon", 1e-5));
                     for (int j = 0; j < width; j++) {
-                        mean += x.values[row * width + j];
-                    }
-                    mean /= width;
-                    double var = 0;
-                    for (int j = 0; j < width; j++) {
-                        double d = x.values[row * width + j] - mean;
-                        var += d * d;
-                    }
-                    var /= width;
-                    for (int j = 0; j < width; j++) {
-                        y[row * width + j] = (x.values[row * width + j] - mean) / Math.sqrt(var + eps) * in[1].values[j]
-                                + (in.length > 2 && in[2] != null ? in[2].values[j] : 0);
+                        y[row * width + j] = z[j] * in[1].values[j] + (in.length > 2 && in[2] != null ? in[2].values[j] : 0);
                     }
                 }
                 yield rounded(x.dims, y);
@@ -776,6 +752,25 @@ public final class ReferenceOnnx {
 
     private static long[] longs(int[] ints) {
         return Arrays.stream(ints).asLongStream().toArray();
+    }
+
+    /** {@code (x − mean)/√(var + eps)} over {@code values[from, from + width)}, the biased variance, in double. */
+    private static double[] standardized(float[] values, int from, int width, double eps) {
+        double mean = 0;
+        for (int j = 0; j < width; j++) {
+            mean += values[from + j];
+        }
+        mean /= width;
+        double var = 0;
+        for (int j = 0; j < width; j++) {
+            var += (values[from + j] - mean) * (values[from + j] - mean);
+        }
+        var /= width;
+        double[] z = new double[width];
+        for (int j = 0; j < width; j++) {
+            z[j] = (values[from + j] - mean) / Math.sqrt(var + eps);
+        }
+        return z;
     }
 
     private static int[] unflatten(int flat, int[] dims) {
