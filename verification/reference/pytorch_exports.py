@@ -14,8 +14,11 @@ python3-torchvision`, PyTorch 1.13, which exports opsets 7-17) and a built CLI j
 
 Usage: python3 verification/reference/pytorch_exports.py [OPSETS] [NAME-FILTER]
        e.g. python3 verification/reference/pytorch_exports.py 9,11,13,17
+With STRIATE_WRITE_CASES=DIR, every agreeing case of at most 16 KB (model and tensors) is also written to DIR
+in ONNX's backend-test layout (model.onnx, test_data_set_0/input_k.pb and PyTorch's output_k.pb) and
+listed in DIR/LIST.txt: the onnx module's PyTorchExportTest runs them in every build.
 """
-import os, struct, subprocess, sys, tempfile, traceback
+import os, shutil, struct, subprocess, sys, tempfile, traceback
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F, torchvision
 
@@ -67,7 +70,11 @@ def parse_tensor(buf):
     a = np.frombuffer(raw, dtype=np.float32) if raw is not None else np.array(floats, dtype=np.float32)
     return name, a.reshape(dims)
 
-def run_case(name, module, shapes, opset, tol=2e-5):
+def slug(name):
+    return "".join(c if c.isalnum() else "_" for c in name).strip("_").lower()
+
+
+def run_case(name, module, shapes, opset, tol=2e-5, keep=None):
     module.eval()
     torch.manual_seed(7)
     xs = [torch.randn(*s) for s in shapes]
@@ -77,7 +84,8 @@ def run_case(name, module, shapes, opset, tol=2e-5):
     d = tempfile.mkdtemp(prefix="tdiff")
     path = os.path.join(d, "m.onnx")
     try:
-        torch.onnx.export(module, tuple(xs), path, opset_version=opset, input_names=["in%d" % k for k in range(len(xs))])
+        torch.onnx.export(module, tuple(xs), path, opset_version=opset, input_names=["in%d" % k for k in range(len(xs))],
+                          output_names=["out%d" % k for k in range(len(refs))])
     except Exception as e:
         return "EXPORT-FAIL %s" % str(e).splitlines()[0][:100]
     args = [JAVA, "--add-modules", "jdk.incubator.vector", "-jar", JAR, "run", path]
@@ -102,6 +110,18 @@ def run_case(name, module, shapes, opset, tol=2e-5):
         fin = ~np.isnan(rf)
         scale = max(np.abs(rf[fin]).max(), 1e-30) if fin.any() else 1
         worst = max(worst, float(np.abs(got[fin] - rf[fin]).max() / scale) if fin.any() else 0)
+    case_bytes = os.path.getsize(path) + 4 * (sum(x.numel() for x in xs) + sum(r.numel() for r in refs))
+    if keep and worst <= tol and case_bytes <= 16 * 1024:
+        case = os.path.join(keep, "%s_opset%d" % (slug(name), opset))
+        data = os.path.join(case, "test_data_set_0")
+        os.makedirs(data, exist_ok=True)
+        shutil.copy(path, os.path.join(case, "model.onnx"))
+        for k, x in enumerate(xs):
+            shutil.copy(os.path.join(d, "input_%d.pb" % k), os.path.join(data, "input_%d.pb" % k))
+        for k, rf in enumerate(refs):
+            open(os.path.join(data, "output_%d.pb" % k), "wb").write(tensor_proto("out%d" % k, rf.numpy()))
+        with open(os.path.join(keep, "LIST.txt"), "a") as f:
+            f.write("%s_opset%d\t%s at opset %d, PyTorch %s\n" % (slug(name), opset, name, opset, torch.__version__))
     return ("ok  " if worst <= tol else "DIFF") + " %.2e" % worst
 
 class Fn(nn.Module):
@@ -245,7 +265,8 @@ if __name__ == "__main__":
         for o in opsets:
             torch.manual_seed(1)
             try:
-                res = run_case(name, make(), shapes, o, tol=1e-4 if "_" in name or name in ("resnet18", "alexnet", "googlenet") else 2e-5)
+                res = run_case(name, make(), shapes, o, tol=1e-4 if "_" in name or name in ("resnet18", "alexnet", "googlenet") else 2e-5,
+                               keep=os.environ.get("STRIATE_WRITE_CASES"))
             except Exception as e:
                 res = "HARNESS " + repr(e)[:150]
             cells.append(res.replace("|", "/"))
