@@ -320,9 +320,10 @@ final class ElementwiseOperators {
 
     /**
      * Sqrt, Abs, Neg, Exp, Log, Reciprocal, Softplus ({@code ln(1 + eˣ)}, x itself past 30 where
-     * that is exact in float), Floor, Ceil: each element through the function in double, rounded
-     * once (for Sqrt, the correctly rounded root) — for the odd node of an exported graph (a Mish's or
-     * a normalization's pieces), not a hot path.
+     * that is exact in float), Floor, Ceil, Softsign, and the exponential units Elu, Celu, Selu (their
+     * ONNX defaults) and ThresholdedRelu: each element through the function in double, rounded once
+     * (for Sqrt, the correctly rounded root) — for the odd node of an exported graph (a Mish's or a
+     * normalization's pieces, an ELU network), not a hot path.
      */
     static Operator unary(Node node) {
         java.util.function.DoubleUnaryOperator f = switch (node.opType) {
@@ -335,6 +336,24 @@ final class ElementwiseOperators {
             case "Softplus" -> v -> v > 30 ? v : Math.log1p(Math.exp(v));
             case "Floor" -> Math::floor;
             case "Ceil" -> Math::ceil;
+            case "Softsign" -> v -> v / (1 + Math.abs(v));
+            case "Elu" -> {
+                double alpha = node.getFloat("alpha", 1f);
+                yield v -> v > 0 ? v : alpha * Math.expm1(v);
+            }
+            case "Celu" -> {
+                double alpha = node.getFloat("alpha", 1f);
+                yield v -> Math.max(0, v) + Math.min(0, alpha * Math.expm1(v / alpha));
+            }
+            case "Selu" -> {
+                double alpha = node.getFloat("alpha", 1.67326319217681884765625f);
+                double gamma = node.getFloat("gamma", 1.05070102214813232421875f);
+                yield v -> gamma * (v > 0 ? v : alpha * Math.expm1(v));
+            }
+            case "ThresholdedRelu" -> {
+                double alpha = node.getFloat("alpha", 1f);
+                yield v -> v > alpha ? v : 0;
+            }
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
         return in -> Step.inPlace((i, o) -> {

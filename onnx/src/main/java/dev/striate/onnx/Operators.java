@@ -47,7 +47,8 @@ final class Operators {
             case "Sub" -> ElementwiseOperators.arithmetic(node, '-');
             case "Div" -> ElementwiseOperators.arithmetic(node, '/');
             case "Pow" -> ElementwiseOperators.pow(node);
-            case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil" -> ElementwiseOperators.unary(node);
+            case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil", "Softsign", "Elu", "Celu", "Selu",
+                 "ThresholdedRelu" -> ElementwiseOperators.unary(node);
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
             case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
             case "InstanceNormalization" -> ElementwiseOperators.instanceNorm(node);

@@ -138,6 +138,24 @@ public final class ReferenceOnnx {
             case "Softplus" -> map(x, v -> Math.log(1 + Math.exp(v)));
             case "Floor" -> map(x, Math::floor);
             case "Ceil" -> map(x, Math::ceil);
+            case "Softsign" -> map(x, v -> v / (1 + Math.abs(v)));
+            case "Elu" -> {
+                double alpha = f(n, "alpha", 1);
+                yield map(x, v -> v > 0 ? v : alpha * (Math.exp(v) - 1));
+            }
+            case "Celu" -> {
+                double alpha = f(n, "alpha", 1);
+                yield map(x, v -> Math.max(0, v) + Math.min(0, alpha * (Math.exp(v / alpha) - 1)));
+            }
+            case "Selu" -> {
+                double alpha = f(n, "alpha", 1.67326319217681884765625);
+                double gamma = f(n, "gamma", 1.05070102214813232421875);
+                yield map(x, v -> v > 0 ? gamma * v : gamma * alpha * (Math.exp(v) - 1));
+            }
+            case "ThresholdedRelu" -> {
+                double alpha = f(n, "alpha", 1);
+                yield map(x, v -> v > alpha ? v : 0);
+            }
             case "PRelu" -> {
                 // slope broadcast to x by multiplying with ones (exact), then the definition
                 float[] ones = new float[x.size()];

@@ -125,6 +125,13 @@ class OnnxOperatorOracleTest {
             return g.node("Add", new String[] {g.node("Add", new String[] {chain, g.node("Floor", new String[] {x3})}),
                     g.node("Ceil", new String[] {x3})});
         }));
+        for (String unit : new String[] {"Elu", "Celu", "Selu", "Softsign", "ThresholdedRelu"}) {
+            v.add(new Variant(unit.toLowerCase() + " of 3x, alpha 0.5 where it takes one", new int[] {2, 3, 4}, g -> {
+                String x3 = g.node("Mul", new String[] {"x", g.initializer(new float[] {3f})});
+                return unit.equals("Selu") || unit.equals("Softsign") ? g.node(unit, new String[] {x3})
+                        : g.node(unit, new String[] {x3}, "alpha", 0.5f);
+            }));
+        }
         v.add(new Variant("gelu (opset 20), exact: erf form", new int[] {2, 3, 4},
                 g -> g.node("Gelu", new String[] {g.node("Mul", new String[] {"x", g.initializer(new float[] {4f})})}), 20));
         v.add(new Variant("gelu (opset 20), approximate tanh", new int[] {2, 3, 4},
