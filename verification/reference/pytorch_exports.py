@@ -178,6 +178,7 @@ def cases():
     c.append(("elu 0.5", lambda: nn.ELU(0.5), [T(2, 3, 5, 5)]))
     c.append(("selu", lambda: nn.SELU(), [T(2, 3, 5, 5)]))
     c.append(("softsign", lambda: nn.Softsign(), [T(2, 3, 5, 5)]))
+    c.append(("maximum / minimum", lambda: Fn(lambda m, x, y: torch.minimum(torch.maximum(x, y), x * 0.5)), [T(2, 3, 4, 5), T(1, 3, 1, 1)]))
     c.append(("mish", lambda: nn.Mish(), [T(2, 3, 5, 5)]))
     c.append(("softplus", lambda: nn.Softplus(), [T(2, 3, 5, 5)]))
     c.append(("F.normalize embedding", lambda: Fn(lambda m, x: F.normalize(x, dim=1)), [T(3, 16)]))

@@ -426,14 +426,7 @@ final class ElementwiseOperators {
             if (a.type != Value.Type.FLOAT) {
                 throw new OnnxException(name + ": base " + a + " must be float");
             }
-            Shape out;
-            try {
-                out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
-            } catch (IllegalArgumentException e) {
-                throw new OnnxException(name + ": " + e.getMessage(), e);
-            }
-            Value y = Value.runtime(out.toArray());
-            if (b.isConstant() && b.size() == 1 && out.equals(Shape.of(a.dims))) {
+            if (b.isConstant() && b.size() == 1 && b.rank() <= a.rank()) {
                 float e = b.scalar();
                 return Step.inPlace((i, o) -> {
                     float[] x = i[0].data();
@@ -442,21 +435,59 @@ final class ElementwiseOperators {
                         float v = x[xo + j];
                         r[ro + j] = e == 2f ? v * v : e == 1f ? v : e == 0.5f ? (float) Math.sqrt(v) : (float) Math.pow(v, e);
                     }
-                }, out.size(), y);
+                }, a.size(), Value.runtime(a.dims));
             }
-            if (b.type != Value.Type.FLOAT && !b.isConstant()) {
-                throw new OnnxException(name + ": exponent " + b + " must be float, or an integer constant");
-            }
-            float[] exponents = b.isConstant() ? (b.floats != null ? b.floats : toFloats(b.longs)) : null;
-            int[] dims = out.toArray();
-            int[] xStrides = broadcastStrides(a.dims, dims.length);
-            int[] eStrides = broadcastStrides(b.dims, dims.length);
-            return Step.compute((i, o) -> {
-                float[] e = exponents != null ? exponents : i[1].data();
-                int eo = exponents != null ? 0 : i[1].offset();
-                powBroadcast(i[0], xStrides, e, eo, eStrides, o[0], dims);
-            }, out.size(), y);
+            return broadcastElementwise(name, a, b, Math::pow);
         };
+    }
+
+    /** Max and Min of two inputs with multidirectional broadcasting, NaN propagating (as NumPy's maximum / minimum). */
+    static Operator extreme(Node node, boolean max) {
+        String name = node.toString();
+        return in -> broadcastElementwise(name, in[0], in[1], max ? Math::max : Math::min);
+    }
+
+    /**
+     * {@code y := f(a, b)} over the broadcast shape, element by element in double, rounded once: the
+     * general path for operators that are not hot (Pow with a tensor of exponents, Max, Min). An
+     * int64 operand must be a constant (an exponent such as PyTorch's {@code pow(x, 2)} written as int64).
+     */
+    private static Step broadcastElementwise(String name, Value a, Value b, java.util.function.DoubleBinaryOperator f) {
+        Shape out;
+        try {
+            out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
+        } catch (IllegalArgumentException e) {
+            throw new OnnxException(name + ": " + e.getMessage(), e);
+        }
+        for (Value v : new Value[] {a, b}) {
+            if (v.type != Value.Type.FLOAT && v.longs == null) {
+                throw new OnnxException(name + ": operand " + v + " must be float, or an integer constant");
+            }
+        }
+        float[] aConstant = a.longs != null ? toFloats(a.longs) : null;
+        float[] bConstant = b.longs != null ? toFloats(b.longs) : null;
+        int[] dims = out.toArray();
+        int[] aStrides = broadcastStrides(a.dims, dims.length);
+        int[] bStrides = broadcastStrides(b.dims, dims.length);
+        return Step.compute((i, o) -> {
+            float[] as = aConstant != null ? aConstant : i[0].data();
+            int ao = aConstant != null ? 0 : i[0].offset();
+            float[] bs = bConstant != null ? bConstant : i[1].data();
+            int bo = bConstant != null ? 0 : i[1].offset();
+            float[] ys = o[0].data();
+            int rank = dims.length;
+            for (int flat = 0, n = o[0].size(); flat < n; flat++) {
+                int ai = ao;
+                int bi = bo;
+                for (int d = rank - 1, rest = flat; d >= 0; d--) {
+                    int c = rest % dims[d];
+                    rest /= dims[d];
+                    ai += c * aStrides[d];
+                    bi += c * bStrides[d];
+                }
+                ys[o[0].offset() + flat] = (float) f.applyAsDouble(as[ai], bs[bi]);
+            }
+        }, out.size(), Value.runtime(dims));
     }
 
     private static float[] toFloats(long[] values) {
@@ -465,24 +496,6 @@ final class ElementwiseOperators {
             f[i] = values[i];
         }
         return f;
-    }
-
-    /** {@code y[i] := pow(x[i_a], e[i_b])} over the broadcast output, element by element (strides 0 where an operand repeats). */
-    private static void powBroadcast(Tensor x, int[] xStrides, float[] e, int eo, int[] eStrides, Tensor y, int[] dims) {
-        float[] xs = x.data();
-        float[] ys = y.data();
-        int rank = dims.length;
-        for (int flat = 0, n = y.size(); flat < n; flat++) {
-            int xi = x.offset();
-            int ei = eo;
-            for (int d = rank - 1, rest = flat; d >= 0; d--) {
-                int c = rest % dims[d];
-                rest /= dims[d];
-                xi += c * xStrides[d];
-                ei += c * eStrides[d];
-            }
-            ys[y.offset() + flat] = (float) Math.pow(xs[xi], e[ei]);
-        }
     }
 
     /** Row-major strides of {@code dims} aligned right in a rank-{@code rank} broadcast, 0 where it repeats. */

@@ -47,6 +47,8 @@ final class Operators {
             case "Sub" -> ElementwiseOperators.arithmetic(node, '-');
             case "Div" -> ElementwiseOperators.arithmetic(node, '/');
             case "Pow" -> ElementwiseOperators.pow(node);
+            case "Max" -> ElementwiseOperators.extreme(node, true);
+            case "Min" -> ElementwiseOperators.extreme(node, false);
             case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil", "Softsign", "Elu", "Celu", "Selu",
                  "ThresholdedRelu" -> ElementwiseOperators.unary(node);
             case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
@@ -83,7 +85,7 @@ final class Operators {
         return switch (node.opType) {
             case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
+            case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
             case "InstanceNormalization" -> new int[] {3, 3};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};

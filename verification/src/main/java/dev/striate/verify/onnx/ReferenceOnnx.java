@@ -179,15 +179,19 @@ public final class ReferenceOnnx {
                 }
                 yield rounded(x.dims, y);
             }
-            case "Pow" -> {
-                // both operands broadcast to the output (by adding zeros, exact), then pow in double
+            case "Pow", "Max", "Min" -> {
+                // both operands broadcast to the output (by adding zeros, exact), then the function in double
                 int[] dims = ReferenceElementwise.broadcastShape(x.dims, in[1].dims);
                 float[] zeros = new float[product(dims, 0, dims.length)];
-                double[] bases = ReferenceElementwise.binary('+', x.values, x.dims, zeros, dims);
-                double[] exponents = ReferenceElementwise.binary('+', zeros, dims, in[1].values, in[1].dims);
+                double[] as = ReferenceElementwise.binary('+', x.values, x.dims, zeros, dims);
+                double[] bs = ReferenceElementwise.binary('+', zeros, dims, in[1].values, in[1].dims);
                 double[] y = new double[zeros.length];
                 for (int k = 0; k < y.length; k++) {
-                    y[k] = Math.pow(bases[k], exponents[k]);
+                    y[k] = switch (n.getOpType()) {
+                        case "Max" -> Math.max(as[k], bs[k]);
+                        case "Min" -> Math.min(as[k], bs[k]);
+                        default -> Math.pow(as[k], bs[k]);
+                    };
                 }
                 yield rounded(dims, y);
             }

@@ -146,6 +146,9 @@ class OnnxOperatorOracleTest {
                     String std = g.node("Sqrt", new String[] {g.node("Add", new String[] {var, g.initializer(new float[] {1e-6f})})});
                     return g.node("Div", new String[] {centred, std});
                 }));
+        v.add(new Variant("max [N,C,H,W] with [C,1,1], then min with [W] (torch.maximum / minimum)", new int[] {2, 3, 4, 5},
+                g -> g.node("Min", new String[] {g.node("Max", new String[] {"x", g.uniform(-0.5, 0.5, 3, 1, 1)}),
+                        g.uniform(-0.2, 0.8, 5)})));
         v.add(new Variant("pow: a tensor of exponents, broadcast; sqrt of its square", new int[] {2, 3, 4}, g -> {
             String positive = g.node("Sqrt", new String[] {g.node("Mul", new String[] {"x", "x"})});
             return g.node("Pow", new String[] {positive, g.uniform(-2, 3, 3, 1)});
