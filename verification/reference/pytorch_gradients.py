@@ -51,6 +51,14 @@ def conv_case(g, n, c, h, w, oc, kh, kw, stride, pad, dil, groups, bias=True):
     return record("conv", params, tensors)
 
 
+def global_pool_case(g, kind, shape, integers=False):
+    x = (torch.randint(-3, 4, shape, generator=g).float() if integers else torch.randn(shape, generator=g)).requires_grad_()
+    y = F.adaptive_max_pool2d(x, 1) if kind == "globalmaxpool" else F.adaptive_avg_pool2d(x, 1)
+    dy = torch.randn(y.shape, generator=g)
+    y.backward(dy)
+    return record(kind, "", [("x", x), ("dy", dy), ("y", y), ("dx", x.grad)])
+
+
 def pool_case(g, kind, shape, k, s, p, dil=(1, 1), ceil=False, cip=True, integers=False):
     x = (torch.randint(-3, 4, shape, generator=g).float() if integers else torch.randn(shape, generator=g)).requires_grad_()
     if kind == "maxpool":
@@ -178,6 +186,8 @@ def main():
         pool_case(g, "avgpool", (1, 3, 7, 9), (2, 2), (2, 2), (0, 0), ceil=True),
         pool_case(g, "avgpool", (1, 2, 8, 9), (3, 2), (1, 2), (1, 1)),
     ]
+    cases += [global_pool_case(g, "globalavgpool", (2, 5, 7, 6)), global_pool_case(g, "globalmaxpool", (2, 5, 7, 6)),
+              global_pool_case(g, "globalmaxpool", (2, 5, 3, 4), integers=True)]  # ties: the first maximum
     cases += [activation_case(g, name) for name in ACTIVATIONS]
     cases += [batchnorm_case(g), linear_case(g)] + loss_cases(g)
     cases += [optimizer_case(g, "sgd", lr=0.1),

@@ -30,6 +30,8 @@ import dev.striate.nn.Optimizer;
 import dev.striate.nn.Parameter;
 import dev.striate.nn.Sgd;
 import dev.striate.pool.AvgPool2d;
+import dev.striate.pool.GlobalAvgPool;
+import dev.striate.pool.GlobalMaxPool;
 import dev.striate.pool.MaxPool2d;
 import dev.striate.pool.PoolParams;
 import dev.striate.tensor.Shape;
@@ -53,7 +55,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code verification/reference/pytorch_gradients.py} into {@code pytorch/layers.bin}): convolution
  * (every algorithm that applies: strides, padding, dilation, groups, depthwise, 1x1, 7x7), max
  * pooling (ceil_mode, dilation, integer inputs whose ties PyTorch gives to the first maximum),
- * average pooling (count_include_pad with and without ceil_mode) and every activation, the inputs
+ * average pooling (count_include_pad with and without ceil_mode), the global pools (the max's ties
+ * too) and every activation, the inputs
  * of activations including their kinks (0, ±3, 6, the clamp's bounds), where PyTorch's conventions
  * decide the gradient; BatchNorm2d in training (batch statistics, the running ones updated with the
  * unbiased variance) and then inference; Linear; cross-entropy and MSE (mean and sum); SGD (plain,
@@ -89,7 +92,7 @@ class PyTorchReferenceTest {
     Stream<DynamicTest> layersMatchPyTorch() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         List<Case> cases = read();
-        assertTrue(cases.size() >= 43, "cases in layers.bin: " + cases.size());
+        assertTrue(cases.size() >= 46, "cases in layers.bin: " + cases.size());
         for (Case c : cases) {
             String name = c.kind + " " + String.join(" ", c.params.entrySet().stream()
                     .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).toList()) + " "
@@ -98,6 +101,7 @@ class PyTorchReferenceTest {
                 switch (c.kind) {
                     case "conv" -> conv(name, c);
                     case "maxpool", "avgpool" -> pool(name, c);
+                    case "globalavgpool", "globalmaxpool" -> globalPool(name, c);
                     case "batchnorm" -> batchNorm(name, c);
                     case "linear" -> linear(name, c);
                     case "cross_entropy", "mse" -> loss(name, c);
@@ -164,6 +168,23 @@ class PyTorchReferenceTest {
             pool.backward(c.t("dy"), dx);
         }
         close(name + " y", ref, y, 2e-5);
+        close(name + " dx", c.t("dx"), dx, 2e-5);
+    }
+
+    private static void globalPool(String name, Case c) {
+        Tensor x = c.t("x");
+        Tensor y = Tensor.zeros(c.t("y").shape().toArray());
+        Tensor dx = Tensor.zeros(x.shape().toArray());
+        if (c.kind.equals("globalmaxpool")) {
+            GlobalMaxPool pool = new GlobalMaxPool();
+            pool.forward(x, y);
+            pool.backward(x, c.t("dy"), dx);
+        } else {
+            GlobalAvgPool pool = new GlobalAvgPool();
+            pool.forward(x, y);
+            pool.backward(c.t("dy"), dx);
+        }
+        close(name + " y", c.t("y"), y, 2e-5);
         close(name + " dx", c.t("dx"), dx, 2e-5);
     }
 
