@@ -162,6 +162,33 @@ def optimizer_case(g, kind, grad_scale=1.0, **options):
     return record(kind, params, tensors + [("weight_after", pw), ("bias_after", pb)])
 
 
+def training_case(g):
+    """Three SGD steps (momentum, weight decay) of conv-bn-relu-pool-linear on one batch, cross-entropy."""
+    torch.manual_seed(11)
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3, padding=1), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                              torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(64, 5))
+    conv, bn, lin = net[0], net[1], net[5]
+    with torch.no_grad():
+        bn.weight.copy_(torch.rand(4, generator=g) + 0.5)
+        bn.bias.copy_(torch.randn(4, generator=g) * 0.1)
+    x = torch.randn(6, 3, 8, 8, generator=g)
+    labels = torch.randint(0, 5, (6,), generator=g)
+    start = [("conv_weight", conv.weight), ("conv_bias", conv.bias), ("bn_weight", bn.weight), ("bn_bias", bn.bias),
+             ("linear_weight", lin.weight), ("linear_bias", lin.bias)]
+    tensors = [("x", x), ("target", labels.float())] + [(k, v.detach().clone()) for k, v in start]
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    net.train()
+    for step in range(3):
+        opt.zero_grad()
+        loss = torch.nn.CrossEntropyLoss()(net(x), labels)
+        loss.backward()
+        opt.step()
+        tensors.append(("loss%d" % step, loss.detach().reshape(1)))
+    tensors += [(k + "_after", v) for k, v in start]
+    tensors += [("running_mean", bn.running_mean), ("running_var", bn.running_var)]
+    return record("training", "", tensors)
+
+
 def main():
     g = torch.Generator().manual_seed(2026)
     cases = [
@@ -189,7 +216,7 @@ def main():
     cases += [global_pool_case(g, "globalavgpool", (2, 5, 7, 6)), global_pool_case(g, "globalmaxpool", (2, 5, 7, 6)),
               global_pool_case(g, "globalmaxpool", (2, 5, 3, 4), integers=True)]  # ties: the first maximum
     cases += [activation_case(g, name) for name in ACTIVATIONS]
-    cases += [batchnorm_case(g), linear_case(g)] + loss_cases(g)
+    cases += [batchnorm_case(g), linear_case(g)] + loss_cases(g) + [training_case(g)]
     cases += [optimizer_case(g, "sgd", lr=0.1),
               optimizer_case(g, "sgd", lr=0.05, momentum=0.9, weight_decay=0.01),
               optimizer_case(g, "sgd", lr=0.05, momentum=0.9, weight_decay=0.01, nesterov=True),

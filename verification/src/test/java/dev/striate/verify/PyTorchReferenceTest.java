@@ -22,12 +22,15 @@ import dev.striate.conv.Convolution;
 import dev.striate.gemm.Sgemm;
 import dev.striate.nn.Adam;
 import dev.striate.nn.BatchNorm2d;
+import dev.striate.nn.Conv2d;
 import dev.striate.nn.CrossEntropyLoss;
+import dev.striate.nn.Flatten;
 import dev.striate.nn.Linear;
 import dev.striate.nn.Loss;
 import dev.striate.nn.MseLoss;
 import dev.striate.nn.Optimizer;
 import dev.striate.nn.Parameter;
+import dev.striate.nn.Sequential;
 import dev.striate.nn.Sgd;
 import dev.striate.pool.AvgPool2d;
 import dev.striate.pool.GlobalAvgPool;
@@ -92,7 +95,7 @@ class PyTorchReferenceTest {
     Stream<DynamicTest> layersMatchPyTorch() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
         List<Case> cases = read();
-        assertTrue(cases.size() >= 46, "cases in layers.bin: " + cases.size());
+        assertTrue(cases.size() >= 47, "cases in layers.bin: " + cases.size());
         for (Case c : cases) {
             String name = c.kind + " " + String.join(" ", c.params.entrySet().stream()
                     .map(e -> e.getKey() + "=" + Arrays.toString(e.getValue())).toList()) + " "
@@ -106,6 +109,7 @@ class PyTorchReferenceTest {
                     case "linear" -> linear(name, c);
                     case "cross_entropy", "mse" -> loss(name, c);
                     case "sgd", "adam" -> optimizer(name, c);
+                    case "training" -> training(name, c);
                     default -> activation(name, c);
                 }
             }));
@@ -268,6 +272,42 @@ class PyTorchReferenceTest {
         }
         close(name + " weight after", c.t("weight_after"), linear.weight().value(), 2e-6);
         close(name + " bias after", c.t("bias_after"), linear.bias().value(), 2e-6);
+    }
+
+    /**
+     * Three SGD steps (momentum 0.9, weight decay 1e-3, lr 0.1) of Conv2d(3→4, 3x3, pad 1) →
+     * BatchNorm2d → ReLU → MaxPool2d(2) → Flatten → Linear(64→5) under cross-entropy, from PyTorch's
+     * initial parameters, on one batch: each step's loss, then every parameter and the running
+     * statistics, against PyTorch's.
+     */
+    private static void training(String name, Case c) {
+        Conv2d conv = new Conv2d(ConvParams.of(3, 4, 3).padding(1), true);
+        BatchNorm2d bn = new BatchNorm2d(4);
+        Linear linear = new Linear(64, 5);
+        Sequential net = Sequential.of(Shape.of(3, 8, 8), conv, bn, Sequential.layer(new Relu()),
+                new dev.striate.nn.MaxPool2d(2), new Flatten(), linear);
+        Parameter[] parameters = {conv.weight(), conv.bias(), bn.weight(), bn.bias(), linear.weight(), linear.bias()};
+        String[] keys = {"conv_weight", "conv_bias", "bn_weight", "bn_bias", "linear_weight", "linear_bias"};
+        for (int k = 0; k < keys.length; k++) {
+            copy(c.t(keys[k]), parameters[k].value());
+            parameters[k].changed();
+        }
+        Sgd sgd = new Sgd(List.of(parameters), 0.1f, 0.9f, 1e-3f, false);
+        CrossEntropyLoss loss = new CrossEntropyLoss();
+        Tensor gradient = Tensor.zeros(6, 5);
+        for (int step = 0; step < 3; step++) {
+            Tensor y = net.forward(c.t("x"), true);
+            double value = loss.forward(y, c.t("target"), gradient);
+            // the loss after `step` updates: a wrong gradient anywhere shows from the second step on
+            close(name + " loss " + step, c.t("loss" + step), Tensor.of(new float[] {(float) value}, 1), 1e-5);
+            net.backward(gradient, false);
+            sgd.step();
+        }
+        for (int k = 0; k < keys.length; k++) {
+            close(name + " " + keys[k] + " after three steps", c.t(keys[k] + "_after"), parameters[k].value(), 2e-5);
+        }
+        close(name + " running_mean", c.t("running_mean"), bn.namedParameters().get("running_mean").value(), 2e-5);
+        close(name + " running_var", c.t("running_var"), bn.namedParameters().get("running_var").value(), 2e-5);
     }
 
     private static void copy(Tensor from, Tensor to) {
