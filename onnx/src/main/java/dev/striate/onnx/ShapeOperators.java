@@ -400,14 +400,17 @@ final class ShapeOperators {
     }
 
     /**
-     * Pad in constant mode: before opset 11 from attributes, after from inputs (pads, optional
-     * constant_value, optional axes from opset 18). Negative pads crop.
+     * Pad: before opset 11 from attributes, after from inputs (pads, optional constant_value,
+     * optional axes from opset 18). Negative pads crop. Modes constant, reflect (the edge row not
+     * repeated: PyTorch's {@code ReflectionPad2d}, each pad smaller than its axis) and edge
+     * ({@code ReplicationPad2d}); the last two gather through a source index per output index of
+     * each axis, fixed while planning.
      */
     static Operator pad(Node node) {
         String name = node.toString();
         String mode = node.getString("mode", "constant");
-        if (!mode.equals("constant")) {
-            throw node.unsupported("mode '" + mode + "' is not supported (constant only)");
+        if (!mode.equals("constant") && !mode.equals("reflect") && !mode.equals("edge")) {
+            throw node.unsupported("mode '" + mode + "' is not supported (constant, reflect, edge)");
         }
         long[] padsAttribute = node.opset < 11 ? node.getInts(node.opset < 2 ? "paddings" : "pads") : null;
         float valueAttribute = node.opset < 11 ? node.getFloat("value", 0f) : 0f;
@@ -450,12 +453,49 @@ final class ShapeOperators {
             float value = padsAttribute != null ? valueAttribute : constant == null ? 0f : fixed ? constant.scalar() : 0f;
             int[] inStrides = Shape.of(x.dims).rowMajorStrides();
             int[] outStrides = Shape.of(dims).rowMajorStrides();
+            if (!mode.equals("constant") && rank > 0) {
+                // per axis, each output index's source offset in x
+                int[][] sources = new int[rank][];
+                for (int d = 0; d < rank; d++) {
+                    int n = x.dims[d];
+                    if (n == 0 || mode.equals("reflect") && dims[d] > 0 && (before[d] >= n || pads[rank + d] >= n)) {
+                        throw new OnnxException(name + ": " + mode + " pads " + Arrays.toString(pads) + " need each pad smaller "
+                                + "than its axis of " + x);
+                    }
+                    sources[d] = new int[dims[d]];
+                    for (int j = 0; j < dims[d]; j++) {
+                        int at = j - before[d];
+                        at = mode.equals("edge") ? Math.clamp(at, 0, n - 1) : at < 0 ? -at : at >= n ? 2 * (n - 1) - at : at;
+                        sources[d][j] = at * inStrides[d];
+                    }
+                }
+                return Step.compute((i, o) -> gather(i[0], o[0], sources, dims), 0, Value.runtime(dims));
+            }
             return Step.compute((i, o) -> {
                 float v = fixed ? value : i[2].data()[i[2].offset()];
                 Arrays.fill(o[0].data(), o[0].offset(), o[0].offset() + o[0].size(), v);
                 copyRegion(i[0], o[0], 0, 0, 0, x.dims, dims, before, inStrides, outStrides);
             }, 0, Value.runtime(dims));
         });
+    }
+
+    /** {@code y[j₀, …, jₖ] := x[Σ sources_d[j_d]]} (rank ≥ 1), row by row over y's last axis | allocates nothing. */
+    private static void gather(Tensor x, Tensor y, int[][] sources, int[] dims) {
+        int rank = dims.length;
+        float[] xs = x.data();
+        float[] ys = y.data();
+        int width = dims[rank - 1];
+        int[] last = sources[rank - 1];
+        for (int row = 0, rows = width == 0 ? 0 : y.size() / width; row < rows; row++) {
+            int base = x.offset();
+            for (int d = rank - 2, rest = row; d >= 0; d--) {
+                base += sources[d][rest % dims[d]];
+                rest /= dims[d];
+            }
+            for (int j = 0, to = y.offset() + row * width; j < width; j++) {
+                ys[to + j] = xs[base + last[j]];
+            }
+        }
     }
 
     /** Copies the part of {@code x} that lands inside {@code y} when x is shifted by {@code before} per axis. */

@@ -304,7 +304,7 @@ public final class ReferenceOnnx {
                     ? slice(x, longs(ints(n, "starts")), longs(ints(n, "ends")), longs(ints(n, "axes")), new long[0])
                     : slice(x, longs(in[1]), longs(in[2]), in.length > 3 ? longs(in[3]) : new long[0],
                             in.length > 4 ? longs(in[4]) : new long[0]);
-            case "Pad" -> pad(x, in);
+            case "Pad" -> pad(n, x, in);
             case "ConstantOfShape" -> {
                 int[] d = new int[x.size()];
                 for (int i = 0; i < d.length; i++) {
@@ -742,8 +742,12 @@ public final class ReferenceOnnx {
         return new Data(dims, y);
     }
 
-    /** ONNX Pad, constant mode, pads and the constant from inputs (opset 11+): negative pads crop. */
-    private static Data pad(Data x, Data[] in) {
+    /**
+     * ONNX Pad, pads and the constant from inputs (opset 11+): negative pads crop; constant mode
+     * fills, reflect mirrors about the edge element ({@code -1 → 1}), edge repeats it.
+     */
+    private static Data pad(NodeProto n, Data x, Data[] in) {
+        String mode = str(n, "mode", "constant");
         int rank = x.dims.length;
         int[] dims = new int[rank];
         for (int k = 0; k < rank; k++) {
@@ -757,7 +761,13 @@ public final class ReferenceOnnx {
             boolean inside = true;
             for (int k = 0; k < rank; k++) {
                 j[k] = i[k] - (int) in[1].values[k];
-                inside &= j[k] >= 0 && j[k] < x.dims[k];
+                int last = x.dims[k] - 1;
+                if (mode.equals("reflect")) {
+                    j[k] = j[k] < 0 ? -j[k] : j[k] > last ? 2 * last - j[k] : j[k];
+                } else if (mode.equals("edge")) {
+                    j[k] = Math.min(Math.max(j[k], 0), last);
+                }
+                inside &= j[k] >= 0 && j[k] <= last;
             }
             y[flat] = inside ? x.values[flatten(j, x.dims)] : value;
         }

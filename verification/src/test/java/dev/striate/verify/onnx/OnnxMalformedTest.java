@@ -140,11 +140,11 @@ class OnnxMalformedTest {
         g.input("x", 1, 2, 6, 6);
         String a = g.node("RoiAlign", new String[] {"x"}, "mode", "avg");
         String b = g.node("MaxPool", new String[] {a}, "kernel_shape", new int[] {2, 2}, "storage_order", 0, "bogus", 1);
-        String c = g.node("Pad", new String[] {b, g.longs(0, 0, 1, 1, 0, 0, 1, 1)}, "mode", "reflect");
+        String c = g.node("Pad", new String[] {b, g.longs(0, 0, 1, 1, 0, 0, 1, 1)}, "mode", "mirror");
         ModelProto m = g.output(g.node("Conv", new String[] {c, g.normal(1, 2, 2, 1, 1)}, "auto_pad", "BOGUS")).build();
         OnnxException e = assertThrows(OnnxException.class, () -> Session.load(m.toByteArray(), SessionOptions.defaults()));
         for (String expected : new String[] {"(RoiAlign): operator RoiAlign is not supported", "(MaxPool): unsupported attribute [bogus]",
-                "(Pad): mode 'reflect'", "(Conv): auto_pad 'BOGUS'", "4 problems"}) {
+                "(Pad): mode 'mirror'", "(Conv): auto_pad 'BOGUS'", "4 problems"}) {
             assertTrue(e.getMessage().contains(expected), "missing '" + expected + "' in:\n" + e.getMessage());
         }
     }
@@ -172,7 +172,9 @@ class OnnxMalformedTest {
                 new Misfit("not adjacent", 13, g -> g.node("ReduceMean", new String[] {"x"}, "axes", new long[] {1, 3})),
                 new Misfit("division by zero", 13, g -> g.node("Reshape", new String[] {"x", g.node("Div",
                         new String[] {g.node("Shape", new String[] {"x"}), g.longs(0, 1, 1, 1)})})),
-                new Misfit("scale", 17, g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 5)})));
+                new Misfit("scale", 17, g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 5)})),
+                new Misfit("smaller than its axis", 13, g -> g.node("Pad", new String[] {"x", g.longs(0, 0, 6, 0, 0, 0, 0, 0)},
+                        "mode", "reflect")));
         for (Misfit misfit : misfits) {
             OnnxGraphBuilder g = new OnnxGraphBuilder("misfit", misfit.opset, 1);
             g.input("x", 1, 2, 6, 6);

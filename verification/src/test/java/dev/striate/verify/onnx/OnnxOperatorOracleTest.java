@@ -294,6 +294,10 @@ class OnnxOperatorOracleTest {
                 g -> g.node("Shape", new String[] {"x"})));
         v.add(new Variant("pytorch F.pad chain (ConstantOfShape, Slice step -1, Transpose) + conv", new int[] {2, 3, 6, 7},
                 g -> g.conv(g.pytorchPad("x", 1, 2, 0, 3, 0.5f), 3, 4, 3, 1, 0, 1, true)));
+        v.add(new Variant("pad reflect (pytorch's ReflectionPad2d (2, 1, 3, 0)) + conv", new int[] {2, 3, 5, 6},
+                g -> g.conv(g.node("Pad", new String[] {"x", g.longs(0, 0, 3, 2, 0, 0, 0, 1)}, "mode", "reflect"), 3, 4, 3, 1, 0, 1, true)));
+        v.add(new Variant("pad edge (ReplicationPad2d) with a crop", new int[] {2, 3, 5, 6},
+                g -> g.node("Pad", new String[] {"x", g.longs(0, 0, 2, -1, 0, 0, 3, 2)}, "mode", "edge")));
         v.add(new Variant("pytorch softmax over channels before opset 13 (Transpose, Softmax, Transpose)", new int[] {2, 5, 3, 4},
                 g -> {
                     int[] perm = {0, 3, 2, 1};
