@@ -525,15 +525,19 @@ final class ElementwiseOperators {
             throw new OnnxException(name + ": " + e.getMessage(), e);
         }
         int[] dims = out.toArray();
+        int[] aStrides = broadcastStrides(a.dims, dims.length);
+        int[] bStrides = broadcastStrides(b.dims, dims.length);
         long[] y = new long[out.size()];
-        int[] index = new int[dims.length];
         for (int i = 0; i < y.length; i++) {
+            int ai = 0;
+            int bi = 0;
             for (int d = dims.length - 1, rest = i; d >= 0; d--) {
-                index[d] = rest % dims[d];
+                ai += rest % dims[d] * aStrides[d];
+                bi += rest % dims[d] * bStrides[d];
                 rest /= dims[d];
             }
-            long x = a.longs[broadcastIndex(a.dims, index)];
-            long z = b.longs[broadcastIndex(b.dims, index)];
+            long x = a.longs[ai];
+            long z = b.longs[bi];
             try {
                 y[i] = switch (op) {
                     case '+' -> Math.addExact(x, z);
@@ -551,15 +555,6 @@ final class ElementwiseOperators {
             }
         }
         return Step.constant(Value.longs(dims, y));
-    }
-
-    /** The flat index into {@code dims} of the broadcast output position {@code index} (dims aligned right, size-1 dims repeat). */
-    private static int broadcastIndex(int[] dims, int[] index) {
-        int flat = 0;
-        for (int d = 0, shift = index.length - dims.length; d < dims.length; d++) {
-            flat = flat * dims[d] + (dims[d] == 1 ? 0 : index[d + shift]);
-        }
-        return flat;
     }
 
     /**
