@@ -2,6 +2,7 @@ package dev.striate.onnx;
 
 import dev.striate.conv.ConvParams;
 import dev.striate.conv.Convolution;
+import dev.striate.elementwise.Broadcast;
 import dev.striate.tensor.Tensor;
 
 import java.util.Arrays;
@@ -11,7 +12,7 @@ import java.util.Arrays;
  * auto_pad) as what it is: the data gradient of the Conv it transposes. Its weights
  * {@code [C, M/group, kernel...]} are that Conv's ({@code M → C} channels), so the output is
  * {@link Convolution#backwardData} of the input — the engine's optimized dx paths, Winograd's
- * flipped-kernel forward included — then the bias per channel.
+ * flipped-kernel forward included — then the bias per channel ({@link Broadcast#add}, in place).
  *
  * <p>Output size per spatial axis: {@code stride·(in − 1) + output_padding + dilation·(kernel − 1)
  * + 1 − pad_begin − pad_end}. With {@code output_shape} (or SAME_UPPER / SAME_LOWER, which ask for
@@ -98,13 +99,13 @@ final class ConvTransposeOperator implements Operator {
             throw new OnnxException(node + ": output " + Arrays.toString(y4) + " does not transpose to input " + x);
         }
         Convolution conv = new Convolution(params, w.floats, null).withGemm(execution.gemm());
-        float[] bias = b == null ? null : b.floats;
+        Tensor bias = b == null ? null : Tensor.of(b.floats, outChannels, 1, 1);
         int[] yDims = rank == 1 ? new int[] {y4[0], y4[1], y4[3]} : y4;
         long flops = 2L * x4[0] * x4[1] * x4[2] * x4[3] * (outChannels / groups) * a[0] * c[0];
         return Step.compute((i, o) -> {
             conv.backwardData(i[0], o[0]);
             if (bias != null) {
-                addPerChannel(o[0], bias);
+                Broadcast.add(o[0], bias, o[0]);
             }
         }, flops, Value.runtime(yDims)).seenAs(new int[][] {x4, null, null}, new int[][] {y4});
     }
@@ -167,17 +168,5 @@ final class ConvTransposeOperator implements Operator {
             throw new OnnxException(node + ": " + name + " " + Arrays.toString(values) + " for " + rank + " spatial axes");
         }
         return values[i];
-    }
-
-    /** {@code y[n][c][..] += bias[c]} over a contiguous {@code [N, C, H, W]} tensor. */
-    private static void addPerChannel(Tensor y, float[] bias) {
-        float[] data = y.data();
-        int plane = y.size() / Math.max(1, y.shape().dim(0) * bias.length);
-        for (int row = 0, rows = y.size() / Math.max(1, plane); row < rows; row++) {
-            float v = bias[row % bias.length];
-            for (int j = row * plane + y.offset(), end = j + plane; j < end; j++) {
-                data[j] += v;
-            }
-        }
     }
 }
