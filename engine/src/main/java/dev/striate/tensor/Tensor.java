@@ -96,6 +96,9 @@ public final class Tensor {
 
     /** Whether the elements are laid out row-major without gaps from {@link #offset()}. */
     public boolean isContiguous() {
+        if (shape.size() == 0) {
+            return true; // no elements: every layout of them is dense
+        }
         int expected = 1;
         for (int i = strides.length - 1; i >= 0; i--) {
             int d = shape.dim(i);

@@ -17,9 +17,10 @@ import java.util.Arrays;
  * <p>Output size per spatial axis: {@code stride·(in − 1) + output_padding + dilation·(kernel − 1)
  * + 1 − pad_begin − pad_end}. With {@code output_shape} (or SAME_UPPER / SAME_LOWER, which ask for
  * {@code in·stride}), the pads are derived from it, the extra one at the end for SAME_UPPER and at
- * the beginning otherwise, as the specification says. output_padding must be smaller than the
- * stride (the rows it adds are then what the Conv's floor division drops), and derived pads must not
- * be negative.
+ * the beginning otherwise, as the specification says (halves rounded down, as ONNX's reference).
+ * output_padding must be smaller than the stride (the rows it adds are then what the Conv's floor
+ * division drops); a negative pad is accepted only at the end and, with output_padding, shorter
+ * than the stride: the same rows no window reaches.
  */
 final class ConvTransposeOperator implements Operator {
 
@@ -137,10 +138,9 @@ final class ConvTransposeOperator implements Operator {
                 out = (long) in * s;
             }
             long total = full - out;
-            if (total < 0) {
-                throw new OnnxException(node + ": output size " + out + " on axis " + i + " needs negative padding");
-            }
-            begin = autoPad.equals("SAME_UPPER") ? total / 2 : total - total / 2;
+            // floor halves, as ONNX's reference: an output one longer than the full one is a negative
+            // end pad, rows no window reaches
+            begin = autoPad.equals("SAME_UPPER") ? Math.floorDiv(total, 2) : total - Math.floorDiv(total, 2);
             end = total - begin;
         } else if (autoPad.equals("VALID") || pads == null) {
             begin = 0;
@@ -153,6 +153,10 @@ final class ConvTransposeOperator implements Operator {
             end = pads[rank + i];
         }
         long out = full - begin - end;
+        if (end < 0 && begin >= 0 && op - end < s) {
+            // rows past the full output that no window reaches: what output_padding adds, written as zeros
+            end = 0;
+        }
         if (begin < 0 || end < 0 || out < 1 || full > Integer.MAX_VALUE) {
             throw new OnnxException(node + ": pads " + begin + ", " + end + " on axis " + i + " of input size " + in
                     + " give output size " + out);

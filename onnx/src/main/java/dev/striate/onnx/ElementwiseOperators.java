@@ -156,17 +156,20 @@ final class ElementwiseOperators {
      * LayerNormalization (opset 17): each row of the trailing axes from {@code axis} normalized by its
      * own mean and biased variance, {@code y = (x − mean)/√(var + epsilon)·scale + bias}, scale and
      * bias constants over those axes. Mean and variance in double, two passes, whatever
-     * {@code stash_type} asks (it only allows more precision). The Mean and InvStdDev outputs (for
-     * training) are refused.
+     * {@code stash_type} asks (it only allows more precision). The optional Mean and InvStdDev outputs
+     * (shaped as x with 1 on the normalized axes) are each row's mean and {@code 1/√(var + epsilon)},
+     * in float32 (stash_type 1, the default; another stash type is refused for them).
      */
     static Operator layerNorm(Node node) {
         String name = node.toString();
         long axisAttribute = node.getInt("axis", -1);
         float epsilon = node.getFloat("epsilon", 1e-5f);
-        node.ignore("stash_type");
-        if (node.hasOutput(1) || node.hasOutput(2)) {
-            throw node.unsupported("the Mean and InvStdDev outputs are not supported (inference only)");
+        boolean statistics = node.hasOutput(1) || node.hasOutput(2);
+        if (statistics && node.getInt("stash_type", 1) != 1) {
+            throw node.unsupported("the Mean and InvStdDev outputs are supported in float32 (stash_type 1) only");
         }
+        node.ignore("stash_type");
+        int outputs = statistics ? node.outputs.size() : 1;
         return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
             Value x = in[0];
             int rank = x.rank();
@@ -183,12 +186,23 @@ final class ElementwiseOperators {
             }
             float[] gamma = scale.floats;
             float[] beta = bias == null ? null : bias.floats;
-            return Step.inPlace((i, o) -> {
+            Kernel k = (i, o) -> {
                 for (int row = 0, rows = width == 0 ? 0 : o[0].size() / width; row < rows; row++) {
                     normalizeRow(i[0].data(), i[0].offset() + row * width, o[0].data(), o[0].offset() + row * width, width,
-                            gamma, beta, 0, 1, epsilon);
+                            gamma, beta, 0, 1, epsilon, outputs > 1 ? o : null, row);
                 }
-            }, 8L * x.size(), Value.runtime(x.dims));
+            };
+            if (outputs == 1) {
+                return Step.inPlace(k, 8L * x.size(), Value.runtime(x.dims));
+            }
+            int[] statisticsDims = x.dims.clone();
+            java.util.Arrays.fill(statisticsDims, axis, rank, 1);
+            Value[] values = new Value[outputs];
+            values[0] = Value.runtime(x.dims);
+            for (int o = 1; o < outputs; o++) {
+                values[o] = Value.runtime(statisticsDims);
+            }
+            return Step.compute(k, 8L * x.size(), values);
         });
     }
 
@@ -288,7 +302,7 @@ final class ElementwiseOperators {
             return Step.inPlace((i, o) -> {
                 for (int p = 0, planes = plane == 0 ? 0 : o[0].size() / plane; p < planes; p++) {
                     normalizeRow(i[0].data(), i[0].offset() + p * plane, o[0].data(), o[0].offset() + p * plane, plane,
-                            scale, bias, p % channels, 0, epsilon);
+                            scale, bias, p % channels, 0, epsilon, null, 0);
                 }
             }, 8L * x.size(), Value.runtime(x.dims));
         });
@@ -298,9 +312,11 @@ final class ElementwiseOperators {
      * One row of {@code width}: {@code y[j] = (x[j] − mean)·(1/√(var + eps))·gamma[at + j·step] +
      * beta[at + j·step]} (beta may be null), mean and biased variance in double; y may be x. Step 1:
      * per-element scale (LayerNormalization); 0: one per row (InstanceNormalization's channel).
+     * With {@code statistics}, the row's mean and 1/√(var + eps) go to element {@code row} of
+     * {@code statistics[1]} and {@code statistics[2]} (either may be absent).
      */
     private static void normalizeRow(float[] xs, int from, float[] ys, int to, int width, float[] gamma, float[] beta,
-                                     int at, int step, float eps) {
+                                     int at, int step, float eps, Tensor[] statistics, int row) {
         double sum = 0;
         for (int j = 0; j < width; j++) {
             sum += xs[from + j];
@@ -312,6 +328,14 @@ final class ElementwiseOperators {
             squares += d * d;
         }
         double invStd = 1 / Math.sqrt(squares / width + eps);
+        if (statistics != null) {
+            if (statistics.length > 1 && statistics[1] != null) {
+                statistics[1].data()[statistics[1].offset() + row] = (float) mean;
+            }
+            if (statistics.length > 2 && statistics[2] != null) {
+                statistics[2].data()[statistics[2].offset() + row] = (float) invStd;
+            }
+        }
         for (int j = 0, k = at; j < width; j++, k += step) {
             double v = (xs[from + j] - mean) * invStd * gamma[k];
             ys[to + j] = (float) (beta == null ? v : v + beta[k]);
@@ -437,57 +461,87 @@ final class ElementwiseOperators {
                     }
                 }, a.size(), Value.runtime(a.dims));
             }
-            return broadcastElementwise(name, a, b, Math::pow);
+            return broadcastElementwise(name, in, Math::pow, e -> e);
         };
     }
 
-    /** Max and Min of two inputs with multidirectional broadcasting, NaN propagating (as NumPy's maximum / minimum). */
-    static Operator extreme(Node node, boolean max) {
+    /**
+     * Max, Min, Sum and Mean of one or more inputs ({@code op} one of {@code > < + m}) with
+     * multidirectional broadcasting, NaN propagating (as NumPy's maximum / minimum); when every input
+     * is int64 (shape arithmetic while planning), Max, Min and Sum by {@link #integerArithmetic}.
+     */
+    static Operator variadic(Node node, char op) {
         String name = node.toString();
-        return in -> broadcastElementwise(name, in[0], in[1], max ? Math::max : Math::min);
+        return in -> {
+            boolean integer = true;
+            for (Value v : in) {
+                integer &= v.type == Value.Type.INT64;
+            }
+            if (integer && op != 'm') {
+                Value folded = in[0];
+                for (int k = 1; k < in.length; k++) {
+                    folded = integerArithmetic(name, op, folded, in[k]).outputs[0];
+                }
+                if (folded.longs == null) {
+                    throw new OnnxException(name + ": int64 operands must be int64 values known while planning, got " + folded);
+                }
+                return Step.constant(folded);
+            }
+            int n = in.length;
+            return switch (op) {
+                case '>' -> broadcastElementwise(name, in, Math::max, s -> s);
+                case '<' -> broadcastElementwise(name, in, Math::min, s -> s);
+                case '+' -> broadcastElementwise(name, in, Double::sum, s -> s);
+                default -> broadcastElementwise(name, in, Double::sum, s -> s / n);
+            };
+        };
     }
 
     /**
-     * {@code y := f(a, b)} over the broadcast shape, element by element in double, rounded once: the
-     * general path for operators that are not hot (Pow with a tensor of exponents, Max, Min). An
-     * int64 operand must be a constant (an exponent such as PyTorch's {@code pow(x, 2)} written as int64).
+     * {@code y := finish(f(…f(f(x₀, x₁), x₂)…))} over the operands' broadcast shape, element by
+     * element in double, rounded once: the general path for operators that are not hot (Pow with a
+     * tensor of exponents, Max, Min, Sum, Mean). An int64 operand must be a constant (an exponent
+     * such as PyTorch's {@code pow(x, 2)} written as int64).
      */
-    private static Step broadcastElementwise(String name, Value a, Value b, java.util.function.DoubleBinaryOperator f) {
-        Shape out;
+    private static Step broadcastElementwise(String name, Value[] operands, java.util.function.DoubleBinaryOperator f,
+                                             java.util.function.DoubleUnaryOperator finish) {
+        Shape out = Shape.of(operands[0].dims);
         try {
-            out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
+            for (Value v : operands) {
+                out = Broadcast.shape(out, Shape.of(v.dims));
+            }
         } catch (IllegalArgumentException e) {
             throw new OnnxException(name + ": " + e.getMessage(), e);
         }
-        for (Value v : new Value[] {a, b}) {
+        int count = operands.length;
+        float[][] constants = new float[count][];
+        int[][] strides = new int[count][];
+        int[] dims = out.toArray();
+        for (int k = 0; k < count; k++) {
+            Value v = operands[k];
             if (v.type != Value.Type.FLOAT && v.longs == null) {
                 throw new OnnxException(name + ": operand " + v + " must be float, or an integer constant");
             }
+            constants[k] = v.longs != null ? toFloats(v.longs) : null;
+            strides[k] = broadcastStrides(v.dims, dims.length);
         }
-        float[] aConstant = a.longs != null ? toFloats(a.longs) : null;
-        float[] bConstant = b.longs != null ? toFloats(b.longs) : null;
-        int[] dims = out.toArray();
-        int[] aStrides = broadcastStrides(a.dims, dims.length);
-        int[] bStrides = broadcastStrides(b.dims, dims.length);
         return Step.compute((i, o) -> {
-            float[] as = aConstant != null ? aConstant : i[0].data();
-            int ao = aConstant != null ? 0 : i[0].offset();
-            float[] bs = bConstant != null ? bConstant : i[1].data();
-            int bo = bConstant != null ? 0 : i[1].offset();
             float[] ys = o[0].data();
             int rank = dims.length;
             for (int flat = 0, n = o[0].size(); flat < n; flat++) {
-                int ai = ao;
-                int bi = bo;
-                for (int d = rank - 1, rest = flat; d >= 0; d--) {
-                    int c = rest % dims[d];
-                    rest /= dims[d];
-                    ai += c * aStrides[d];
-                    bi += c * bStrides[d];
+                double y = 0;
+                for (int k = 0; k < count; k++) {
+                    float[] xs = constants[k] != null ? constants[k] : i[k].data();
+                    int at = constants[k] != null ? 0 : i[k].offset();
+                    for (int d = rank - 1, rest = flat; d >= 0; d--) {
+                        at += rest % dims[d] * strides[k][d];
+                        rest /= dims[d];
+                    }
+                    y = k == 0 ? xs[at] : f.applyAsDouble(y, xs[at]);
                 }
-                ys[o[0].offset() + flat] = (float) f.applyAsDouble(as[ai], bs[bi]);
+                ys[o[0].offset() + flat] = (float) finish.applyAsDouble(y);
             }
-        }, out.size(), Value.runtime(dims));
+        }, (long) count * out.size(), Value.runtime(dims));
     }
 
     private static float[] toFloats(long[] values) {
@@ -509,7 +563,8 @@ final class ElementwiseOperators {
     }
 
     /**
-     * {@code a op b} on int64 values known while planning ({@code op} one of {@code + - * /}),
+     * {@code a op b} on int64 values known while planning ({@code op} one of {@code + - * /}, or
+     * {@code > <} for max and min),
      * broadcasting as NumPy: shape arithmetic such as PyTorch's export of {@code torch.chunk}
      * (Shape → Gather → Add → Div → Mul → Slice). Division truncates toward zero, as ONNX Runtime's;
      * a zero divisor, overflow, or a float operand is refused.
@@ -543,6 +598,8 @@ final class ElementwiseOperators {
                     case '+' -> Math.addExact(x, z);
                     case '-' -> Math.subtractExact(x, z);
                     case '*' -> Math.multiplyExact(x, z);
+                    case '>' -> Math.max(x, z);
+                    case '<' -> Math.min(x, z);
                     default -> {
                         if (z == 0) {
                             throw new OnnxException(name + ": integer division by zero");

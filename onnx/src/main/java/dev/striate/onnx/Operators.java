@@ -8,6 +8,8 @@ import dev.striate.activation.Relu;
 import dev.striate.activation.Sigmoid;
 import dev.striate.activation.Tanh;
 
+import java.util.function.Supplier;
+
 /** The operators this importer knows, by ONNX op type (domain {@code ai.onnx}). */
 final class Operators {
 
@@ -20,64 +22,68 @@ final class Operators {
      * @throws OnnxException naming the node and what is unsupported
      */
     static Operator create(Node node, Execution execution, TensorCodec codec) {
-        checkArity(node);
-        return switch (node.opType) {
-            case "Conv" -> new ConvOperator(node, execution);
-            case "ConvTranspose" -> new ConvTransposeOperator(node, execution);
-            case "Resize", "Upsample" -> new ResizeOperator(node);
-            case "MaxPool" -> new PoolOperator(node, true, execution);
-            case "AveragePool" -> new PoolOperator(node, false, execution);
-            case "GlobalMaxPool" -> PoolOperator.global(node, true, execution);
-            case "GlobalAveragePool" -> PoolOperator.global(node, false, execution);
-            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2" -> PoolOperator.reduce(node, execution);
-            case "Relu" -> ElementwiseOperators.activation(new Relu());
-            case "LeakyRelu" -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
-            case "Sigmoid" -> ElementwiseOperators.activation(new Sigmoid());
-            case "Tanh" -> ElementwiseOperators.activation(new Tanh());
-            case "HardSigmoid" -> ElementwiseOperators.activation(new HardSigmoid(node.getFloat("alpha", 0.2f),
+        // the factory first, so that an unknown op type is reported as such, not by an arity it does not have
+        Supplier<Operator> factory = switch (node.opType) {
+            case "Conv" -> () -> new ConvOperator(node, execution);
+            case "ConvTranspose" -> () -> new ConvTransposeOperator(node, execution);
+            case "Resize", "Upsample" -> () -> new ResizeOperator(node);
+            case "MaxPool" -> () -> new PoolOperator(node, true, execution);
+            case "AveragePool" -> () -> new PoolOperator(node, false, execution);
+            case "GlobalMaxPool" -> () -> PoolOperator.global(node, true, execution);
+            case "GlobalAveragePool" -> () -> PoolOperator.global(node, false, execution);
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2" -> () -> PoolOperator.reduce(node, execution);
+            case "Relu" -> () -> ElementwiseOperators.activation(new Relu());
+            case "LeakyRelu" -> () -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
+            case "Sigmoid" -> () -> ElementwiseOperators.activation(new Sigmoid());
+            case "Tanh" -> () -> ElementwiseOperators.activation(new Tanh());
+            case "HardSigmoid" -> () -> ElementwiseOperators.activation(new HardSigmoid(node.getFloat("alpha", 0.2f),
                     node.getFloat("beta", 0.5f)));
-            case "HardSwish" -> ElementwiseOperators.activation(new HardSwish());
-            case "Erf" -> ElementwiseOperators.activation(new Erf());
-            case "Gelu" -> ElementwiseOperators.gelu(node);
-            case "Clip" -> ElementwiseOperators.clip(node);
-            case "Softmax" -> ElementwiseOperators.softmax(node, false);
-            case "LogSoftmax" -> ElementwiseOperators.softmax(node, true);
-            case "Add" -> new SumOperator(node, execution);
-            case "Mul" -> ElementwiseOperators.arithmetic(node, '*');
-            case "Sub" -> ElementwiseOperators.arithmetic(node, '-');
-            case "Div" -> ElementwiseOperators.arithmetic(node, '/');
-            case "Pow" -> ElementwiseOperators.pow(node);
-            case "Max" -> ElementwiseOperators.extreme(node, true);
-            case "Min" -> ElementwiseOperators.extreme(node, false);
+            case "HardSwish" -> () -> ElementwiseOperators.activation(new HardSwish());
+            case "Erf" -> () -> ElementwiseOperators.activation(new Erf());
+            case "Gelu" -> () -> ElementwiseOperators.gelu(node);
+            case "Clip" -> () -> ElementwiseOperators.clip(node);
+            case "Softmax" -> () -> ElementwiseOperators.softmax(node, false);
+            case "LogSoftmax" -> () -> ElementwiseOperators.softmax(node, true);
+            case "Add" -> () -> new SumOperator(node, execution);
+            case "Mul" -> () -> ElementwiseOperators.arithmetic(node, '*');
+            case "Sub" -> () -> ElementwiseOperators.arithmetic(node, '-');
+            case "Div" -> () -> ElementwiseOperators.arithmetic(node, '/');
+            case "Pow" -> () -> ElementwiseOperators.pow(node);
+            case "Max" -> () -> ElementwiseOperators.variadic(node, '>');
+            case "Min" -> () -> ElementwiseOperators.variadic(node, '<');
+            case "Sum" -> () -> ElementwiseOperators.variadic(node, '+');
+            case "Mean" -> () -> ElementwiseOperators.variadic(node, 'm');
             case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil", "Softsign", "Elu", "Celu", "Selu",
-                 "ThresholdedRelu" -> ElementwiseOperators.unary(node);
-            case "BatchNormalization" -> ElementwiseOperators.batchNorm(node);
-            case "LayerNormalization" -> ElementwiseOperators.layerNorm(node);
-            case "InstanceNormalization" -> ElementwiseOperators.instanceNorm(node);
-            case "PRelu" -> ElementwiseOperators.prelu(node);
-            case "LRN" -> ElementwiseOperators.lrn(node);
-            case "Gemm" -> new GemmOperator(node, execution);
-            case "MatMul" -> GemmOperator.matMul(node, execution);
-            case "Identity" -> ShapeOperators.identity();
-            case "Dropout" -> ShapeOperators.dropout(node);
-            case "Flatten" -> ShapeOperators.flatten(node);
-            case "Reshape" -> ShapeOperators.reshape(node);
-            case "Squeeze" -> ShapeOperators.squeeze(node, false);
-            case "Unsqueeze" -> ShapeOperators.squeeze(node, true);
-            case "Shape" -> ShapeOperators.shape(node);
-            case "Gather" -> ShapeOperators.gather(node);
-            case "Cast" -> ShapeOperators.cast(node);
-            case "Concat" -> ShapeOperators.concat(node);
-            case "Split" -> ShapeOperators.split(node);
-            case "Pad" -> ShapeOperators.pad(node);
-            case "Transpose" -> StridedOperators.transpose(node);
-            case "Slice" -> StridedOperators.slice(node);
-            case "Expand" -> StridedOperators.expand(node);
-            case "DepthToSpace" -> StridedOperators.depthSpace(node, true);
-            case "SpaceToDepth" -> StridedOperators.depthSpace(node, false);
-            case "ConstantOfShape" -> StridedOperators.constantOfShape(node, codec);
+                 "ThresholdedRelu" -> () -> ElementwiseOperators.unary(node);
+            case "BatchNormalization" -> () -> ElementwiseOperators.batchNorm(node);
+            case "LayerNormalization" -> () -> ElementwiseOperators.layerNorm(node);
+            case "InstanceNormalization" -> () -> ElementwiseOperators.instanceNorm(node);
+            case "PRelu" -> () -> ElementwiseOperators.prelu(node);
+            case "LRN" -> () -> ElementwiseOperators.lrn(node);
+            case "Gemm" -> () -> new GemmOperator(node, execution);
+            case "MatMul" -> () -> GemmOperator.matMul(node, execution);
+            case "Identity" -> () -> ShapeOperators.identity();
+            case "Dropout" -> () -> ShapeOperators.dropout(node);
+            case "Flatten" -> () -> ShapeOperators.flatten(node);
+            case "Reshape" -> () -> ShapeOperators.reshape(node);
+            case "Squeeze" -> () -> ShapeOperators.squeeze(node, false);
+            case "Unsqueeze" -> () -> ShapeOperators.squeeze(node, true);
+            case "Shape" -> () -> ShapeOperators.shape(node);
+            case "Gather" -> () -> ShapeOperators.gather(node);
+            case "Cast" -> () -> ShapeOperators.cast(node);
+            case "Concat" -> () -> ShapeOperators.concat(node);
+            case "Split" -> () -> ShapeOperators.split(node);
+            case "Pad" -> () -> ShapeOperators.pad(node);
+            case "Transpose" -> () -> StridedOperators.transpose(node);
+            case "Slice" -> () -> StridedOperators.slice(node);
+            case "Expand" -> () -> StridedOperators.expand(node);
+            case "DepthToSpace" -> () -> StridedOperators.depthSpace(node, true);
+            case "SpaceToDepth" -> () -> StridedOperators.depthSpace(node, false);
+            case "ConstantOfShape" -> () -> StridedOperators.constantOfShape(node, codec);
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
+        checkArity(node);
+        return factory.get();
     }
 
     /** Inputs each op type takes: {min, max}; the first min must be present (non-empty). */
@@ -85,7 +91,8 @@ final class Operators {
         return switch (node.opType) {
             case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
-            case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
+            case "Max", "Min", "Sum", "Mean" -> new int[] {1, Integer.MAX_VALUE};
+            case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
             case "InstanceNormalization" -> new int[] {3, 3};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};

@@ -149,19 +149,18 @@ final class PoolOperator implements Operator {
             while (end < rank && reduced[end]) {
                 end++;
             }
+            boolean adjacent = true;
             for (int d = end; d < rank; d++) {
-                if (reduced[d]) {
-                    throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " of input " + x
-                            + " are not adjacent (only one block of adjacent axes is supported)");
-                }
+                adjacent &= !reduced[d];
             }
             int outer = Shape.checkedSize(Arrays.copyOfRange(x.dims, 0, first));
             int count = Shape.checkedSize(Arrays.copyOfRange(x.dims, first, end));
             int inner = Shape.checkedSize(Arrays.copyOfRange(x.dims, end, rank));
-            if (count == 0) {
-                throw new OnnxException(name + ": input " + x + " has no elements along axes " + Arrays.toString(axes));
+            int removed = 0;
+            for (boolean r : reduced) {
+                removed += r ? 1 : 0;
             }
-            int[] yDims = new int[keep ? rank : rank - (end - first)];
+            int[] yDims = new int[keep ? rank : rank - removed];
             for (int d = 0, k = 0; d < rank; d++) {
                 if (!reduced[d]) {
                     yDims[k++] = x.dims[d];
@@ -170,7 +169,11 @@ final class PoolOperator implements Operator {
                 }
             }
             Value y = Value.runtime(yDims);
-            if (kind.equals("ReduceMean") && inner == 1) {
+            if (!adjacent) {
+                int[] dims = x.dims;
+                return Step.compute((i, o) -> foldAxes(kind, i[0], o[0], dims, reduced), x.size(), y);
+            }
+            if (kind.equals("ReduceMean") && inner == 1 && count > 0) {
                 return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
                         .seenAs(new int[][] {{1, outer, count, 1}}, new int[][] {{1, outer, 1, 1}});
             }
@@ -178,7 +181,10 @@ final class PoolOperator implements Operator {
         });
     }
 
-    /** {@code y[o][j] := fold over r of x[o][r][j]} for the reduction {@code kind}, in order of r | allocates nothing. */
+    /**
+     * {@code y[o][j] := fold over r of x[o][r][j]} for the reduction {@code kind}, in order of r; over
+     * no r, the reduction's identity (NumPy's: 0, −∞ for max, +∞ for min, NaN for a mean) | allocates nothing.
+     */
     private static void foldRows(String kind, Tensor x, Tensor y, int outer, int count, int inner) {
         float[] xs = x.data();
         float[] ys = y.data();
@@ -186,6 +192,13 @@ final class PoolOperator implements Operator {
         boolean max = kind.equals("ReduceMax");
         boolean min = kind.equals("ReduceMin");
         boolean mean = kind.equals("ReduceMean");
+        if (count == 0) {
+            Arrays.fill(ys, y.offset(), y.offset() + outer * inner, identity(kind));
+            if (mean) {
+                finish(false, ys, y.offset(), outer * inner, count);
+            }
+            return;
+        }
         for (int o = 0; o < outer; o++) {
             int to = y.offset() + o * inner;
             int from = x.offset() + o * count * inner;
@@ -195,17 +208,68 @@ final class PoolOperator implements Operator {
             }
             for (int r = 1; r < count; r++) {
                 for (int j = 0, at = from + r * inner; j < inner; j++) {
-                    float v = xs[at + j];
-                    ys[to + j] = max ? Math.max(ys[to + j], v) : min ? Math.min(ys[to + j], v)
-                            : ys[to + j] + (squares ? v * v : v);
+                    ys[to + j] = fold(max, min, squares, ys[to + j], xs[at + j]);
                 }
             }
             if (mean || squares) {
-                float scale = 1f / count;
-                for (int j = 0; j < inner; j++) {
-                    ys[to + j] = squares ? (float) Math.sqrt(ys[to + j]) : ys[to + j] * scale;
-                }
+                finish(squares, ys, to, inner, count);
             }
         }
+    }
+
+    /**
+     * The reduction over axes that are not one adjacent block (a mean over N, H and W, as an exported
+     * MeanVarianceNormalization takes): x walked in order, each element folded into its output,
+     * which starts at the identity | allocates nothing.
+     */
+    private static void foldAxes(String kind, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        boolean squares = kind.equals("ReduceL2");
+        boolean max = kind.equals("ReduceMax");
+        boolean min = kind.equals("ReduceMin");
+        int rank = dims.length;
+        int count = 1;
+        for (int d = 0; d < rank; d++) {
+            count *= reduced[d] ? dims[d] : 1;
+        }
+        Arrays.fill(ys, y.offset(), y.offset() + y.size(), identity(kind));
+        for (int flat = 0, n = x.size(); flat < n; flat++) {
+            int at = 0;
+            for (int d = rank - 1, rest = flat, stride = 1; d >= 0; d--) {
+                if (!reduced[d]) {
+                    at += rest % dims[d] * stride;
+                    stride *= dims[d];
+                }
+                rest /= dims[d];
+            }
+            float v = xs[x.offset() + flat];
+            ys[y.offset() + at] = fold(max, min, squares, ys[y.offset() + at], v);
+        }
+        if (kind.equals("ReduceMean") || squares) {
+            finish(squares, ys, y.offset(), y.size(), count);
+        }
+    }
+
+    /** The running value r with the next element v: max, min, or a sum (of squares when asked). */
+    private static float fold(boolean max, boolean min, boolean squares, float r, float v) {
+        return max ? Math.max(r, v) : min ? Math.min(r, v) : r + (squares ? v * v : v);
+    }
+
+    /** A mean's division by count (0/0 = NaN over nothing, as NumPy), or an L2 norm's square root, over n outputs from {@code at}. */
+    private static void finish(boolean squares, float[] ys, int at, int n, int count) {
+        float scale = count == 0 ? Float.NaN : 1f / count;
+        for (int j = at; j < at + n; j++) {
+            ys[j] = squares ? (float) Math.sqrt(ys[j]) : ys[j] * scale;
+        }
+    }
+
+    /** Where a fold starts: −∞ for max, +∞ for min, else 0 (a mean over nothing then divides 0 by 0). */
+    private static float identity(String kind) {
+        return switch (kind) {
+            case "ReduceMax" -> Float.NEGATIVE_INFINITY;
+            case "ReduceMin" -> Float.POSITIVE_INFINITY;
+            default -> 0f;
+        };
     }
 }

@@ -7,10 +7,13 @@ import java.util.Arrays;
 /**
  * ONNX Resize (opset 10+) and Upsample (opsets 7–9) of the spatial axes of {@code [N, C, H, W]} or
  * {@code [N, C, W]}: nearest (every {@code nearest_mode}) and linear, with the coordinate transforms
- * half_pixel, pytorch_half_pixel, align_corners, asymmetric and tf_half_pixel_for_nn — what
- * PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor; bilinear: half_pixel or
- * align_corners). Scales from input 2 (input 1 for opset 10 and Upsample) or sizes from input 3;
- * the batch and channel axes keep their size. Upsample and opset-10 Resize are asymmetric with
+ * half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric and
+ * tf_half_pixel_for_nn — what PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor;
+ * bilinear: half_pixel or align_corners). Scales from input 2 (input 1 for opset 10 and Upsample)
+ * or sizes from input 3, for the axes the {@code axes} attribute lists (default all), sizes with
+ * any {@code keep_aspect_ratio_policy}; the batch and channel axes keep their size. The output
+ * length a transform divides by is, for scales, the unfloored {@code length·scale} (ONNX's
+ * reference: align_corners on 4 columns at scale 0.6 maps output 1 to 3/1.4, not 3/1). Upsample and opset-10 Resize are asymmetric with
  * nearest rounding down, as ONNX's reference implementation (ONNX Runtime rounds up instead when
  * such a node shrinks an axis).
  *
@@ -25,6 +28,8 @@ final class ResizeOperator implements Operator {
     private final String nearestMode;
     private final int scalesInput;
     private final float[] scalesAttribute;
+    private final long[] axesAttribute;
+    private final String aspectPolicy;
 
     ResizeOperator(Node node) {
         this.node = node.toString();
@@ -37,8 +42,8 @@ final class ResizeOperator implements Operator {
         boolean legacy = upsample || node.opset < 11;
         coordinates = legacy ? "asymmetric" : node.getString("coordinate_transformation_mode", "half_pixel");
         nearestMode = legacy ? "floor" : node.getString("nearest_mode", "round_prefer_floor");
-        if (!Arrays.asList("half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn")
-                .contains(coordinates)) {
+        if (!Arrays.asList("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
+                "tf_half_pixel_for_nn").contains(coordinates)) {
             throw node.unsupported("coordinate_transformation_mode '" + coordinates + "' is not supported");
         }
         if (!Arrays.asList("round_prefer_floor", "round_prefer_ceil", "floor", "ceil").contains(nearestMode)) {
@@ -51,8 +56,10 @@ final class ResizeOperator implements Operator {
         if (node.getInt("antialias", 0) != 0) {
             throw node.unsupported("antialias=1 is not supported");
         }
-        if (node.has("axes") || node.has("keep_aspect_ratio_policy")) {
-            throw node.unsupported("attributes axes and keep_aspect_ratio_policy are not supported");
+        axesAttribute = node.getInts("axes");
+        aspectPolicy = node.getString("keep_aspect_ratio_policy", "stretch");
+        if (!Arrays.asList("stretch", "not_larger", "not_smaller").contains(aspectPolicy)) {
+            throw node.unsupported("keep_aspect_ratio_policy '" + aspectPolicy + "' is not one of stretch, not_larger, not_smaller");
         }
         node.ignore("extrapolation_value"); // used only by tf_crop_and_resize, refused above
         scalesAttribute = upsample && node.opset < 9 ? node.getFloats("scales") : null;
@@ -83,37 +90,74 @@ final class ResizeOperator implements Operator {
         if ((sizes == null) == (scales == null)) {
             throw new OnnxException(node + ": exactly one of scales and sizes must be given");
         }
-        int[] dims = new int[rank];
+        boolean[] listed = new boolean[rank];
+        int[] axes = new int[axesAttribute == null ? rank : axesAttribute.length];
+        for (int k = 0; k < axes.length; k++) {
+            long a = axesAttribute == null ? k : axesAttribute[k] < 0 ? axesAttribute[k] + rank : axesAttribute[k];
+            if (a < 0 || a >= rank || listed[(int) a]) {
+                throw new OnnxException(node + ": axes " + Arrays.toString(axesAttribute) + " are invalid for input " + x);
+            }
+            listed[(int) a] = true;
+            axes[k] = (int) a;
+        }
+        long[] target = sizes == null ? null : sizes.asLongs();
+        if (target != null ? target.length != axes.length : scales.length != axes.length) {
+            throw new OnnxException(node + ": " + (target != null ? "sizes " + Arrays.toString(target) : "scales "
+                    + Arrays.toString(scales)) + " must give one value per axis of " + Arrays.toString(axes) + " for input " + x);
+        }
+        int[] dims = x.dims.clone();
         double[] scale = new double[rank];
+        // the output length each coordinate transform divides by: the size, or for scales the float
+        // product length·scale before it is floored (ONNX's reference; align_corners and
+        // half_pixel_symmetric read it)
+        double[] length = new double[rank];
+        Arrays.fill(scale, 1);
         for (int d = 0; d < rank; d++) {
-            if (sizes != null) {
-                long[] target = sizes.asLongs();
-                if (target.length != rank || target[d] < 1 || target[d] > Integer.MAX_VALUE) {
+            length[d] = x.dims[d];
+        }
+        double policyScale = aspectPolicy.equals("not_larger") ? Double.MAX_VALUE : 0;
+        for (int k = 0; k < axes.length; k++) {
+            int d = axes[k];
+            if (target != null) {
+                if (target[k] < 1 || target[k] > Integer.MAX_VALUE) {
                     throw new OnnxException(node + ": sizes " + Arrays.toString(target) + " for input " + x);
                 }
-                dims[d] = (int) target[d];
+                dims[d] = (int) target[k];
                 scale[d] = (double) dims[d] / x.dims[d];
+                length[d] = dims[d];
+                policyScale = aspectPolicy.equals("not_larger") ? Math.min(policyScale, scale[d]) : Math.max(policyScale, scale[d]);
             } else {
-                if (scales.length != rank || !(scales[d] > 0) || Float.isInfinite(scales[d])) {
+                if (!(scales[k] > 0) || Float.isInfinite(scales[k])) {
                     throw new OnnxException(node + ": scales " + Arrays.toString(scales) + " for input " + x);
                 }
                 // the product in float, as ONNX Runtime computes it: 5·1.8f is 9, not 8.99999976 (PyTorch's
                 // export of size 9 as the scale 9/5)
-                double size = Math.floor(x.dims[d] * scales[d]);
+                double size = Math.floor(x.dims[d] * scales[k]);
                 if (size < 1 || size > Integer.MAX_VALUE) {
                     throw new OnnxException(node + ": scales " + Arrays.toString(scales) + " give size " + size + " on axis " + d);
                 }
                 dims[d] = (int) size;
-                scale[d] = scales[d];
+                scale[d] = scales[k];
+                length[d] = (double) x.dims[d] * scales[k];
             }
-            if (d < 2 && dims[d] != x.dims[d]) {
+        }
+        if (target != null && !aspectPolicy.equals("stretch")) {
+            // one scale for every listed axis, the size rounded half up (the specification's formula)
+            for (int d : axes) {
+                scale[d] = policyScale;
+                dims[d] = (int) Math.max(1, Math.min(Integer.MAX_VALUE, Math.floor(policyScale * x.dims[d] + 0.5)));
+                length[d] = policyScale * x.dims[d];
+            }
+        }
+        for (int d = 0; d < Math.min(2, rank); d++) {
+            if (dims[d] != x.dims[d]) {
                 throw new OnnxException(node + ": resizing the batch or channel axis of " + x + " is not supported");
             }
         }
         int inH = rank == 4 ? x.dims[2] : 1;
         int outH = rank == 4 ? dims[2] : 1;
-        Axis rows = axis(inH, outH, rank == 4 ? scale[2] : 1);
-        Axis columns = axis(x.dims[rank - 1], dims[rank - 1], scale[rank - 1]);
+        Axis rows = axis(inH, outH, rank == 4 ? scale[2] : 1, rank == 4 ? length[2] : 1);
+        Axis columns = axis(x.dims[rank - 1], dims[rank - 1], scale[rank - 1], length[rank - 1]);
         int inW = x.dims[rank - 1];
         int planes = x.dims[0] * x.dims[1];
         Kernel k = (i, o) -> resize(i[0], o[0], planes, inH, inW, rows, columns);
@@ -124,15 +168,16 @@ final class ResizeOperator implements Operator {
     private record Axis(int[] first, int[] second, float[] weight) {
     }
 
-    private Axis axis(int in, int out, double scale) {
+    private Axis axis(int in, int out, double scale, double length) {
         int[] first = new int[out];
         int[] second = new int[out];
         float[] weight = new float[out];
         for (int o = 0; o < out; o++) {
             double source = switch (coordinates) {
                 case "half_pixel" -> (o + 0.5) / scale - 0.5;
-                case "pytorch_half_pixel" -> out > 1 ? (o + 0.5) / scale - 0.5 : 0;
-                case "align_corners" -> out == 1 ? 0 : o * (in - 1.0) / (out - 1.0);
+                case "half_pixel_symmetric" -> in / 2.0 * (1 - out / length) + (o + 0.5) / scale - 0.5;
+                case "pytorch_half_pixel" -> length > 1 ? (o + 0.5) / scale - 0.5 : 0;
+                case "align_corners" -> length == 1 ? 0 : o * (in - 1.0) / (length - 1);
                 case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
                 default -> o / scale; // asymmetric
             };
