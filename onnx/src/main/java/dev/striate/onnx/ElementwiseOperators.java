@@ -345,7 +345,8 @@ final class ElementwiseOperators {
     /**
      * Sqrt, Abs, Neg, Exp, Log, Reciprocal, Softplus ({@code ln(1 + eˣ)}, x itself past 30 where
      * that is exact in float), Floor, Ceil, Softsign, and the exponential units Elu, Celu, Selu (their
-     * ONNX defaults) and ThresholdedRelu: each element through the function in double, rounded once
+     * ONNX defaults), ThresholdedRelu, Shrink, Mish, Swish, Sign, Round (half to even) and the
+     * trigonometric and hyperbolic functions: each element through the function in double, rounded once
      * (for Sqrt, the correctly rounded root) — for the odd node of an exported graph (a Mish's or a
      * normalization's pieces, an ELU network), not a hot path.
      */
@@ -378,6 +379,29 @@ final class ElementwiseOperators {
                 double alpha = node.getFloat("alpha", 1f);
                 yield v -> v > alpha ? v : 0;
             }
+            case "Shrink" -> {
+                double lambda = node.getFloat("lambd", 0.5f);
+                double bias = node.getFloat("bias", 0f);
+                yield v -> v < -lambda ? v + bias : v > lambda ? v - bias : 0;
+            }
+            case "Mish" -> v -> v * Math.tanh(v > 30 ? v : Math.log1p(Math.exp(v)));
+            case "Swish" -> {
+                double alpha = node.getFloat("alpha", 1f);
+                yield v -> v / (1 + Math.exp(-alpha * v));
+            }
+            case "Sign" -> Math::signum;
+            case "Round" -> Math::rint;
+            case "Sin" -> Math::sin;
+            case "Cos" -> Math::cos;
+            case "Tan" -> Math::tan;
+            case "Asin" -> Math::asin;
+            case "Acos" -> Math::acos;
+            case "Atan" -> Math::atan;
+            case "Sinh" -> Math::sinh;
+            case "Cosh" -> Math::cosh;
+            case "Asinh" -> v -> Math.copySign(Math.log(Math.abs(v) + Math.sqrt(v * v + 1)), v);
+            case "Acosh" -> v -> Math.log(v + Math.sqrt(v * v - 1));
+            case "Atanh" -> v -> 0.5 * Math.log1p(2 * v / (1 - v));
             default -> throw node.unsupported("operator " + node.opType + " is not supported");
         };
         return in -> Step.inPlace((i, o) -> {

@@ -31,7 +31,8 @@ final class Operators {
             case "AveragePool" -> () -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> () -> PoolOperator.global(node, true, execution);
             case "GlobalAveragePool" -> () -> PoolOperator.global(node, false, execution);
-            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2" -> () -> PoolOperator.reduce(node, execution);
+            case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd", "ReduceSumSquare",
+                 "ReduceLogSum", "ReduceLogSumExp" -> () -> PoolOperator.reduce(node, execution);
             case "Relu" -> () -> ElementwiseOperators.activation(new Relu());
             case "LeakyRelu" -> () -> ElementwiseOperators.activation(new LeakyRelu(node.getFloat("alpha", 0.01f)));
             case "Sigmoid" -> () -> ElementwiseOperators.activation(new Sigmoid());
@@ -54,7 +55,8 @@ final class Operators {
             case "Sum" -> () -> ElementwiseOperators.variadic(node, '+');
             case "Mean" -> () -> ElementwiseOperators.variadic(node, 'm');
             case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil", "Softsign", "Elu", "Celu", "Selu",
-                 "ThresholdedRelu" -> () -> ElementwiseOperators.unary(node);
+                 "ThresholdedRelu", "Shrink", "Mish", "Swish", "Sign", "Round", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan",
+                 "Sinh", "Cosh", "Asinh", "Acosh", "Atanh" -> () -> ElementwiseOperators.unary(node);
             case "BatchNormalization" -> () -> ElementwiseOperators.batchNorm(node);
             case "LayerNormalization" -> () -> ElementwiseOperators.layerNorm(node);
             case "InstanceNormalization" -> () -> ElementwiseOperators.instanceNorm(node);
@@ -69,8 +71,10 @@ final class Operators {
             case "Squeeze" -> () -> ShapeOperators.squeeze(node, false);
             case "Unsqueeze" -> () -> ShapeOperators.squeeze(node, true);
             case "Shape" -> () -> ShapeOperators.shape(node);
+            case "Size" -> () -> ShapeOperators.size(node);
             case "Gather" -> () -> ShapeOperators.gather(node);
             case "Cast" -> () -> ShapeOperators.cast(node);
+            case "CastLike" -> () -> ShapeOperators.castLike(node);
             case "Concat" -> () -> ShapeOperators.concat(node);
             case "Split" -> () -> ShapeOperators.split(node);
             case "Pad" -> () -> ShapeOperators.pad(node);
@@ -96,8 +100,9 @@ final class Operators {
             case "InstanceNormalization" -> new int[] {3, 3};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
-            case "Reshape" -> new int[] {2, 2};
-            case "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "Split" -> new int[] {1, 2};
+            case "Reshape", "CastLike" -> new int[] {2, 2};
+            case "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd",
+                 "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "Split" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
             case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};

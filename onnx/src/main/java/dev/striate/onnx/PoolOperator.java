@@ -106,18 +106,19 @@ final class PoolOperator implements Operator {
     }
 
     /**
-     * ReduceMean, ReduceSum, ReduceMax, ReduceMin and ReduceL2 (axes from the attribute, or from
-     * input 1 from opset 18 — 13 for ReduceSum; none: every axis, or the identity with
-     * {@code noop_with_empty_axes}; keepdims). The reduced axes must be adjacent — what CNNs export
-     * (PyTorch's {@code x.mean([2, 3])}, Keras's global pooling on NHWC, an embedding's L2 norm) — so
-     * the input is a view {@code [outer, reduced, inner]}. A mean with nothing after the block
-     * ({@code inner = 1}) is the engine's global average pool; otherwise {@code reduced} rows of
-     * {@code inner} are folded in order per output row, in float (max and min propagate NaN; L2 is
-     * the root of the sum of squares).
+     * The Reduce operators ({@link Reduction}; axes from the attribute, or from input 1 from opset
+     * 18 — 13 for ReduceSum; none: every axis, or the identity with {@code noop_with_empty_axes};
+     * keepdims). Adjacent reduced axes — what CNNs export (PyTorch's {@code x.mean([2, 3])}, Keras's
+     * global pooling on NHWC, an embedding's L2 norm) — make the input a view
+     * {@code [outer, reduced, inner]}: a mean with nothing after the block ({@code inner = 1}) is the
+     * engine's global average pool; otherwise {@code reduced} rows of {@code inner} are folded in
+     * order per output row, in float (max and min propagate NaN). Other axes are walked element by
+     * element. Reducing an empty axis gives NumPy's result (the identity, NaN for a mean).
      */
     static Operator reduce(Node node, Execution execution) {
         String name = node.toString();
         String kind = node.opType;
+        Reduction reduction = Reduction.of(kind);
         long[] axesAttribute = node.opset < (kind.equals("ReduceSum") ? 13 : 18) ? node.getInts("axes") : null;
         boolean keep = node.getInt("keepdims", 1) != 0;
         boolean noopWithoutAxes = node.getInt("noop_with_empty_axes", 0) != 0;
@@ -171,50 +172,34 @@ final class PoolOperator implements Operator {
             Value y = Value.runtime(yDims);
             if (!adjacent) {
                 int[] dims = x.dims;
-                return Step.compute((i, o) -> foldAxes(kind, i[0], o[0], dims, reduced), x.size(), y);
+                return Step.compute((i, o) -> foldAxes(reduction, i[0], o[0], dims, reduced), x.size(), y);
             }
             if (kind.equals("ReduceMean") && inner == 1 && count > 0) {
                 return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
                         .seenAs(new int[][] {{1, outer, count, 1}}, new int[][] {{1, outer, 1, 1}});
             }
-            return Step.compute((i, o) -> foldRows(kind, i[0], o[0], outer, count, inner), x.size(), y);
+            return Step.compute((i, o) -> foldRows(reduction, i[0], o[0], outer, count, inner), x.size(), y);
         });
     }
 
     /**
-     * {@code y[o][j] := fold over r of x[o][r][j]} for the reduction {@code kind}, in order of r; over
-     * no r, the reduction's identity (NumPy's: 0, −∞ for max, +∞ for min, NaN for a mean) | allocates nothing.
+     * {@code y[o][j] := fold over r of x[o][r][j]} for the reduction, in order of r, from its
+     * identity (over no r, NumPy's result: 0, 1, −∞ or +∞, NaN for a mean) | allocates nothing.
      */
-    private static void foldRows(String kind, Tensor x, Tensor y, int outer, int count, int inner) {
+    private static void foldRows(Reduction reduction, Tensor x, Tensor y, int outer, int count, int inner) {
         float[] xs = x.data();
         float[] ys = y.data();
-        boolean squares = kind.equals("ReduceL2");
-        boolean max = kind.equals("ReduceMax");
-        boolean min = kind.equals("ReduceMin");
-        boolean mean = kind.equals("ReduceMean");
-        if (count == 0) {
-            Arrays.fill(ys, y.offset(), y.offset() + outer * inner, identity(kind));
-            if (mean) {
-                finish(false, ys, y.offset(), outer * inner, count);
-            }
-            return;
-        }
+        Arrays.fill(ys, y.offset(), y.offset() + outer * inner, reduction.identity);
         for (int o = 0; o < outer; o++) {
             int to = y.offset() + o * inner;
             int from = x.offset() + o * count * inner;
-            for (int j = 0; j < inner; j++) {
-                float v = xs[from + j];
-                ys[to + j] = squares ? v * v : v;
-            }
-            for (int r = 1; r < count; r++) {
+            for (int r = 0; r < count; r++) {
                 for (int j = 0, at = from + r * inner; j < inner; j++) {
-                    ys[to + j] = fold(max, min, squares, ys[to + j], xs[at + j]);
+                    ys[to + j] = reduction.combine(ys[to + j], reduction.prepare(xs[at + j]));
                 }
             }
-            if (mean || squares) {
-                finish(squares, ys, to, inner, count);
-            }
         }
+        reduction.finish(ys, y.offset(), outer * inner, count);
     }
 
     /**
@@ -222,20 +207,17 @@ final class PoolOperator implements Operator {
      * MeanVarianceNormalization takes): x walked in order, each element folded into its output,
      * which starts at the identity | allocates nothing.
      */
-    private static void foldAxes(String kind, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
+    private static void foldAxes(Reduction reduction, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
         float[] xs = x.data();
         float[] ys = y.data();
-        boolean squares = kind.equals("ReduceL2");
-        boolean max = kind.equals("ReduceMax");
-        boolean min = kind.equals("ReduceMin");
         int rank = dims.length;
         int count = 1;
         for (int d = 0; d < rank; d++) {
             count *= reduced[d] ? dims[d] : 1;
         }
-        Arrays.fill(ys, y.offset(), y.offset() + y.size(), identity(kind));
+        Arrays.fill(ys, y.offset(), y.offset() + y.size(), reduction.identity);
         for (int flat = 0, n = x.size(); flat < n; flat++) {
-            int at = 0;
+            int at = y.offset();
             for (int d = rank - 1, rest = flat, stride = 1; d >= 0; d--) {
                 if (!reduced[d]) {
                     at += rest % dims[d] * stride;
@@ -243,33 +225,8 @@ final class PoolOperator implements Operator {
                 }
                 rest /= dims[d];
             }
-            float v = xs[x.offset() + flat];
-            ys[y.offset() + at] = fold(max, min, squares, ys[y.offset() + at], v);
+            ys[at] = reduction.combine(ys[at], reduction.prepare(xs[x.offset() + flat]));
         }
-        if (kind.equals("ReduceMean") || squares) {
-            finish(squares, ys, y.offset(), y.size(), count);
-        }
-    }
-
-    /** The running value r with the next element v: max, min, or a sum (of squares when asked). */
-    private static float fold(boolean max, boolean min, boolean squares, float r, float v) {
-        return max ? Math.max(r, v) : min ? Math.min(r, v) : r + (squares ? v * v : v);
-    }
-
-    /** A mean's division by count (0/0 = NaN over nothing, as NumPy), or an L2 norm's square root, over n outputs from {@code at}. */
-    private static void finish(boolean squares, float[] ys, int at, int n, int count) {
-        float scale = count == 0 ? Float.NaN : 1f / count;
-        for (int j = at; j < at + n; j++) {
-            ys[j] = squares ? (float) Math.sqrt(ys[j]) : ys[j] * scale;
-        }
-    }
-
-    /** Where a fold starts: −∞ for max, +∞ for min, else 0 (a mean over nothing then divides 0 by 0). */
-    private static float identity(String kind) {
-        return switch (kind) {
-            case "ReduceMax" -> Float.NEGATIVE_INFINITY;
-            case "ReduceMin" -> Float.POSITIVE_INFINITY;
-            default -> 0f;
-        };
+        reduction.finish(ys, y.offset(), y.size(), count);
     }
 }

@@ -179,6 +179,11 @@ final class ShapeOperators {
         };
     }
 
+    /** Size: the input's element count, an int64 scalar known while planning. */
+    static Operator size(Node node) {
+        return in -> Step.constant(Value.longs(new int[0], new long[] {in[0].size()}));
+    }
+
     /** Gather on values known while planning (shape arithmetic). */
     static Operator gather(Node node) {
         String name = node.toString();
@@ -229,29 +234,40 @@ final class ShapeOperators {
         if (!toFloat && to != 6 && to != 7) {
             throw node.unsupported("cast to " + TensorCodec.typeName((int) to) + " is not supported (FLOAT, INT32, INT64)");
         }
-        return in -> {
-            Value x = in[0];
-            if (!x.isConstant()) {
-                if (!toFloat) {
-                    throw new OnnxException(name + ": a cast of run-time data to an integer type is not supported");
-                }
-                return Step.view(0, Value.runtime(x.dims));
+        return in -> castTo(name, in[0], toFloat, to == 6);
+    }
+
+    /**
+     * CastLike: Cast to the element type of input 1 (float32 or int64 here, so a function body's
+     * CastLike of a constant to its float input's type, or of shape arithmetic to int64).
+     */
+    static Operator castLike(Node node) {
+        String name = node.toString();
+        return in -> castTo(name, in[0], in[1].type == Value.Type.FLOAT, false);
+    }
+
+    /** x cast to float32, or to int64 (narrowed through int32 when {@code int32}); run-time data only to float. */
+    private static Step castTo(String name, Value x, boolean toFloat, boolean int32) {
+        if (!x.isConstant()) {
+            if (!toFloat) {
+                throw new OnnxException(name + ": a cast of run-time data to an integer type is not supported");
             }
-            if (toFloat) {
-                float[] f = new float[x.size()];
-                for (int i = 0; i < f.length; i++) {
-                    f[i] = x.floats != null ? x.floats[i] : x.longs[i];
-                }
-                return Step.constant(Value.floats(x.dims, f));
+            return Step.view(0, Value.runtime(x.dims));
+        }
+        if (toFloat) {
+            float[] f = new float[x.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = x.floats != null ? x.floats[i] : x.longs[i];
             }
-            long[] l = x.asLongs().clone();
-            if (to == 6) {
-                for (int i = 0; i < l.length; i++) {
-                    l[i] = (int) l[i];
-                }
+            return Step.constant(Value.floats(x.dims, f));
+        }
+        long[] l = x.asLongs().clone();
+        if (int32) {
+            for (int i = 0; i < l.length; i++) {
+                l[i] = (int) l[i];
             }
-            return Step.constant(Value.longs(x.dims, l));
-        };
+        }
+        return Step.constant(Value.longs(x.dims, l));
     }
 
     /** Concat along an axis: int64 values while planning, float tensors at run time. */

@@ -222,14 +222,14 @@ final class StridedOperators {
     }
 
     /**
-     * DepthToSpace (DCR or CRD; PyTorch's {@code pixel_shuffle} is CRD) and SpaceToDepth on
+     * DepthToSpace (DCR or CRD; PyTorch's {@code pixel_shuffle} is CRD) and SpaceToDepth (DCR, or CRD from opset 28) on
      * {@code [N, C, H, W]} with {@code blocksize} b: the specification's reshape to six axes,
      * transpose and reshape back, as one walk over the transposed six-axis view.
      */
     static Operator depthSpace(Node node, boolean toSpace) {
         String name = node.toString();
         long blocksize = node.getInt("blocksize", 0);
-        String mode = toSpace ? node.getString("mode", "DCR") : "DCR";
+        String mode = node.getString("mode", "DCR"); // SpaceToDepth reads it from opset 28
         if (blocksize < 1 || blocksize > 1 << 15 || !mode.equals("DCR") && !mode.equals("CRD")) {
             throw node.unsupported("blocksize " + blocksize + " and mode '" + mode + "' (blocksize >= 1, DCR or CRD)");
         }
@@ -259,7 +259,7 @@ final class StridedOperators {
                     throw new OnnxException(name + ": height and width of " + x + " are not multiples of blocksize " + b);
                 }
                 view = new int[] {n, c, h / b, b, w / b, b};
-                perm = new int[] {0, 3, 5, 1, 2, 4};
+                perm = mode.equals("DCR") ? new int[] {0, 3, 5, 1, 2, 4} : new int[] {0, 1, 3, 5, 2, 4};
                 out = new int[] {n, Math.multiplyExact(c, b * b), h / b, w / b};
             }
             int[] viewStrides = Shape.of(view).rowMajorStrides();
