@@ -153,60 +153,6 @@ final class ElementwiseOperators {
     }
 
     /**
-     * LayerNormalization (opset 17): each row of the trailing axes from {@code axis} normalized by its
-     * own mean and biased variance, {@code y = (x − mean)/√(var + epsilon)·scale + bias}, scale and
-     * bias constants over those axes. Mean and variance in double, two passes, whatever
-     * {@code stash_type} asks (it only allows more precision). The optional Mean and InvStdDev outputs
-     * (shaped as x with 1 on the normalized axes) are each row's mean and {@code 1/√(var + epsilon)},
-     * in float32 (stash_type 1, the default; another stash type is refused for them).
-     */
-    static Operator layerNorm(Node node) {
-        String name = node.toString();
-        long axisAttribute = node.getInt("axis", -1);
-        float epsilon = node.getFloat("epsilon", 1e-5f);
-        boolean statistics = node.hasOutput(1) || node.hasOutput(2);
-        if (statistics && node.getInt("stash_type", 1) != 1) {
-            throw node.unsupported("the Mean and InvStdDev outputs are supported in float32 (stash_type 1) only");
-        }
-        node.ignore("stash_type");
-        int outputs = statistics ? node.outputs.size() : 1;
-        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
-            Value x = in[0];
-            int rank = x.rank();
-            if (axisAttribute < -rank || axisAttribute >= rank) {
-                throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for input " + x);
-            }
-            int axis = (int) (axisAttribute < 0 ? axisAttribute + rank : axisAttribute);
-            int width = Shape.checkedSize(java.util.Arrays.copyOfRange(x.dims, axis, rank));
-            Value scale = in[1];
-            Value bias = in.length > 2 ? in[2] : null;
-            if (scale.floats == null || scale.size() != width || bias != null && (bias.floats == null || bias.size() != width)) {
-                throw new OnnxException(name + ": scale " + scale + " and bias " + bias + " must be float constants of "
-                        + width + " elements (the normalized axes of " + x + ")");
-            }
-            float[] gamma = scale.floats;
-            float[] beta = bias == null ? null : bias.floats;
-            Kernel k = (i, o) -> {
-                for (int row = 0, rows = width == 0 ? 0 : o[0].size() / width; row < rows; row++) {
-                    normalizeRow(i[0].data(), i[0].offset() + row * width, o[0].data(), o[0].offset() + row * width, width,
-                            gamma, beta, 0, 1, epsilon, outputs > 1 ? o : null, row);
-                }
-            };
-            if (outputs == 1) {
-                return Step.inPlace(k, 8L * x.size(), Value.runtime(x.dims));
-            }
-            int[] statisticsDims = x.dims.clone();
-            java.util.Arrays.fill(statisticsDims, axis, rank, 1);
-            Value[] values = new Value[outputs];
-            values[0] = Value.runtime(x.dims);
-            for (int o = 1; o < outputs; o++) {
-                values[o] = Value.runtime(statisticsDims);
-            }
-            return Step.compute(k, 8L * x.size(), values);
-        });
-    }
-
-    /**
      * Gelu (opset 20): {@code approximate="tanh"} is the engine's {@link Gelu}; {@code "none"} (the
      * default, PyTorch's {@code nn.GELU()}) is {@code ½·x·(1 + erf(x/√2))}, in three passes over the
      * output — x/√2, the engine's {@link Erf} in place, then ½·x·(1 + ·) — so nothing is allocated.
@@ -277,69 +223,6 @@ final class ElementwiseOperators {
                 }
             }, x.size(), Value.runtime(dims));
         });
-    }
-
-    /**
-     * InstanceNormalization: each {@code [n, c]} plane normalized by its own mean and biased
-     * variance, then {@code ·scale[c] + bias[c]} (constants); statistics in double, as {@link #layerNorm}.
-     */
-    static Operator instanceNorm(Node node) {
-        String name = node.toString();
-        float epsilon = node.getFloat("epsilon", 1e-5f);
-        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
-            Value x = in[0];
-            if (x.rank() < 3) {
-                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
-            }
-            int channels = x.dims[1];
-            if (in[1].floats == null || in[1].size() != channels || in[2].floats == null || in[2].size() != channels) {
-                throw new OnnxException(name + ": scale " + in[1] + " and bias " + in[2] + " must be float constants of "
-                        + channels + " elements for input " + x);
-            }
-            int plane = Shape.checkedSize(java.util.Arrays.copyOfRange(x.dims, 2, x.rank()));
-            float[] scale = in[1].floats;
-            float[] bias = in[2].floats;
-            return Step.inPlace((i, o) -> {
-                for (int p = 0, planes = plane == 0 ? 0 : o[0].size() / plane; p < planes; p++) {
-                    normalizeRow(i[0].data(), i[0].offset() + p * plane, o[0].data(), o[0].offset() + p * plane, plane,
-                            scale, bias, p % channels, 0, epsilon, null, 0);
-                }
-            }, 8L * x.size(), Value.runtime(x.dims));
-        });
-    }
-
-    /**
-     * One row of {@code width}: {@code y[j] = (x[j] − mean)·(1/√(var + eps))·gamma[at + j·step] +
-     * beta[at + j·step]} (beta may be null), mean and biased variance in double; y may be x. Step 1:
-     * per-element scale (LayerNormalization); 0: one per row (InstanceNormalization's channel).
-     * With {@code statistics}, the row's mean and 1/√(var + eps) go to element {@code row} of
-     * {@code statistics[1]} and {@code statistics[2]} (either may be absent).
-     */
-    private static void normalizeRow(float[] xs, int from, float[] ys, int to, int width, float[] gamma, float[] beta,
-                                     int at, int step, float eps, Tensor[] statistics, int row) {
-        double sum = 0;
-        for (int j = 0; j < width; j++) {
-            sum += xs[from + j];
-        }
-        double mean = sum / width;
-        double squares = 0;
-        for (int j = 0; j < width; j++) {
-            double d = xs[from + j] - mean;
-            squares += d * d;
-        }
-        double invStd = 1 / Math.sqrt(squares / width + eps);
-        if (statistics != null) {
-            if (statistics.length > 1 && statistics[1] != null) {
-                statistics[1].data()[statistics[1].offset() + row] = (float) mean;
-            }
-            if (statistics.length > 2 && statistics[2] != null) {
-                statistics[2].data()[statistics[2].offset() + row] = (float) invStd;
-            }
-        }
-        for (int j = 0, k = at; j < width; j++, k += step) {
-            double v = (xs[from + j] - mean) * invStd * gamma[k];
-            ys[to + j] = (float) (beta == null ? v : v + beta[k]);
-        }
     }
 
     /**

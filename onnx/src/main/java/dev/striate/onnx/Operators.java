@@ -58,8 +58,13 @@ final class Operators {
                  "ThresholdedRelu", "Shrink", "Mish", "Swish", "Sign", "Round", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan",
                  "Sinh", "Cosh", "Asinh", "Acosh", "Atanh" -> () -> ElementwiseOperators.unary(node);
             case "BatchNormalization" -> () -> ElementwiseOperators.batchNorm(node);
-            case "LayerNormalization" -> () -> ElementwiseOperators.layerNorm(node);
-            case "InstanceNormalization" -> () -> ElementwiseOperators.instanceNorm(node);
+            case "LayerNormalization" -> () -> NormalizationOperators.layerNorm(node);
+            case "RMSNormalization" -> () -> NormalizationOperators.rmsNorm(node);
+            case "InstanceNormalization" -> () -> NormalizationOperators.instanceNorm(node, false);
+            case "GroupNormalization" -> () -> NormalizationOperators.instanceNorm(node, true);
+            case "MeanVarianceNormalization" -> () -> NormalizationOperators.meanVarianceNorm(node);
+            case "LpNormalization" -> () -> NormalizationOperators.lpNorm(node);
+            case "Hardmax" -> () -> NormalizationOperators.hardmax(node);
             case "PRelu" -> () -> ElementwiseOperators.prelu(node);
             case "LRN" -> () -> ElementwiseOperators.lrn(node);
             case "Gemm" -> () -> new GemmOperator(node, execution);
@@ -81,6 +86,8 @@ final class Operators {
             case "Transpose" -> () -> StridedOperators.transpose(node);
             case "Slice" -> () -> StridedOperators.slice(node);
             case "Expand" -> () -> StridedOperators.expand(node);
+            case "Tile" -> () -> StridedOperators.tile(node);
+            case "Range" -> () -> ShapeOperators.range(node);
             case "DepthToSpace" -> () -> StridedOperators.depthSpace(node, true);
             case "SpaceToDepth" -> () -> StridedOperators.depthSpace(node, false);
             case "ConstantOfShape" -> () -> StridedOperators.constantOfShape(node, codec);
@@ -97,10 +104,12 @@ final class Operators {
             case "Clip" -> new int[] {1, 3};
             case "Max", "Min", "Sum", "Mean" -> new int[] {1, Integer.MAX_VALUE};
             case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
-            case "InstanceNormalization" -> new int[] {3, 3};
+            case "InstanceNormalization", "GroupNormalization" -> new int[] {3, 3};
+            case "RMSNormalization" -> new int[] {2, 2};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};
-            case "Reshape", "CastLike" -> new int[] {2, 2};
+            case "Reshape", "CastLike", "Tile" -> new int[] {2, 2};
+            case "Range" -> new int[] {3, 3};
             case "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd",
                  "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "Split" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};

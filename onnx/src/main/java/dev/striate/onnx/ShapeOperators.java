@@ -184,6 +184,42 @@ final class ShapeOperators {
         return in -> Step.constant(Value.longs(new int[0], new long[] {in[0].size()}));
     }
 
+    /**
+     * Range on scalars known while planning: {@code max(⌈(limit − start)/delta⌉, 0)} elements
+     * {@code start + i·delta}, int64 when every input is, else float.
+     */
+    static Operator range(Node node) {
+        String name = node.toString();
+        return Operator.readingWhilePlanning(new int[] {0, 1, 2}, in -> {
+            for (Value v : in) {
+                if (v.size() != 1) {
+                    throw new OnnxException(name + ": start, limit and delta must be scalars, got " + v);
+                }
+            }
+            boolean integer = in[0].longs != null && in[1].longs != null && in[2].longs != null;
+            double start = integer ? in[0].longs[0] : in[0].scalar();
+            double limit = integer ? in[1].longs[0] : in[1].scalar();
+            double delta = integer ? in[2].longs[0] : in[2].scalar();
+            double count = Math.ceil((limit - start) / delta);
+            if (delta == 0 || !(count < 1 << 24)) {
+                throw new OnnxException(name + ": range " + start + " to " + limit + " by " + delta + " is empty-stepped or too long");
+            }
+            int n = (int) Math.max(count, 0);
+            if (integer) {
+                long[] values = new long[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = in[0].longs[0] + i * in[2].longs[0];
+                }
+                return Step.constant(Value.longs(new int[] {n}, values));
+            }
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = (float) (start + i * delta);
+            }
+            return Step.constant(Value.floats(new int[] {n}, values));
+        });
+    }
+
     /** Gather on values known while planning (shape arithmetic). */
     static Operator gather(Node node) {
         String name = node.toString();

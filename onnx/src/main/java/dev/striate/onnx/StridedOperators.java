@@ -5,7 +5,7 @@ import dev.striate.tensor.Shape;
 import java.util.Arrays;
 
 /**
- * Transpose, Slice, Expand, DepthToSpace and SpaceToDepth: every output element is one input
+ * Transpose, Slice, Expand, Tile, DepthToSpace and SpaceToDepth: every output element is one input
  * element at an affine offset ({@code start + Σ index_d·stride_d}), so one walk serves them all —
  * on values known while planning
  * (PyTorch exports {@code F.pad} as ConstantOfShape → Concat → Reshape → Slice(step −1) →
@@ -218,6 +218,37 @@ final class StridedOperators {
             }
             Shape.checkedSize(dims);
             return new Walk(dims, 0, strides).apply(x);
+        });
+    }
+
+    /**
+     * Tile with repeats known while planning: the walk over {@code [r₀, d₀, r₁, d₁, …]} with stride 0
+     * on each repeat axis, read back as {@code [r₀·d₀, r₁·d₁, …]}.
+     */
+    static Operator tile(Node node) {
+        String name = node.toString();
+        return Operator.readingWhilePlanning(new int[] {1}, in -> {
+            Value x = in[0];
+            long[] repeats = in[1].asLongs();
+            int rank = x.rank();
+            if (repeats.length != rank) {
+                throw new OnnxException(name + ": repeats " + Arrays.toString(repeats) + " for input " + x);
+            }
+            int[] inStrides = Shape.of(x.dims).rowMajorStrides();
+            int[] dims = new int[2 * rank];
+            int[] strides = new int[2 * rank];
+            int[] out = new int[rank];
+            for (int d = 0; d < rank; d++) {
+                if (repeats[d] < 0 || repeats[d] > Integer.MAX_VALUE) {
+                    throw new OnnxException(name + ": repeats " + Arrays.toString(repeats) + " must be non-negative");
+                }
+                dims[2 * d] = (int) repeats[d];
+                dims[2 * d + 1] = x.dims[d];
+                strides[2 * d + 1] = inStrides[d];
+                out[d] = Math.multiplyExact(x.dims[d], (int) repeats[d]);
+            }
+            Shape.checkedSize(out);
+            return new Walk(dims, 0, strides).apply(x, out);
         });
     }
 
