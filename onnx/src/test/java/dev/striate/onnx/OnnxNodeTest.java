@@ -63,37 +63,46 @@ class OnnxNodeTest {
     }
 
     /**
-     * Runs {@code cases/name} (ONNX's backend-test layout: model.onnx, test_data_set_0/input_i.pb
-     * and output_i.pb) through {@link TensorRun}, the {@code ./striate run} path, writing into
-     * {@code outDir}, and compares each output file, name and values, with the expected one.
+     * Runs {@code cases/name} (ONNX's backend-test layout: model.onnx, test_data_set_k/input_i.pb
+     * and output_i.pb) through {@link TensorRun}, the {@code ./striate run} path, writing each data
+     * set's outputs into {@code outDir/k}, and compares each output file, name and values, with the
+     * expected one.
      */
     static void runCase(Path cases, String name, Path outDir, Comparison comparison) throws IOException {
         Path dir = cases.resolve(name);
-        Path data = dir.resolve("test_data_set_0");
-        List<String> inputs = new ArrayList<>();
-        for (int i = 0; Files.exists(data.resolve("input_" + i + ".pb")); i++) {
-            inputs.add(data.resolve("input_" + i + ".pb").toString());
-        }
         try (Session session = Session.load(dir.resolve("model.onnx"))) {
-            Map<String, Tensor> results = session.run(TensorRun.readInputs(session, inputs, Integer.MAX_VALUE));
-            TensorRun.writeOutputs(session, results, outDir);
-            for (int i = 0; i < session.outputNames().size(); i++) {
-                NamedTensor expected = TensorFiles.read(data.resolve("output_" + i + ".pb"));
-                NamedTensor got = TensorFiles.read(outDir.resolve("output_" + i + ".pb"));
-                assertEquals(session.outputNames().get(i), got.name(), "output name");
-                comparison.check(name + " output " + i, expected.tensor(), got.tensor());
+            for (int k = 0; Files.isDirectory(dir.resolve("test_data_set_" + k)); k++) {
+                Path data = dir.resolve("test_data_set_" + k);
+                Path written = outDir.resolve(String.valueOf(k));
+                List<String> inputs = new ArrayList<>();
+                for (int i = 0; Files.exists(data.resolve("input_" + i + ".pb")); i++) {
+                    inputs.add(data.resolve("input_" + i + ".pb").toString());
+                }
+                Map<String, Tensor> results = session.run(TensorRun.readInputs(session, inputs, Integer.MAX_VALUE));
+                TensorRun.writeOutputs(session, results, written);
+                for (int i = 0; i < session.outputNames().size(); i++) {
+                    NamedTensor expected = TensorFiles.read(data.resolve("output_" + i + ".pb"));
+                    NamedTensor got = TensorFiles.read(written.resolve("output_" + i + ".pb"));
+                    assertEquals(session.outputNames().get(i), got.name(), "output name");
+                    comparison.check(name + " data set " + k + " output " + i, expected.tensor(), got.tensor());
+                }
             }
         }
     }
 
     static void assertClose(String what, Tensor expected, Tensor got) {
+        assertClose(what, expected, got, 1e-5, 1e-4);
+    }
+
+    /** Every element within {@code atol + rtol·|expected|} (NaN for NaN, an infinity for itself). */
+    static void assertClose(String what, Tensor expected, Tensor got, double atol, double rtol) {
         assertArrayEquals(expected.shape().toArray(), got.shape().toArray(), what + ": shape");
         Tensor e = expected.copy();
         Tensor g = got.copy();
         for (int i = 0; i < e.size(); i++) {
             float x = e.data()[i];
             float y = g.data()[i];
-            if (!(Math.abs(y - x) <= 1e-5 + 1e-4 * Math.abs(x)) && !(Float.isNaN(x) && Float.isNaN(y))
+            if (!(Math.abs(y - x) <= atol + rtol * Math.abs(x)) && !(Float.isNaN(x) && Float.isNaN(y))
                     && !(Float.isInfinite(x) && x == y)) {
                 fail(what + ": element " + i + " is " + y + ", expected " + x);
             }
