@@ -31,6 +31,8 @@ final class Operators {
             case "AveragePool" -> () -> new PoolOperator(node, false, execution);
             case "GlobalMaxPool" -> () -> PoolOperator.global(node, true, execution);
             case "GlobalAveragePool" -> () -> PoolOperator.global(node, false, execution);
+            case "LpPool" -> () -> PoolOperator.lp(node, execution);
+            case "GlobalLpPool" -> () -> PoolOperator.globalLp(node);
             case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd", "ReduceSumSquare",
                  "ReduceLogSum", "ReduceLogSumExp" -> () -> PoolOperator.reduce(node, execution);
             case "Relu" -> () -> ElementwiseOperators.activation(new Relu());
@@ -87,6 +89,7 @@ final class Operators {
             case "Slice" -> () -> StridedOperators.slice(node);
             case "Expand" -> () -> StridedOperators.expand(node);
             case "Tile" -> () -> StridedOperators.tile(node);
+            case "Col2Im" -> () -> StridedOperators.col2im(node);
             case "Range" -> () -> ShapeOperators.range(node);
             case "DepthToSpace" -> () -> StridedOperators.depthSpace(node, true);
             case "SpaceToDepth" -> () -> StridedOperators.depthSpace(node, false);
@@ -104,7 +107,7 @@ final class Operators {
             case "Clip" -> new int[] {1, 3};
             case "Max", "Min", "Sum", "Mean" -> new int[] {1, Integer.MAX_VALUE};
             case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
-            case "InstanceNormalization", "GroupNormalization" -> new int[] {3, 3};
+            case "InstanceNormalization", "GroupNormalization", "Col2Im" -> new int[] {3, 3};
             case "RMSNormalization" -> new int[] {2, 2};
             case "BatchNormalization" -> new int[] {5, 5};
             case "Dropout" -> new int[] {1, 3};

@@ -14,9 +14,8 @@ import java.util.Arrays;
 
 /**
  * ONNX MaxPool and AveragePool (1-D and 2-D; pads, auto_pad, dilations, ceil_mode,
- * count_include_pad) on the engine's pooling kernels, GlobalMaxPool / GlobalAveragePool over
- * any number of spatial axes, and the reductions (ReduceMean, Sum, Max, Min, L2) over one block of
- * adjacent axes.
+ * count_include_pad) on the engine's pooling kernels, LpPool on the same windows, GlobalMaxPool /
+ * GlobalAveragePool / GlobalLpPool over any number of spatial axes, and the Reduce operators.
  */
 final class PoolOperator implements Operator {
 
@@ -25,13 +24,21 @@ final class PoolOperator implements Operator {
     private final Window window;
     private final boolean ceil;
     private final boolean countIncludePad;
+    /** LpPool's p; 0 for MaxPool and AveragePool. */
+    private final long lp;
     private final Execution execution;
     private volatile Pooling cached;
 
     /** MaxPool or AveragePool. */
     PoolOperator(Node node, boolean max, Execution execution) {
+        this(node, max, 0, execution);
+    }
+
+    /** MaxPool, AveragePool, or LpPool when {@code lp > 0}. */
+    PoolOperator(Node node, boolean max, long lp, Execution execution) {
         this.node = node.toString();
         this.max = max;
+        this.lp = lp;
         this.execution = execution;
         this.window = new Window(node);
         if (window.kernel == null) {
@@ -69,6 +76,9 @@ final class PoolOperator implements Operator {
         }
         int[] yDims = x.rank() == 3 ? new int[] {y4[0], y4[1], y4[3]} : y4;
         long flops = (long) y4[0] * y4[1] * y4[2] * y4[3] * g[0] * g[1];
+        if (lp > 0) {
+            return Step.compute((i, o) -> lpPool(i[0], o[0], x4, y4, g, lp), 2 * flops, Value.runtime(yDims));
+        }
         return Step.compute((i, o) -> pool.forward(i[0], o[0]), flops, Value.runtime(yDims))
                 .seenAs(new int[][] {x4}, new int[][] {y4});
     }
@@ -81,6 +91,84 @@ final class PoolOperator implements Operator {
         Pooling p = max ? new MaxPool2d(params, execution.pool()) : new AvgPool2d(params, countIncludePad, execution.pool());
         cached = p;
         return p;
+    }
+
+    /**
+     * LpPool: {@code (Σ |x|^p)^(1/p)} over each window of x4 {@code [N, C, H, W]} (window g as
+     * {@link Window#resolve}: kernel, stride, dilation, pads), positions outside the image adding
+     * nothing; in double, for the odd exported Lp pool, not a hot path.
+     */
+    private static void lpPool(Tensor x, Tensor y, int[] x4, int[] y4, int[] g, long p) {
+        float[] xs = x.data();
+        float[] ys = y.data();
+        int h = x4[2];
+        int w = x4[3];
+        for (int plane = 0, at = y.offset(); plane < x4[0] * x4[1]; plane++) {
+            int from = x.offset() + plane * h * w;
+            for (int oh = 0; oh < y4[2]; oh++) {
+                for (int ow = 0; ow < y4[3]; ow++, at++) {
+                    double sum = 0;
+                    for (int kh = 0; kh < g[0]; kh++) {
+                        int ih = oh * g[2] + kh * g[4] - g[6];
+                        for (int kw = 0; ih >= 0 && ih < h && kw < g[1]; kw++) {
+                            int iw = ow * g[3] + kw * g[5] - g[7];
+                            if (iw >= 0 && iw < w) {
+                                sum += power(xs[from + ih * w + iw], p);
+                            }
+                        }
+                    }
+                    ys[at] = (float) root(sum, p);
+                }
+            }
+        }
+    }
+
+    private static double power(double v, long p) {
+        return p == 1 ? Math.abs(v) : p == 2 ? v * v : Math.pow(Math.abs(v), p);
+    }
+
+    private static double root(double sum, long p) {
+        return p == 1 ? sum : p == 2 ? Math.sqrt(sum) : Math.pow(sum, 1.0 / p);
+    }
+
+    /** LpPool (attribute p, default 2): the MaxPool/AveragePool window attributes. */
+    static Operator lp(Node node, Execution execution) {
+        long p = node.getInt("p", 2);
+        if (p < 1) {
+            throw node.unsupported("p " + p + " must be positive");
+        }
+        return new PoolOperator(node, false, p, execution);
+    }
+
+    /** GlobalLpPool: {@code (Σ |x|^p)^(1/p)} over each plane of {@code [N, C, spatial...]}. */
+    static Operator globalLp(Node node) {
+        String name = node.toString();
+        long p = node.getInt("p", 2);
+        if (p < 1) {
+            throw node.unsupported("p " + p + " must be positive");
+        }
+        return in -> {
+            Value x = in[0];
+            if (x.rank() < 3) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
+            }
+            int[] yDims = new int[x.rank()];
+            Arrays.fill(yDims, 1);
+            yDims[0] = x.dims[0];
+            yDims[1] = x.dims[1];
+            int planes = x.dims[0] * x.dims[1];
+            int plane = planes == 0 ? 0 : x.size() / planes;
+            return Step.compute((i, o) -> {
+                float[] xs = i[0].data();
+                for (int q = 0; q < planes; q++) {
+                    double sum = 0;
+                    for (int j = 0, from = i[0].offset() + q * plane; j < plane; j++) {
+                        sum += power(xs[from + j], p);
+                    }
+                    o[0].data()[o[0].offset() + q] = (float) root(sum, p);
+                }
+            }, 2L * x.size(), Value.runtime(yDims));
+        };
     }
 
     /** GlobalMaxPool or GlobalAveragePool: {@code [N, C, spatial...]} to {@code [N, C, 1, ...]}. */

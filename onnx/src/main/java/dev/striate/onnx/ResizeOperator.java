@@ -6,9 +6,10 @@ import java.util.Arrays;
 
 /**
  * ONNX Resize (opset 10+) and Upsample (opsets 7–9) of the spatial axes of {@code [N, C, H, W]} or
- * {@code [N, C, W]}: nearest (every {@code nearest_mode}) and linear, with the coordinate transforms
- * half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric and
- * tf_half_pixel_for_nn — what PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor;
+ * {@code [N, C, W]}: nearest (every {@code nearest_mode}), linear and cubic (with {@code cubic_coeff_a},
+ * {@code exclude_outside}, and {@code antialias} on a shrink), with the coordinate transforms
+ * half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric,
+ * tf_half_pixel_for_nn and tf_crop_and_resize (roi from input 1, extrapolation_value outside it) — what PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor;
  * bilinear: half_pixel or align_corners). Scales from input 2 (input 1 for opset 10 and Upsample)
  * or sizes from input 3, for the axes the {@code axes} attribute lists (default all), sizes with
  * any {@code keep_aspect_ratio_policy}; the batch and channel axes keep their size. The output
@@ -24,6 +25,15 @@ final class ResizeOperator implements Operator {
 
     private final String node;
     private final boolean linear;
+    /** Cubic, or linear with antialias or exclude_outside: taps and weights per output, summed in double. */
+    private final boolean filtered;
+    private final boolean cubic;
+    private final boolean antialias;
+    private final boolean excludeOutside;
+    private final double cubicA;
+    /** tf_crop_and_resize: the region of interest from input 1, and the value outside it. */
+    private final boolean crop;
+    private final float extrapolation;
     private final String coordinates;
     private final String nearestMode;
     private final int scalesInput;
@@ -35,33 +45,32 @@ final class ResizeOperator implements Operator {
         this.node = node.toString();
         boolean upsample = node.opType.equals("Upsample");
         String mode = node.getString("mode", "nearest");
-        if (!mode.equals("nearest") && !mode.equals("linear") && !mode.equals("bilinear")) {
-            throw node.unsupported("mode '" + mode + "' is not supported (nearest, linear)");
+        if (!Arrays.asList("nearest", "linear", "bilinear", "cubic").contains(mode)) {
+            throw node.unsupported("mode '" + mode + "' is not supported (nearest, linear, cubic)");
         }
-        linear = !mode.equals("nearest");
+        linear = mode.equals("linear") || mode.equals("bilinear");
+        cubic = mode.equals("cubic");
         boolean legacy = upsample || node.opset < 11;
         coordinates = legacy ? "asymmetric" : node.getString("coordinate_transformation_mode", "half_pixel");
         nearestMode = legacy ? "floor" : node.getString("nearest_mode", "round_prefer_floor");
         if (!Arrays.asList("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric",
-                "tf_half_pixel_for_nn").contains(coordinates)) {
+                "tf_half_pixel_for_nn", "tf_crop_and_resize").contains(coordinates)) {
             throw node.unsupported("coordinate_transformation_mode '" + coordinates + "' is not supported");
         }
         if (!Arrays.asList("round_prefer_floor", "round_prefer_ceil", "floor", "ceil").contains(nearestMode)) {
             throw node.unsupported("nearest_mode '" + nearestMode + "' is not supported");
         }
-        node.ignore("cubic_coeff_a"); // read only by mode cubic, which is refused above
-        if (node.getInt("exclude_outside", 0) != 0) {
-            throw node.unsupported("exclude_outside=1 is not supported");
-        }
-        if (node.getInt("antialias", 0) != 0) {
-            throw node.unsupported("antialias=1 is not supported");
-        }
+        cubicA = node.getFloat("cubic_coeff_a", -0.75f);
+        excludeOutside = node.getInt("exclude_outside", 0) != 0;
+        antialias = node.getInt("antialias", 0) != 0 && (linear || cubic);
+        crop = coordinates.equals("tf_crop_and_resize");
+        extrapolation = node.getFloat("extrapolation_value", 0f);
+        filtered = cubic || crop || linear && (antialias || excludeOutside);
         axesAttribute = node.getInts("axes");
         aspectPolicy = node.getString("keep_aspect_ratio_policy", "stretch");
         if (!Arrays.asList("stretch", "not_larger", "not_smaller").contains(aspectPolicy)) {
             throw node.unsupported("keep_aspect_ratio_policy '" + aspectPolicy + "' is not one of stretch, not_larger, not_smaller");
         }
-        node.ignore("extrapolation_value"); // used only by tf_crop_and_resize, refused above
         scalesAttribute = upsample && node.opset < 9 ? node.getFloats("scales") : null;
         scalesInput = upsample || node.opset < 11 ? 1 : 2;
     }
@@ -156,24 +165,56 @@ final class ResizeOperator implements Operator {
         }
         int inH = rank == 4 ? x.dims[2] : 1;
         int outH = rank == 4 ? dims[2] : 1;
-        Axis rows = axis(inH, outH, rank == 4 ? scale[2] : 1, rank == 4 ? length[2] : 1);
-        Axis columns = axis(x.dims[rank - 1], dims[rank - 1], scale[rank - 1], length[rank - 1]);
+        double[] roi = new double[2 * rank];
+        for (int d = 0; d < rank; d++) {
+            roi[rank + d] = 1;
+        }
+        if (crop) {
+            Value r = in.length > 1 ? in[1] : null;
+            if (r == null || r.floats == null || r.size() != 2 * axes.length) {
+                throw new OnnxException(node + ": tf_crop_and_resize needs a float roi of " + 2 * axes.length
+                        + " values (starts, then ends, for axes " + Arrays.toString(axes) + "), got " + r);
+            }
+            for (int k = 0; k < axes.length; k++) {
+                roi[axes[k]] = r.floats[k];
+                roi[rank + axes[k]] = r.floats[axes.length + k];
+            }
+        }
+        Axis rows = rank == 4 ? axis(inH, outH, scale[2], length[2], roi[2], roi[rank + 2]) : axis(1, 1, 1, 1, 0, 1);
+        Axis columns = axis(x.dims[rank - 1], dims[rank - 1], scale[rank - 1], length[rank - 1], roi[rank - 1], roi[2 * rank - 1]);
         int inW = x.dims[rank - 1];
         int planes = x.dims[0] * x.dims[1];
         Kernel k = (i, o) -> resize(i[0], o[0], planes, inH, inW, rows, columns);
-        return Step.compute(k, (linear ? 8L : 1L) * planes * outH * columns.first.length, Value.runtime(dims));
+        long perOutput = filtered ? 2L * rows.taps * columns.taps : linear ? 8L : 1L;
+        return Step.compute(k, perOutput * planes * outH * columns.first.length, Value.runtime(dims));
     }
 
-    /** Per output index: the source index (the lower one for linear), the upper one and its weight. */
-    private record Axis(int[] first, int[] second, float[] weight) {
+    /**
+     * Per output index: the source index (the lower one for linear), the upper one and its weight;
+     * for the filtered modes, {@code taps} source indices and weights per output from
+     * {@code tapIndex[o·taps]} and {@code tapWeight[o·taps]}, and whether the output lies outside
+     * the axis (tf_crop_and_resize's extrapolation).
+     */
+    private record Axis(int[] first, int[] second, float[] weight, int taps, int[] tapIndex, double[] tapWeight,
+                        boolean[] outside) {
     }
 
-    private Axis axis(int in, int out, double scale, double length) {
+    /** The axis of {@code in} pixels resized to {@code out}; roiStart and roiEnd are read by tf_crop_and_resize only. */
+    private Axis axis(int in, int out, double scale, double length, double roiStart, double roiEnd) {
         int[] first = new int[out];
         int[] second = new int[out];
         float[] weight = new float[out];
+        // the filter's half width in input pixels: 1 (linear) or 2 (cubic), widened by 1/scale when antialiasing a shrink
+        double support = antialias && scale < 1 ? 1 / scale : 1;
+        int start = (int) Math.floor(-(cubic ? 2 : 1) * support) + 1;
+        int taps = !filtered ? 0 : linear || cubic ? 2 - 2 * start : 1;
+        int[] tapIndex = new int[out * taps];
+        double[] tapWeight = new double[out * taps];
+        boolean[] outside = new boolean[out];
         for (int o = 0; o < out; o++) {
             double source = switch (coordinates) {
+                case "tf_crop_and_resize" -> length > 1 ? roiStart * (in - 1) + o * (roiEnd - roiStart) * (in - 1) / (length - 1)
+                        : 0.5 * (roiStart + roiEnd) * (in - 1);
                 case "half_pixel" -> (o + 0.5) / scale - 0.5;
                 case "half_pixel_symmetric" -> in / 2.0 * (1 - out / length) + (o + 0.5) / scale - 0.5;
                 case "pytorch_half_pixel" -> length > 1 ? (o + 0.5) / scale - 0.5 : 0;
@@ -181,30 +222,89 @@ final class ResizeOperator implements Operator {
                 case "tf_half_pixel_for_nn" -> (o + 0.5) / scale;
                 default -> o / scale; // asymmetric
             };
-            if (linear) {
+            outside[o] = crop && (source < 0 || source > in - 1);
+            if (filtered && taps == 1) {
+                tapIndex[o] = nearest(source, in);
+                tapWeight[o] = 1;
+            } else if (filtered) {
+                filterTaps(source, in, Math.min(scale, 1), start, taps, tapIndex, tapWeight, o * taps);
+            } else if (linear) {
                 double clamped = Math.min(Math.max(source, 0), in - 1);
                 int lower = (int) Math.floor(clamped);
                 first[o] = lower;
                 second[o] = Math.min(lower + 1, in - 1);
                 weight[o] = (float) (clamped - lower);
             } else {
-                double fraction = source - Math.floor(source);
-                long index = switch (nearestMode) {
-                    case "floor" -> (long) Math.floor(source);
-                    case "ceil" -> (long) Math.ceil(source);
-                    case "round_prefer_ceil" -> fraction == 0.5 ? (long) Math.ceil(source) : Math.round(source);
-                    default -> fraction == 0.5 ? (long) Math.floor(source) : Math.round(source);
-                };
-                first[o] = (int) Math.min(Math.max(index, 0), in - 1);
+                first[o] = nearest(source, in);
             }
         }
-        return new Axis(first, second, weight);
+        return new Axis(first, second, weight, taps, tapIndex, tapWeight, outside);
     }
 
-    /** Every plane: nearest gathers, or {@code (1 − wy)·((1 − wx)·a + wx·b) + wy·((1 − wx)·c + wx·d)} as PyTorch. */
+    /** The source pixel nearest_mode rounds coordinate x to, clamped to the axis. */
+    private int nearest(double x, int in) {
+        double fraction = x - Math.floor(x);
+        long index = switch (nearestMode) {
+            case "floor" -> (long) Math.floor(x);
+            case "ceil" -> (long) Math.ceil(x);
+            case "round_prefer_ceil" -> fraction == 0.5 ? (long) Math.ceil(x) : Math.round(x);
+            default -> fraction == 0.5 ? (long) Math.floor(x) : Math.round(x);
+        };
+        return (int) Math.min(Math.max(index, 0), in - 1);
+    }
+
+    /**
+     * The taps of one output at source coordinate x, as ONNX's reference: base = ⌈x⌉ − 1 and ratio
+     * = x − base in (0, 1], taps at base + i for i from {@code start}, weighted by the cubic
+     * (Keys, a = cubic_coeff_a) or linear kernel of the distance, scaled by {@code scale} (< 1 only
+     * when antialiasing a shrink) and normalized when antialiasing; with exclude_outside the taps
+     * outside the axis get 0 and the rest are renormalized. Indices are clamped to the axis (edge
+     * padding).
+     */
+    private void filterTaps(double x, int in, double scale, int start, int taps, int[] index, double[] weight, int at) {
+        double base = Math.ceil(x) - 1;
+        double ratio = x - base;
+        double sum = 0;
+        double kept = 0;
+        for (int t = 0; t < taps; t++) {
+            int i = start + t;
+            double d = Math.abs(antialias ? scale * (i - ratio) : i - ratio);
+            double w = cubic ? cubicKernel(d) : Math.max(0, 1 - d);
+            long source = (long) base + i;
+            sum += w;
+            if (excludeOutside && (source < 0 || source >= in)) {
+                w = 0;
+            }
+            kept += w;
+            weight[at + t] = w;
+            index[at + t] = (int) Math.min(Math.max(source, 0), in - 1);
+        }
+        double norm = excludeOutside ? kept : antialias ? sum : 1;
+        for (int t = 0; t < taps; t++) {
+            weight[at + t] /= norm;
+        }
+    }
+
+    /** Keys' cubic convolution kernel at distance d ≥ 0 with a = cubic_coeff_a. */
+    private double cubicKernel(double d) {
+        double a = cubicA;
+        if (d <= 1) {
+            return ((a + 2) * d - (a + 3)) * d * d + 1;
+        }
+        return d < 2 ? ((a * d - 5 * a) * d + 8 * a) * d - 4 * a : 0;
+    }
+
+    /**
+     * Every plane: nearest gathers, {@code (1 − wy)·((1 − wx)·a + wx·b) + wy·((1 − wx)·c + wx·d)} as
+     * PyTorch, or the filtered modes' weighted taps in double.
+     */
     private void resize(Tensor x, Tensor y, int planes, int inH, int inW, Axis rows, Axis columns) {
         float[] xs = x.data();
         float[] ys = y.data();
+        if (filtered) {
+            filter(xs, x.offset(), ys, y.offset(), planes, inH, inW, rows, columns, extrapolation);
+            return;
+        }
         int outH = rows.first.length;
         int outW = columns.first.length;
         int[] c0 = columns.first;
@@ -227,6 +327,37 @@ final class ResizeOperator implements Operator {
                     float upper = (1 - w) * xs[top + c0[j]] + w * xs[top + c1[j]];
                     float lower = (1 - w) * xs[bottom + c0[j]] + w * xs[bottom + c1[j]];
                     ys[at + j] = (1 - wy) * upper + wy * lower;
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code y[r][c] = Σ wy·Σ wx·x[iy][ix]} over the taps of output row r and column c, in double;
+     * {@code extrapolation} where either lies outside its axis.
+     */
+    private static void filter(float[] xs, int xo, float[] ys, int yo, int planes, int inH, int inW, Axis rows, Axis columns,
+                               float extrapolation) {
+        int outH = rows.first.length;
+        int outW = columns.first.length;
+        for (int p = 0; p < planes; p++) {
+            int plane = xo + p * inH * inW;
+            for (int r = 0, at = yo + p * outH * outW; r < outH; r++, at += outW) {
+                for (int c = 0; c < outW; c++) {
+                    if (rows.outside[r] || columns.outside[c]) {
+                        ys[at + c] = extrapolation;
+                        continue;
+                    }
+                    double sum = 0;
+                    for (int ty = 0, ry = r * rows.taps; ty < rows.taps; ty++) {
+                        int row = plane + rows.tapIndex[ry + ty] * inW;
+                        double across = 0;
+                        for (int tx = 0, cx = c * columns.taps; tx < columns.taps; tx++) {
+                            across += columns.tapWeight[cx + tx] * xs[row + columns.tapIndex[cx + tx]];
+                        }
+                        sum += rows.tapWeight[ry + ty] * across;
+                    }
+                    ys[at + c] = (float) sum;
                 }
             }
         }

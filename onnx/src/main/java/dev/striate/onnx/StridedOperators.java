@@ -253,6 +253,81 @@ final class StridedOperators {
     }
 
     /**
+     * Col2Im (opset 18; PyTorch's {@code fold}) on 2-D images: input {@code [N, C·kh·kw, L]} of L
+     * blocks, image_shape {@code [H, W]} and block_shape {@code [kh, kw]} known while planning,
+     * dilations, pads {@code [top, left, bottom, right]} and strides; each block's column added into
+     * the {@code [N, C, H, W]} output where its window lies inside the image (a sum: not a walk).
+     */
+    static Operator col2im(Node node) {
+        String name = node.toString();
+        long[] dilations = node.getInts("dilations");
+        long[] pads = node.getInts("pads");
+        long[] strides = node.getInts("strides");
+        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
+            Value x = in[0];
+            long[] image = in[1].asLongs();
+            long[] block = in[2].asLongs();
+            if (image.length != 2 || block.length != 2 || x.rank() != 3
+                    || dilations != null && dilations.length != 2 || strides != null && strides.length != 2
+                    || pads != null && pads.length != 4) {
+                throw new OnnxException(name + ": only 2-D images: input " + x + " [N, C·kh·kw, L], image_shape "
+                        + Arrays.toString(image) + ", block_shape " + Arrays.toString(block));
+            }
+            int[] g = new int[10]; // kh, kw, sh, sw, dh, dw, top, left, bottom, right
+            for (int d = 0; d < 2; d++) {
+                long k = block[d];
+                long st = strides == null ? 1 : strides[d];
+                long dl = dilations == null ? 1 : dilations[d];
+                long begin = pads == null ? 0 : pads[d];
+                long end = pads == null ? 0 : pads[2 + d];
+                if (k < 1 || st < 1 || dl < 1 || begin < 0 || end < 0 || image[d] < 1
+                        || Math.max(Math.max(k, image[d]), Math.max(begin, end)) > Integer.MAX_VALUE / 4) {
+                    throw new OnnxException(name + ": block_shape, image_shape, strides, dilations and pads must be positive sizes");
+                }
+                g[d] = (int) k;
+                g[2 + d] = (int) st;
+                g[4 + d] = (int) dl;
+                g[6 + d] = (int) begin;
+                g[8 + d] = (int) end;
+            }
+            int h = (int) image[0];
+            int w = (int) image[1];
+            int oh = (h + g[6] + g[8] - g[4] * (g[0] - 1) - 1) / g[2] + 1;
+            int ow = (w + g[7] + g[9] - g[5] * (g[1] - 1) - 1) / g[3] + 1;
+            int taps = g[0] * g[1];
+            if (oh < 1 || ow < 1 || x.dims[1] % taps != 0 || (long) oh * ow != x.dims[2]) {
+                throw new OnnxException(name + ": input " + x + " is not " + oh + "x" + ow + " blocks of " + taps
+                        + "-tap columns of an image " + h + "x" + w);
+            }
+            int channels = x.dims[1] / taps;
+            int[] out = {x.dims[0], channels, h, w};
+            Shape.checkedSize(out);
+            return Step.compute((i, o) -> {
+                float[] xs = i[0].data();
+                float[] ys = o[0].data();
+                java.util.Arrays.fill(ys, o[0].offset(), o[0].offset() + o[0].size(), 0f);
+                for (int plane = 0; plane < out[0] * channels; plane++) {
+                    int to = o[0].offset() + plane * h * w;
+                    for (int ki = 0; ki < g[0]; ki++) {
+                        for (int kj = 0; kj < g[1]; kj++) {
+                            int from = i[0].offset() + (plane * taps + ki * g[1] + kj) * oh * ow;
+                            for (int bh = 0; bh < oh; bh++) {
+                                int ih = bh * g[2] - g[6] + ki * g[4];
+                                for (int bw = 0; ih >= 0 && ih < h && bw < ow; bw++) {
+                                    int iw = bw * g[3] - g[7] + kj * g[5];
+                                    if (iw >= 0 && iw < w) {
+                                        ys[to + ih * w + iw] += xs[from + bh * ow + bw];
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }, x.size(), Value.runtime(out));
+        });
+    }
+
+    /**
      * DepthToSpace (DCR or CRD; PyTorch's {@code pixel_shuffle} is CRD) and SpaceToDepth (DCR, or CRD from opset 28) on
      * {@code [N, C, H, W]} with {@code blocksize} b: the specification's reshape to six axes,
      * transpose and reshape back, as one walk over the transposed six-axis view.
