@@ -219,6 +219,20 @@ def cases():
     c.append(("linear nobias", lambda: nn.Linear(6, 3, bias=False), [T(4, 6)]))
     c.append(("identity+clip", lambda: Fn(lambda m, x: torch.clamp(x, min=0.1)), [T(2, 6)]))
     c.append(("clamp max only", lambda: Fn(lambda m, x: torch.clamp(x, max=0.2)), [T(2, 6)]))
+    c.append(("interpolate bicubic x2", lambda: Fn(lambda m, x: F.interpolate(x, scale_factor=2, mode="bicubic")), [T(1, 3, 4, 5)]))
+    c.append(("interpolate bicubic align_corners", lambda: Fn(lambda m, x: F.interpolate(x, scale_factor=2, mode="bicubic", align_corners=True)), [T(1, 3, 4, 5)]))
+    c.append(("interpolate bicubic size 3x4", lambda: Fn(lambda m, x: F.interpolate(x, size=(3, 4), mode="bicubic")), [T(1, 2, 7, 9)]))
+    c.append(("groupnorm 2 groups", lambda: groupnorm(nn.GroupNorm(2, 6)), [T(2, 6, 4, 5)]))
+    c.append(("softshrink + hardshrink", lambda: Fn(lambda m, x: F.softshrink(x, 0.3) + F.hardshrink(x, 0.4)), [T(2, 3, 5, 5)]))
+    c.append(("lppool2d p2 k3 s2", lambda: nn.LPPool2d(2, 3, stride=2), [T(1, 3, 9, 8)]))
+    c.append(("lppool2d p1 k2", lambda: nn.LPPool2d(1, 2), [T(1, 3, 6, 8)]))
+    c.append(("repeat (tile)", lambda: Fn(lambda m, x: x.repeat(1, 2, 1, 3)), [T(2, 3, 4, 2)]))
+    c.append(("prod logsumexp l1-norm", lambda: Fn(lambda m, x: x.prod(1) + torch.logsumexp(x, 1) + x.norm(p=1, dim=1)), [T(2, 3, 4, 5)]))
+    c.append(("round sign sin cos", lambda: Fn(lambda m, x: torch.round(x * 3) + torch.sign(x) + torch.sin(x) * torch.cos(x)), [T(2, 3, 4, 5)]))
+    c.append(("atan asin tan", lambda: Fn(lambda m, x: torch.atan(x) + torch.asin(x.clamp(-0.9, 0.9)) + torch.tan(x * 0.5)), [T(2, 3, 4)]))
+    c.append(("silu", lambda: nn.SiLU(), [T(2, 3, 5, 5)]))
+    c.append(("var / std", lambda: Fn(lambda m, x: x.var(dim=(2, 3)) + x.std(1).mean([1, 2]).unsqueeze(1)), [T(2, 3, 4, 5)]))
+    c.append(("arange positions", lambda: Fn(lambda m, x: x + torch.arange(x.size(3)).float()), [T(2, 3, 4, 5)]))
     c.append(("resnet18", lambda: tv(torchvision.models.resnet18()), [T(1, 3, 64, 64)]))
     c.append(("mobilenet_v2", lambda: tv(torchvision.models.mobilenet_v2()), [T(2, 3, 64, 64)]))
     c.append(("squeezenet1_1", lambda: tv(torchvision.models.squeezenet1_1()), [T(1, 3, 96, 96)]))
@@ -244,6 +258,14 @@ def affine(m):
     with torch.no_grad():
         m.weight.copy_(torch.randn(m.num_features, generator=g))
         m.bias.copy_(torch.randn(m.num_features, generator=g))
+    return m
+
+
+def groupnorm(m):
+    g = torch.Generator().manual_seed(5)
+    with torch.no_grad():
+        m.weight.copy_(torch.randn(m.num_channels, generator=g))
+        m.bias.copy_(torch.randn(m.num_channels, generator=g))
     return m
 
 

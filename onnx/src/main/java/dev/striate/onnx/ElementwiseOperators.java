@@ -410,7 +410,7 @@ final class ElementwiseOperators {
      * tensor of exponents, Max, Min, Sum, Mean). An int64 operand must be a constant (an exponent
      * such as PyTorch's {@code pow(x, 2)} written as int64).
      */
-    private static Step broadcastElementwise(String name, Value[] operands, java.util.function.DoubleBinaryOperator f,
+    static Step broadcastElementwise(String name, Value[] operands, java.util.function.DoubleBinaryOperator f,
                                              java.util.function.DoubleUnaryOperator finish) {
         Shape out = Shape.of(operands[0].dims);
         try {
@@ -451,7 +451,7 @@ final class ElementwiseOperators {
         }, (long) count * out.size(), Value.runtime(dims));
     }
 
-    private static float[] toFloats(long[] values) {
+    static float[] toFloats(long[] values) {
         float[] f = new float[values.length];
         for (int i = 0; i < f.length; i++) {
             f[i] = values[i];
@@ -460,7 +460,7 @@ final class ElementwiseOperators {
     }
 
     /** Row-major strides of {@code dims} aligned right in a rank-{@code rank} broadcast, 0 where it repeats. */
-    private static int[] broadcastStrides(int[] dims, int rank) {
+    static int[] broadcastStrides(int[] dims, int rank) {
         int[] strides = new int[rank];
         for (int d = dims.length - 1, stride = 1; d >= 0; d--) {
             strides[d + rank - dims.length] = dims[d] == 1 ? 0 : stride;

@@ -172,10 +172,11 @@ final class Graph {
             Input in = inputs.get(i);
             boolean value = valueInputs.contains(in.name());
             int type = in.elementType();
-            if (type != TensorProto.DataType.FLOAT_VALUE && !(value && (type == TensorProto.DataType.INT64_VALUE
-                    || type == TensorProto.DataType.INT32_VALUE || type == TensorProto.DataType.BOOL_VALUE))) {
+            // a run-time bool is float32 ones and zeros (LogicOperators)
+            if (type != TensorProto.DataType.FLOAT_VALUE && type != TensorProto.DataType.BOOL_VALUE
+                    && !(value && (type == TensorProto.DataType.INT64_VALUE || type == TensorProto.DataType.INT32_VALUE))) {
                 problems.add("graph input '" + in.name() + "' has type " + TensorCodec.typeName(type) + "; inputs must be "
-                        + "float32 (int64, int32 or bool only where an operator reads the values while planning)");
+                        + "float32 or bool (int64 or int32 only where an operator reads the values while planning)");
             }
             inputs.set(i, new Input(in.name(), in.dims(), type, value));
         }

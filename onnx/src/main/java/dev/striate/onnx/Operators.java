@@ -54,6 +54,9 @@ final class Operators {
             case "Pow" -> () -> ElementwiseOperators.pow(node);
             case "Max" -> () -> ElementwiseOperators.variadic(node, '>');
             case "Min" -> () -> ElementwiseOperators.variadic(node, '<');
+            case "Greater", "Less", "Equal", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor" -> () -> LogicOperators.binary(node);
+            case "Not" -> () -> LogicOperators.not(node);
+            case "Where" -> () -> LogicOperators.where(node);
             case "Sum" -> () -> ElementwiseOperators.variadic(node, '+');
             case "Mean" -> () -> ElementwiseOperators.variadic(node, 'm');
             case "Sqrt", "Abs", "Neg", "Exp", "Log", "Reciprocal", "Softplus", "Floor", "Ceil", "Softsign", "Elu", "Celu", "Selu",
@@ -106,6 +109,8 @@ final class Operators {
             case "Conv", "ConvTranspose", "Gemm", "LayerNormalization" -> new int[] {2, 3};
             case "Clip" -> new int[] {1, 3};
             case "Max", "Min", "Sum", "Mean" -> new int[] {1, Integer.MAX_VALUE};
+            case "Greater", "Less", "Equal", "GreaterOrEqual", "LessOrEqual", "And", "Or", "Xor" -> new int[] {2, 2};
+            case "Where" -> new int[] {3, 3};
             case "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "MatMul", "Gather", "Expand" -> new int[] {2, 2};
             case "InstanceNormalization", "GroupNormalization", "Col2Im" -> new int[] {3, 3};
             case "RMSNormalization" -> new int[] {2, 2};

@@ -101,7 +101,9 @@ final class Plan {
             Graph.Input input = graph.inputs.get(i);
             ids.put(input.name(), values.size());
             inputIds[i] = values.size();
-            values.add(inputValues[i] == null ? Value.runtime(inputDims[i].clone()) : valueInput(input, inputDims[i], inputValues[i]));
+            values.add(inputValues[i] != null ? valueInput(input, inputDims[i], inputValues[i])
+                    : input.elementType() == TensorProto.DataType.BOOL_VALUE ? Value.runtimeBool(inputDims[i].clone())
+                    : Value.runtime(inputDims[i].clone()));
         }
         List<Planned> steps = new ArrayList<>();
         for (Graph.Entry e : graph.entries) {

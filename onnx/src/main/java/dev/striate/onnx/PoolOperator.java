@@ -257,27 +257,32 @@ final class PoolOperator implements Operator {
                     yDims[k++] = 1;
                 }
             }
+            if (x.longs != null) {
+                return Step.constant(Value.longs(yDims, integerFold(name, reduction, x, reduced)));
+            }
             Value y = Value.runtime(yDims);
+            // over no elements a boolean's max is false and its min true
+            float identity = x.bool && reduction == Reduction.MAX ? 0 : x.bool && reduction == Reduction.MIN ? 1 : reduction.identity;
             if (!adjacent) {
                 int[] dims = x.dims;
-                return Step.compute((i, o) -> foldAxes(reduction, i[0], o[0], dims, reduced), x.size(), y);
+                return Step.compute((i, o) -> foldAxes(reduction, identity, i[0], o[0], dims, reduced), x.size(), y);
             }
             if (kind.equals("ReduceMean") && inner == 1 && count > 0) {
                 return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
                         .seenAs(new int[][] {{1, outer, count, 1}}, new int[][] {{1, outer, 1, 1}});
             }
-            return Step.compute((i, o) -> foldRows(reduction, i[0], o[0], outer, count, inner), x.size(), y);
+            return Step.compute((i, o) -> foldRows(reduction, identity, i[0], o[0], outer, count, inner), x.size(), y);
         });
     }
 
     /**
-     * {@code y[o][j] := fold over r of x[o][r][j]} for the reduction, in order of r, from its
-     * identity (over no r, NumPy's result: 0, 1, −∞ or +∞, NaN for a mean) | allocates nothing.
+     * {@code y[o][j] := fold over r of x[o][r][j]} for the reduction, in order of r, from
+     * {@code identity} (over no r, NumPy's result: 0, 1, −∞ or +∞, NaN for a mean) | allocates nothing.
      */
-    private static void foldRows(Reduction reduction, Tensor x, Tensor y, int outer, int count, int inner) {
+    private static void foldRows(Reduction reduction, float identity, Tensor x, Tensor y, int outer, int count, int inner) {
         float[] xs = x.data();
         float[] ys = y.data();
-        Arrays.fill(ys, y.offset(), y.offset() + outer * inner, reduction.identity);
+        Arrays.fill(ys, y.offset(), y.offset() + outer * inner, identity);
         for (int o = 0; o < outer; o++) {
             int to = y.offset() + o * inner;
             int from = x.offset() + o * count * inner;
@@ -291,11 +296,55 @@ final class PoolOperator implements Operator {
     }
 
     /**
+     * Sum, Prod, Max or Min of int64 values known while planning (PyTorch's {@code x.var(dims)}
+     * export multiplies the reduced dims with ReduceProd); overflow is refused.
+     */
+    private static long[] integerFold(String name, Reduction reduction, Value x, boolean[] reduced) {
+        if (reduction != Reduction.SUM && reduction != Reduction.PROD && reduction != Reduction.MAX && reduction != Reduction.MIN) {
+            throw new OnnxException(name + ": " + reduction + " of int64 " + x + " is not supported (sum, prod, max, min)");
+        }
+        int[] dims = x.dims;
+        int outputs = 1;
+        for (int d = 0; d < dims.length; d++) {
+            outputs *= reduced[d] ? 1 : dims[d];
+        }
+        long[] y = new long[outputs];
+        Arrays.fill(y, switch (reduction) {
+            case PROD -> 1L;
+            case MAX -> Long.MIN_VALUE;
+            case MIN -> Long.MAX_VALUE;
+            default -> 0L;
+        });
+        for (int flat = 0; flat < x.longs.length; flat++) {
+            int at = 0;
+            for (int d = dims.length - 1, rest = flat, stride = 1; d >= 0; d--) {
+                if (!reduced[d]) {
+                    at += rest % dims[d] * stride;
+                    stride *= dims[d];
+                }
+                rest /= dims[d];
+            }
+            long v = x.longs[flat];
+            try {
+                y[at] = switch (reduction) {
+                    case PROD -> Math.multiplyExact(y[at], v);
+                    case MAX -> Math.max(y[at], v);
+                    case MIN -> Math.min(y[at], v);
+                    default -> Math.addExact(y[at], v);
+                };
+            } catch (ArithmeticException e) {
+                throw new OnnxException(name + ": the " + reduction + " of int64 " + x + " overflows", e);
+            }
+        }
+        return y;
+    }
+
+    /**
      * The reduction over axes that are not one adjacent block (a mean over N, H and W, as an exported
      * MeanVarianceNormalization takes): x walked in order, each element folded into its output,
      * which starts at the identity | allocates nothing.
      */
-    private static void foldAxes(Reduction reduction, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
+    private static void foldAxes(Reduction reduction, float identity, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
         float[] xs = x.data();
         float[] ys = y.data();
         int rank = dims.length;
@@ -303,7 +352,7 @@ final class PoolOperator implements Operator {
         for (int d = 0; d < rank; d++) {
             count *= reduced[d] ? dims[d] : 1;
         }
-        Arrays.fill(ys, y.offset(), y.offset() + y.size(), reduction.identity);
+        Arrays.fill(ys, y.offset(), y.offset() + y.size(), identity);
         for (int flat = 0, n = x.size(); flat < n; flat++) {
             int at = y.offset();
             for (int d = rank - 1, rest = flat, stride = 1; d >= 0; d--) {

@@ -18,6 +18,8 @@ import java.util.Map;
 /**
  * An ONNX model loaded for inference: {@code Session.load(path, options)}, then
  * {@link #run(Map)} with named float32 inputs, any number of times, from any number of threads.
+ * A bool input is given, and a bool or int64 output returned, as float32 (ones and zeros; integers
+ * exact up to 2^24).
  *
  * <p>Loading parses and checks the whole model first (every unsupported operator, attribute or
  * data type in one {@link OnnxException}), then rewrites it: BatchNormalization folded into the

@@ -266,11 +266,10 @@ final class ShapeOperators {
     static Operator cast(Node node) {
         String name = node.toString();
         long to = node.getInt("to", 0);
-        boolean toFloat = to == 1;
-        if (!toFloat && to != 6 && to != 7) {
-            throw node.unsupported("cast to " + TensorCodec.typeName((int) to) + " is not supported (FLOAT, INT32, INT64)");
+        if (to != 1 && to != 6 && to != 7 && to != 9) {
+            throw node.unsupported("cast to " + TensorCodec.typeName((int) to) + " is not supported (FLOAT, INT32, INT64, BOOL)");
         }
-        return in -> castTo(name, in[0], toFloat, to == 6);
+        return in -> castTo(name, in[0], (int) to);
     }
 
     /**
@@ -279,27 +278,41 @@ final class ShapeOperators {
      */
     static Operator castLike(Node node) {
         String name = node.toString();
-        return in -> castTo(name, in[0], in[1].type == Value.Type.FLOAT, false);
+        return in -> castTo(name, in[0], in[1].type == Value.Type.FLOAT ? 1 : 7);
     }
 
-    /** x cast to float32, or to int64 (narrowed through int32 when {@code int32}); run-time data only to float. */
-    private static Step castTo(String name, Value x, boolean toFloat, boolean int32) {
+    /**
+     * x cast to ONNX type {@code to}: FLOAT (1), INT32 (6, narrowed, kept as int64), INT64 (7) or
+     * BOOL (9: 1 and 0, int64 while planning, float32 at run time). Run-time data only to float or bool.
+     */
+    private static Step castTo(String name, Value x, int to) {
         if (!x.isConstant()) {
-            if (!toFloat) {
+            if (to == 9) {
+                return Step.compute((i, o) -> {
+                    float[] xs = i[0].data();
+                    float[] ys = o[0].data();
+                    for (int j = 0, n = o[0].size(); j < n; j++) {
+                        ys[o[0].offset() + j] = xs[i[0].offset() + j] != 0 ? 1 : 0;
+                    }
+                }, x.size(), Value.runtimeBool(x.dims));
+            }
+            if (to != 1) {
                 throw new OnnxException(name + ": a cast of run-time data to an integer type is not supported");
             }
             return Step.view(0, Value.runtime(x.dims));
         }
-        if (toFloat) {
+        if (to == 1) {
             float[] f = new float[x.size()];
             for (int i = 0; i < f.length; i++) {
                 f[i] = x.floats != null ? x.floats[i] : x.longs[i];
             }
             return Step.constant(Value.floats(x.dims, f));
         }
-        long[] l = x.asLongs().clone();
-        if (int32) {
-            for (int i = 0; i < l.length; i++) {
+        long[] l = to == 9 && x.floats != null ? new long[x.size()] : x.asLongs().clone();
+        for (int i = 0; i < l.length; i++) {
+            if (to == 9) {
+                l[i] = (x.floats != null ? x.floats[i] != 0 : l[i] != 0) ? 1 : 0;
+            } else if (to == 6) {
                 l[i] = (int) l[i];
             }
         }

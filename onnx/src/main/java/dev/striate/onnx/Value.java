@@ -18,26 +18,34 @@ final class Value {
     final int[] dims;
     final float[] floats;
     final long[] longs;
+    /** A run-time boolean: float32 ones and zeros (a bool graph input, a comparison's result). */
+    final boolean bool;
 
-    private Value(Type type, int[] dims, float[] floats, long[] longs) {
+    private Value(Type type, int[] dims, float[] floats, long[] longs, boolean bool) {
         Shape.checkedSize(dims);
         this.type = type;
         this.dims = dims;
         this.floats = floats;
         this.longs = longs;
+        this.bool = bool;
     }
 
     /** A float tensor computed at run time. */
     static Value runtime(int... dims) {
-        return new Value(Type.FLOAT, dims, null, null);
+        return new Value(Type.FLOAT, dims, null, null, false);
+    }
+
+    /** A boolean tensor computed at run time, as float32 ones and zeros. */
+    static Value runtimeBool(int... dims) {
+        return new Value(Type.FLOAT, dims, null, null, true);
     }
 
     static Value floats(int[] dims, float[] data) {
-        return new Value(Type.FLOAT, dims, data, null);
+        return new Value(Type.FLOAT, dims, data, null, false);
     }
 
     static Value longs(int[] dims, long[] data) {
-        return new Value(Type.INT64, dims, null, data);
+        return new Value(Type.INT64, dims, null, data, false);
     }
 
     boolean isConstant() {
