@@ -174,7 +174,17 @@ class OnnxMalformedTest {
                         new String[] {g.node("Shape", new String[] {"x"}), g.longs(0, 1, 1, 1)})})),
                 new Misfit("scale", 17, g -> g.node("LayerNormalization", new String[] {"x", g.uniform(0.5, 1.5, 5)})),
                 new Misfit("smaller than its axis", 13, g -> g.node("Pad", new String[] {"x", g.longs(0, 0, 6, 0, 0, 0, 0, 0)},
-                        "mode", "reflect")));
+                        "mode", "reflect")),
+                new Misfit("num_groups 4 must divide", 21, g -> g.node("GroupNormalization", new String[] {"x",
+                        g.uniform(0.5, 1.5, 2), g.uniform(-1, 1, 2)}, "num_groups", 4)),
+                new Misfit("is not 4x4 blocks", 18, g -> g.node("Col2Im", new String[] {g.node("Reshape", new String[] {"x",
+                        g.longs(1, 8, 9)}), g.longs(5, 5), g.longs(2, 2)})),
+                new Misfit("repeats", 13, g -> g.node("Tile", new String[] {"x", g.longs(1, 2, 1)})),
+                new Misfit("needs a float roi", 19, g -> g.node("Resize", new String[] {"x", "", "", g.longs(1, 2, 3, 3)},
+                        "coordinate_transformation_mode", "tf_crop_and_resize")),
+                new Misfit("do not broadcast", 16, g -> g.node("Where", new String[] {g.node("Greater", new String[] {"x",
+                        g.initializer(new float[] {0}, 1)}), "x", g.uniform(0, 1, 1, 2, 5, 5)})),
+                new Misfit("p 3 is not 1 or 2", 13, g -> g.node("LpNormalization", new String[] {"x"}, "p", 3)));
         for (Misfit misfit : misfits) {
             OnnxGraphBuilder g = new OnnxGraphBuilder("misfit", misfit.opset, 1);
             g.input("x", 1, 2, 6, 6);
