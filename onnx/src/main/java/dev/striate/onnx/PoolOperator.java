@@ -149,13 +149,7 @@ final class PoolOperator implements Operator {
         }
         return in -> {
             Value x = in[0];
-            if (x.rank() < 3) {
-                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
-            }
-            int[] yDims = new int[x.rank()];
-            Arrays.fill(yDims, 1);
-            yDims[0] = x.dims[0];
-            yDims[1] = x.dims[1];
+            int[] yDims = globalShape(name, x);
             int planes = x.dims[0] * x.dims[1];
             int plane = planes == 0 ? 0 : x.size() / planes;
             return Step.compute((i, o) -> {
@@ -171,19 +165,25 @@ final class PoolOperator implements Operator {
         };
     }
 
+    /** A global pool's output shape {@code [N, C, 1, ...]} for x {@code [N, C, spatial...]}. */
+    private static int[] globalShape(String name, Value x) {
+        if (x.rank() < 3) {
+            throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
+        }
+        int[] yDims = new int[x.rank()];
+        Arrays.fill(yDims, 1);
+        yDims[0] = x.dims[0];
+        yDims[1] = x.dims[1];
+        return yDims;
+    }
+
     /** GlobalMaxPool or GlobalAveragePool: {@code [N, C, spatial...]} to {@code [N, C, 1, ...]}. */
     static Operator global(Node node, boolean max, Execution execution) {
         String name = node.toString();
         GlobalPooling pool = max ? new GlobalMaxPool(execution.pool()) : new GlobalAvgPool(execution.pool());
         return in -> {
             Value x = in[0];
-            if (x.rank() < 3) {
-                throw new OnnxException(name + ": input " + x + " must be [N, C, spatial...]");
-            }
-            int[] yDims = new int[x.rank()];
-            Arrays.fill(yDims, 1);
-            yDims[0] = x.dims[0];
-            yDims[1] = x.dims[1];
+            int[] yDims = globalShape(name, x);
             int plane = x.size() / Math.max(1, x.dims[0] * x.dims[1]);
             if (plane == 0) {
                 throw new OnnxException(name + ": input " + x + " has an empty spatial extent");
