@@ -8,8 +8,8 @@ import java.util.Arrays;
 /**
  * The operators that normalize groups of elements by statistics of their own: LayerNormalization,
  * RMSNormalization, InstanceNormalization and GroupNormalization over contiguous rows
- * ({@link #normalizeRow}); MeanVarianceNormalization, LpNormalization and Hardmax over any axes
- * ({@link Groups}). Statistics in double; not hot paths of the CNNs this engine serves, so written
+ * ({@link #normalizeRow}); MeanVarianceNormalization and LpNormalization over any axes
+ * ({@link AxisGroups}). Statistics in double; not hot paths of the CNNs this engine serves, so written
  * for clarity, allocation-free per run.
  */
 final class NormalizationOperators {
@@ -167,56 +167,6 @@ final class NormalizationOperators {
     }
 
     /**
-     * The elements of a tensor of {@code dims} split by a set of reduced axes into groups — one per
-     * index of the other axes — of {@code members} elements each: element {@code m} of group
-     * {@code g} is at {@code base[g] + member[m]}. Both tables are made while planning.
-     */
-    private record Groups(int[] base, int[] member) {
-
-        static Groups of(int[] dims, boolean[] reduced) {
-            int rank = dims.length;
-            int[] strides = Shape.of(dims).rowMajorStrides();
-            int groups = 1;
-            int members = 1;
-            for (int d = 0; d < rank; d++) {
-                groups = Math.multiplyExact(groups, reduced[d] ? 1 : dims[d]);
-                members = Math.multiplyExact(members, reduced[d] ? dims[d] : 1);
-            }
-            return new Groups(offsets(dims, strides, reduced, false, groups), offsets(dims, strides, reduced, true, members));
-        }
-
-        /** The offsets of every index of the axes with {@code reduced[d] == which}, in row-major order. */
-        private static int[] offsets(int[] dims, int[] strides, boolean[] reduced, boolean which, int count) {
-            int[] offsets = new int[count];
-            for (int n = 0; n < count; n++) {
-                int at = 0;
-                for (int d = dims.length - 1, rest = n; d >= 0; d--) {
-                    if (reduced[d] == which) {
-                        at += rest % dims[d] * strides[d];
-                        rest /= dims[d];
-                    }
-                }
-                offsets[n] = at;
-            }
-            return offsets;
-        }
-    }
-
-    /** The axes (attribute, negative from the end) as flags over x's rank; fails naming the node. */
-    private static boolean[] axes(String name, long[] axes, Value x) {
-        int rank = x.rank();
-        boolean[] flags = new boolean[rank];
-        for (long a : axes) {
-            long axis = a < 0 ? a + rank : a;
-            if (axis < 0 || axis >= rank || flags[(int) axis]) {
-                throw new OnnxException(name + ": axes " + Arrays.toString(axes) + " are invalid for input " + x);
-            }
-            flags[(int) axis] = true;
-        }
-        return flags;
-    }
-
-    /**
      * MeanVarianceNormalization: over the {@code axes} (default N, H, W: per channel),
      * {@code y = (x − mean)/(√var + 1e-9)} with the biased variance — the specification's function
      * body (which takes {@code E[x²] − E[x]²}; here the two-pass variance in double).
@@ -226,12 +176,12 @@ final class NormalizationOperators {
         long[] axesAttribute = node.has("axes") ? node.getInts("axes") : new long[] {0, 2, 3};
         return in -> {
             Value x = in[0];
-            Groups groups = Groups.of(x.dims, axes(name, axesAttribute, x));
+            AxisGroups groups = AxisGroups.of(x.dims, AxisGroups.flags(name, axesAttribute, x));
             return Step.inPlace((i, o) -> {
                 float[] xs = i[0].data();
                 float[] ys = o[0].data();
-                int[] member = groups.member;
-                for (int base : groups.base) {
+                int[] member = groups.member();
+                for (int base : groups.base()) {
                     double mean = 0;
                     for (int m : member) {
                         mean += xs[i[0].offset() + base + m];
@@ -261,18 +211,18 @@ final class NormalizationOperators {
         }
         return in -> {
             Value x = in[0];
-            Groups groups = Groups.of(x.dims, axes(name, new long[] {axis}, x));
+            AxisGroups groups = AxisGroups.of(x.dims, AxisGroups.flags(name, new long[] {axis}, x));
             return Step.inPlace((i, o) -> {
                 float[] xs = i[0].data();
                 float[] ys = o[0].data();
-                for (int base : groups.base) {
+                for (int base : groups.base()) {
                     double norm = 0;
-                    for (int m : groups.member) {
+                    for (int m : groups.member()) {
                         double v = xs[i[0].offset() + base + m];
                         norm += p == 1 ? Math.abs(v) : v * v;
                     }
                     norm = p == 1 ? norm : Math.sqrt(norm);
-                    for (int m : groups.member) {
+                    for (int m : groups.member()) {
                         ys[o[0].offset() + base + m] = norm == 0 ? 0 : (float) (xs[i[0].offset() + base + m] / norm);
                     }
                 }
@@ -280,43 +230,4 @@ final class NormalizationOperators {
         };
     }
 
-    /**
-     * Hardmax: 1 at the first maximum along {@code axis} (opset 13), or over the row of every axis
-     * from {@code axis} (default 1) before opset 13; 0 elsewhere. A NaN is the maximum (NumPy's argmax).
-     */
-    static Operator hardmax(Node node) {
-        String name = node.toString();
-        boolean flattened = node.opset < 13;
-        long axisAttribute = node.getInt("axis", flattened ? 1 : -1);
-        return in -> {
-            Value x = in[0];
-            int rank = x.rank();
-            long axis = axisAttribute < 0 ? axisAttribute + rank : axisAttribute;
-            if (axis < 0 || axis >= rank) {
-                throw new OnnxException(name + ": axis " + axisAttribute + " is out of range for input " + x);
-            }
-            boolean[] reduced = new boolean[rank];
-            Arrays.fill(reduced, (int) axis, flattened ? rank : (int) axis + 1, true);
-            Groups groups = Groups.of(x.dims, reduced);
-            return Step.compute((i, o) -> {
-                float[] xs = i[0].data();
-                float[] ys = o[0].data();
-                for (int base : groups.base) {
-                    int best = -1;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int m : groups.member) {
-                        float v = xs[i[0].offset() + base + m];
-                        if (best < 0 || v > max || Float.isNaN(v) && !Float.isNaN(max)) {
-                            best = m;
-                            max = v;
-                        }
-                        ys[o[0].offset() + base + m] = 0;
-                    }
-                    if (best >= 0) {
-                        ys[o[0].offset() + base + best] = 1;
-                    }
-                }
-            }, x.size(), Value.runtime(x.dims));
-        };
-    }
 }

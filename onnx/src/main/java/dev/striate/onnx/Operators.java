@@ -69,7 +69,10 @@ final class Operators {
             case "GroupNormalization" -> () -> NormalizationOperators.instanceNorm(node, true);
             case "MeanVarianceNormalization" -> () -> NormalizationOperators.meanVarianceNorm(node);
             case "LpNormalization" -> () -> NormalizationOperators.lpNorm(node);
-            case "Hardmax" -> () -> NormalizationOperators.hardmax(node);
+            case "Hardmax" -> () -> SelectionOperators.hardmax(node);
+            case "ArgMax" -> () -> SelectionOperators.argExtreme(node, true);
+            case "ArgMin" -> () -> SelectionOperators.argExtreme(node, false);
+            case "TopK" -> () -> SelectionOperators.topK(node);
             case "PRelu" -> () -> ElementwiseOperators.prelu(node);
             case "LRN" -> () -> ElementwiseOperators.lrn(node);
             case "Gemm" -> () -> new GemmOperator(node, execution);
@@ -118,6 +121,7 @@ final class Operators {
             case "Dropout" -> new int[] {1, 3};
             case "Reshape", "CastLike", "Tile" -> new int[] {2, 2};
             case "Range" -> new int[] {3, 3};
+            case "TopK" -> node.opset < 10 ? new int[] {1, 1} : new int[] {2, 2};
             case "Squeeze", "Unsqueeze", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd",
                  "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "Split" -> new int[] {1, 2};
             case "Concat" -> new int[] {1, Integer.MAX_VALUE};
