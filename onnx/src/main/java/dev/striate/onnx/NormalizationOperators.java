@@ -158,10 +158,12 @@ final class NormalizationOperators {
                 statistics[2].data()[statistics[2].offset() + row] = (float) invStd;
             }
         }
-        for (int j0 = 0, k = at; j0 < width; j0 += repeat, k++) {
-            for (int j = j0, end = Math.min(width, j0 + repeat); j < end; j++) {
-                double v = (xs[from + j] - mean) * invStd * gamma[k];
-                ys[to + j] = (float) (beta == null ? v : v + beta[k]);
+        for (int j = 0, k = at, left = repeat; j < width; j++) {
+            double v = (xs[from + j] - mean) * invStd * gamma[k];
+            ys[to + j] = (float) (beta == null ? v : v + beta[k]);
+            if (--left == 0) {
+                k++;
+                left = repeat;
             }
         }
     }
