@@ -6,17 +6,18 @@ import java.util.Arrays;
 
 /**
  * ONNX Resize (opset 10+) and Upsample (opsets 7–9) of the spatial axes of {@code [N, C, H, W]} or
- * {@code [N, C, W]}: nearest (every {@code nearest_mode}), linear and cubic (with {@code cubic_coeff_a},
- * {@code exclude_outside}, and {@code antialias} on a shrink), with the coordinate transforms
- * half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric,
- * tf_half_pixel_for_nn and tf_crop_and_resize (roi from input 1, extrapolation_value outside it) — what PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor;
- * bilinear: half_pixel or align_corners). Scales from input 2 (input 1 for opset 10 and Upsample)
- * or sizes from input 3, for the axes the {@code axes} attribute lists (default all), sizes with
- * any {@code keep_aspect_ratio_policy}; the batch and channel axes keep their size. The output
- * length a transform divides by is, for scales, the unfloored {@code length·scale} (ONNX's
- * reference: align_corners on 4 columns at scale 0.6 maps output 1 to 3/1.4, not 3/1). Upsample and opset-10 Resize are asymmetric with
- * nearest rounding down, as ONNX's reference implementation (ONNX Runtime rounds up instead when
- * such a node shrinks an axis).
+ * {@code [N, C, W]}: nearest (every {@code nearest_mode}), linear and cubic (with
+ * {@code cubic_coeff_a}, {@code exclude_outside}, and {@code antialias} on a shrink), with the
+ * coordinate transforms half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners,
+ * asymmetric, tf_half_pixel_for_nn and tf_crop_and_resize (roi from input 1, extrapolation_value
+ * outside it) — what PyTorch's {@code F.interpolate} exports (nearest: asymmetric, floor;
+ * bilinear and bicubic: half_pixel or align_corners). Scales from input 2 (input 1 for opset 10 and
+ * Upsample) or sizes from input 3, for the axes the {@code axes} attribute lists (default all),
+ * sizes with any {@code keep_aspect_ratio_policy}; the batch and channel axes keep their size. The
+ * output length a transform divides by is, for scales, the unfloored {@code length·scale} (ONNX's
+ * reference: align_corners on 4 columns at scale 0.6 maps output 1 to 3/1.4, not 3/1). Upsample
+ * and opset-10 Resize are asymmetric with nearest rounding down, as ONNX's reference implementation
+ * (ONNX Runtime rounds up instead when such a node shrinks an axis).
  *
  * <p>Each output row and column's source indices and weights are computed while planning (a linear
  * source coordinate clamped to the axis, as PyTorch and ONNX Runtime do), so a run only gathers.
@@ -158,9 +159,12 @@ final class ResizeOperator implements Operator {
                 length[d] = policyScale * x.dims[d];
             }
         }
-        for (int d = 0; d < Math.min(2, rank); d++) {
-            if (dims[d] != x.dims[d]) {
+        for (int d = 0; d < rank; d++) {
+            if (d < 2 && dims[d] != x.dims[d]) {
                 throw new OnnxException(node + ": resizing the batch or channel axis of " + x + " is not supported");
+            }
+            if (x.dims[d] == 0 && dims[d] > 0) {
+                throw new OnnxException(node + ": axis " + d + " of input " + x + " is empty: nothing to resize from");
             }
         }
         int inH = rank == 4 ? x.dims[2] : 1;
