@@ -528,16 +528,16 @@ final class ElementwiseOperators {
     static Operator batchNorm(Node node) {
         String name = node.toString();
         float eps = node.getFloat("epsilon", 1e-5f);
-        node.ignore("momentum");
         if (node.getInt("spatial", 1) != 1) {
             throw node.unsupported("spatial=0 is not supported");
         }
         if (node.getInt("training_mode", 0) != 0) {
-            throw node.unsupported("training_mode=1 is not supported (inference only)");
+            return NormalizationOperators.batchNormTraining(node);
         }
+        node.ignore("momentum"); // read by the training form only
         for (int o = 1; o < node.outputs.size(); o++) {
             if (node.hasOutput(o)) {
-                throw node.unsupported("output " + o + " (training statistics) is not supported");
+                throw node.unsupported("output " + o + " (training statistics) needs training_mode=1");
             }
         }
         return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {

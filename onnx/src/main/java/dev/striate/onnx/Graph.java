@@ -300,7 +300,8 @@ final class Graph {
                 if (e.outputs.length != 1 || uses.getOrDefault(out, 0) != 1 || next == null || !next.inputs[0].equals(out)) {
                     break;
                 }
-                if (next.node.opType.equals("BatchNormalization") && e.operator instanceof ConvOperator) {
+                if (next.node.opType.equals("BatchNormalization") && e.operator instanceof ConvOperator
+                        && next.node.getInt("training_mode", 0) == 0 && next.outputs.length == 1) {
                     fusedOne = foldBatchNorm(e, next);
                 } else if (next.node.opType.equals("Relu") || next.node.opType.equals("Clip")) {
                     float[] bounds = next.node.opType.equals("Relu") ? new float[] {0f, Float.POSITIVE_INFINITY}

@@ -169,6 +169,74 @@ final class NormalizationOperators {
     }
 
     /**
+     * BatchNormalization with training_mode=1 (opset 14+): each channel normalized by the batch's own
+     * mean and biased variance (over every axis but 1), then {@code ·scale + B}; the optional outputs
+     * 1 and 2 are the running statistics {@code input·momentum + batch·(1 − momentum)} (momentum
+     * default 0.9), as ONNX's reference computes them. Statistics in double.
+     */
+    static Operator batchNormTraining(Node node) {
+        String name = node.toString();
+        float eps = node.getFloat("epsilon", 1e-5f);
+        double momentum = node.getFloat("momentum", 0.9f);
+        int outputs = node.outputs.size();
+        return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {
+            Value x = in[0];
+            if (x.rank() < 2) {
+                throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
+            }
+            int c = x.dims[1];
+            for (int p = 1; p <= 4; p++) {
+                if (in[p].floats == null || in[p].size() != c) {
+                    throw new OnnxException(name + ": input " + p + " " + in[p] + " must be a float constant [" + c + "] for input " + x);
+                }
+            }
+            boolean[] reduced = new boolean[x.rank()];
+            Arrays.fill(reduced, true);
+            reduced[1] = false;
+            AxisGroups groups = AxisGroups.of(x.dims, reduced);
+            float[] scale = in[1].floats;
+            float[] bias = in[2].floats;
+            float[] runningMean = in[3].floats;
+            float[] runningVar = in[4].floats;
+            Value[] values = new Value[Math.min(outputs, 3)];
+            values[0] = Value.runtime(x.dims);
+            for (int o = 1; o < values.length; o++) {
+                values[o] = Value.runtime(c);
+            }
+            return Step.compute((i, o) -> {
+                float[] xs = i[0].data();
+                float[] ys = o[0].data();
+                int[] member = groups.member();
+                for (int ch = 0; ch < c; ch++) {
+                    int from = i[0].offset() + groups.base()[ch];
+                    int to = o[0].offset() + groups.base()[ch];
+                    double mean = 0;
+                    for (int m : member) {
+                        mean += xs[from + m];
+                    }
+                    mean /= member.length;
+                    double squares = 0;
+                    for (int m : member) {
+                        double d = xs[from + m] - mean;
+                        squares += d * d;
+                    }
+                    double variance = squares / member.length;
+                    double factor = scale[ch] / Math.sqrt(variance + eps);
+                    for (int m : member) {
+                        ys[to + m] = (float) ((xs[from + m] - mean) * factor + bias[ch]);
+                    }
+                    if (o.length > 1 && o[1] != null) {
+                        o[1].data()[o[1].offset() + ch] = (float) (runningMean[ch] * momentum + mean * (1 - momentum));
+                    }
+                    if (o.length > 2 && o[2] != null) {
+                        o[2].data()[o[2].offset() + ch] = (float) (runningVar[ch] * momentum + variance * (1 - momentum));
+                    }
+                }
+            }, 6L * x.size(), values);
+        });
+    }
+
+    /**
      * MeanVarianceNormalization: over the {@code axes} (default N, H, W: per channel),
      * {@code y = (x − mean)/(√var + 1e-9)} with the biased variance — the specification's function
      * body (which takes {@code E[x²] − E[x]²}; here the two-pass variance in double).
