@@ -521,6 +521,21 @@ final class ElementwiseOperators {
         return Step.constant(Value.longs(dims, y));
     }
 
+    /** BatchNormalization's channel count, its scale, B, mean and var checked as float constants of that many. */
+    static int batchNormChannels(String name, Value[] in) {
+        Value x = in[0];
+        if (x.rank() < 2) {
+            throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
+        }
+        int c = x.dims[1];
+        for (int p = 1; p <= 4; p++) {
+            if (in[p].floats == null || in[p].size() != c) {
+                throw new OnnxException(name + ": input " + p + " " + in[p] + " must be a float constant [" + c + "] for input " + x);
+            }
+        }
+        return c;
+    }
+
     /**
      * BatchNormalization in inference: {@code y = (x − mean) / sqrt(var + eps) · scale + B} per
      * channel (axis 1) of any rank, as one multiply-add with per-channel factors computed in double.
@@ -542,15 +557,7 @@ final class ElementwiseOperators {
         }
         return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {
             Value x = in[0];
-            if (x.rank() < 2) {
-                throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
-            }
-            int c = x.dims[1];
-            for (int p = 1; p <= 4; p++) {
-                if (in[p].type != Value.Type.FLOAT || in[p].size() != c) {
-                    throw new OnnxException(name + ": input " + p + " " + in[p] + " must be float [" + c + "] for input " + x);
-                }
-            }
+            int c = batchNormChannels(name, in);
             float[] scale = new float[c];
             float[] shift = new float[c];
             for (int ch = 0; ch < c; ch++) {

@@ -181,15 +181,7 @@ final class NormalizationOperators {
         int outputs = node.outputs.size();
         return Operator.readingWhilePlanning(new int[] {1, 2, 3, 4}, in -> {
             Value x = in[0];
-            if (x.rank() < 2) {
-                throw new OnnxException(name + ": input " + x + " must be [N, C, ...]");
-            }
-            int c = x.dims[1];
-            for (int p = 1; p <= 4; p++) {
-                if (in[p].floats == null || in[p].size() != c) {
-                    throw new OnnxException(name + ": input " + p + " " + in[p] + " must be a float constant [" + c + "] for input " + x);
-                }
-            }
+            int c = ElementwiseOperators.batchNormChannels(name, in);
             boolean[] reduced = new boolean[x.rank()];
             Arrays.fill(reduced, true);
             reduced[1] = false;
