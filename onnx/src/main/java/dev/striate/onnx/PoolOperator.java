@@ -24,6 +24,9 @@ final class PoolOperator implements Operator {
     private final Window window;
     private final boolean ceil;
     private final boolean countIncludePad;
+    /** MaxPool's Indices output is asked for, flat indices column-major within a plane (storage_order 1). */
+    private final boolean indices;
+    private final boolean columnMajor;
     /** LpPool's p; 0 for MaxPool and AveragePool. */
     private final long lp;
     private final Execution execution;
@@ -46,12 +49,12 @@ final class PoolOperator implements Operator {
         }
         this.ceil = node.getInt("ceil_mode", 0) != 0;
         if (max) {
-            node.getInt("storage_order", 0); // only shapes the Indices output, which is rejected
-            if (node.hasOutput(1)) {
-                throw node.unsupported("the Indices output is not supported");
-            }
+            indices = node.hasOutput(1);
+            columnMajor = node.getInt("storage_order", 0) != 0;
             countIncludePad = false;
         } else {
+            indices = false;
+            columnMajor = false;
             countIncludePad = node.getInt("count_include_pad", 0) != 0;
         }
     }
@@ -78,6 +81,13 @@ final class PoolOperator implements Operator {
         long flops = (long) y4[0] * y4[1] * y4[2] * y4[3] * g[0] * g[1];
         if (lp > 0) {
             return Step.compute((i, o) -> lpPool(i[0], o[0], x4, y4, g, lp), 2 * flops, Value.runtime(yDims));
+        }
+        if (indices) {
+            if (x.size() > 1 << 24) {
+                throw new OnnxException(node + ": input " + x + " has more elements than float32 indices count exactly (2^24)");
+            }
+            return Step.compute((i, o) -> maxPoolIndices(i[0], o[0], o[1], x4, y4, g, columnMajor), flops,
+                    Value.runtime(yDims), Value.runtime(yDims));
         }
         return Step.compute((i, o) -> pool.forward(i[0], o[0]), flops, Value.runtime(yDims))
                 .seenAs(new int[][] {x4}, new int[][] {y4});
@@ -118,6 +128,42 @@ final class PoolOperator implements Operator {
                         }
                     }
                     ys[at] = (float) root(sum, p);
+                }
+            }
+        }
+    }
+
+    /**
+     * MaxPool with its Indices output: each window's first maximum (a NaN wins) and its flat index
+     * in x {@code [N, C, H, W]}, within its plane row-major or, with storage_order 1, column-major
+     * (ONNX's and ONNX Runtime's {@code plane·H·W + w·H + h}); pads are never the maximum. A plain
+     * loop beside the engine's pool: only an exported SegNet-style unpooling asks for indices.
+     */
+    private static void maxPoolIndices(Tensor x, Tensor y, Tensor index, int[] x4, int[] y4, int[] g, boolean columnMajor) {
+        float[] xs = x.data();
+        int h = x4[2];
+        int w = x4[3];
+        for (int plane = 0, at = 0; plane < x4[0] * x4[1]; plane++) {
+            int from = x.offset() + plane * h * w;
+            for (int oh = 0; oh < y4[2]; oh++) {
+                for (int ow = 0; ow < y4[3]; ow++, at++) {
+                    float best = Float.NEGATIVE_INFINITY;
+                    int where = -1;
+                    for (int kh = 0; kh < g[0]; kh++) {
+                        int ih = oh * g[2] + kh * g[4] - g[6];
+                        for (int kw = 0; ih >= 0 && ih < h && kw < g[1]; kw++) {
+                            int iw = ow * g[3] + kw * g[5] - g[7];
+                            if (iw >= 0 && iw < w) {
+                                float v = xs[from + ih * w + iw];
+                                if (where < 0 || v > best || Float.isNaN(v) && !Float.isNaN(best)) {
+                                    best = v;
+                                    where = columnMajor ? iw * h + ih : ih * w + iw;
+                                }
+                            }
+                        }
+                    }
+                    y.data()[y.offset() + at] = best;
+                    index.data()[index.offset() + at] = where < 0 ? 0 : (float) plane * h * w + where;
                 }
             }
         }

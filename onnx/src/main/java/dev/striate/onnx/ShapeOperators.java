@@ -32,21 +32,30 @@ final class ShapeOperators {
     }
 
     /** Dropout in inference: the identity. A training mode or a consumed mask is refused at load. */
+    /**
+     * Dropout in inference: the identity (a view), and the optional mask all true. Training mode
+     * (is_test=0 before opset 7, the training_mode input from 12) is accepted only with ratio 0,
+     * where it is the identity too; any other ratio's output is random.
+     */
     static Operator dropout(Node node) {
-        node.ignore("ratio");
         node.ignore("seed");
-        if (node.opset < 7 && node.getInt("is_test", 0) == 0) {
-            throw node.unsupported("is_test=0 (training) is not supported");
-        }
-        if (node.hasOutput(1)) {
-            throw node.unsupported("the mask output is not supported (inference only)");
-        }
         String name = node.toString();
-        return Operator.readingWhilePlanning(new int[] {2}, in -> {
-            if (in.length > 2 && in[2] != null && in[2].scalar() != 0) {
-                throw new OnnxException(name + ": training_mode=true is not supported (inference only)");
+        boolean testMode = node.opset >= 7 || node.getInt("is_test", 0) != 0;
+        float ratioAttribute = node.opset < 12 ? node.getFloat("ratio", 0.5f) : 0.5f;
+        boolean mask = node.hasOutput(1);
+        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
+            boolean training = !testMode || in.length > 2 && in[2] != null && in[2].scalar() != 0;
+            float ratio = node.opset >= 12 && in.length > 1 && in[1] != null ? in[1].scalar() : ratioAttribute;
+            if (training && ratio != 0) {
+                throw new OnnxException(name + ": training mode with ratio " + ratio + " is not supported (its output is random)");
             }
-            return reshaped(in[0], in[0].dims);
+            if (!mask) {
+                return reshaped(in[0], in[0].dims);
+            }
+            return Step.compute((i, o) -> {
+                System.arraycopy(i[0].data(), i[0].offset(), o[0].data(), o[0].offset(), o[0].size());
+                java.util.Arrays.fill(o[1].data(), o[1].offset(), o[1].offset() + o[1].size(), 1f);
+            }, in[0].size(), Value.runtime(in[0].dims), Value.runtimeBool(in[0].dims));
         });
     }
 
