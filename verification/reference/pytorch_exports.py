@@ -235,6 +235,7 @@ def cases():
     c.append(("arange positions", lambda: Fn(lambda m, x: x + torch.arange(x.size(3)).float()), [T(2, 3, 4, 5)]))
     c.append(("index select x[:, 0] and x[..., -1]", lambda: Fn(lambda m, x: m[0](x)[:, 0] + m[0](x)[..., -1].mean(), nn.Conv2d(3, 4, 1)), [T(2, 3, 4, 5)]))
     c.append(("index_select channels", lambda: Fn(lambda m, x: torch.index_select(m[0](x), 1, torch.tensor([2, 0, 2])), nn.Conv2d(3, 4, 1)), [T(2, 3, 4, 5)]))
+    c.append(("maxpool indices 3x3 s2 p1", lambda: Fn(lambda m, x: m[0](x)[1].float(), nn.MaxPool2d(3, 2, 1, return_indices=True)), [T(1, 2, 7, 9)]))
     c.append(("resnet18", lambda: tv(torchvision.models.resnet18()), [T(1, 3, 64, 64)]))
     c.append(("mobilenet_v2", lambda: tv(torchvision.models.mobilenet_v2()), [T(2, 3, 64, 64)]))
     c.append(("squeezenet1_1", lambda: tv(torchvision.models.squeezenet1_1()), [T(1, 3, 96, 96)]))

@@ -32,6 +32,7 @@ final class Operators {
             case "GlobalMaxPool" -> () -> PoolOperator.global(node, true, execution);
             case "GlobalAveragePool" -> () -> PoolOperator.global(node, false, execution);
             case "LpPool" -> () -> PoolOperator.lp(node, execution);
+            case "MaxUnpool" -> () -> PoolOperator.maxUnpool(node);
             case "GlobalLpPool" -> () -> PoolOperator.globalLp(node);
             case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceL1", "ReduceProd", "ReduceSumSquare",
                  "ReduceLogSum", "ReduceLogSumExp" -> () -> PoolOperator.reduce(node, execution);
@@ -128,6 +129,7 @@ final class Operators {
             case "Pad" -> node.opset < 11 ? new int[] {1, 1} : new int[] {2, 4};
             case "Slice" -> node.opset < 10 ? new int[] {1, 1} : new int[] {3, 5};
             case "Resize" -> node.opset < 11 ? new int[] {2, 2} : new int[] {1, 4};
+            case "MaxUnpool" -> new int[] {2, 3};
             case "Upsample" -> node.opset < 9 ? new int[] {1, 1} : new int[] {2, 2};
             default -> new int[] {1, 1};
         };

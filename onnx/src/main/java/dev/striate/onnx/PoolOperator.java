@@ -177,6 +177,91 @@ final class PoolOperator implements Operator {
         return p == 1 ? sum : p == 2 ? Math.sqrt(sum) : Math.pow(sum, 1.0 / p);
     }
 
+    /**
+     * MaxUnpool: zeros of the pooled input's shape — {@code (in − 1)·stride + kernel − pads} per
+     * spatial axis — with each X element written at its flat index from I (MaxPool's Indices output,
+     * or indices known while planning); a larger {@code output_shape} holds that result in its
+     * top-left corner (ONNX's reference). An index outside the unpooled shape is refused (while
+     * planning) or skipped (at run time, where refusing would half-write).
+     */
+    static Operator maxUnpool(Node node) {
+        String name = node.toString();
+        Window window = new Window(node);
+        if (window.kernel == null) {
+            throw node.unsupported("kernel_shape is required");
+        }
+        return Operator.readingWhilePlanning(new int[] {1, 2}, in -> {
+            Value x = in[0];
+            Value index = in[1];
+            if (x.rank() < 3 || x.rank() > 4 || !Arrays.equals(x.dims, index.dims)) {
+                throw new OnnxException(name + ": X " + x + " and I " + index + " must be one [N, C, spatial...] shape");
+            }
+            int[] g = window.resolve(Arrays.copyOfRange(x.dims, 2, x.rank()), window.kernel);
+            int[] yDims = x.dims.clone();
+            int spatial = x.rank() - 2;
+            for (int d = 0; d < spatial; d++) {
+                int a = spatial == 1 ? 1 : d; // g is 2-D: axis 0 height, 1 width
+                yDims[2 + d] = Math.addExact(Math.multiplyExact(x.dims[2 + d] - 1, g[2 + a]), g[a]) - g[6 + a] - g[8 + a];
+            }
+            int[] unpooled = yDims.clone();
+            if (in.length > 2 && in[2] != null) {
+                long[] shape = in[2].asLongs();
+                if (shape.length != x.rank() || shape[0] != x.dims[0] || shape[1] != x.dims[1]) {
+                    throw new OnnxException(name + ": output_shape " + Arrays.toString(shape) + " for X " + x);
+                }
+                for (int d = 2; d < shape.length; d++) {
+                    if (shape[d] < yDims[d] || shape[d] > Integer.MAX_VALUE) {
+                        throw new OnnxException(name + ": output_shape " + Arrays.toString(shape) + " is smaller than the unpooled "
+                                + Arrays.toString(yDims));
+                    }
+                    yDims[d] = (int) shape[d];
+                }
+            }
+            int outputs = Shape.checkedSize(yDims);
+            int within = Shape.checkedSize(unpooled);
+            // an index of the unpooled layout, as plane and row-major spatial position, re-laid in y's
+            int[] inner = Arrays.copyOfRange(unpooled, 2, unpooled.length);
+            int[] outer = Arrays.copyOfRange(yDims, 2, yDims.length);
+            int innerPlane = Shape.checkedSize(inner);
+            int outerPlane = Shape.checkedSize(outer);
+            float[] constantIndex = index.floats != null ? index.floats : index.longs != null ? ElementwiseOperators.toFloats(index.longs) : null;
+            if (index.longs != null) {
+                for (long v : index.longs) {
+                    if (v < 0 || v >= within) {
+                        throw new OnnxException(name + ": index " + v + " is outside the unpooled " + Arrays.toString(unpooled));
+                    }
+                }
+            }
+            return Step.compute((i, o) -> {
+                float[] ys = o[0].data();
+                Arrays.fill(ys, o[0].offset(), o[0].offset() + outputs, 0f);
+                float[] is = constantIndex != null ? constantIndex : i[1].data();
+                int io = constantIndex != null ? 0 : i[1].offset();
+                for (int k = 0, n = i[0].size(); k < n; k++) {
+                    float at = is[io + k];
+                    if (at >= 0 && at < within) {
+                        ys[o[0].offset() + relaid((int) at, inner, innerPlane, outer, outerPlane)] = i[0].data()[i[0].offset() + k];
+                    }
+                }
+            }, x.size(), Value.runtime(yDims));
+        });
+    }
+
+    /**
+     * Flat index {@code at} of planes of {@code innerPlane} elements with spatial dims {@code inner},
+     * as a flat index of planes of {@code outerPlane} with dims {@code outer} (each at least as large).
+     */
+    private static int relaid(int at, int[] inner, int innerPlane, int[] outer, int outerPlane) {
+        int rest = at % innerPlane;
+        int y = 0;
+        for (int d = 0, stride = innerPlane; d < inner.length; d++) {
+            stride /= inner[d];
+            y = y * outer[d] + rest / stride;
+            rest %= stride;
+        }
+        return at / innerPlane * outerPlane + y;
+    }
+
     /** LpPool (attribute p, default 2): the MaxPool/AveragePool window attributes. */
     static Operator lp(Node node, Execution execution) {
         long p = node.getInt("p", 2);
