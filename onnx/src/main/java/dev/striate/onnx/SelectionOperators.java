@@ -34,25 +34,30 @@ final class SelectionOperators {
             }
             int[] yDims = reducedDims(x.dims, reduced, keep);
             return Step.compute((i, o) -> {
-                float[] xs = i[0].data();
-                int[] member = groups.member();
                 for (int g = 0; g < groups.base().length; g++) {
-                    int from = i[0].offset() + groups.base()[g];
-                    int best = 0;
-                    float value = xs[from + member[0]];
-                    for (int m = 1; m < member.length; m++) {
-                        float v = xs[from + member[m]];
-                        boolean better = Float.isNaN(value) ? last && Float.isNaN(v)
-                                : Float.isNaN(v) || (max ? v > value : v < value) || last && v == value;
-                        if (better) {
-                            best = m;
-                            value = v;
-                        }
-                    }
-                    o[0].data()[o[0].offset() + g] = best;
+                    o[0].data()[o[0].offset() + g] = pick(i[0].data(), i[0].offset() + groups.base()[g], groups.member(), max, last);
                 }
             }, x.size(), Value.runtime(yDims));
         };
+    }
+
+    /**
+     * The position among {@code member} (offsets from {@code from}, at least one) of the largest (or
+     * smallest) element: the first NaN if any, else the first extreme, or the last with {@code last}.
+     */
+    private static int pick(float[] xs, int from, int[] member, boolean max, boolean last) {
+        int best = 0;
+        float value = xs[from + member[0]];
+        for (int m = 1; m < member.length; m++) {
+            float v = xs[from + member[m]];
+            boolean better = Float.isNaN(value) ? last && Float.isNaN(v)
+                    : Float.isNaN(v) || (max ? v > value : v < value) || last && v == value;
+            if (better) {
+                best = m;
+                value = v;
+            }
+        }
+        return best;
     }
 
     /**
@@ -153,19 +158,13 @@ final class SelectionOperators {
             return Step.compute((i, o) -> {
                 float[] xs = i[0].data();
                 float[] ys = o[0].data();
+                int[] member = groups.member();
                 for (int base : groups.base()) {
-                    int best = -1;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int m : groups.member()) {
-                        float v = xs[i[0].offset() + base + m];
-                        if (best < 0 || v > max || Float.isNaN(v) && !Float.isNaN(max)) {
-                            best = m;
-                            max = v;
-                        }
+                    for (int m : member) {
                         ys[o[0].offset() + base + m] = 0;
                     }
-                    if (best >= 0) {
-                        ys[o[0].offset() + base + best] = 1;
+                    if (member.length > 0) {
+                        ys[o[0].offset() + base + member[pick(xs, i[0].offset() + base, member, true, false)]] = 1;
                     }
                 }
             }, x.size(), Value.runtime(x.dims));
