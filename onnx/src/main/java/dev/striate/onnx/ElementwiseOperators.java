@@ -208,16 +208,10 @@ final class ElementwiseOperators {
             return Step.inPlace((i, o) -> {
                 float[] xs = i[0].data();
                 float[] ys = o[0].data();
-                int rank = dims.length;
                 for (int flat = 0, n = o[0].size(); flat < n; flat++) {
                     float v = xs[i[0].offset() + flat];
                     if (v < 0) {
-                        int at = 0;
-                        for (int d = rank - 1, rest = flat; d >= 0; d--) {
-                            at += rest % dims[d] * slopeStrides[d];
-                            rest /= dims[d];
-                        }
-                        v *= slopes[at];
+                        v *= slopes[broadcastIndex(flat, dims, slopeStrides)];
                     }
                     ys[o[0].offset() + flat] = v;
                 }
@@ -434,16 +428,11 @@ final class ElementwiseOperators {
         }
         return Step.compute((i, o) -> {
             float[] ys = o[0].data();
-            int rank = dims.length;
             for (int flat = 0, n = o[0].size(); flat < n; flat++) {
                 double y = 0;
                 for (int k = 0; k < count; k++) {
                     float[] xs = constants[k] != null ? constants[k] : i[k].data();
-                    int at = constants[k] != null ? 0 : i[k].offset();
-                    for (int d = rank - 1, rest = flat; d >= 0; d--) {
-                        at += rest % dims[d] * strides[k][d];
-                        rest /= dims[d];
-                    }
+                    int at = (constants[k] != null ? 0 : i[k].offset()) + broadcastIndex(flat, dims, strides[k]);
                     y = k == 0 ? xs[at] : f.applyAsDouble(y, xs[at]);
                 }
                 ys[o[0].offset() + flat] = (float) finish.applyAsDouble(y);
@@ -480,28 +469,9 @@ final class ElementwiseOperators {
         if (a.longs == null || b.longs == null) {
             throw new OnnxException(name + ": int64 operands must be int64 values known while planning, got " + a + " and " + b);
         }
-        Shape out;
-        try {
-            out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
-        } catch (IllegalArgumentException e) {
-            throw new OnnxException(name + ": " + e.getMessage(), e);
-        }
-        int[] dims = out.toArray();
-        int[] aStrides = broadcastStrides(a.dims, dims.length);
-        int[] bStrides = broadcastStrides(b.dims, dims.length);
-        long[] y = new long[out.size()];
-        for (int i = 0; i < y.length; i++) {
-            int ai = 0;
-            int bi = 0;
-            for (int d = dims.length - 1, rest = i; d >= 0; d--) {
-                ai += rest % dims[d] * aStrides[d];
-                bi += rest % dims[d] * bStrides[d];
-                rest /= dims[d];
-            }
-            long x = a.longs[ai];
-            long z = b.longs[bi];
+        return Step.constant(broadcastLongs(name, a, b, (x, z) -> {
             try {
-                y[i] = switch (op) {
+                return switch (op) {
                     case '+' -> Math.addExact(x, z);
                     case '-' -> Math.subtractExact(x, z);
                     case '*' -> Math.multiplyExact(x, z);
@@ -517,8 +487,35 @@ final class ElementwiseOperators {
             } catch (ArithmeticException e) {
                 throw new OnnxException(name + ": " + x + " " + op + " " + z + " overflows int64", e);
             }
+        }));
+    }
+
+    /** {@code f(a, b)} over the broadcast of two int64 values known while planning. */
+    static Value broadcastLongs(String name, Value a, Value b, java.util.function.LongBinaryOperator f) {
+        Shape out;
+        try {
+            out = Broadcast.shape(Shape.of(a.dims), Shape.of(b.dims));
+        } catch (IllegalArgumentException e) {
+            throw new OnnxException(name + ": " + e.getMessage(), e);
         }
-        return Step.constant(Value.longs(dims, y));
+        int[] dims = out.toArray();
+        int[] aStrides = broadcastStrides(a.dims, dims.length);
+        int[] bStrides = broadcastStrides(b.dims, dims.length);
+        long[] y = new long[out.size()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = f.applyAsLong(a.longs[broadcastIndex(i, dims, aStrides)], b.longs[broadcastIndex(i, dims, bStrides)]);
+        }
+        return Value.longs(dims, y);
+    }
+
+    /** The element an operand with these broadcast strides ({@link #broadcastStrides}) gives output element {@code flat}. */
+    static int broadcastIndex(int flat, int[] dims, int[] strides) {
+        int at = 0;
+        for (int d = dims.length - 1, rest = flat; d >= 0; d--) {
+            at += rest % dims[d] * strides[d];
+            rest /= dims[d];
+        }
+        return at;
     }
 
     /** BatchNormalization's channel count, its scale, B, mean and var checked as float constants of that many. */

@@ -4,7 +4,6 @@ import dev.striate.elementwise.Broadcast;
 import dev.striate.tensor.Shape;
 
 import java.util.function.DoubleBinaryOperator;
-import java.util.function.LongBinaryOperator;
 
 /**
  * The comparisons (Greater, Less, Equal, GreaterOrEqual, LessOrEqual), the logical operators (And,
@@ -35,7 +34,7 @@ final class LogicOperators {
         };
         return in -> {
             if (in[0].longs != null && in[1].longs != null) {
-                return Step.constant(integer(name, in, (a, b) -> (long) f.applyAsDouble(a, b)));
+                return Step.constant(ElementwiseOperators.broadcastLongs(name, in[0], in[1], (a, b) -> (long) f.applyAsDouble(a, b)));
             }
             return asBool(ElementwiseOperators.broadcastElementwise(name, in, f, v -> v));
         };
@@ -52,7 +51,7 @@ final class LogicOperators {
         return in -> {
             Value x = in[0];
             if (x.longs != null) {
-                return Step.constant(integer(name, new Value[] {x, x}, (a, b) -> a == 0 ? 1 : 0));
+                return Step.constant(ElementwiseOperators.broadcastLongs(name, x, x, (a, b) -> a == 0 ? 1 : 0));
             }
             return asBool(ElementwiseOperators.broadcastElementwise(name, new Value[] {x}, (a, b) -> a, v -> v == 0 ? 1 : 0));
         };
@@ -76,8 +75,8 @@ final class LogicOperators {
                 long[] values = new long[out.size()];
                 int[][] strides = strides(dims, in);
                 for (int flat = 0; flat < values.length; flat++) {
-                    values[flat] = condition.longs[at(flat, dims, strides[0])] != 0 ? x.longs[at(flat, dims, strides[1])]
-                            : y.longs[at(flat, dims, strides[2])];
+                    values[flat] = condition.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[0])] != 0 ? x.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[1])]
+                            : y.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[2])];
                 }
                 return Step.constant(Value.longs(dims, values));
             }
@@ -100,7 +99,7 @@ final class LogicOperators {
     }
 
     private static float read(dev.striate.tensor.Tensor[] in, float[][] constants, int k, int flat, int[] dims, int[][] strides) {
-        return constants[k] != null ? constants[k][at(flat, dims, strides[k])] : in[k].data()[in[k].offset() + at(flat, dims, strides[k])];
+        return constants[k] != null ? constants[k][ElementwiseOperators.broadcastIndex(flat, dims, strides[k])] : in[k].data()[in[k].offset() + ElementwiseOperators.broadcastIndex(flat, dims, strides[k])];
     }
 
     private static int[][] strides(int[] dims, Value[] operands) {
@@ -109,32 +108,5 @@ final class LogicOperators {
             strides[k] = ElementwiseOperators.broadcastStrides(operands[k].dims, dims.length);
         }
         return strides;
-    }
-
-    /** The element of an operand with these broadcast strides that output element {@code flat} reads. */
-    private static int at(int flat, int[] dims, int[] strides) {
-        int at = 0;
-        for (int d = dims.length - 1, rest = flat; d >= 0; d--) {
-            at += rest % dims[d] * strides[d];
-            rest /= dims[d];
-        }
-        return at;
-    }
-
-    /** {@code f(a, b)} over the broadcast of two int64 values known while planning. */
-    private static Value integer(String name, Value[] in, LongBinaryOperator f) {
-        Shape out;
-        try {
-            out = Broadcast.shape(Shape.of(in[0].dims), Shape.of(in[1].dims));
-        } catch (IllegalArgumentException e) {
-            throw new OnnxException(name + ": " + e.getMessage(), e);
-        }
-        int[] dims = out.toArray();
-        int[][] strides = strides(dims, in);
-        long[] values = new long[out.size()];
-        for (int flat = 0; flat < values.length; flat++) {
-            values[flat] = f.applyAsLong(in[0].longs[at(flat, dims, strides[0])], in[1].longs[at(flat, dims, strides[1])]);
-        }
-        return Value.longs(dims, values);
     }
 }

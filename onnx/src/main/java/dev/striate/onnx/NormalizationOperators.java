@@ -202,17 +202,8 @@ final class NormalizationOperators {
                 for (int ch = 0; ch < c; ch++) {
                     int from = i[0].offset() + groups.base()[ch];
                     int to = o[0].offset() + groups.base()[ch];
-                    double mean = 0;
-                    for (int m : member) {
-                        mean += xs[from + m];
-                    }
-                    mean /= member.length;
-                    double squares = 0;
-                    for (int m : member) {
-                        double d = xs[from + m] - mean;
-                        squares += d * d;
-                    }
-                    double variance = squares / member.length;
+                    double mean = mean(xs, from, member);
+                    double variance = variance(xs, from, member, mean);
                     double factor = scale[ch] / Math.sqrt(variance + eps);
                     for (int m : member) {
                         ys[to + m] = (float) ((xs[from + m] - mean) * factor + bias[ch]);
@@ -226,6 +217,25 @@ final class NormalizationOperators {
                 }
             }, 6L * x.size(), values);
         });
+    }
+
+    /** The mean of the group's members (offsets from {@code from}), in double. */
+    private static double mean(float[] xs, int from, int[] member) {
+        double sum = 0;
+        for (int m : member) {
+            sum += xs[from + m];
+        }
+        return sum / member.length;
+    }
+
+    /** The group's biased variance about {@code mean}, two-pass, in double. */
+    private static double variance(float[] xs, int from, int[] member, double mean) {
+        double squares = 0;
+        for (int m : member) {
+            double d = xs[from + m] - mean;
+            squares += d * d;
+        }
+        return squares / member.length;
     }
 
     /**
@@ -244,17 +254,8 @@ final class NormalizationOperators {
                 float[] ys = o[0].data();
                 int[] member = groups.member();
                 for (int base : groups.base()) {
-                    double mean = 0;
-                    for (int m : member) {
-                        mean += xs[i[0].offset() + base + m];
-                    }
-                    mean /= member.length;
-                    double squares = 0;
-                    for (int m : member) {
-                        double d = xs[i[0].offset() + base + m] - mean;
-                        squares += d * d;
-                    }
-                    double std = Math.sqrt(squares / member.length) + 1e-9;
+                    double mean = mean(xs, i[0].offset() + base, member);
+                    double std = Math.sqrt(variance(xs, i[0].offset() + base, member, mean)) + 1e-9;
                     for (int m : member) {
                         ys[o[0].offset() + base + m] = (float) ((xs[i[0].offset() + base + m] - mean) / std);
                     }

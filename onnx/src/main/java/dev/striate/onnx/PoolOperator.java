@@ -395,8 +395,8 @@ final class PoolOperator implements Operator {
             // over no elements a boolean's max is false and its min true
             float identity = x.bool && reduction == Reduction.MAX ? 0 : x.bool && reduction == Reduction.MIN ? 1 : reduction.identity;
             if (!adjacent) {
-                int[] dims = x.dims;
-                return Step.compute((i, o) -> foldAxes(reduction, identity, i[0], o[0], dims, reduced), x.size(), y);
+                AxisGroups groups = AxisGroups.of(x.dims, reduced);
+                return Step.compute((i, o) -> foldAxes(reduction, identity, i[0], o[0], groups), x.size(), y);
             }
             if (kind.equals("ReduceMean") && inner == 1 && count > 0) {
                 return Step.compute((i, o) -> pool.forward(i[0], o[0]), x.size(), y)
@@ -434,67 +434,45 @@ final class PoolOperator implements Operator {
         if (reduction != Reduction.SUM && reduction != Reduction.PROD && reduction != Reduction.MAX && reduction != Reduction.MIN) {
             throw new OnnxException(name + ": " + reduction + " of int64 " + x + " is not supported (sum, prod, max, min)");
         }
-        int[] dims = x.dims;
-        int outputs = 1;
-        for (int d = 0; d < dims.length; d++) {
-            outputs *= reduced[d] ? 1 : dims[d];
-        }
-        long[] y = new long[outputs];
-        Arrays.fill(y, switch (reduction) {
-            case PROD -> 1L;
-            case MAX -> Long.MIN_VALUE;
-            case MIN -> Long.MAX_VALUE;
-            default -> 0L;
-        });
-        for (int flat = 0; flat < x.longs.length; flat++) {
-            int at = 0;
-            for (int d = dims.length - 1, rest = flat, stride = 1; d >= 0; d--) {
-                if (!reduced[d]) {
-                    at += rest % dims[d] * stride;
-                    stride *= dims[d];
+        AxisGroups groups = AxisGroups.of(x.dims, reduced);
+        long[] y = new long[groups.base().length];
+        for (int g = 0; g < y.length; g++) {
+            long r = reduction == Reduction.PROD ? 1L : reduction == Reduction.MAX ? Long.MIN_VALUE
+                    : reduction == Reduction.MIN ? Long.MAX_VALUE : 0L;
+            for (int m : groups.member()) {
+                long v = x.longs[groups.base()[g] + m];
+                try {
+                    r = switch (reduction) {
+                        case PROD -> Math.multiplyExact(r, v);
+                        case MAX -> Math.max(r, v);
+                        case MIN -> Math.min(r, v);
+                        default -> Math.addExact(r, v);
+                    };
+                } catch (ArithmeticException e) {
+                    throw new OnnxException(name + ": the " + reduction + " of int64 " + x + " overflows", e);
                 }
-                rest /= dims[d];
             }
-            long v = x.longs[flat];
-            try {
-                y[at] = switch (reduction) {
-                    case PROD -> Math.multiplyExact(y[at], v);
-                    case MAX -> Math.max(y[at], v);
-                    case MIN -> Math.min(y[at], v);
-                    default -> Math.addExact(y[at], v);
-                };
-            } catch (ArithmeticException e) {
-                throw new OnnxException(name + ": the " + reduction + " of int64 " + x + " overflows", e);
-            }
+            y[g] = r;
         }
         return y;
     }
 
     /**
      * The reduction over axes that are not one adjacent block (a mean over N, H and W, as an exported
-     * MeanVarianceNormalization takes): x walked in order, each element folded into its output,
-     * which starts at the identity | allocates nothing.
+     * MeanVarianceNormalization takes): each group of {@link AxisGroups} folded from the identity
+     * into its output (groups are in the output's row-major order) | allocates nothing.
      */
-    private static void foldAxes(Reduction reduction, float identity, Tensor x, Tensor y, int[] dims, boolean[] reduced) {
+    private static void foldAxes(Reduction reduction, float identity, Tensor x, Tensor y, AxisGroups groups) {
         float[] xs = x.data();
         float[] ys = y.data();
-        int rank = dims.length;
-        int count = 1;
-        for (int d = 0; d < rank; d++) {
-            count *= reduced[d] ? dims[d] : 1;
-        }
-        Arrays.fill(ys, y.offset(), y.offset() + y.size(), identity);
-        for (int flat = 0, n = x.size(); flat < n; flat++) {
-            int at = y.offset();
-            for (int d = rank - 1, rest = flat, stride = 1; d >= 0; d--) {
-                if (!reduced[d]) {
-                    at += rest % dims[d] * stride;
-                    stride *= dims[d];
-                }
-                rest /= dims[d];
+        int[] member = groups.member();
+        for (int g = 0; g < groups.base().length; g++) {
+            float r = identity;
+            for (int m : member) {
+                r = reduction.combine(r, reduction.prepare(xs[x.offset() + groups.base()[g] + m]));
             }
-            ys[at] = reduction.combine(ys[at], reduction.prepare(xs[x.offset() + flat]));
+            ys[y.offset() + g] = r;
         }
-        reduction.finish(ys, y.offset(), y.size(), count);
+        reduction.finish(ys, y.offset(), groups.base().length, member.length);
     }
 }
