@@ -14,6 +14,7 @@ import dev.striate.tensor.Tensor;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,10 +32,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * Convolution layers of real networks ({@link ConvLayers}): Striate's forward (bias included),
- * backward-data and backward-weights (+ bias), and ONNX Runtime's CPU provider running the identical
- * layer — same weights, same hyperparameters, as a one-node ONNX model ({@link OnnxConvModel}) — with
- * the same number of intra-op threads, into a preallocated output. Score: microseconds per pass;
- * {@link ConvSuite} turns it into GFLOPS (2·MACs / time).
+ * backward-data and backward-weights (+ bias), a training step of the three timed pass by pass, and
+ * ONNX Runtime's CPU provider running the identical layer — same weights, same hyperparameters, as a
+ * one-node ONNX model ({@link OnnxConvModel}) — with the same number of intra-op threads, into a
+ * preallocated output. Score: microseconds per pass (per step); {@link ConvSuite} turns it into
+ * GFLOPS (2·MACs / time).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -118,6 +120,42 @@ public class ConvBenchmark {
     @Benchmark
     public Tensor backwardWeights() {
         conv.backwardWeights(x, dy, dw, db);
+        return dw;
+    }
+
+    /**
+     * Each pass's nanoseconds in {@link #trainingStep} over one iteration: JMH reports them as
+     * secondary results of that iteration, beside its count of steps.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class PassNanos {
+        public long forwardNanos, backwardDataNanos, backwardWeightsNanos;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            forwardNanos = backwardDataNanos = backwardWeightsNanos = 0;
+        }
+    }
+
+    /**
+     * Forward, backward-data and backward-weights one after another, each timed: the backward/forward
+     * ratio from the same steps. From the separate benchmarks, measured minutes apart on a shared
+     * two-core host, it followed the host's load as much as the layer (AlexNet conv4's two-thread
+     * ratio read 2.93, 2.33 and 2.60 in three runs of the same build).
+     */
+    @Benchmark
+    public Tensor trainingStep(PassNanos nanos) {
+        long start = System.nanoTime();
+        conv.forward(x, y);
+        long forwardEnd = System.nanoTime();
+        conv.backwardData(dy, dx);
+        long dataEnd = System.nanoTime();
+        conv.backwardWeights(x, dy, dw, db);
+        long end = System.nanoTime();
+        nanos.forwardNanos += forwardEnd - start;
+        nanos.backwardDataNanos += dataEnd - forwardEnd;
+        nanos.backwardWeightsNanos += end - dataEnd;
         return dw;
     }
 

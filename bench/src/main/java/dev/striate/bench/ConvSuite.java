@@ -22,10 +22,11 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs {@link ConvBenchmark} layer by layer (Striate forward, backward-data, backward-weights and ONNX
- * Runtime's forward measured minutes apart, not half an hour) and prints a Markdown table: forward
- * GFLOPS (2·MACs / time) with the JMH error, ONNX Runtime's, their ratio, the backward passes, the
- * backward/forward time ratio, the algorithm and its workspace.
+ * Runs {@link ConvBenchmark} layer by layer (Striate's forward, ONNX Runtime's forward and Striate's
+ * training step measured minutes apart, not half an hour) and prints a Markdown table: forward
+ * GFLOPS (2·MACs / time) with the JMH error, ONNX Runtime's, their ratio, the backward passes' GFLOPS
+ * and the backward/forward time ratio from the training step's timed passes (mean of the iterations'
+ * ratios ± its 99.9% confidence half-width: {@link StepPasses}), the algorithm and its workspace.
  *
  * <p>Five warm-up iterations by default: the Winograd and depthwise kernels take 3–5 s of calls
  * before C2 has compiled them (measured: 131 ms per pass in the first second, 2.7 ms from the fifth).
@@ -39,7 +40,7 @@ public final class ConvSuite {
     static final String USAGE = "./striate bench conv [--layers a,b,...] [--threads 1,2] [--batch 1,8] [--winograd-tile 2|4] [--forks N] [--warmup N] "
             + "[--iterations N] [--time SECONDS] [--out DIR] [--quick]";
 
-    private static final String[] PASSES = {"forward", "onnxruntime", "backwardData", "backwardWeights"};
+    private static final String[] PASSES = {"forward", "onnxruntime", "trainingStep"};
 
     private ConvSuite() {
     }
@@ -98,8 +99,8 @@ public final class ConvSuite {
             rows.computeIfAbsent(key, k -> new LinkedHashMap<>()).put(bench.substring(bench.lastIndexOf('.') + 1), r);
         }
         StringBuilder s = new StringBuilder();
-        s.append("| layer | problem | thr | algorithm | Striate fwd GFLOPS | ONNX Runtime GFLOPS | ratio | dx GFLOPS | dw+db GFLOPS | bwd/fwd time | workspace (floats) | one image's im2col (floats) |\n");
-        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        s.append("| layer | problem | thr | algorithm | Striate fwd GFLOPS | ONNX Runtime GFLOPS | ratio | step: fwd GFLOPS | step: dx GFLOPS | step: dw+db GFLOPS | step: bwd/fwd time | workspace (floats) | one image's im2col (floats) |\n");
+        s.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map.Entry<String, Map<String, RunResult>> row : rows.entrySet()) {
             String[] key = row.getKey().split("\\|");
             ConvProblem problem = ConvLayers.problem(key[0], Integer.parseInt(key[1]));
@@ -108,19 +109,17 @@ public final class ConvSuite {
             Map<String, RunResult> r = row.getValue();
             GemmSuite.Measurement fwd = measure(r.get("forward"), flops);
             GemmSuite.Measurement ort = measure(r.get("onnxruntime"), flops);
-            GemmSuite.Measurement bwdData = measure(r.get("backwardData"), flops);
-            GemmSuite.Measurement bwdWeights = measure(r.get("backwardWeights"), flops);
-            String backwardRatio = fwd == null || bwdData == null || bwdWeights == null ? "–"
-                    : String.format(Locale.ROOT, "%.2f", (1 / bwdData.gflops() + 1 / bwdWeights.gflops()) * fwd.gflops());
+            StepPasses step = r.containsKey("trainingStep") ? StepPasses.of(r.get("trainingStep")) : null;
             s.append("| ").append(key[0]).append(" | `").append(problem).append("` | ").append(key[2])
                     .append(" | ").append(conv.algorithmFor(problem.height(), problem.width()))
                     .append(" | ").append(fwd == null ? "–" : fwd.format())
                     .append(" | ").append(ort == null ? "–" : ort.format())
                     .append(" | ").append(fwd == null || ort == null ? "–"
                             : String.format(Locale.ROOT, "%.2f", fwd.gflops() / ort.gflops()))
-                    .append(" | ").append(bwdData == null ? "–" : bwdData.format())
-                    .append(" | ").append(bwdWeights == null ? "–" : bwdWeights.format())
-                    .append(" | ").append(backwardRatio)
+                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::forwardNanos, flops).format("%.1f"))
+                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::backwardDataNanos, flops).format("%.1f"))
+                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::backwardWeightsNanos, flops).format("%.1f"))
+                    .append(" | ").append(step == null ? "–" : step.backwardOverForward().format("%.2f"))
                     .append(" | ").append(conv.workspaceFloats(problem.height(), problem.width()))
                     .append(" | ").append(ConvLayers.im2colFloats(problem))
                     .append(" |\n");
