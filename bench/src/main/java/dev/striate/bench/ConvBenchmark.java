@@ -142,7 +142,7 @@ public class ConvBenchmark {
      * Forward, backward-data and backward-weights one after another, each timed: the backward/forward
      * ratio from the same steps. From the separate benchmarks, measured minutes apart on a shared
      * two-core host, it followed the host's load as much as the layer (AlexNet conv4's two-thread
-     * ratio read 2.93, 2.33 and 2.60 in three runs of the same build).
+     * ratio read 2.93, 2.33 and 2.60 in three runs of the same convolution code).
      */
     @Benchmark
     public Tensor trainingStep(PassNanos nanos) {
