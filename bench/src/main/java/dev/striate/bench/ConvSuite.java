@@ -116,10 +116,7 @@ public final class ConvSuite {
                     .append(" | ").append(ort == null ? "–" : ort.format())
                     .append(" | ").append(fwd == null || ort == null ? "–"
                             : String.format(Locale.ROOT, "%.2f", fwd.gflops() / ort.gflops()))
-                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::forwardNanos, flops).format("%.1f"))
-                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::backwardDataNanos, flops).format("%.1f"))
-                    .append(" | ").append(step == null ? "–" : step.gflops(StepPasses.Iteration::backwardWeightsNanos, flops).format("%.1f"))
-                    .append(" | ").append(step == null ? "–" : step.backwardOverForward().format("%.2f"))
+                    .append(" | ").append(step == null ? "– | – | – | –" : step.tableCells(flops))
                     .append(" | ").append(conv.workspaceFloats(problem.height(), problem.width()))
                     .append(" | ").append(ConvLayers.im2colFloats(problem))
                     .append(" |\n");

@@ -69,6 +69,14 @@ record StepPasses(List<Iteration> iterations) {
         return estimate(i -> flops * i.steps() / passNanos.applyAsDouble(i));
     }
 
+    /** The conv table's step columns for a pass of {@code flops}: forward, dx and dw+db GFLOPS, then bwd/fwd. */
+    String tableCells(double flops) {
+        return gflops(Iteration::forwardNanos, flops).format("%.1f") + " | "
+                + gflops(Iteration::backwardDataNanos, flops).format("%.1f") + " | "
+                + gflops(Iteration::backwardWeightsNanos, flops).format("%.1f") + " | "
+                + backwardOverForward().format("%.2f");
+    }
+
     private Estimate estimate(ToDoubleFunction<Iteration> value) {
         ListStatistics s = new ListStatistics();
         for (Iteration i : iterations) {

@@ -5,6 +5,8 @@ import dev.striate.tensor.Shape;
 
 import java.util.function.DoubleBinaryOperator;
 
+import static dev.striate.onnx.ElementwiseOperators.broadcastIndex;
+
 /**
  * The comparisons (Greater, Less, Equal, GreaterOrEqual, LessOrEqual), the logical operators (And,
  * Or, Xor, Not) and Where, with multidirectional broadcasting. Booleans are 1 and 0: int64 values
@@ -75,8 +77,8 @@ final class LogicOperators {
                 long[] values = new long[out.size()];
                 int[][] strides = strides(dims, in);
                 for (int flat = 0; flat < values.length; flat++) {
-                    values[flat] = condition.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[0])] != 0 ? x.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[1])]
-                            : y.longs[ElementwiseOperators.broadcastIndex(flat, dims, strides[2])];
+                    values[flat] = condition.longs[broadcastIndex(flat, dims, strides[0])] != 0
+                            ? x.longs[broadcastIndex(flat, dims, strides[1])] : y.longs[broadcastIndex(flat, dims, strides[2])];
                 }
                 return Step.constant(Value.longs(dims, values));
             }
@@ -99,7 +101,8 @@ final class LogicOperators {
     }
 
     private static float read(dev.striate.tensor.Tensor[] in, float[][] constants, int k, int flat, int[] dims, int[][] strides) {
-        return constants[k] != null ? constants[k][ElementwiseOperators.broadcastIndex(flat, dims, strides[k])] : in[k].data()[in[k].offset() + ElementwiseOperators.broadcastIndex(flat, dims, strides[k])];
+        int at = broadcastIndex(flat, dims, strides[k]);
+        return constants[k] != null ? constants[k][at] : in[k].data()[in[k].offset() + at];
     }
 
     private static int[][] strides(int[] dims, Value[] operands) {

@@ -435,10 +435,15 @@ final class PoolOperator implements Operator {
             throw new OnnxException(name + ": " + reduction + " of int64 " + x + " is not supported (sum, prod, max, min)");
         }
         AxisGroups groups = AxisGroups.of(x.dims, reduced);
+        long identity = switch (reduction) {
+            case PROD -> 1L;
+            case MAX -> Long.MIN_VALUE;
+            case MIN -> Long.MAX_VALUE;
+            default -> 0L;
+        };
         long[] y = new long[groups.base().length];
         for (int g = 0; g < y.length; g++) {
-            long r = reduction == Reduction.PROD ? 1L : reduction == Reduction.MAX ? Long.MIN_VALUE
-                    : reduction == Reduction.MIN ? Long.MAX_VALUE : 0L;
+            long r = identity;
             for (int m : groups.member()) {
                 long v = x.longs[groups.base()[g] + m];
                 try {

@@ -31,7 +31,6 @@ final class ShapeOperators {
         return in -> reshaped(in[0], in[0].dims);
     }
 
-    /** Dropout in inference: the identity. A training mode or a consumed mask is refused at load. */
     /**
      * Dropout in inference: the identity (a view), and the optional mask all true. Training mode
      * (is_test=0 before opset 7, the training_mode input from 12) is accepted only with ratio 0,
