@@ -15,7 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 import static dev.striate.simd.Interleave.EVENS;
 import static dev.striate.simd.Interleave.ODDS;
+import static jdk.incubator.vector.VectorOperators.EQ;
 import static jdk.incubator.vector.VectorOperators.GT;
+import static jdk.incubator.vector.VectorOperators.LT;
 
 /**
  * {@code MaxPool2d} (PyTorch {@code nn.MaxPool2d}, ONNX {@code MaxPool}): each output is the maximum
@@ -293,21 +295,24 @@ public final class MaxPool2d extends Pooling {
             int left = xo + ih0 * w - padLeft; // the first window's first column
             int yRow = yo + oh * ow;
             int at = indexAt + oh * ow;
-            // Pooling's tripled-row test; without indices a last row's vectors go through the spill
-            boolean reads = ih0 >= 0 && left >= 0 && left + 2 * w + 2 * (pairs + 1) * L <= x.length;
-            boolean inside = reads && yRow + blocks * L <= planeEnd;
-            if (reads && !withIndices && !inRun
-                    && !tripledRows(x, left, w, 1, blocks, pairs, padLeft == 1, inside ? y : spill, inside ? yRow : 0, ow)) {
+            // Pooling's tripled-row test (with indices, a top pad's row, ih0 = −1, is left unread); a
+            // last row's vectors go through the spill
+            boolean reads = (ih0 >= 0 || withIndices) && left + (ih0 < 0 ? w : 0) >= 0
+                    && left + 2 * w + 2 * (pairs + 1) * L <= x.length;
+            boolean inside = yRow + blocks * L <= planeEnd;
+            float[] out = inside ? y : spill;
+            int outAt = inside ? yRow : 0;
+            boolean exact = !reads || (withIndices
+                    ? tripledRowWithIndices(x, left, w, blocks, pairs, ih0 < 0, padLeft == 1, out, outAt, chosen)
+                    : inRun || tripledRows(x, left, w, 1, blocks, pairs, padLeft == 1, out, outAt, ow));
+            if (!exact) {
                 if (!inside) {
                     System.arraycopy(spill, 0, y, yRow, ow);
                 }
-                continue;
-            }
-            if (withIndices && inside) {
-                if (!tripledRowWithIndices(x, left, w, blocks, pairs, padLeft == 1, y, yRow, chosen)) {
+                if (withIndices) {
                     storeIndices(chosen, ow, ih0 * w - padLeft, job.indices, at);
-                    continue;
                 }
+                continue;
             }
             if (!padsFilled) {
                 rows.fillPads(padLeft, w, job.paddedWidth, withIndices ? Float.NaN : Float.NEGATIVE_INFINITY);
@@ -387,70 +392,97 @@ public final class MaxPool2d extends Pooling {
     /*
      * One output row of tripledPlane with indices: y[yRow, +blocks·L) := the windows' maxima,
      * chosen[0, blocks·L) := their taps' offsets (kh·W + kw from the window's first column in its
-     * first row, exact in a float lane while under 2^24). Window row by window row, its two vectors
-     * de-interleaved into the windows' first and second taps and the next two vectors' first taps
-     * shifted in for the third; the taps scanned in window order, a lane taking a tap's offset when it
-     * is greater than the running maximum, the maximum blended in by the same mask — PyTorch's scan
-     * when no tap is NaN; the returned check (tripledRow's) sends a row that may hold one to scanRow.
-     * Blends in place of FloatVector.max: 430 → 345 µs on 64x112x112. A left pad's column is −∞, never
-     * greater, and the first window's choice starts at tap (0, 1), the first tap PyTorch scans. The
-     * first window row's first taps start the running maxima and choices (no fill, no compare); they
-     * wait in y and chosen between window rows (in L1): the nine taps in
-     * one pass, or with the scan's NaN test per tap, made a method past C2's inlining budget
-     * (NodeCountInliningCutoff), which then boxed its vectors, 26 MB a call. Before, every row went
-     * through the value kernel, then copied and de-interleaved each window row again to match its
-     * taps against the maximum: 0.16 of arraycopy's bandwidth on ResNet's 3x3/s2/p1 pool over
-     * 64x112x112; 0.27 with this scan; 0.39–0.40 with the first row starting the scan and the NaN
-     * test and int indices in vectors (same-process interleaved loop, 640 → 430 µs).
+     * first row, exact in a float lane while under 2^24), PyTorch's scan (v > max in row-major window
+     * order: ties to the first) when no tap is NaN; the returned check (tripledRows') sends a row that
+     * may hold one to scanRow. All nine taps at once, as tripledRows reads them: each column's maximum
+     * down the window rows with the row offset of its first (strict >), the columns de-interleaved
+     * into the windows' three taps, values and offsets alike, then across them in order — a lane
+     * takes a tap that is greater, or equal and scanned earlier, which is a smaller offset as kh·W + kw
+     * orders the taps by row, then column. A top pad's row (topPadded) is left out, the second row
+     * starting the columns at its own offset; a left pad's column is −∞ at offset 3W, last in any tie,
+     * so an all −∞ window keeps (0, 1), the first tap PyTorch scans. Before, window row by window row
+     * with the running maxima and choices in y and chosen between rows (the scan's order as it came),
+     * and the top pad's row and each plane's last row by scanRow: 64x112x112 (ResNet's pool, one
+     * thread, p50) 191–195 → 139–142 µs, 64x111x111 174–178 → 134–136, 128x55x55 129–134 → 79–80.
+     * Storing the int indices from here instead of through chosen: 137–141, 143–149, 84–87 (the
+     * last vector's masked store per row).
      */
-    private static boolean tripledRowWithIndices(float[] x, int left, int w, int blocks, int pairs, boolean padded,
-                                                 float[] y, int yRow, float[] chosen) {
-        // (0, 1) is the first tap PyTorch scans in the padded first window, kept when every tap is −∞
+    private static boolean tripledRowWithIndices(float[] x, int left, int w, int blocks, int pairs, boolean topPadded,
+                                                 boolean padded, float[] y, int yRow, float[] chosen) {
         FloatVector zero = FloatVector.zero(S);
-        FloatVector check = zero;
-        FloatVector firstChoice = zero.blend(padded ? 1f : 0f, FIRST_LANE);
-        for (int kh = 0; kh < 3; kh++) {
-            int rowLeft = left + kh * w;
-            float tap = kh * w; // offset of the row's first tap, kh·W
-            FloatVector lo = FloatVector.fromArray(S, x, rowLeft);
-            FloatVector hi = FloatVector.fromArray(S, x, rowLeft + L);
-            check = check.add(lo.add(hi));
-            FloatVector even = lo.rearrange(EVENS, hi);
-            if (padded) {
-                even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+        float below = w;
+        float twoBelow = 2f * w;
+        // a top pad's row is left out: the second row starts each column's scan, at its own offset
+        FloatVector firstRow = zero.add(topPadded ? below : 0f);
+        FloatVector t1 = FloatVector.fromArray(S, x, left + w);
+        FloatVector t0 = topPadded ? t1 : FloatVector.fromArray(S, x, left);
+        FloatVector t2 = FloatVector.fromArray(S, x, left + 2 * w);
+        FloatVector u1 = FloatVector.fromArray(S, x, left + w + L);
+        FloatVector u0 = topPadded ? u1 : FloatVector.fromArray(S, x, left + L);
+        FloatVector u2 = FloatVector.fromArray(S, x, left + 2 * w + L);
+        FloatVector check = t0.add(t1).add(t2).add(u0.add(u1).add(u2));
+        // each column's maximum and the row offset of its first (strict >, down the rows)
+        VectorMask<Float> down = t1.compare(GT, t0);
+        FloatVector lo = t0.blend(t1, down);
+        FloatVector loRow = firstRow.blend(below, down);
+        down = t2.compare(GT, lo);
+        lo = lo.blend(t2, down);
+        loRow = loRow.blend(twoBelow, down);
+        down = u1.compare(GT, u0);
+        FloatVector hi = u0.blend(u1, down);
+        FloatVector hiRow = firstRow.blend(below, down);
+        down = u2.compare(GT, hi);
+        hi = hi.blend(u2, down);
+        hiRow = hiRow.blend(twoBelow, down);
+        FloatVector even = lo.rearrange(EVENS, hi);
+        FloatVector evenRow = loRow.rearrange(EVENS, hiRow);
+        if (padded) {
+            // the pad's column: −∞, and last in the scan's order, so a tie (every tap −∞) keeps (0, 1)
+            even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
+            evenRow = evenRow.blend(3f * w, FIRST_LANE);
+        }
+        for (int b = 0; b < blocks; b++) {
+            FloatVector odd = lo.rearrange(ODDS, hi);
+            FloatVector oddTap = loRow.rearrange(ODDS, hiRow).add(1f);
+            // past the last pair, the last lane's third tap belongs to no output of the row
+            FloatVector nextEven = even;
+            FloatVector nextEvenRow = evenRow;
+            if (b < pairs) {
+                int at = left + 2 * (b + 1) * L;
+                t1 = FloatVector.fromArray(S, x, at + w);
+                t0 = topPadded ? t1 : FloatVector.fromArray(S, x, at);
+                t2 = FloatVector.fromArray(S, x, at + 2 * w);
+                u1 = FloatVector.fromArray(S, x, at + w + L);
+                u0 = topPadded ? u1 : FloatVector.fromArray(S, x, at + L);
+                u2 = FloatVector.fromArray(S, x, at + 2 * w + L);
+                check = check.add(t0.add(t1).add(t2)).add(u0.add(u1).add(u2));
+                down = t1.compare(GT, t0);
+                lo = t0.blend(t1, down);
+                loRow = firstRow.blend(below, down);
+                down = t2.compare(GT, lo);
+                lo = lo.blend(t2, down);
+                loRow = loRow.blend(twoBelow, down);
+                down = u1.compare(GT, u0);
+                hi = u0.blend(u1, down);
+                hiRow = firstRow.blend(below, down);
+                down = u2.compare(GT, hi);
+                hi = hi.blend(u2, down);
+                hiRow = hiRow.blend(twoBelow, down);
+                nextEven = lo.rearrange(EVENS, hi);
+                nextEvenRow = loRow.rearrange(EVENS, hiRow);
             }
-            for (int b = 0; b < blocks; b++) {
-                FloatVector odd = lo.rearrange(ODDS, hi);
-                FloatVector nextEven = even; // past the last pair: as tripledRow
-                if (b < pairs) {
-                    int next = rowLeft + 2 * (b + 1) * L;
-                    lo = FloatVector.fromArray(S, x, next);
-                    hi = FloatVector.fromArray(S, x, next + L);
-                    check = check.add(lo.add(hi));
-                    nextEven = lo.rearrange(EVENS, hi);
-                }
-                FloatVector max;
-                FloatVector choice;
-                if (kh == 0) {
-                    // the first tap is the running maximum (−∞ in a padded first lane)
-                    max = even;
-                    choice = b == 0 ? firstChoice : zero;
-                } else {
-                    max = FloatVector.fromArray(S, y, yRow + b * L);
-                    choice = FloatVector.fromArray(S, chosen, b * L);
-                    VectorMask<Float> take = even.compare(GT, max);
-                    max = max.blend(even, take);
-                    choice = choice.blend(tap, take);
-                }
-                VectorMask<Float> take = odd.compare(GT, max);
-                max = max.blend(odd, take);
-                choice = choice.blend(tap + 1f, take);
-                FloatVector third = even.slice(1, nextEven);
-                take = third.compare(GT, max);
-                max.blend(third, take).intoArray(y, yRow + b * L);
-                choice.blend(tap + 2f, take).intoArray(chosen, b * L);
-                even = nextEven;
-            }
+            FloatVector third = even.slice(1, nextEven);
+            FloatVector thirdTap = evenRow.slice(1, nextEvenRow).add(2f);
+            // across the columns in the scan's (row-major) order: a greater tap, or an equal one
+            // scanned earlier — a smaller offset, as kh·W + kw orders taps by row, then column
+            VectorMask<Float> take = odd.compare(GT, even).or(odd.compare(EQ, even).and(oddTap.compare(LT, evenRow)));
+            FloatVector max = even.blend(odd, take);
+            FloatVector tap = evenRow.blend(oddTap, take);
+            take = third.compare(GT, max).or(third.compare(EQ, max).and(thirdTap.compare(LT, tap)));
+            max.blend(third, take).intoArray(y, yRow + b * L);
+            tap.blend(thirdTap, take).intoArray(chosen, b * L);
+            even = nextEven;
+            evenRow = nextEvenRow;
         }
         return check.test(VectorOperators.IS_NAN).anyTrue();
     }
