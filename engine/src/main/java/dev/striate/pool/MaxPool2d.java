@@ -400,7 +400,7 @@ public final class MaxPool2d extends Pooling {
      * takes a tap that is greater, or equal and scanned earlier, which is a smaller offset as kh·W + kw
      * orders the taps by row, then column. A top pad's row (topPadded) is left out, the second row
      * starting the columns at its own offset; a left pad's column is −∞ at offset 3W, last in any tie,
-     * so an all −∞ window keeps (0, 1), the first tap PyTorch scans. Before, window row by window row
+     * so an all −∞ window keeps its first tap in the image, as PyTorch's scan does. Before, window row by window row
      * with the running maxima and choices in y and chosen between rows (the scan's order as it came),
      * and the top pad's row and each plane's last row by scanRow: 64x112x112 (ResNet's pool, one
      * thread, p50) 191–195 → 139–142 µs, 64x111x111 174–178 → 134–136, 128x55x55 129–134 → 79–80.
@@ -437,7 +437,8 @@ public final class MaxPool2d extends Pooling {
         FloatVector even = lo.rearrange(EVENS, hi);
         FloatVector evenRow = loRow.rearrange(EVENS, hiRow);
         if (padded) {
-            // the pad's column: −∞, and last in the scan's order, so a tie (every tap −∞) keeps (0, 1)
+            // the pad's column: −∞, and last in the scan's order, so a tie (every tap −∞) keeps the
+            // first tap in the image
             even = even.blend(Float.NEGATIVE_INFINITY, FIRST_LANE);
             evenRow = evenRow.blend(3f * w, FIRST_LANE);
         }
