@@ -68,7 +68,7 @@ final class Winograd implements ThreadPool.ParallelTask {
     private static final int L = FloatSpecies.LANES;
     /** Appended to a workspace-size error: the exact path allocates no transformed buffers. */
     private static final String EXACT_PATH_HINT = " (ConvAlgorithm.IM2COL needs none)";
-    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, PACK = 3, GRADIENT_PASSES = 4, BANDS = 5;
+    private static final int INPUT = 0, PRODUCTS = 1, OUTPUT = 2, PACKED_INPUT = 3, GRADIENT_PASSES = 4, BANDS = 5;
 
     private final ConvParams p;
     private final int h, w, oh, ow;
@@ -90,12 +90,24 @@ final class Winograd implements ThreadPool.ParallelTask {
     private final int gradientPassRows;
     /** The GEMM's MR, of which a weight gradient pass takes whole panels. */
     private final int mr;
+    /** The GEMM's NR: the weight gradient's packed input is made a panel of NR input channels at a time ({@link #packInputBand}). */
+    private final int nr;
+    /** Tile rows per band of the weight gradient's packed input, and the bands of a map ({@link #packInputBand}). */
+    private final int inputBandRows, inputBands;
+    /**
+     * A band of the weight gradient's transformed input, in floats, at most (unless one tile row
+     * takes more): a quarter of L2, so it is packed from L2. On 64→64 at 56x56, one thread, the
+     * transform and packing together took 405 / 257 / 204 / 215 µs for bands of 16K / 32K / 64K /
+     * 128K floats (a band reloads two plane rows of each channel, and packs by scalars the depths
+     * past its last whole 16).
+     */
+    private static final long INPUT_BAND_FLOATS = 64 * 1024;
     /** This call's rows per weight gradient pass: at most {@link #gradientPassRows}, and enough passes for every thread. */
     private int gradientRows;
     /**
      * A weight gradient pass's dU, in floats: a quarter of L2, beside the streams of V's panels and
      * dM. Twice that ran 256→256 at 14x14 and 512→512 at 12x12 1–4% faster, but two threads' passes
-     * then outgrew V's array, which they take over from the arena once V is packed.
+     * then outgrew V's array, whose arena memory they took over when V was still written whole.
      */
     private static final long GRADIENT_PASS_FLOATS = 64 * 1024;
     /**
@@ -176,6 +188,9 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.mStride = (int) apart((long) passRows * tiles);
         this.gradientPassRows = passRows(p.outChannels(), mr, GRADIENT_PASS_FLOATS, 16L * p.inChannels());
         this.mr = mr;
+        this.nr = nr;
+        this.inputBandRows = (int) Math.max(1, Math.min(tileRows, INPUT_BAND_FLOATS / ((long) products * nr * tileCols)));
+        this.inputBands = (tileRows + inputBandRows - 1) / inputBandRows;
         // L floats past M's last row: the output transform's last vector reads on past it
         this.mLength = p.arrayLength("Winograd's M" + EXACT_PATH_HINT, (long) products * mStride + L);
     }
@@ -235,8 +250,17 @@ final class Winograd implements ThreadPool.ParallelTask {
         StridedPlane gradientPlane;
         /** Gᵀ·dU (3x4) and Gᵀ·dU·G (3x3) of L filters, element by element ({@link #filterGradients}). */
         final float[] filterColumns = new float[12 * L], filterRows = new float[9 * L];
+        /** One band of the weight gradient's transformed input ({@link #packInputBand}); made on first use. */
+        private float[] inputBand = new float[0];
         /** One transposed product's {@code Mᵀ_ξ} ({@link #productTransposed}); made on first use. */
         private float[] product = new float[0];
+
+        float[] inputBand(int floats) {
+            if (inputBand.length < floats) {
+                inputBand = new float[floats];
+            }
+            return inputBand;
+        }
 
         float[] product(int floats) {
             if (product.length < floats) {
@@ -245,7 +269,7 @@ final class Winograd implements ThreadPool.ParallelTask {
             return product;
         }
 
-        /** The forward pass's floats (the weight gradient's plane and filter rows not counted). */
+        /** The forward pass's floats (the weight gradient's plane, band and filter rows not counted). */
         long floats() {
             return plane.floats() + rows.length + between.length + spill.length;
         }
@@ -472,7 +496,7 @@ final class Winograd implements ThreadPool.ParallelTask {
             int planeEnd = Math.min(scratch.plane.rows, m * endRow + 2);
             for (int channel = 0; channel < c; channel++) {
                 transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w, m * firstRow, planeEnd), scratch,
-                        firstRow, endRow, vAt + channel * count - first, vApart);
+                        firstRow, endRow, v, vAt + channel * count - first, vApart);
             }
             for (int from = 0; from < oc; from += passRows) {
                 int rows = Math.min(passRows, oc - from);
@@ -551,10 +575,6 @@ final class Winograd implements ThreadPool.ParallelTask {
             }
             return;
         }
-        if (phase == PACK) {
-            packedV[task] = gemm.packB(Transpose.T, tiles, c, v, task * vStride, tiles, packedV[task]);
-            return;
-        }
         if (phase == GRADIENT_PASSES) {
             gradientPasses(task);
             return;
@@ -564,6 +584,10 @@ final class Winograd implements ThreadPool.ParallelTask {
             scratch = new Scratch();
         }
         try {
+            if (phase == PACKED_INPUT) {
+                packInputBand(task, scratch);
+                return;
+            }
             for (int channel = task * perTask, end = Math.min(phaseItems, channel + perTask); channel < end; channel++) {
                 transform(channel, scratch);
             }
@@ -587,7 +611,7 @@ final class Winograd implements ThreadPool.ParallelTask {
         } else if (tileIndex != null) {
             transformInputGathered(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch.plane, channel * tiles);
         } else {
-            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, 0, tileRows, channel * tiles, vStride);
+            transformInput(scratch.plane.load(x, xOff + channel * h * w, h, w), scratch, 0, tileRows, v, channel * tiles, vStride);
         }
     }
 
@@ -647,7 +671,8 @@ final class Winograd implements ThreadPool.ParallelTask {
      * output × input channels summed over tiles, against im2col's output channels × 9·input channels
      * over pixels: 2.25× fewer multiply-adds.
      *
-     * <p>V's products are packed once ({@code V_ξᵀ}, the GEMM's B panels); then each task takes
+     * <p>V's products are packed once ({@code V_ξᵀ}, the GEMM's B panels), band by band as they are
+     * made ({@link #packInputBand}); then each task takes
      * whole passes of {@link #gradientRows} output channels, one after another in its own
      * slot of scratch: their dM, their 16 products and their filters' transform, with no join
      * between. A pass's dU (16/9 of its dw) is sent back to 3x3 while it is still in L2: dU for all
@@ -656,7 +681,7 @@ final class Winograd implements ThreadPool.ParallelTask {
      * join between the phases (and V's panels packed again by each pass's products) it lost on
      * two threads on 384→384 at 13x13. The batch is summed in dw, image by image.
      * x: {@code C×h×w} at xOff; dy: {@code OC×oh×ow} at dyOff; dw: {@code [OC][C][3][3]} at dwOff
-     * | allocates nothing once V's packed panels exist (the first call makes them).
+     * | allocates nothing once V's packed panels and each thread's band exist (the first calls make them).
      */
     void backwardWeights(float[] x, int xOff, float[] dy, int dyOff, Sgemm gemm, boolean accumulate, float[] dw,
             int dwOff) {
@@ -673,14 +698,11 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.accumulate = accumulate;
         FloatArena arena = gemm.pool().arena();
         try {
-            v = arena.take(vLength);
-            try {
-                runPhase(INPUT, p.inChannels());
-                runPhase(PACK, products);
-            } finally {
-                arena.give(v);
-                v = null;
+            for (int xi = 0; xi < products; xi++) {
+                packedV[xi] = gemm.packedB(tiles, p.inChannels(), packedV[xi]);
             }
+            phase = PACKED_INPUT;
+            gemm.pool().parallelFor((p.inChannels() + nr - 1) / nr * inputBands, this);
             int oc = p.outChannels();
             int threads = gemm.pool().parallelism();
             gradientRows = Math.min(gradientPassRows, ((oc + threads - 1) / threads + mr - 1) / mr * mr);
@@ -698,6 +720,33 @@ final class Winograd implements ThreadPool.ParallelTask {
         } finally {
             this.x = this.dy = this.dw = null;
             this.gemm = null;
+        }
+    }
+
+    /**
+     * Task {@code task} of the weight gradient's packed input ({@link #backwardWeights}): V_ξᵀ of one
+     * panel of NR input channels over one band of tile rows, transformed into scratch and packed from
+     * there into {@link #packedV} while it is still in cache. Transforming all of V into the arena
+     * and packing it in a second phase wrote and read V whole (3.2 MB on 64→64 at 56x56): on this
+     * shared host, in the minutes when another guest's memory traffic slows every pass, that
+     * layer's weight gradient took 817 µs on two threads against 717 this way (medians, alternated
+     * JVMs; 417 both when quiet), its bwd/fwd 2.65 against 2.44; one thread, quiet, the same.
+     */
+    private void packInputBand(int task, Scratch scratch) {
+        int first = task / inputBands * nr;
+        int channels = Math.min(nr, p.inChannels() - first);
+        int firstRow = task % inputBands * inputBandRows;
+        int endRow = Math.min(tileRows, firstRow + inputBandRows);
+        int bandTiles = (endRow - firstRow) * tileCols;
+        float[] band = scratch.inputBand(products * nr * inputBandRows * tileCols);
+        int apart = channels * bandTiles; // from V_ξ to V_ξ+1 in the band
+        for (int channel = 0; channel < channels; channel++) {
+            // tile row ty reads plane rows 2·ty .. 2·ty + 3
+            float[] pl = scratch.plane.load(x, xOff + (first + channel) * h * w, h, w, 2 * firstRow, 2 * endRow + 2);
+            transformInput(pl, scratch, firstRow, endRow, band, channel * bandTiles - firstRow * tileCols, apart);
+        }
+        for (int xi = 0; xi < products; xi++) {
+            gemm.packB(Transpose.T, band, xi * apart, bandTiles, firstRow * tileCols, bandTiles, first, channels, packedV[xi]);
         }
     }
 
@@ -874,10 +923,11 @@ final class Winograd implements ThreadPool.ParallelTask {
 
     /**
      * V_ξ[c][tile] := (Bᵀ d B)_ξ for the tiles of one input channel in tile rows [firstRow, endRow)
-     * (m = 2), tile t's at {@code v[rowAt + t + ξ·rowStride]}; a vector reaching past the last of
+     * (m = 2), tile t's at {@code dst[rowAt + t + ξ·rowStride]}; a vector reaching past the last of
      * them goes through the spill rows, so nothing past them is written (another channel's or band's).
      */
-    private void transformInput(float[] pl, Scratch scratch, int firstRow, int endRow, int rowAt, int rowStride) {
+    private void transformInput(float[] pl, Scratch scratch, int firstRow, int endRow, float[] dst, int rowAt,
+                                int rowStride) {
         int rs = scratch.plane.rowStride;
         int ph = scratch.plane.phase;
         float[] spill = scratch.spill;
@@ -886,7 +936,7 @@ final class Winograd implements ThreadPool.ParallelTask {
             for (int tx = 0; tx < tileCols; tx += L) {
                 int tile = ty * tileCols + tx;
                 boolean spills = tile + L > end;
-                float[] to = spills ? spill : v;
+                float[] to = spills ? spill : dst;
                 int at = spills ? 0 : rowAt + tile;
                 int stride = spills ? L : rowStride;
                 // Padded column 2·tile + j lives at phase j mod 2, slot tile + j/2.
@@ -927,7 +977,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 b2j.sub(e2j).intoArray(to, at + 14 * stride);
                 b3j.sub(e3j).intoArray(to, at + 15 * stride);
                 if (spills) {
-                    unspill(spill, products, end - tile, v, rowAt + tile, rowStride);
+                    unspill(spill, products, end - tile, dst, rowAt + tile, rowStride);
                 }
             }
         }

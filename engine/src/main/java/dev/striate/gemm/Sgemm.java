@@ -364,6 +364,60 @@ public final class Sgemm {
         return p;
     }
 
+    /**
+     * A packing of a {@code k×n} op(B) on this instance's blocking, to be filled block by block
+     * ({@link #packB(Transpose, float[], int, int, int, int, int, int, PackedOperand)}); contents
+     * unspecified until then.
+     *
+     * @param into a previous packing of the same shape to return (no allocation), or null
+     * @throws IllegalArgumentException if k or n is negative, or if {@code into} does not fit
+     */
+    public PackedOperand packedB(int k, int n, PackedOperand into) {
+        if (k < 0 || n < 0) {
+            throw new IllegalArgumentException("sgemm: a packed B must be k×n with k, n >= 0, got " + k + "×" + n);
+        }
+        return reuse(into, false, n, k, config.nr());
+    }
+
+    /**
+     * Depths {@code [firstDepth, firstDepth + depths)} × columns {@code [firstCol, firstCol + cols)} of
+     * a packed op(B) := that block of op(B), given alone: its element (firstDepth + p, firstCol + j)
+     * at {@code b[bOff + p·ldb + j]} ({@code N}) or {@code b[bOff + j·ldb + p]} ({@code T}). The rest of
+     * the packing is left as it was, so tasks can each pack their own blocks of one operand at once
+     * (Winograd's transformed input, packed band by band as it is made, while it is in cache): the
+     * same floats as {@link #packB(Transpose, int, int, float[], int, int, PackedOperand)} of the whole.
+     * Allocates nothing.
+     *
+     * @param firstCol a multiple of NR ({@link GemmConfig#nr()}), and cols a multiple too unless the
+     *                 block reaches B's last column: blocks are whole panels wide
+     * @throws IllegalArgumentException as {@link #sgemm} for the block's arguments, if {@code into} was
+     *                                  packed for another blocking, or if the block is not within it or not whole panels wide
+     */
+    public void packB(Transpose tb, float[] b, int bOff, int ldb, int firstDepth, int depths, int firstCol, int cols,
+                      PackedOperand into) {
+        requirePacked(into, false);
+        GemmArguments.checkOperand(false, tb, cols, depths, b, bOff, ldb);
+        int panel = into.panel;
+        if (firstDepth < 0 || firstDepth > into.depth - depths || firstCol < 0 || firstCol > into.side - cols
+                || firstCol % panel != 0 || (cols % panel != 0 && firstCol + cols != into.side)) {
+            throw new IllegalArgumentException("sgemm: block of depths [" + firstDepth + ", " + ((long) firstDepth + depths)
+                    + ") and columns [" + firstCol + ", " + ((long) firstCol + cols) + ") must lie within the packed B's "
+                    + into.depth + "×" + into.side + " and be whole panels of " + panel + " columns wide");
+        }
+        if (depths == 0 || cols == 0) {
+            return;
+        }
+        for (int pc = firstDepth / into.kc * into.kc; pc < firstDepth + depths; pc += into.kc) {
+            int kc = Math.min(into.kc, into.depth - pc);
+            int from = Math.max(pc, firstDepth);
+            int to = Math.min(pc + kc, firstDepth + depths);
+            for (int j = 0; j < cols; j += panel) {
+                Packing.packB(tb, b, bOff, ldb, from - firstDepth, to - from, j, Math.min(panel, cols - j), into.data,
+                        into.panelAt(pc, kc, firstCol + j) + (from - pc) * panel, panel);
+            }
+        }
+    }
+
     private PackedOperand reuse(PackedOperand into, boolean isA, int side, int depth, int panel) {
         if (into == null) {
             return new PackedOperand(isA, side, depth, panel, config.depthBlock(depth));

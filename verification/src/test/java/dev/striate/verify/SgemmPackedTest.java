@@ -24,7 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * oracle's bound instead. B packing its own panels ({@link PanelSource}) gives the same bits too,
  * slots past its last column (NaN here) never reaching C, and so does A packed from its transpose as
  * a source (the 7x3v blocking included: the transposed convolution product's), and a product on
- * some rows of a packed A (or columns of a packed B) gives those rows (columns) of the whole product. A pre-packed B on the 7x3v tile
+ * some rows of a packed A (or columns of a packed B) gives those rows (columns) of the whole product, and a
+ * B packed block by block the bits of B packed whole. A pre-packed B on the 7x3v tile
  * runs the touching loop (an emulated prefetch of the next packed panel) in its K-blocked products,
  * up to the last panel, whose touches would fall past the array. Repacking reuses the operand; an
  * operand packed for another blocking, or rows (columns) that do not start a panel or lie past A (B),
@@ -195,6 +196,84 @@ class SgemmPackedTest {
                 new float[100], 0, 5, Epilogue.NONE, null, 0), "a negative first column");
         assertThrows(IllegalArgumentException.class, () -> gemm.gemm(Transpose.N, 20, 1f, a600, 0, 30, wide, 0, 5, 0f,
                 new float[99], 0, 5, Epilogue.NONE, null, 0), "C one float short of the columns");
+    }
+
+    /**
+     * A packed B filled block by block ({@link Sgemm#packedB}, then {@link Sgemm#packB(Transpose, float[],
+     * int, int, int, int, int, int, PackedOperand)} of each block given alone, in shuffled order) gives
+     * the bits of B packed whole: blocks of every depth range — inside a KC slice, across a slice's
+     * end, a single depth — and panel-wide column ranges, the last one partial; the refused blocks
+     * (columns not starting a panel, a partial width short of B's end, depths or columns past B, an
+     * operand packed for another blocking) change nothing.
+     */
+    @Test
+    void blocksPackedOneAtATimeEqualTheWholePacking() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (GemmConfig config : new GemmConfig[] {GemmConfig.defaults(), GemmConfig.of("2x4v", 16, 64, 48)}) {
+            Sgemm gemm = new Sgemm(config, ThreadPool.common());
+            int nr = config.nr();
+            int m = 9;
+            int n = 2 * nr + 5;
+            for (int k : new int[] {7, 130, 2100}) {
+                for (Transpose tb : Transpose.values()) {
+                    float[] a = RandomData.uniform(random, m * k);
+                    float[] b = RandomData.uniform(random, k * n);
+                    int ldb = tb == Transpose.N ? n : k;
+                    float[] expected = new float[m * n];
+                    gemm.gemm(Transpose.N, m, 1f, a, 0, k, gemm.packB(tb, k, n, b, 0, ldb, null), 0f, expected, 0, n,
+                            Epilogue.NONE, null, 0);
+                    PackedOperand blocks = gemm.packedB(k, n, null);
+                    // depth cuts at random, one of them a single depth; each cut's column panels shuffled
+                    java.util.List<int[]> cuts = new java.util.ArrayList<>();
+                    for (int p0 = 0; p0 < k; ) {
+                        int depths = Math.min(k - p0, cuts.size() == 1 ? 1 : 1 + random.nextInt(Math.max(1, k / 3)));
+                        for (int j0 = 0; j0 < n; j0 += nr) {
+                            cuts.add(new int[] {p0, depths, j0, Math.min(nr, n - j0)});
+                        }
+                        p0 += depths;
+                    }
+                    java.util.Collections.shuffle(cuts, new java.util.Random(random.nextLong()));
+                    for (int[] cut : cuts) {
+                        // the block alone, in a row stride of its own, one float of slack before it
+                        int rows = tb == Transpose.N ? cut[1] : cut[3];
+                        int cols = tb == Transpose.N ? cut[3] : cut[1];
+                        int ld = cols + 3;
+                        float[] block = new float[1 + rows * ld];
+                        for (int r = 0; r < rows; r++) {
+                            for (int c = 0; c < cols; c++) {
+                                int depth = cut[0] + (tb == Transpose.N ? r : c);
+                                int column = cut[2] + (tb == Transpose.N ? c : r);
+                                block[1 + r * ld + c] = tb == Transpose.N ? b[depth * ldb + column] : b[column * ldb + depth];
+                            }
+                        }
+                        gemm.packB(tb, block, 1, ld, cut[0], cut[1], cut[2], cut[3], blocks);
+                    }
+                    float[] viaBlocks = new float[m * n];
+                    gemm.gemm(Transpose.N, m, 1f, a, 0, k, blocks, 0f, viaBlocks, 0, n, Epilogue.NONE, null, 0);
+                    assertArrayEquals(expected, viaBlocks, 0f, config + ", k " + k + ", " + tb);
+                }
+            }
+            PackedOperand packed = gemm.packedB(30, n, null);
+            float[] block = new float[30 * n];
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, 0, 30, 1, nr, packed),
+                    "columns not starting a panel");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, 0, 30, 0, nr - 1, packed),
+                    "a partial width short of B's last column");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, 1, 30, 0, nr, packed),
+                    "depths past B's last");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, 0, 30, 2 * nr, nr, packed),
+                    "columns past B's last");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, -1, 1, 0, nr, packed),
+                    "a negative first depth");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, new float[29 * n], 0, n, 0, 30, 0, nr,
+                    packed), "the block one row short");
+            Sgemm other = new Sgemm(GemmConfig.of("2x4v", 16, 64, 48), ThreadPool.common());
+            if (other.config().nr() != nr) {
+                assertThrows(IllegalArgumentException.class, () -> other.packB(Transpose.N, block, 0, n, 0, 30, 0, nr, packed),
+                        "an operand packed for another blocking");
+            }
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(-1, n, null), "a negative depth");
+        }
     }
 
     /** A stored {@code op(B)} serving its panels one element at a time: the plainest {@link PanelSource}. */
