@@ -105,11 +105,13 @@ final class Winograd implements ThreadPool.ParallelTask {
     /** This call's rows per weight gradient pass: at most {@link #gradientPassRows}, and enough passes for every thread. */
     private int gradientRows;
     /**
-     * A weight gradient pass's dU, in floats: a quarter of L2, beside the streams of V's panels and
-     * dM. Twice that ran 256→256 at 14x14 and 512→512 at 12x12 1–4% faster, but two threads' passes
-     * then outgrew V's array, whose arena memory they took over when V was still written whole.
+     * A weight gradient pass's dU, in floats: half of L2, beside the streams of V's panels and dM.
+     * Every pass reads all of V's panels, so fewer passes read less: 256→256 at 14x14 (V 0.8 MB,
+     * 8 passes rather than 16) took 498 µs against 509 for a quarter of L2 and 490 for all of it
+     * (two threads, medians of 22 alternated windows, all when the host was quiet); 128→128 at
+     * 28x28 383–388 for all three.
      */
-    private static final long GRADIENT_PASS_FLOATS = 64 * 1024;
+    private static final long GRADIENT_PASS_FLOATS = 128 * 1024;
     /**
      * For maps of exactly L tiles (m = 2; 7x7 and 8x8 on 16 lanes): tile t's top-left padded element
      * in a {@link Scratch} plane, lane t ({@link #transformInputGathered}). Null for other maps.
@@ -139,7 +141,12 @@ final class Winograd implements ThreadPool.ParallelTask {
     private int gradientSlots;
     private int dyOff, dwOff;
     private boolean accumulate;
-    /** V_ξᵀ of the weight gradient's image, packed as the GEMM's B ({@link #backwardWeights}); made on first use. */
+    /**
+     * V_ξᵀ of the weight gradient's image, packed as the GEMM's B ({@link #backwardWeights}): views of
+     * an array lent by the arena for each call, made on first use and re-pointed by each call (between
+     * calls they still name the last call's array, which the arena may have dropped since: one array
+     * kept alive until the next call at most).
+     */
     private final PackedOperand[] packedV = new PackedOperand[16];
     private int xOff, yOff;
     private float min, max;
@@ -672,7 +679,17 @@ final class Winograd implements ThreadPool.ParallelTask {
      * over pixels: 2.25× fewer multiply-adds.
      *
      * <p>V's products are packed once ({@code V_ξᵀ}, the GEMM's B panels), band by band as they are
-     * made ({@link #packInputBand}); then each task takes
+     * made ({@link #packInputBand}), into memory the arena lends for the call, so the layer keeps
+     * no array of its own for it (16·T·C floats: 3.2 MB on 64→64 at 56x56, per Winograd layer of a
+     * network). On one layer alone that moves, rather than shrinks, the cost of writing memory the
+     * last step left cold: in the minutes when another guest's memory traffic slows this shared
+     * host, packing into the layer's own arrays took 4.4× as long (summed over two threads on
+     * 64→64 at 56x56: 108 → 481 µs; its transform, reading x, 102 → 121); packed into the arena's,
+     * the weight gradient took 1.38 of dx's time there against 1.66 — and the next forward pass 1.41
+     * against 1.09, the step the same (two threads, slow windows of 12 minutes of alternated JVMs,
+     * medians); 128→128 at 28x28 dw 1.44 → 1.38, forward 0.99 → 1.08; 256→256 at 14x14 dw 1.35 →
+     * 1.41; quiet, all within 2%.
+     * Then each task takes
      * whole passes of {@link #gradientRows} output channels, one after another in its own
      * slot of scratch: their dM, their 16 products and their filters' transform, with no join
      * between. A pass's dU (16/9 of its dw) is sent back to 3x3 while it is still in L2: dU for all
@@ -697,9 +714,13 @@ final class Winograd implements ThreadPool.ParallelTask {
         this.dwOff = dwOff;
         this.accumulate = accumulate;
         FloatArena arena = gemm.pool().arena();
+        long packing = apart(gemm.packedFloats(tiles, p.inChannels()));
+        float[] packedInput = arena.take(p.arrayLength("the Winograd weight gradient's packed input" + EXACT_PATH_HINT,
+                products * packing));
         try {
             for (int xi = 0; xi < products; xi++) {
-                packedV[xi] = gemm.packedB(tiles, p.inChannels(), packedV[xi]);
+                // within the products · packing floats arrayLength let through
+                packedV[xi] = gemm.packedB(tiles, p.inChannels(), packedInput, (int) (xi * packing), packedV[xi]);
             }
             phase = PACKED_INPUT;
             gemm.pool().parallelFor((p.inChannels() + nr - 1) / nr * inputBands, this);
@@ -718,6 +739,7 @@ final class Winograd implements ThreadPool.ParallelTask {
                 passScratch = null;
             }
         } finally {
+            arena.give(packedInput);
             this.x = this.dy = this.dw = null;
             this.gemm = null;
         }

@@ -13,9 +13,11 @@ package dev.striate.gemm;
  * row (or column) {@code i} starts at {@code i · kc}. Independent of how threads split C, so
  * products stay bitwise identical for any thread count.
  *
- * <p>Made by {@link Sgemm#packA} / {@link Sgemm#packB}; usable only with an Sgemm of the same
- * blocking. Thread-safety: immutable between packings; repacking into it while a product reads it
- * is a data race.
+ * <p>Made by {@link Sgemm#packA} / {@link Sgemm#packB}, which give it its own floats, or laid over
+ * the caller's ({@link Sgemm#packedB(int, int, float[], int, PackedOperand)}: a view, from an
+ * offset, of memory the caller lends for as long as it uses the operand); usable only with an Sgemm
+ * of the same blocking. Thread-safety: immutable between packings; repacking into it while a
+ * product reads it is a data race.
  */
 public final class PackedOperand {
 
@@ -30,9 +32,26 @@ public final class PackedOperand {
     int panel;
     int kc;
     float[] data;
+    /** Where the packing starts in data: 0 for an operand with its own floats. */
+    int base;
+    /** Whether data is the caller's (a view), which only {@link Sgemm#packedB(int, int, float[], int, PackedOperand)} re-points. */
+    final boolean view;
 
     PackedOperand(boolean isA, int side, int depth, int panel, int kc) {
+        this.view = false;
         reshape(isA, side, depth, panel, kc);
+    }
+
+    /** A view of {@code data} from {@code base} (at least {@link #padded()}·depth floats there: the caller checks). */
+    PackedOperand(boolean isA, int side, int depth, int panel, int kc, float[] data, int base) {
+        this.view = true;
+        this.isA = isA;
+        this.side = side;
+        this.depth = depth;
+        this.panel = panel;
+        this.kc = kc;
+        this.data = data;
+        this.base = base;
     }
 
     /**
@@ -59,7 +78,7 @@ public final class PackedOperand {
 
     /** Offset of the panel holding row/column {@code i} (a multiple of the panel width) in slice {@code pc}. */
     int panelAt(int pc, int kcOfSlice, int i) {
-        return pc * padded() + i * kcOfSlice;
+        return base + pc * padded() + i * kcOfSlice;
     }
 
     /** Whether this is op(A) (m×k) rather than op(B) (k×n). */

@@ -365,18 +365,42 @@ public final class Sgemm {
     }
 
     /**
-     * A packing of a {@code k×n} op(B) on this instance's blocking, to be filled block by block
+     * A packing of a {@code k×n} op(B) on this instance's blocking laid over the caller's floats,
+     * {@code storage[offset, offset + packedFloats(k, n))}, to be filled block by block
      * ({@link #packB(Transpose, float[], int, int, int, int, int, int, PackedOperand)}); contents
-     * unspecified until then.
+     * unspecified until then. The operand is a view: it reads and writes storage, which the caller
+     * keeps for as long as it uses the operand — memory an arena lends for one call, so a packing
+     * made for one call needs no memory of its own (Winograd's weight gradient packs its
+     * transformed input there).
      *
-     * @param into a previous packing of the same shape to return (no allocation), or null
-     * @throws IllegalArgumentException if k or n is negative, or if {@code into} does not fit
+     * @param into a view of the same shape to re-point at this storage (no allocation), or null
+     * @throws IllegalArgumentException if k or n is negative, if the floats are not within storage,
+     *                                  or if {@code into} is not a view of that shape
      */
-    public PackedOperand packedB(int k, int n, PackedOperand into) {
+    public PackedOperand packedB(int k, int n, float[] storage, int offset, PackedOperand into) {
         if (k < 0 || n < 0) {
             throw new IllegalArgumentException("sgemm: a packed B must be k×n with k, n >= 0, got " + k + "×" + n);
         }
-        return reuse(into, false, n, k, config.nr());
+        long floats = packedFloats(k, n);
+        if (storage == null || offset < 0 || offset > storage.length - floats) {
+            throw new IllegalArgumentException("sgemm: a packed " + k + "×" + n + " B needs " + floats
+                    + " floats of storage from offset " + offset + ", got " + (storage == null ? "null" : storage.length + " floats"));
+        }
+        int kc = config.depthBlock(k);
+        if (into == null) {
+            return new PackedOperand(false, n, k, config.nr(), kc, storage, offset);
+        }
+        if (!into.view || into.isA || into.side != n || into.depth != k || into.panel != config.nr() || into.kc != kc) {
+            throw new IllegalArgumentException("sgemm: only a view of the same shape and blocking can be re-pointed");
+        }
+        into.data = storage;
+        into.base = offset;
+        return into;
+    }
+
+    /** Floats a packing of a {@code k×n} op(B) takes on this instance's blocking ({@link #packedB(int, int, float[], int, PackedOperand)}). */
+    public long packedFloats(int k, int n) {
+        return (long) k * ((n + config.nr() - 1) / config.nr() * config.nr());
     }
 
     /**

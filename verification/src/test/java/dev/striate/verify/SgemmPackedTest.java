@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -199,12 +200,15 @@ class SgemmPackedTest {
     }
 
     /**
-     * A packed B filled block by block ({@link Sgemm#packedB}, then {@link Sgemm#packB(Transpose, float[],
-     * int, int, int, int, int, int, PackedOperand)} of each block given alone, in shuffled order) gives
-     * the bits of B packed whole: blocks of every depth range — inside a KC slice, across a slice's
-     * end, a single depth — and panel-wide column ranges, the last one partial; the refused blocks
-     * (columns not starting a panel, a partial width short of B's end, depths or columns past B, an
-     * operand packed for another blocking) change nothing.
+     * A packed B laid over the caller's floats ({@link Sgemm#packedB}, from an offset, sentinels
+     * around it) and filled block by block ({@link Sgemm#packB(Transpose, float[], int, int, int, int,
+     * int, int, PackedOperand)} of each block given alone, in shuffled order) gives the bits of B
+     * packed whole, and writes no float of the storage outside its {@link Sgemm#packedFloats}: blocks
+     * of every depth range — inside a KC slice, across a slice's end, a single depth — and panel-wide
+     * column ranges, the last one partial. The view re-pointed at other storage (the first's floats
+     * scrambled) reads there. Refused: blocks with columns not starting a panel, a partial width
+     * short of B's end, depths or columns past B, an operand packed for another blocking; storage
+     * too short; re-pointing a view of another shape or an operand with floats of its own.
      */
     @Test
     void blocksPackedOneAtATimeEqualTheWholePacking() {
@@ -222,7 +226,11 @@ class SgemmPackedTest {
                     float[] expected = new float[m * n];
                     gemm.gemm(Transpose.N, m, 1f, a, 0, k, gemm.packB(tb, k, n, b, 0, ldb, null), 0f, expected, 0, n,
                             Epilogue.NONE, null, 0);
-                    PackedOperand blocks = gemm.packedB(k, n, null);
+                    int offset = 1 + random.nextInt(40);
+                    int floats = Math.toIntExact(gemm.packedFloats(k, n));
+                    float[] storage = new float[offset + floats + 17];
+                    java.util.Arrays.fill(storage, -7f);
+                    PackedOperand blocks = gemm.packedB(k, n, storage, offset, null);
                     // depth cuts at random, one of them a single depth; each cut's column panels shuffled
                     java.util.List<int[]> cuts = new java.util.ArrayList<>();
                     for (int p0 = 0; p0 < k; ) {
@@ -251,9 +259,22 @@ class SgemmPackedTest {
                     float[] viaBlocks = new float[m * n];
                     gemm.gemm(Transpose.N, m, 1f, a, 0, k, blocks, 0f, viaBlocks, 0, n, Epilogue.NONE, null, 0);
                     assertArrayEquals(expected, viaBlocks, 0f, config + ", k " + k + ", " + tb);
+                    for (int i = 0; i < storage.length; i++) {
+                        if (i < offset || i >= offset + floats) {
+                            assertEquals(-7f, storage[i], "storage float " + i + " outside the packing");
+                        }
+                    }
+                    // the same floats elsewhere, the view re-pointed there, the first storage scrambled
+                    float[] moved = new float[floats + 3];
+                    System.arraycopy(storage, offset, moved, 3, floats);
+                    java.util.Arrays.fill(storage, Float.NaN);
+                    assertSame(blocks, gemm.packedB(k, n, moved, 3, blocks));
+                    float[] viaMoved = new float[m * n];
+                    gemm.gemm(Transpose.N, m, 1f, a, 0, k, blocks, 0f, viaMoved, 0, n, Epilogue.NONE, null, 0);
+                    assertArrayEquals(expected, viaMoved, 0f, config + ", k " + k + ", " + tb + ", re-pointed");
                 }
             }
-            PackedOperand packed = gemm.packedB(30, n, null);
+            PackedOperand packed = gemm.packedB(30, n, new float[Math.toIntExact(gemm.packedFloats(30, n))], 0, null);
             float[] block = new float[30 * n];
             assertThrows(IllegalArgumentException.class, () -> gemm.packB(Transpose.N, block, 0, n, 0, 30, 1, nr, packed),
                     "columns not starting a panel");
@@ -272,7 +293,14 @@ class SgemmPackedTest {
                 assertThrows(IllegalArgumentException.class, () -> other.packB(Transpose.N, block, 0, n, 0, 30, 0, nr, packed),
                         "an operand packed for another blocking");
             }
-            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(-1, n, null), "a negative depth");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(-1, n, new float[8], 0, null), "a negative depth");
+            float[] exact = new float[Math.toIntExact(gemm.packedFloats(30, n))];
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(30, n, exact, 1, null), "storage one float short");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(30, n, null, 0, null), "no storage");
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(29, n, exact, 0, packed), "a view of another shape");
+            PackedOperand owning = gemm.packB(Transpose.N, 30, n, block, 0, n, null);
+            assertThrows(IllegalArgumentException.class, () -> gemm.packedB(30, n, exact, 0, owning),
+                    "an operand with floats of its own");
         }
     }
 
