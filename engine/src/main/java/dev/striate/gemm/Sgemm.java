@@ -400,7 +400,8 @@ public final class Sgemm {
 
     /** Floats a packing of a {@code k×n} op(B) takes on this instance's blocking ({@link #packedB(int, int, float[], int, PackedOperand)}). */
     public long packedFloats(int k, int n) {
-        return (long) k * ((n + config.nr() - 1) / config.nr() * config.nr());
+        long nr = config.nr();
+        return k * ((n + nr - 1) / nr * nr);
     }
 
     /**
