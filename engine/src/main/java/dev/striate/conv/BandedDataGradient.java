@@ -24,8 +24,13 @@ import jdk.incubator.vector.VectorSpecies;
  * tile of {@value #TAP_BLOCK} taps by three vectors of output pixels sums its taps' contributions
  * over the output channels — three dy vectors and eight broadcast weights per twenty-four fused
  * multiply-adds, {@link DirectConv}'s tile with taps for output channels — and adds each sum
- * straight into the band's plane. The tile's taps have distinct (channel, kernel row) pairs, so
- * its 24 vector adds land on 24 disjoint places: a load never waits on a store it half overlaps.
+ * from its register straight into the band's plane. The tile's taps have distinct (channel,
+ * kernel row) pairs, so a pixel vector's eight adds never half overlap one another. Adding from the
+ * registers rather than through a sums array (stored, then loaded back to add): 0.88 of dx's time
+ * on ResNet's 7x7/s2 first layer on two threads (median of 87 one-second windows in 29 JVMs
+ * alternated with the old build's), 0.96 on one; and no JVM (of 64) where dx took 1.3–1.5× its
+ * usual time, as 10 of 64 did before — likely the sums array's placement, which the collector
+ * sets per run, defeating store-to-load forwarding of the reloads.
  *
  * <p>Thread-safety: a workspace for one call at a time ({@link #run}); its tasks run on the pool.
  */
@@ -292,22 +297,28 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
 
     /**
      * The direct register tile: for taps {@code [t, t + real)} of the (kw, c, kh) order and pixel
-     * vectors {@code [u, u + count)} of the band (the last one again where count is short), the sum
-     * over output channels of weight × dy vector ({@link DirectConv#accumulate}, into {@code sums}),
-     * added into the band's planes at each tap's place.
+     * vectors {@code [u, u + count)} of the band, the sum over output channels of weight × dy vector
+     * ({@link DirectConv#accumulate}) added into the band's planes at each tap's place: straight from
+     * the registers for a whole tile; through {@code sums} for a short one (the last pixel vector
+     * computed again where count is short, the padded taps' zero weights), which adds only its own.
      */
     private void directTile(float[][] source, int[] channels, int srcAt, int t, int real, int bandAt, int u, int count,
                             float[] sums) {
         int u1 = u + Math.min(1, count - 1);
         int u2 = u + count - 1;
-        DirectConv.accumulate(source, channels, packedWeights, t / TAP_BLOCK * p.outChannels() * TAP_BLOCK,
-                srcAt + u * L, srcAt + u1 * L, srcAt + u2 * L, sums);
-        int l = L;
-        // each tap's sums added at (pixel vector's place + tap); the tile's places are disjoint
+        int wAt = t / TAP_BLOCK * p.outChannels() * TAP_BLOCK;
         float[] pl = planes;
         int p0 = bandAt + unitOffsets[u];
         int p1 = bandAt + unitOffsets[u1];
         int p2 = bandAt + unitOffsets[u2];
+        if (real == TAP_BLOCK && count == 3) {
+            DirectConv.accumulate(source, channels, packedWeights, wAt, srcAt + u * L, srcAt + u1 * L, srcAt + u2 * L,
+                    pl, tileTaps, t, p0, p1, p2, true);
+            return;
+        }
+        int l = L;
+        DirectConv.accumulate(source, channels, packedWeights, wAt, srcAt + u * L, srcAt + u1 * L, srcAt + u2 * L,
+                sums, DirectConv.SUM_PLACES, 0, 0, TAP_BLOCK * l, 2 * TAP_BLOCK * l, false);
         for (int r = 0; r < real; r++) {
             int tap = tileTaps[t + r];
             FloatVector.fromArray(S, pl, p0 + tap).add(FloatVector.fromArray(S, sums, r * l)).intoArray(pl, p0 + tap);
@@ -321,8 +332,6 @@ final class BandedDataGradient implements ThreadPool.ParallelTask {
             }
         }
     }
-
-
 
     /** Band b's planes := its output rows' patches of Wᵀ·dy, added at the input rows they came from. */
     private void scatterBand(int b) {

@@ -41,6 +41,8 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
      * ({@link #fitsRegisters}).
      */
     static final int OC_BLOCK = 8;
+    /** {@link #accumulate}'s places for a sums array: sum(r, j) at {@code (8j + r)·L}, with bases 0, 8L, 16L. */
+    static final int[] SUM_PLACES = java.util.stream.IntStream.range(0, OC_BLOCK).map(r -> r * L).toArray();
     /** Output rows per band task at least: a band re-reads (KH − sh) rows of its neighbour. */
     private static final int MIN_BAND_ROWS = 4;
 
@@ -215,7 +217,7 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
                     int u1 = Math.min(u + 1, units - 1);
                     int u2 = Math.min(u + 2, units - 1);
                     accumulate(planes, taps, packed, b * p.groupPatchSize() * OC_BLOCK, input(u, rowStride), input(u1, rowStride),
-                            input(u2, rowStride), scratch.sums);
+                            input(u2, rowStride), scratch.sums, SUM_PLACES, 0, 0, OC_BLOCK * L, 2 * OC_BLOCK * L, false);
                     store(scratch.sums, 0, b, r0, u);
                     if (u1 != u) {
                         store(scratch.sums, OC_BLOCK * L, b, r0, u1);
@@ -231,13 +233,16 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
     }
 
     /**
-     * The register tile: {@code sums[(8j + r)·L]} := Σ over steps t of {@code weights[wAt + 8t + r] ·
-     * plane(in_j + offsets[t])} for r in 0..7 and j in 0..2, the steps running through every plane's
-     * offsets in turn — here taps (c, kh, kw) of the input planes; for {@link BandedDataGradient}'s
-     * direct dx, output channels of dy (one plane, an offset per channel) with a tile's eight taps.
+     * The register tile: sum(r, j) := Σ over steps t of {@code weights[wAt + 8t + r] · plane(in_j +
+     * offsets[t])} for r in 0..7 and j in 0..2, the steps running through every plane's offsets in
+     * turn — here taps (c, kh, kw) of the input planes; for {@link BandedDataGradient}'s direct dx,
+     * output channels of dy (one plane, an offset per channel) with a tile's eight taps. Each sum
+     * then goes to {@code out[base_j + places[placesAt + r]]}: stored, or added to what is there
+     * when {@code add} (one place after another, so places may coincide) — straight from the
+     * registers, so a caller that adds its sums somewhere neither stores nor reloads them.
      */
     static void accumulate(float[][] planes, int[] offsets, float[] weights, int wAt, int in0, int in1, int in2,
-                           float[] sums) {
+                           float[] out, int[] places, int placesAt, int base0, int base1, int base2, boolean add) {
         FloatVector a00 = FloatVector.zero(S), a10 = a00, a20 = a00, a30 = a00, a40 = a00, a50 = a00, a60 = a00, a70 = a00;
         FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00, a41 = a00, a51 = a00, a61 = a00, a71 = a00;
         FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00, a42 = a00, a52 = a00, a62 = a00, a72 = a00;
@@ -283,32 +288,63 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
                 a72 = x2.fma(w7, a72);
             }
         }
-        int l = L;
-        a00.intoArray(sums, 0);
-        a10.intoArray(sums, l);
-        a20.intoArray(sums, 2 * l);
-        a30.intoArray(sums, 3 * l);
-        a40.intoArray(sums, 4 * l);
-        a50.intoArray(sums, 5 * l);
-        a60.intoArray(sums, 6 * l);
-        a70.intoArray(sums, 7 * l);
-        a01.intoArray(sums, 8 * l);
-        a11.intoArray(sums, 9 * l);
-        a21.intoArray(sums, 10 * l);
-        a31.intoArray(sums, 11 * l);
-        a41.intoArray(sums, 12 * l);
-        a51.intoArray(sums, 13 * l);
-        a61.intoArray(sums, 14 * l);
-        a71.intoArray(sums, 15 * l);
-        a02.intoArray(sums, 16 * l);
-        a12.intoArray(sums, 17 * l);
-        a22.intoArray(sums, 18 * l);
-        a32.intoArray(sums, 19 * l);
-        a42.intoArray(sums, 20 * l);
-        a52.intoArray(sums, 21 * l);
-        a62.intoArray(sums, 22 * l);
-        a72.intoArray(sums, 23 * l);
+        int[] q = places;
+        int k = placesAt;
+        if (add) {
+            // one place at a time: places of different pixel vectors may coincide (rows a kernel row apart)
+            a00.add(FloatVector.fromArray(S, out, base0 + q[k + 0])).intoArray(out, base0 + q[k + 0]);
+            a01.add(FloatVector.fromArray(S, out, base1 + q[k + 0])).intoArray(out, base1 + q[k + 0]);
+            a02.add(FloatVector.fromArray(S, out, base2 + q[k + 0])).intoArray(out, base2 + q[k + 0]);
+            a10.add(FloatVector.fromArray(S, out, base0 + q[k + 1])).intoArray(out, base0 + q[k + 1]);
+            a11.add(FloatVector.fromArray(S, out, base1 + q[k + 1])).intoArray(out, base1 + q[k + 1]);
+            a12.add(FloatVector.fromArray(S, out, base2 + q[k + 1])).intoArray(out, base2 + q[k + 1]);
+            a20.add(FloatVector.fromArray(S, out, base0 + q[k + 2])).intoArray(out, base0 + q[k + 2]);
+            a21.add(FloatVector.fromArray(S, out, base1 + q[k + 2])).intoArray(out, base1 + q[k + 2]);
+            a22.add(FloatVector.fromArray(S, out, base2 + q[k + 2])).intoArray(out, base2 + q[k + 2]);
+            a30.add(FloatVector.fromArray(S, out, base0 + q[k + 3])).intoArray(out, base0 + q[k + 3]);
+            a31.add(FloatVector.fromArray(S, out, base1 + q[k + 3])).intoArray(out, base1 + q[k + 3]);
+            a32.add(FloatVector.fromArray(S, out, base2 + q[k + 3])).intoArray(out, base2 + q[k + 3]);
+            a40.add(FloatVector.fromArray(S, out, base0 + q[k + 4])).intoArray(out, base0 + q[k + 4]);
+            a41.add(FloatVector.fromArray(S, out, base1 + q[k + 4])).intoArray(out, base1 + q[k + 4]);
+            a42.add(FloatVector.fromArray(S, out, base2 + q[k + 4])).intoArray(out, base2 + q[k + 4]);
+            a50.add(FloatVector.fromArray(S, out, base0 + q[k + 5])).intoArray(out, base0 + q[k + 5]);
+            a51.add(FloatVector.fromArray(S, out, base1 + q[k + 5])).intoArray(out, base1 + q[k + 5]);
+            a52.add(FloatVector.fromArray(S, out, base2 + q[k + 5])).intoArray(out, base2 + q[k + 5]);
+            a60.add(FloatVector.fromArray(S, out, base0 + q[k + 6])).intoArray(out, base0 + q[k + 6]);
+            a61.add(FloatVector.fromArray(S, out, base1 + q[k + 6])).intoArray(out, base1 + q[k + 6]);
+            a62.add(FloatVector.fromArray(S, out, base2 + q[k + 6])).intoArray(out, base2 + q[k + 6]);
+            a70.add(FloatVector.fromArray(S, out, base0 + q[k + 7])).intoArray(out, base0 + q[k + 7]);
+            a71.add(FloatVector.fromArray(S, out, base1 + q[k + 7])).intoArray(out, base1 + q[k + 7]);
+            a72.add(FloatVector.fromArray(S, out, base2 + q[k + 7])).intoArray(out, base2 + q[k + 7]);
+        } else {
+            a00.intoArray(out, base0 + q[k + 0]);
+            a10.intoArray(out, base0 + q[k + 1]);
+            a20.intoArray(out, base0 + q[k + 2]);
+            a30.intoArray(out, base0 + q[k + 3]);
+            a40.intoArray(out, base0 + q[k + 4]);
+            a50.intoArray(out, base0 + q[k + 5]);
+            a60.intoArray(out, base0 + q[k + 6]);
+            a70.intoArray(out, base0 + q[k + 7]);
+            a01.intoArray(out, base1 + q[k + 0]);
+            a11.intoArray(out, base1 + q[k + 1]);
+            a21.intoArray(out, base1 + q[k + 2]);
+            a31.intoArray(out, base1 + q[k + 3]);
+            a41.intoArray(out, base1 + q[k + 4]);
+            a51.intoArray(out, base1 + q[k + 5]);
+            a61.intoArray(out, base1 + q[k + 6]);
+            a71.intoArray(out, base1 + q[k + 7]);
+            a02.intoArray(out, base2 + q[k + 0]);
+            a12.intoArray(out, base2 + q[k + 1]);
+            a22.intoArray(out, base2 + q[k + 2]);
+            a32.intoArray(out, base2 + q[k + 3]);
+            a42.intoArray(out, base2 + q[k + 4]);
+            a52.intoArray(out, base2 + q[k + 5]);
+            a62.intoArray(out, base2 + q[k + 6]);
+            a72.intoArray(out, base2 + q[k + 7]);
+        }
     }
+
+
 
     /** Where unit u of a band (its output row u / rowVectors, vector u % rowVectors) reads its first tap in the band's planes. */
     private int input(int u, int rowStride) {
