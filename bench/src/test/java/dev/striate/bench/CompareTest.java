@@ -126,6 +126,25 @@ class CompareTest {
     }
 
     @Test
+    void theCpuFamilyAndModelTellApartHostsOfOneName() throws IOException {
+        String zen4 = MACHINE.replace("\"cores\": 2", "\"cpuFamily\": 25, \"cpuModel\": 17, \"cores\": 2");
+        Path current = report("cur.json", zen4, result("striate", "256", "avgt", 100, "2", "us/op"));
+        String[][] baselines = {
+                {"\"cpuFamily\": 26, ", "2"},                     // another family: not compared
+                {"\"cpuFamily\": 25, \"cpuModel\": 1, ", "2"},    // the family's other model: not compared
+                {"\"cpuFamily\": 25, ", "0"},                     // a baseline naming no model: the family decides
+                {"", "2"}};                                       // one naming neither: not this machine
+        for (String[] b : baselines) {
+            Path base = report("base.json", MACHINE.replace("\"cores\": 2", b[0] + "\"cores\": 2"),
+                    result("striate", "256", "avgt", 100, "2", "us/op"));
+            String[] r = gate(base.toString(), current.toString());
+            assertEquals(b[1], r[0], b[0] + ": " + r[1] + r[2]);
+        }
+        assertTrue(gate(report("base.json", MACHINE, result("striate", "256", "avgt", 100, "2", "us/op")).toString(),
+                current.toString())[1].contains("(family 25 model 17)"), "the report names the family and model");
+    }
+
+    @Test
     void aBaselineDirectoryGivesTheBaselineOfThisKindOfMachine() throws IOException {
         Path baselines = Files.createDirectory(dir.resolve("baselines"));
         String xeon = MACHINE.replace("AMD EPYC 7B13", "Intel Xeon").replace("256}", "512}");
