@@ -803,8 +803,9 @@ public final class Sgemm {
         int mr = kernel.mr;
         int nr = kernel.nr;
         boolean inPlaceB = g.packedB == null && g.sourceB == null && g.tb == Transpose.N && i1 - i0 <= IN_PLACE_B_MAX_ROWS;
-        for (int jc = j0; jc < j1; jc += config.nc()) {
-            int nc = Math.min(config.nc(), j1 - jc);
+        int columnBlock = config.columnBlock(g.k);
+        for (int jc = j0; jc < j1; jc += columnBlock) {
+            int nc = Math.min(columnBlock, j1 - jc);
             // B read in place: its whole panels; only a last, partial panel is packed (the kernels read whole panels)
             int inPlaceTo = inPlaceB ? nc / nr * nr : 0;
             for (int pc = 0, depthBlock = config.depthBlock(g.k); pc < g.k; pc += depthBlock) {

@@ -50,4 +50,24 @@ class GemmConfigTest {
         IllegalArgumentException value = assertThrows(IllegalArgumentException.class, GemmConfig::defaults);
         assertTrue(value.getMessage().contains("gemm.mc") && value.getMessage().contains("lots"), value.getMessage());
     }
+
+    @Test
+    void shallowProductsTakeColumnBlocksThatFitBesideOneBlockOfC() {
+        for (String kernel : new String[] {"3x3v", "8x2v", "7x3v"}) {
+            GemmConfig c = GemmConfig.of(kernel, 144, 1024, 4080);
+            assertEquals(c.nc(), c.columnBlock(c.mc()), kernel + ": a product as deep as MC keeps NC");
+            assertEquals(c.nc(), c.columnBlock(5000), kernel);
+            for (int k : new int[] {1, 9, 49, 64, 128, c.mc() - 1}) {
+                int block = c.columnBlock(k);
+                assertTrue(block % c.nr() == 0 && block <= c.nc(), kernel + " k=" + k + ": " + block);
+                assertTrue((long) (k + c.mc()) * block <= GemmConfig.SHALLOW_BLOCK_FLOATS, kernel + " k=" + k + ": " + block);
+                assertTrue((long) (k + c.mc()) * (block + c.nr()) > GemmConfig.SHALLOW_BLOCK_FLOATS || block == c.nc(),
+                        kernel + " k=" + k + ": as wide as fits");
+            }
+        }
+        GemmConfig narrow = GemmConfig.of("8x2v", 144, 1024, 64);
+        assertEquals(64, narrow.columnBlock(49), "never wider than NC");
+        GemmConfig tall = GemmConfig.of("8x2v", 1 << 20, 1024, 4080);
+        assertEquals(tall.nr(), tall.columnBlock(49), "at least one panel, however little fits");
+    }
 }
