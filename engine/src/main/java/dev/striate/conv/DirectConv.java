@@ -344,8 +344,6 @@ final class DirectConv implements ThreadPool.ParallelTask, Convolution.ImageKern
         }
     }
 
-
-
     /** Where unit u of a band (its output row u / rowVectors, vector u % rowVectors) reads its first tap in the band's planes. */
     private int input(int u, int rowStride) {
         return u / rowVectors * p.strideH() * rowStride + u % rowVectors * L;

@@ -45,11 +45,7 @@ public final class PackedOperand {
     /** A view of {@code data} from {@code base} (at least {@link #padded()}·depth floats there: the caller checks). */
     PackedOperand(boolean isA, int side, int depth, int panel, int kc, float[] data, int base) {
         this.view = true;
-        this.isA = isA;
-        this.side = side;
-        this.depth = depth;
-        this.panel = panel;
-        this.kc = kc;
+        shape(isA, side, depth, panel, kc);
         this.data = data;
         this.base = base;
     }
@@ -59,16 +55,20 @@ public final class PackedOperand {
      * shared-packing workspace: nothing allocated per call once grown).
      */
     PackedOperand reshape(boolean isA, int side, int depth, int panel, int kc) {
-        this.isA = isA;
-        this.side = side;
-        this.depth = depth;
-        this.panel = panel;
-        this.kc = kc;
+        shape(isA, side, depth, panel, kc);
         int size = Math.toIntExact((long) padded() * depth);
         if (data == null || data.length < size) {
             data = new float[size];
         }
         return this;
+    }
+
+    private void shape(boolean isA, int side, int depth, int panel, int kc) {
+        this.isA = isA;
+        this.side = side;
+        this.depth = depth;
+        this.panel = panel;
+        this.kc = kc;
     }
 
     /** The panel side rounded up to whole panels. */
