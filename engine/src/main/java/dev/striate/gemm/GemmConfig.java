@@ -138,19 +138,20 @@ public final class GemmConfig {
     }
 
     /**
-     * Columns of B per block for a product of depth {@code k}: NC, except for shallow products
-     * ({@code k < MC}), whose blocks are cut so that the packed B block and one MC block of C fit in
-     * {@value #SHALLOW_BLOCK_FLOATS} floats (half of a 1 MB L2). There each element of C takes only k
+     * Columns of B per block for a product of depth {@code k} over {@code rows} rows of C: NC, except
+     * for shallow products ({@code k < MC}), whose blocks are cut so that the packed B block and one
+     * block of C (MC rows, or fewer where C has fewer) fit in {@value #SHALLOW_BLOCK_FLOATS} floats
+     * (half of a 1 MB L2); counting MC rows where C had 6 cut LeNet-5's 784 columns in two for nothing. There each element of C takes only k
      * multiply-adds, and with NC columns its writes pushed the B block out of L2 before the next MC
      * block read it again: 512 × 4608 × 49 (dw of ResNet's 512→512 3x3 layer at 7x7, one thread,
      * Zen 4) at 74–88 GFLOPS with NC 4080, 90–94 at 1152–640 columns, as 512 × 1152 × 49 alone (104);
      * 512³ and 1024³ within the noise. The blocks change no sum (K is blocked as before).
      */
-    int columnBlock(int k) {
+    int columnBlock(int k, int rows) {
         if (k >= mc) {
             return nc;
         }
-        int fit = SHALLOW_BLOCK_FLOATS / (k + mc);
+        int fit = SHALLOW_BLOCK_FLOATS / (k + Math.min(mc, Math.max(1, rows)));
         return Math.max(kernel.nr, Math.min(nc, fit - fit % kernel.nr));
     }
 

@@ -803,7 +803,7 @@ public final class Sgemm {
         int mr = kernel.mr;
         int nr = kernel.nr;
         boolean inPlaceB = g.packedB == null && g.sourceB == null && g.tb == Transpose.N && i1 - i0 <= IN_PLACE_B_MAX_ROWS;
-        int columnBlock = config.columnBlock(g.k);
+        int columnBlock = config.columnBlock(g.k, i1 - i0);
         for (int jc = j0; jc < j1; jc += columnBlock) {
             int nc = Math.min(columnBlock, j1 - jc);
             // B read in place: its whole panels; only a last, partial panel is packed (the kernels read whole panels)

@@ -55,10 +55,10 @@ class GemmConfigTest {
     void shallowProductsTakeColumnBlocksThatFitBesideOneBlockOfC() {
         for (String kernel : new String[] {"3x3v", "8x2v", "7x3v"}) {
             GemmConfig c = GemmConfig.of(kernel, 144, 1024, 4080);
-            assertEquals(c.nc(), c.columnBlock(c.mc()), kernel + ": a product as deep as MC keeps NC");
-            assertEquals(c.nc(), c.columnBlock(5000), kernel);
+            assertEquals(c.nc(), c.columnBlock(c.mc(), 512), kernel + ": a product as deep as MC keeps NC");
+            assertEquals(c.nc(), c.columnBlock(5000, 512), kernel);
             for (int k : new int[] {1, 9, 49, 64, 128, c.mc() - 1}) {
-                int block = c.columnBlock(k);
+                int block = c.columnBlock(k, 512);
                 assertTrue(block % c.nr() == 0 && block <= c.nc(), kernel + " k=" + k + ": " + block);
                 assertTrue((long) (k + c.mc()) * block <= GemmConfig.SHALLOW_BLOCK_FLOATS, kernel + " k=" + k + ": " + block);
                 assertTrue((long) (k + c.mc()) * (block + c.nr()) > GemmConfig.SHALLOW_BLOCK_FLOATS || block == c.nc(),
@@ -66,8 +66,11 @@ class GemmConfigTest {
             }
         }
         GemmConfig narrow = GemmConfig.of("8x2v", 144, 1024, 64);
-        assertEquals(64, narrow.columnBlock(49), "never wider than NC");
+        assertEquals(64, narrow.columnBlock(49, 512), "never wider than NC");
+        GemmConfig usual = GemmConfig.of("8x2v", 144, 1024, 4080);
+        assertEquals(usual.nc(), usual.columnBlock(25, 6), "six rows of C and 25 deep: a block of C that small leaves NC whole");
+        assertTrue(usual.columnBlock(25, 6) > usual.columnBlock(25, 144), "fewer rows of C, wider blocks");
         GemmConfig tall = GemmConfig.of("8x2v", 1 << 20, 1024, 4080);
-        assertEquals(tall.nr(), tall.columnBlock(49), "at least one panel, however little fits");
+        assertEquals(tall.nr(), tall.columnBlock(49, 1 << 20), "at least one panel, however little fits");
     }
 }
